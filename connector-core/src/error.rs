@@ -1,0 +1,331 @@
+//! The one error type of the SDK: a kind, the provider, what happened, where, and what to do.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// A boxed dependency error kept as the [`std::error::Error::source`] of an [`Error`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// `Result` with the SDK's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// One problem with one settings field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// The settings field, as spelled in the settings schema (e.g. `customer_api_key`).
+    pub field: String,
+    /// What is wrong and how to fix it. Never quotes the value of a secret field.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A problem with `field`.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+/// Which stage of reaching a host failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum NetworkKind {
+    /// The host name did not resolve.
+    Dns,
+    /// The TCP connection was refused, reset or could not be made.
+    Connect,
+    /// The TLS handshake failed (certificate, protocol, or not a TLS server).
+    Tls,
+    /// No answer in time.
+    Timeout,
+    /// Any other transport failure (connection closed mid-answer, ...).
+    Other,
+}
+
+impl NetworkKind {
+    /// A short lowercase name (`dns`, `connect`, `tls`, `timeout`, `other`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NetworkKind::Dns => "dns",
+            NetworkKind::Connect => "connect",
+            NetworkKind::Tls => "tls",
+            NetworkKind::Timeout => "timeout",
+            NetworkKind::Other => "other",
+        }
+    }
+}
+
+/// What kind of failure an [`Error`] is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The settings are incomplete or wrong; every problem is listed.
+    InvalidSettings(Vec<FieldError>),
+    /// The provider rejected the credentials (HTTP 401).
+    Authentication,
+    /// The credentials are valid but lack a permission (HTTP 403).
+    Permission {
+        /// The provider's name for the missing permission.
+        permission: String,
+    },
+    /// The resource does not exist (HTTP 404).
+    NotFound,
+    /// The provider throttled the client (HTTP 429).
+    RateLimited {
+        /// How long the provider asked to wait, when it said.
+        retry_after: Option<Duration>,
+    },
+    /// The host could not be reached.
+    Network(NetworkKind),
+    /// The provider answered with a server error status.
+    Remote {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The provider's answer could not be understood (not JSON, wrong shape, unexpected status,
+    /// redirect to another origin, ...).
+    Protocol,
+    /// The provider cannot do what was asked.
+    Unsupported,
+}
+
+impl ErrorKind {
+    /// A stable snake_case name for machine-readable output (`invalid_settings`,
+    /// `authentication`, `permission`, `not_found`, `rate_limited`, `network`, `remote`,
+    /// `protocol`, `unsupported`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            ErrorKind::InvalidSettings(_) => "invalid_settings",
+            ErrorKind::Authentication => "authentication",
+            ErrorKind::Permission { .. } => "permission",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::RateLimited { .. } => "rate_limited",
+            ErrorKind::Network(_) => "network",
+            ErrorKind::Remote { .. } => "remote",
+            ErrorKind::Protocol => "protocol",
+            ErrorKind::Unsupported => "unsupported",
+        }
+    }
+}
+
+/// The SDK's error: a [`ErrorKind`], the provider it came from, a message saying what
+/// happened, optionally the endpoint it happened at, a hint saying what to do, and the
+/// underlying cause as [`source`](std::error::Error::source).
+///
+/// Messages and hints never contain a secret value.
+///
+/// ```
+/// use connector_core::{Error, ErrorKind};
+///
+/// let e = Error::new("ukgpro", ErrorKind::Authentication, "credentials were rejected (HTTP 401)")
+///     .with_endpoint("GET /personnel/v1/person-details")
+///     .with_hint("check the user name, password and customer API key");
+/// assert_eq!(
+///     e.to_string(),
+///     "ukgpro: GET /personnel/v1/person-details: credentials were rejected (HTTP 401)"
+/// );
+/// assert!(!e.is_retryable());
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub struct Error {
+    kind: ErrorKind,
+    provider: &'static str,
+    message: String,
+    endpoint: Option<String>,
+    hint: Option<String>,
+    #[source]
+    source: Option<BoxError>,
+}
+
+impl Error {
+    /// A new error of `kind` from `provider`.
+    pub fn new(provider: &'static str, kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            provider,
+            message: message.into(),
+            endpoint: None,
+            hint: None,
+            source: None,
+        }
+    }
+
+    /// Invalid settings, listing every field problem.
+    pub fn invalid_settings(provider: &'static str, fields: Vec<FieldError>) -> Self {
+        let listed = fields
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ");
+        let count = fields.len();
+        Error::new(
+            provider,
+            ErrorKind::InvalidSettings(fields),
+            format!(
+                "invalid settings ({count} problem{}): {listed}",
+                if count == 1 { "" } else { "s" }
+            ),
+        )
+        .with_hint(format!(
+            "fix the listed fields in the config file or the {}_<FIELD> environment variables; `connector {provider} schema` describes every field",
+            provider.to_uppercase()
+        ))
+    }
+
+    /// Sets the endpoint (e.g. `GET /personnel/v1/person-details`).
+    pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// Sets the actionable hint.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Sets the underlying cause.
+    pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// Replaces the message.
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// The provider id the error came from.
+    pub fn provider(&self) -> &'static str {
+        self.provider
+    }
+
+    /// What happened, without the provider and endpoint prefix.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The endpoint involved, if any.
+    pub fn endpoint(&self) -> Option<&str> {
+        self.endpoint.as_deref()
+    }
+
+    /// What to do about it, if known.
+    pub fn hint(&self) -> Option<&str> {
+        self.hint.as_deref()
+    }
+
+    /// The field problems, for [`ErrorKind::InvalidSettings`].
+    pub fn field_errors(&self) -> &[FieldError] {
+        match &self.kind {
+            ErrorKind::InvalidSettings(fields) => fields,
+            _ => &[],
+        }
+    }
+
+    /// Whether trying the same request again later may succeed: rate limits, timeouts,
+    /// refused/reset connections and 502/503/504.
+    pub fn is_retryable(&self) -> bool {
+        match &self.kind {
+            ErrorKind::RateLimited { .. } => true,
+            ErrorKind::Network(kind) => matches!(
+                kind,
+                NetworkKind::Connect | NetworkKind::Timeout | NetworkKind::Other
+            ),
+            ErrorKind::Remote { status } => matches!(status, 502..=504),
+            _ => false,
+        }
+    }
+
+    /// The message followed by every cause in the source chain, `: `-separated.
+    pub fn full_message(&self) -> String {
+        let mut out = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(c) = cause {
+            let text = c.to_string();
+            if !out.contains(&text) {
+                out.push_str(": ");
+                out.push_str(&text);
+            }
+            cause = c.source();
+        }
+        out
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.provider)?;
+        if let Some(endpoint) = &self.endpoint {
+            write!(f, "{endpoint}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_settings_lists_every_field() {
+        let e = Error::invalid_settings(
+            "ukgpro",
+            vec![
+                FieldError::new("password", "is required"),
+                FieldError::new("colour", "is not a known field"),
+            ],
+        );
+        let text = e.to_string();
+        assert!(text.contains("2 problems"), "{text}");
+        assert!(text.contains("password: is required"), "{text}");
+        assert!(text.contains("colour: is not a known field"), "{text}");
+        assert_eq!(e.field_errors().len(), 2);
+        assert!(e.hint().unwrap().contains("UKGPRO_<FIELD>"));
+    }
+
+    #[test]
+    fn retryable_kinds() {
+        let e = |k| Error::new("p", k, "m");
+        assert!(e(ErrorKind::RateLimited { retry_after: None }).is_retryable());
+        assert!(e(ErrorKind::Network(NetworkKind::Timeout)).is_retryable());
+        assert!(e(ErrorKind::Remote { status: 503 }).is_retryable());
+        assert!(!e(ErrorKind::Remote { status: 500 }).is_retryable());
+        assert!(!e(ErrorKind::Authentication).is_retryable());
+        assert!(!e(ErrorKind::Network(NetworkKind::Dns)).is_retryable());
+        assert!(!e(ErrorKind::Permission {
+            permission: "x".into()
+        })
+        .is_retryable());
+    }
+
+    #[test]
+    fn full_message_walks_the_chain() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let e = Error::new(
+            "p",
+            ErrorKind::Network(NetworkKind::Connect),
+            "cannot connect",
+        )
+        .with_source(io);
+        assert_eq!(e.full_message(), "p: cannot connect: refused");
+    }
+}

@@ -1,0 +1,819 @@
+//! The shared HTTP client every provider uses: one base URL, timeouts, a user agent naming the
+//! SDK, HTTPS required except on loopback, credentials only ever sent to the base URL's origin,
+//! bounded answer size, and transport errors told apart (DNS / connect / TLS / timeout).
+//!
+//! Every request goes through one private `execute` function; retry with backoff and rate
+//! limiting will live there, so that every provider gets them.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE, LOCATION, RETRY_AFTER};
+use reqwest::{redirect, StatusCode};
+use url::{Origin, Url};
+
+use crate::auth::AuthScheme;
+use crate::base_url::is_allowed_scheme;
+use crate::error::{Error, ErrorKind, NetworkKind, Result};
+
+/// The user agent sent with every request: `connector-sdk/<version> (<provider>)`.
+pub fn user_agent(provider: &str) -> String {
+    format!("connector-sdk/{} ({provider})", env!("CARGO_PKG_VERSION"))
+}
+
+/// Tuning of the shared client.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Time allowed for DNS + TCP + TLS. Default 10 s.
+    pub connect_timeout: Duration,
+    /// Time allowed for a whole request, body included. Default 60 s.
+    pub request_timeout: Duration,
+    /// Largest answer body accepted, in bytes. Default 256 MiB.
+    pub max_body_bytes: usize,
+    /// Same-origin redirects followed before giving up. Default 5.
+    pub max_redirects: usize,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+            max_body_bytes: 256 * 1024 * 1024,
+            max_redirects: 5,
+        }
+    }
+}
+
+/// An answer whose body has been read in full.
+#[derive(Debug)]
+pub struct HttpResponse {
+    /// `METHOD /path` of the request, for messages (no query: it may hold personal data).
+    pub endpoint: String,
+    /// The status.
+    pub status: StatusCode,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// The media type, lower-cased, without parameters (`application/json`).
+    pub fn media_type(&self) -> Option<String> {
+        let raw = self.headers.get(CONTENT_TYPE)?.to_str().ok()?;
+        Some(raw.split(';').next()?.trim().to_ascii_lowercase())
+    }
+
+    /// Whether the content type is JSON (`application/json`, `application/problem+json`, ...).
+    pub fn is_json(&self) -> bool {
+        self.media_type()
+            .is_some_and(|m| m == "application/json" || m.ends_with("+json") || m == "text/json")
+    }
+
+    /// A short description of the body for error messages, without quoting its content
+    /// (it may hold personal data): `an empty body`, `an HTML page`, `1234 bytes of text/plain`.
+    pub fn describe_body(&self) -> String {
+        let trimmed = self.body.trim_ascii_start();
+        if trimmed.is_empty() {
+            return "an empty body".into();
+        }
+        let looks_html = trimmed.len() >= 5
+            && (trimmed[..5].eq_ignore_ascii_case(b"<!doc")
+                || trimmed[..5].eq_ignore_ascii_case(b"<html"));
+        if looks_html || self.media_type().as_deref() == Some("text/html") {
+            return "an HTML page (often a login or error page from a proxy or the wrong host)"
+                .into();
+        }
+        format!(
+            "{} bytes of {}",
+            self.body.len(),
+            self.media_type()
+                .unwrap_or_else(|| "unlabelled content".into())
+        )
+    }
+
+    /// `Retry-After` as a duration, when given in seconds or as an HTTP date.
+    pub fn retry_after(&self) -> Option<Duration> {
+        let value = self.headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+        if let Ok(secs) = value.parse::<u64>() {
+            return Some(Duration::from_secs(secs));
+        }
+        let when = httpdate::parse_http_date(value).ok()?;
+        Some(
+            when.duration_since(std::time::SystemTime::now())
+                .unwrap_or(Duration::ZERO),
+        )
+    }
+
+    /// Maps a non-success status to the SDK's error kinds: 401 authentication, 403 permission
+    /// (`permission` names what the endpoint needs), 404 not found, 429 rate limited, 5xx
+    /// remote, anything else not 2xx protocol. The message includes the status; callers add
+    /// provider-specific hints.
+    pub fn error_for_status(&self, provider: &'static str, permission: &str) -> Result<()> {
+        let status = self.status;
+        if status.is_success() {
+            return Ok(());
+        }
+        let code = status.as_u16();
+        let (kind, message) = match code {
+            401 => (
+                ErrorKind::Authentication,
+                "the credentials were rejected (HTTP 401)".to_owned(),
+            ),
+            403 => (
+                ErrorKind::Permission {
+                    permission: permission.to_owned(),
+                },
+                format!(
+                    "access denied (HTTP 403): the account lacks the `{permission}` permission"
+                ),
+            ),
+            404 => (ErrorKind::NotFound, "not found (HTTP 404)".to_owned()),
+            429 => (
+                ErrorKind::RateLimited {
+                    retry_after: self.retry_after(),
+                },
+                "rate limited (HTTP 429)".to_owned(),
+            ),
+            500..=599 => (
+                ErrorKind::Remote { status: code },
+                format!("server error (HTTP {code}) with {}", self.describe_body()),
+            ),
+            _ => (
+                ErrorKind::Protocol,
+                format!(
+                    "unexpected status HTTP {code} with {}",
+                    self.describe_body()
+                ),
+            ),
+        };
+        Err(Error::new(provider, kind, message).with_endpoint(self.endpoint.clone()))
+    }
+}
+
+/// How the host was reached, from [`HttpClient::probe`].
+#[derive(Debug, Clone)]
+pub struct Reachability {
+    /// A one-line summary ("service5.ultipro.com resolved to 1.2.3.4; TCP 443 open; TLS OK").
+    pub summary: String,
+}
+
+/// The shared client. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    provider: &'static str,
+    base: Url,
+    auth: Box<dyn AuthScheme>,
+    client: reqwest::Client,
+    config: HttpConfig,
+}
+
+impl HttpClient {
+    /// A client for `base` (already normalised). Refuses plain http to a non-loopback host.
+    pub fn new(
+        provider: &'static str,
+        base: Url,
+        auth: impl AuthScheme + 'static,
+        config: HttpConfig,
+    ) -> Result<Self> {
+        if !is_allowed_scheme(&base) {
+            return Err(Error::new(
+                provider,
+                ErrorKind::InvalidSettings(vec![crate::FieldError::new(
+                    "base_url",
+                    "must use https (http only for loopback test servers)",
+                )]),
+                format!(
+                    "refusing to send credentials to {} over {}",
+                    base.origin().ascii_serialization(),
+                    base.scheme()
+                ),
+            ));
+        }
+        let client = reqwest::Client::builder()
+            .user_agent(user_agent(provider))
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            // Redirects are followed by `execute`, which never carries credentials to
+            // another origin.
+            .redirect(redirect::Policy::none())
+            .build()
+            .map_err(|e| {
+                Error::new(
+                    provider,
+                    ErrorKind::Network(NetworkKind::Other),
+                    "cannot set up the HTTP client",
+                )
+                .with_source(e)
+            })?;
+        Ok(HttpClient {
+            inner: Arc::new(Inner {
+                provider,
+                base,
+                auth: Box::new(auth),
+                client,
+                config,
+            }),
+        })
+    }
+
+    /// The provider id.
+    pub fn provider(&self) -> &'static str {
+        self.inner.provider
+    }
+
+    /// The base URL.
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base
+    }
+
+    /// The client's configuration.
+    pub fn config(&self) -> &HttpConfig {
+        &self.inner.config
+    }
+
+    /// `GET path?query` on the base URL with credentials, reading the whole body. Transport
+    /// failures are errors; any HTTP status is returned (see
+    /// [`HttpResponse::error_for_status`]).
+    pub async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<HttpResponse> {
+        let mut url = self.inner.base.clone();
+        url.set_path(path);
+        if !query.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        self.execute(url, format!("GET {path}")).await
+    }
+
+    /// The single place every request goes through (retry and rate limiting will be added
+    /// here): attaches credentials for the base origin only, follows same-origin redirects,
+    /// refuses others, reads the body within the size cap.
+    async fn execute(&self, url: Url, endpoint: String) -> Result<HttpResponse> {
+        let inner = &*self.inner;
+        let base_origin = inner.base.origin();
+        let mut current = url;
+        let mut redirects = 0;
+        loop {
+            let started = Instant::now();
+            let mut headers = HeaderMap::new();
+            if current.origin() == base_origin {
+                inner.auth.apply(&mut headers).map_err(|e| {
+                    Error::new(
+                        inner.provider,
+                        ErrorKind::InvalidSettings(Vec::new()),
+                        e.to_string(),
+                    )
+                })?;
+            }
+            headers.insert(
+                reqwest::header::ACCEPT,
+                HeaderValue::from_static("application/json"),
+            );
+            let response = inner
+                .client
+                .get(current.clone())
+                .headers(headers)
+                .send()
+                .await
+                .map_err(|e| self.transport_error(e, &endpoint))?;
+            let status = response.status();
+            tracing::debug!(
+                provider = inner.provider,
+                endpoint = %endpoint,
+                status = status.as_u16(),
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "response"
+            );
+            if status.is_redirection() {
+                let next = self.redirect_target(&current, response.headers(), &endpoint)?;
+                redirects += 1;
+                if redirects > inner.config.max_redirects {
+                    return Err(Error::new(
+                        inner.provider,
+                        ErrorKind::Protocol,
+                        format!("more than {} redirects", inner.config.max_redirects),
+                    )
+                    .with_endpoint(endpoint)
+                    .with_hint("check base_url: the server keeps redirecting"));
+                }
+                tracing::debug!(endpoint = %endpoint, to = next.path(), "following same-origin redirect");
+                current = next;
+                continue;
+            }
+            let headers = response.headers().clone();
+            let body = self.read_body(response, &endpoint).await?;
+            return Ok(HttpResponse {
+                endpoint,
+                status,
+                headers,
+                body,
+            });
+        }
+    }
+
+    /// Where a redirect points, if it may be followed: same origin only.
+    fn redirect_target(&self, current: &Url, headers: &HeaderMap, endpoint: &str) -> Result<Url> {
+        let inner = &*self.inner;
+        let protocol = |message: String, hint: String| {
+            Error::new(inner.provider, ErrorKind::Protocol, message)
+                .with_endpoint(endpoint.to_owned())
+                .with_hint(hint)
+        };
+        let location = headers
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| {
+                protocol(
+                    "redirect without a usable Location header".into(),
+                    "check base_url".into(),
+                )
+            })?;
+        let next = current
+            .join(location)
+            .map_err(|_| protocol("redirect to an invalid URL".into(), "check base_url".into()))?;
+        let here = inner.base.origin();
+        if next.origin() == here {
+            return Ok(next);
+        }
+        let there = next.origin().ascii_serialization();
+        if current.scheme() == "https" && next.scheme() == "http" {
+            return Err(protocol(
+                format!("the server redirected from https to plain http ({there}); refused"),
+                "credentials are never sent unencrypted; check base_url and that no proxy downgrades the connection".into(),
+            ));
+        }
+        Err(protocol(
+            format!("the server redirected to another origin ({there}); not followed, credentials are never sent to another origin"),
+            format!(
+                "if the API really lives at {there}, set base_url to it; otherwise check for a proxy or a login page in front of {}",
+                origin_text(&here)
+            ),
+        ))
+    }
+
+    async fn read_body(&self, mut response: reqwest::Response, endpoint: &str) -> Result<Vec<u8>> {
+        let cap = self.inner.config.max_body_bytes;
+        let expected = response.content_length().unwrap_or(0);
+        if expected > cap as u64 {
+            return Err(self.too_large(endpoint, cap));
+        }
+        let mut body = Vec::with_capacity(usize::try_from(expected).unwrap_or(0).min(cap));
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.transport_error(e, endpoint))?
+        {
+            if body.len() + chunk.len() > cap {
+                return Err(self.too_large(endpoint, cap));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    fn too_large(&self, endpoint: &str, cap: usize) -> Error {
+        Error::new(
+            self.inner.provider,
+            ErrorKind::Protocol,
+            format!(
+                "the answer is larger than the {} MiB limit",
+                cap / (1024 * 1024)
+            ),
+        )
+        .with_endpoint(endpoint.to_owned())
+        .with_hint(
+            "use a smaller page size, or raise the body size limit if such pages are expected",
+        )
+    }
+
+    /// Classifies a reqwest failure into DNS / connect / TLS / timeout / other.
+    fn transport_error(&self, error: reqwest::Error, endpoint: &str) -> Error {
+        let host = origin_text(&self.inner.base.origin());
+        let kind = classify(&error);
+        let timeout = self.inner.config.request_timeout.as_secs();
+        let (message, hint) = match kind {
+            NetworkKind::Dns => (
+                format!("cannot resolve the host of {host}"),
+                "check the host name in base_url for typos, and the machine's DNS".to_owned(),
+            ),
+            NetworkKind::Connect => (
+                format!("cannot connect to {host}"),
+                "check the host and port in base_url, and that no firewall blocks outbound HTTPS".to_owned(),
+            ),
+            NetworkKind::Tls => (
+                format!("the TLS handshake with {host} failed"),
+                "the server's certificate is not trusted or it does not speak HTTPS on this port; check base_url, and if a proxy inspects TLS, add its CA to the system trust store".to_owned(),
+            ),
+            NetworkKind::Timeout => (
+                format!("no complete answer from {host} within {timeout} s"),
+                "the service may be slow or unreachable; try again, or raise the timeout".to_owned(),
+            ),
+            NetworkKind::Other => (
+                format!("the connection to {host} failed"),
+                "the connection broke mid-request; try again".to_owned(),
+            ),
+        };
+        Error::new(self.inner.provider, ErrorKind::Network(kind), message)
+            .with_endpoint(endpoint.to_owned())
+            .with_hint(hint)
+            .with_source(error.without_url())
+    }
+
+    /// Checks that the base URL's host can be reached, stage by stage: DNS, TCP, then (for
+    /// https) TLS with an unauthenticated request. Sends no credentials.
+    pub async fn probe(&self) -> Result<Reachability> {
+        let inner = &*self.inner;
+        let base = &inner.base;
+        let host = base
+            .host_str()
+            .unwrap_or_default()
+            .trim_matches(['[', ']'])
+            .to_owned();
+        let port = base.port_or_known_default().unwrap_or(443);
+        let net = |kind, message: String, hint: &str| {
+            Error::new(inner.provider, ErrorKind::Network(kind), message).with_hint(hint.to_owned())
+        };
+        let mut summary = Vec::new();
+        if proxy_configured() {
+            summary.push("via the configured proxy".to_owned());
+        } else {
+            let lookup = tokio::time::timeout(
+                inner.config.connect_timeout,
+                tokio::net::lookup_host((host.as_str(), port)),
+            )
+            .await;
+            let addrs: Vec<_> = match lookup {
+                Ok(Ok(addrs)) => addrs.collect(),
+                Ok(Err(e)) => {
+                    return Err(net(
+                        NetworkKind::Dns,
+                        format!("cannot resolve `{host}`"),
+                        "check the host name in base_url for typos, and the machine's DNS",
+                    )
+                    .with_source(e))
+                }
+                Err(_) => {
+                    return Err(net(
+                        NetworkKind::Timeout,
+                        format!("resolving `{host}` timed out"),
+                        "check the machine's DNS",
+                    ))
+                }
+            };
+            let Some(first) = addrs.first() else {
+                return Err(net(
+                    NetworkKind::Dns,
+                    format!("`{host}` has no address"),
+                    "check the host name in base_url",
+                ));
+            };
+            if base
+                .host()
+                .is_some_and(|h| matches!(h, url::Host::Domain(_)))
+            {
+                summary.push(format!("{host} resolved to {}", first.ip()));
+            }
+            let mut last_error = None;
+            let mut connected = false;
+            for addr in &addrs {
+                match tokio::time::timeout(
+                    inner.config.connect_timeout,
+                    tokio::net::TcpStream::connect(addr),
+                )
+                .await
+                {
+                    Ok(Ok(_)) => {
+                        connected = true;
+                        break;
+                    }
+                    Ok(Err(e)) => last_error = Some(Ok(e)),
+                    Err(elapsed) => last_error = Some(Err(elapsed)),
+                }
+            }
+            if !connected {
+                let hint =
+                    "check the port in base_url and that no firewall blocks outbound connections";
+                return Err(match last_error {
+                    Some(Err(elapsed)) => net(
+                        NetworkKind::Timeout,
+                        format!(
+                            "no TCP answer from {host}:{port} within {} s",
+                            inner.config.connect_timeout.as_secs()
+                        ),
+                        hint,
+                    )
+                    .with_source(elapsed),
+                    Some(Ok(e)) => net(
+                        NetworkKind::Connect,
+                        format!("cannot open a TCP connection to {host}:{port}"),
+                        hint,
+                    )
+                    .with_source(e),
+                    None => net(
+                        NetworkKind::Connect,
+                        format!("cannot open a TCP connection to {host}:{port}"),
+                        hint,
+                    ),
+                });
+            }
+            summary.push(format!("TCP port {port} open"));
+        }
+        if base.scheme() == "https" || proxy_configured() {
+            // An unauthenticated request: any HTTP answer proves TLS (and the proxy) work.
+            match inner.client.head(base.clone()).send().await {
+                Ok(_) => summary.push(if base.scheme() == "https" {
+                    "TLS handshake OK".into()
+                } else {
+                    "HTTP OK".into()
+                }),
+                Err(e) => {
+                    let kind = match classify(&e) {
+                        // DNS and TCP just worked, so a connect-stage failure is the handshake.
+                        NetworkKind::Connect | NetworkKind::Other if !proxy_configured() => {
+                            NetworkKind::Tls
+                        }
+                        other => other,
+                    };
+                    let mut error = self.transport_error(e, "HEAD /");
+                    if kind == NetworkKind::Tls {
+                        error = Error::new(inner.provider, ErrorKind::Network(NetworkKind::Tls), format!("the TLS handshake with {} failed", origin_text(&base.origin())))
+                            .with_hint("the server's certificate is not trusted or it does not speak HTTPS on this port; check base_url, and if a proxy inspects TLS, add its CA to the system trust store")
+                            .with_source(error);
+                    }
+                    return Err(error);
+                }
+            }
+        }
+        Ok(Reachability {
+            summary: summary.join("; "),
+        })
+    }
+}
+
+fn origin_text(origin: &Origin) -> String {
+    origin.ascii_serialization()
+}
+
+fn proxy_configured() -> bool {
+    ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()))
+}
+
+/// Tells DNS, connect, TLS and timeout failures apart from reqwest's error and its causes.
+fn classify(error: &reqwest::Error) -> NetworkKind {
+    if error.is_timeout() {
+        return NetworkKind::Timeout;
+    }
+    let mut chain = String::new();
+    let mut io_kind = None;
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(c) = cause {
+        chain.push_str(&c.to_string().to_ascii_lowercase());
+        chain.push('\n');
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            io_kind.get_or_insert(io.kind());
+            if io.kind() == std::io::ErrorKind::TimedOut {
+                return NetworkKind::Timeout;
+            }
+        }
+        cause = c.source();
+    }
+    if chain.contains("dns error") || chain.contains("failed to lookup address") {
+        return NetworkKind::Dns;
+    }
+    if chain.contains("certificate")
+        || chain.contains("tls")
+        || chain.contains("handshake")
+        || chain.contains("received corrupt message")
+    {
+        return NetworkKind::Tls;
+    }
+    if error.is_connect() {
+        return NetworkKind::Connect;
+    }
+    NetworkKind::Other
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::{ApiKeyHeader, Basic, Composite};
+    use crate::Secret;
+    use wiremock::matchers::{header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    fn client(base: &str) -> HttpClient {
+        let auth = Composite::new()
+            .with(Basic::new("u", Secret::new("p")))
+            .with(ApiKeyHeader::new("X-Key", Secret::new("k")).unwrap());
+        HttpClient::new("t", Url::parse(base).unwrap(), auth, HttpConfig::default()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn sends_credentials_and_user_agent() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/a"))
+            .and(header("authorization", "Basic dTpw"))
+            .and(header("x-key", "k"))
+            .and(header("user-agent", user_agent("t").as_str()))
+            .respond_with(ResponseTemplate::new(200).set_body_string("[]"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let r = client(&server.uri())
+            .get("/a", &[("page", "1".into())])
+            .await
+            .unwrap();
+        assert_eq!(r.status, 200);
+        assert_eq!(r.body, b"[]");
+        assert_eq!(r.endpoint, "GET /a");
+    }
+
+    #[tokio::test]
+    async fn same_origin_redirects_are_followed() {
+        let server = MockServer::start().await;
+        Mock::given(path("/old"))
+            .respond_with(ResponseTemplate::new(302).insert_header("location", "/new"))
+            .mount(&server)
+            .await;
+        Mock::given(path("/new"))
+            .and(header("x-key", "k"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
+            .mount(&server)
+            .await;
+        let r = client(&server.uri()).get("/old", &[]).await.unwrap();
+        assert_eq!(r.body, b"ok");
+    }
+
+    #[tokio::test]
+    async fn cross_origin_redirects_are_refused_and_the_other_host_sees_nothing() {
+        let first = MockServer::start().await;
+        let second = MockServer::start().await;
+        Mock::given(path("/a"))
+            .respond_with(
+                ResponseTemplate::new(307).insert_header("location", format!("{}/b", second.uri())),
+            )
+            .mount(&first)
+            .await;
+        let err = client(&first.uri()).get("/a", &[]).await.unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::Protocol);
+        assert!(err.message().contains("another origin"), "{err}");
+        assert!(
+            err.hint().unwrap().contains(&second.uri()),
+            "{:?}",
+            err.hint()
+        );
+        let seen = second.received_requests().await.unwrap();
+        assert!(seen.is_empty(), "the other origin was contacted: {seen:?}");
+    }
+
+    #[tokio::test]
+    async fn status_mapping() {
+        let server = MockServer::start().await;
+        for (p, code) in [
+            ("/401", 401),
+            ("/403", 403),
+            ("/404", 404),
+            ("/429", 429),
+            ("/503", 503),
+            ("/418", 418),
+        ] {
+            Mock::given(path(p))
+                .respond_with(ResponseTemplate::new(code).insert_header("retry-after", "7"))
+                .mount(&server)
+                .await;
+        }
+        let c = client(&server.uri());
+        let kind = |p: &'static str| {
+            let c = c.clone();
+            async move {
+                let r = c.get(p, &[]).await.unwrap();
+                r.error_for_status("t", "Perm X")
+                    .unwrap_err()
+                    .kind()
+                    .clone()
+            }
+        };
+        assert_eq!(kind("/401").await, ErrorKind::Authentication);
+        assert_eq!(
+            kind("/403").await,
+            ErrorKind::Permission {
+                permission: "Perm X".into()
+            }
+        );
+        assert_eq!(kind("/404").await, ErrorKind::NotFound);
+        assert_eq!(
+            kind("/429").await,
+            ErrorKind::RateLimited {
+                retry_after: Some(Duration::from_secs(7))
+            }
+        );
+        assert_eq!(kind("/503").await, ErrorKind::Remote { status: 503 });
+        assert_eq!(kind("/418").await, ErrorKind::Protocol);
+    }
+
+    #[tokio::test]
+    async fn connection_refused_is_a_connect_error() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(listener);
+        let c = client(&format!("http://{addr}"));
+        let err = c.get("/x", &[]).await.unwrap_err();
+        assert_eq!(
+            err.kind(),
+            &ErrorKind::Network(NetworkKind::Connect),
+            "{}",
+            err.full_message()
+        );
+        let err = c.probe().await.unwrap_err();
+        assert_eq!(
+            err.kind(),
+            &ErrorKind::Network(NetworkKind::Connect),
+            "{}",
+            err.full_message()
+        );
+    }
+
+    #[tokio::test]
+    async fn https_to_a_plain_http_server_is_a_tls_error() {
+        let server = MockServer::start().await;
+        let addr = server.address();
+        let c = client(&format!("https://{addr}"));
+        let err = c.probe().await.unwrap_err();
+        assert_eq!(
+            err.kind(),
+            &ErrorKind::Network(NetworkKind::Tls),
+            "{}",
+            err.full_message()
+        );
+        let err = c.get("/x", &[]).await.unwrap_err();
+        assert_eq!(
+            err.kind(),
+            &ErrorKind::Network(NetworkKind::Tls),
+            "{}",
+            err.full_message()
+        );
+    }
+
+    #[tokio::test]
+    async fn oversized_bodies_are_refused() {
+        let server = MockServer::start().await;
+        Mock::given(path("/big"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("x".repeat(4096)))
+            .mount(&server)
+            .await;
+        let config = HttpConfig {
+            max_body_bytes: 1024,
+            ..HttpConfig::default()
+        };
+        let c = HttpClient::new(
+            "t",
+            Url::parse(&server.uri()).unwrap(),
+            crate::auth::NoAuth,
+            config,
+        )
+        .unwrap();
+        let err = c.get("/big", &[]).await.unwrap_err();
+        assert!(err.message().contains("larger than"), "{err}");
+    }
+
+    #[test]
+    fn plain_http_to_a_remote_host_is_refused() {
+        let err = HttpClient::new(
+            "t",
+            Url::parse("http://example.com").unwrap(),
+            crate::auth::NoAuth,
+            HttpConfig::default(),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("refusing to send credentials"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn body_descriptions_do_not_quote_content() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        let r = HttpResponse {
+            endpoint: "GET /".into(),
+            status: StatusCode::OK,
+            headers,
+            body: b"<html>secret stuff".to_vec(),
+        };
+        assert!(r.describe_body().starts_with("an HTML page"));
+        assert!(!r.is_json());
+    }
+}

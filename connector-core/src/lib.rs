@@ -1,0 +1,78 @@
+//! # connector-core
+//!
+//! The contracts every provider of the connector SDK implements, and the machinery they share:
+//!
+//! * [`Secret`]: the only type that holds a credential; redacted everywhere.
+//! * [`settings`]: a provider's settings struct is the single source of its JSON Schema
+//!   (draft 2020-12, or draft-07 for form renderers) and of validation that reports every
+//!   field problem at once.
+//! * [`auth`]: request decorators (HTTP Basic, bearer, API-key headers, and compositions).
+//! * [`http`]: the shared HTTP client (timeouts, user agent, HTTPS-only except loopback,
+//!   credentials never sent to another origin, transport errors told apart).
+//! * [`Error`]: one error type, grouped by [`ErrorKind`], with provider, endpoint and hint.
+//! * [`check`]: connection tests as ordered, named steps.
+//! * [`registry`]: providers register a [`ProviderDescriptor`] with `inventory`.
+//!
+//! ## Example
+//!
+//! A provider's settings, validated from raw JSON with every problem reported at once:
+//!
+//! ```
+//! use connector_core::{settings::{parse_settings, Settings}, Secret};
+//! use schemars::JsonSchema;
+//! use serde::Deserialize;
+//!
+//! /// Settings of a hypothetical service.
+//! #[derive(Deserialize, JsonSchema)]
+//! #[serde(deny_unknown_fields)]
+//! #[schemars(title = "Acme HR")]
+//! struct AcmeSettings {
+//!     /// API host, e.g. `api.acme.example`.
+//!     #[schemars(title = "API host")]
+//!     host: String,
+//!     /// API token from Acme's admin console.
+//!     #[schemars(title = "API token")]
+//!     token: Secret,
+//! }
+//! impl Settings for AcmeSettings {}
+//!
+//! let err = parse_settings::<AcmeSettings>("acme", serde_json::json!({"hots": "x"}))
+//!     .err()
+//!     .expect("invalid");
+//! assert_eq!(
+//!     err.to_string(),
+//!     "acme: invalid settings (3 problems): host: is required (API host); \
+//!      token: is required (API token); hots: is not a known field; did you mean `host`?"
+//! );
+//!
+//! let ok: AcmeSettings =
+//!     parse_settings("acme", serde_json::json!({"host": "api.acme.example", "token": "t0k"}))
+//!         .expect("valid");
+//! assert_eq!(format!("{:?}", ok.token), "[REDACTED]");
+//! ```
+#![deny(missing_docs)]
+
+pub mod auth;
+pub mod base_url;
+pub mod check;
+pub mod connector;
+pub mod error;
+pub mod http;
+pub mod registry;
+mod secret;
+pub mod settings;
+
+pub use check::{CheckStep, Checklist, StepStatus, TestReport};
+pub use connector::{test_connection, Connector};
+pub use error::{Error, ErrorKind, FieldError, NetworkKind, Result};
+pub use registry::{Capability, ProviderDescriptor};
+pub use secret::{Secret, REDACTED};
+
+/// Re-exports for provider crates, so that they use the same versions as the SDK.
+pub mod reexports {
+    pub use async_trait::async_trait;
+    pub use inventory;
+    pub use schemars;
+    pub use serde_json;
+    pub use url;
+}
