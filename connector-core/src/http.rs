@@ -159,13 +159,21 @@ pub struct Reachability {
     pub summary: String,
 }
 
-/// The shared client. Cheap to clone.
-#[derive(Debug, Clone)]
+/// The shared client. Cheap to clone. Its `Debug` shows the provider and base URL only.
+#[derive(Clone)]
 pub struct HttpClient {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
+impl std::fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("provider", &self.inner.provider)
+            .field("base_url", &self.inner.base.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
 struct Inner {
     provider: &'static str,
     base: Url,

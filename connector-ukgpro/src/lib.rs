@@ -1,1 +1,101 @@
+//! # connector-ukgpro
+//!
+//! The UKG Pro (formerly UltiPro) provider of the connector SDK. It speaks UKG Pro's REST
+//! web services with a web service account: HTTP Basic (user name and password) plus the
+//! `US-Customer-Api-Key` header, and `Api-Key` when a User API key is configured.
+//!
+//! The provider registers itself with the SDK's registry under the id `ukgpro`. A binary
+//! must reference this crate (e.g. call [`descriptor`]) so that the linker keeps it.
+//!
+//! ## Example
+//!
+//! ```
+//! use connector_core::settings::parse_settings;
+//! use connector_ukgpro::UkgProSettings;
+//!
+//! let settings: UkgProSettings = parse_settings("ukgpro", serde_json::json!({
+//!     "base_url": "https://service5.ultipro.com/services/",
+//!     "username": "svc-directory-sync",
+//!     "password": "generated-by-ukg",
+//!     "customer_api_key": "B2C3D",
+//! })).expect("valid settings");
+//! assert_eq!(settings.api_root().unwrap().as_str(), "https://service5.ultipro.com/");
+//! assert_eq!(settings.page_size, 10_000);
+//! assert!(!format!("{settings:?}").contains("generated-by-ukg"));
+//!
+//! let descriptor = connector_ukgpro::descriptor();
+//! assert_eq!(descriptor.id, "ukgpro");
+//! assert!(connector_core::registry::providers().iter().any(|d| d.id == "ukgpro"));
+//! ```
+#![deny(missing_docs)]
 
+pub mod check;
+pub mod client;
+pub mod settings;
+
+use std::fmt;
+
+use async_trait::async_trait;
+use connector_core::check::Checklist;
+use connector_core::settings::{parse_settings, SettingsSchema};
+use connector_core::{Capability, Connector, ProviderDescriptor, Result};
+use serde_json::Value;
+
+pub use settings::UkgProSettings;
+
+/// The provider id.
+pub const PROVIDER_ID: &str = "ukgpro";
+
+const DESCRIPTOR: ProviderDescriptor = ProviderDescriptor {
+    id: PROVIDER_ID,
+    name: "UKG Pro",
+    description:
+        "UKG Pro (formerly UltiPro) HR: employees, their jobs and status, via REST web services",
+    docs_url: "https://developer.ukg.com/hcm/reference",
+    capabilities: &[Capability::ConnectionTest],
+    checks: check::CHECKS,
+    settings_schema: SettingsSchema::of::<UkgProSettings>,
+    connect,
+};
+
+inventory::submit!(DESCRIPTOR);
+
+/// The UKG Pro descriptor. Calling it also guarantees that the linker keeps this crate's
+/// registration.
+pub fn descriptor() -> &'static ProviderDescriptor {
+    &DESCRIPTOR
+}
+
+/// A connection to one UKG Pro tenant.
+pub struct UkgProConnector {
+    client: client::UkgClient,
+}
+
+impl fmt::Debug for UkgProConnector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UkgProConnector")
+            .field("client", &self.client)
+            .finish()
+    }
+}
+
+impl UkgProConnector {
+    /// A connector for validated settings.
+    pub fn new(settings: &UkgProSettings) -> Result<Self> {
+        Ok(UkgProConnector {
+            client: client::UkgClient::new(settings)?,
+        })
+    }
+}
+
+#[async_trait]
+impl Connector for UkgProConnector {
+    async fn test_connection(&self, checks: &mut Checklist) {
+        check::run(&self.client, checks).await;
+    }
+}
+
+fn connect(raw: Value) -> Result<Box<dyn Connector>> {
+    let settings: UkgProSettings = parse_settings(PROVIDER_ID, raw)?;
+    Ok(Box::new(UkgProConnector::new(&settings)?))
+}

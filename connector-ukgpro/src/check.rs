@@ -1,0 +1,106 @@
+//! The UKG Pro connection test: host reachable → authenticated → one step per web-service
+//! permission the user export needs.
+
+use connector_core::check::{CheckStep, Checklist};
+use connector_core::http::HttpResponse;
+use connector_core::{Error, ErrorKind, Result};
+
+use crate::client::{
+    check_status, parse_array, with_ukg_hint, Endpoint, UkgClient, EMPLOYMENT_DETAILS,
+    PERSON_DETAILS,
+};
+use crate::PROVIDER_ID;
+
+/// The steps after the SDK's own settings step, in order.
+pub const CHECKS: &[CheckStep] = &[
+    CheckStep {
+        id: "reachable",
+        title: "Host reachable",
+        requires: &[],
+    },
+    CheckStep {
+        id: "authenticated",
+        title: "Authenticated",
+        requires: &["reachable"],
+    },
+    CheckStep {
+        id: "permission_employee_person_details",
+        title: "Permission: Employee Person Details",
+        requires: &["authenticated"],
+    },
+    CheckStep {
+        id: "permission_personnel_integration",
+        title: "Permission: Personnel Integration",
+        requires: &["authenticated"],
+    },
+];
+
+/// Runs the UKG Pro steps.
+pub async fn run(client: &UkgClient, checks: &mut Checklist) {
+    checks
+        .run("reachable", || async {
+            let reach = client.http().probe().await.map_err(with_ukg_hint)?;
+            Ok(format!(
+                "{} reachable ({})",
+                client.http().base_url().origin().ascii_serialization(),
+                reach.summary
+            ))
+        })
+        .await;
+
+    // One one-row request to person-details answers both "authenticated" and its permission.
+    let mut person = None;
+    checks
+        .run("authenticated", || async {
+            let response = client.get_page(PERSON_DETAILS, 1, 1).await?;
+            let message = authenticated(&response)?;
+            person = Some(response);
+            Ok(message)
+        })
+        .await;
+
+    checks
+        .run("permission_employee_person_details", || async {
+            match &person {
+                Some(response) => permission(response, PERSON_DETAILS),
+                None => Err(Error::new(
+                    PROVIDER_ID,
+                    ErrorKind::Protocol,
+                    "no answer to check",
+                )),
+            }
+        })
+        .await;
+
+    checks
+        .run("permission_personnel_integration", || async {
+            let response = client.get_page(EMPLOYMENT_DETAILS, 1, 1).await?;
+            permission(&response, EMPLOYMENT_DETAILS)
+        })
+        .await;
+}
+
+/// 401 fails; 403 means the credentials were accepted but a permission is missing (reported
+/// by the permission step); anything else is checked as usual.
+fn authenticated(response: &HttpResponse) -> Result<String> {
+    if response.status.as_u16() == 403 {
+        return Ok("credentials accepted (the request was refused only for lack of a permission; see below)".into());
+    }
+    check_status(response, PERSON_DETAILS)?;
+    Ok(format!(
+        "UKG Pro accepted the service account (HTTP {})",
+        response.status.as_u16()
+    ))
+}
+
+fn permission(response: &HttpResponse, endpoint: Endpoint) -> Result<String> {
+    check_status(response, endpoint)?;
+    let rows = parse_array(response, 1)?;
+    Ok(format!(
+        "View on \u{201c}{}\u{201d} granted ({} answered with {} row{})",
+        endpoint.permission,
+        endpoint.path,
+        rows.len(),
+        if rows.len() == 1 { "" } else { "s" }
+    ))
+}

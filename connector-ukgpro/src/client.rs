@@ -1,0 +1,184 @@
+//! HTTP calls to UKG Pro: credentials, endpoints, paging parameters, and the mapping of UKG's
+//! answers to the SDK's errors with hints in the UKG admin's words.
+
+use connector_core::auth::{ApiKeyHeader, Basic, Composite};
+use connector_core::http::{HttpClient, HttpConfig, HttpResponse};
+use connector_core::{Error, ErrorKind, NetworkKind, Result};
+use serde_json::Value;
+
+use crate::settings::UkgProSettings;
+use crate::PROVIDER_ID;
+
+/// Where service accounts and their permissions are managed in UKG Pro.
+pub const SERVICE_ACCOUNT_MENU: &str =
+    "Menu > System Configuration > Security > Service Account Administration";
+/// Where the web services host is shown in UKG Pro.
+pub const WEB_SERVICES_MENU: &str = "Menu > System Configuration > Security > Web Services";
+
+/// A UKG Pro REST endpoint and the web-service permission (View) it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Path below the API root.
+    pub path: &'static str,
+    /// The web service the service account needs View on.
+    pub permission: &'static str,
+}
+
+/// Names, e-mail, user name.
+pub const PERSON_DETAILS: Endpoint = Endpoint {
+    path: "/personnel/v1/person-details",
+    permission: "Employee Person Details",
+};
+
+/// Job, status, employee number, supervisor, dates.
+pub const EMPLOYMENT_DETAILS: Endpoint = Endpoint {
+    path: "/personnel/v1/employment-details",
+    permission: "Personnel Integration",
+};
+
+/// The UKG Pro client: the shared HTTP client with UKG's credentials.
+#[derive(Debug, Clone)]
+pub struct UkgClient {
+    http: HttpClient,
+}
+
+impl UkgClient {
+    /// A client for validated settings: Basic(username, password) plus
+    /// `US-Customer-Api-Key`, plus `Api-Key` when a user API key is given.
+    pub fn new(settings: &UkgProSettings) -> Result<Self> {
+        let base = settings
+            .api_root()
+            .map_err(|f| Error::invalid_settings(PROVIDER_ID, vec![f]))?;
+        let key = |header: &str, secret| {
+            ApiKeyHeader::new(header, secret).map_err(|e| {
+                Error::new(
+                    PROVIDER_ID,
+                    ErrorKind::Unsupported,
+                    format!("bad header name: {e}"),
+                )
+            })
+        };
+        let auth = Composite::new()
+            .with(Basic::new(
+                settings.username.clone(),
+                settings.password.clone(),
+            ))
+            .with(key(
+                "US-Customer-Api-Key",
+                settings.customer_api_key.clone(),
+            )?)
+            .with_optional(
+                settings
+                    .user_api_key
+                    .clone()
+                    .map(|k| key("Api-Key", k))
+                    .transpose()?,
+            );
+        let config = HttpConfig {
+            request_timeout: settings.timeout(),
+            ..HttpConfig::default()
+        };
+        let http = HttpClient::new(PROVIDER_ID, base, auth, config)?;
+        Ok(UkgClient { http })
+    }
+
+    /// The shared HTTP client.
+    pub fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
+    /// `GET endpoint?page=&per_Page=` (UKG spells it with a capital P). Returns the raw answer
+    /// (any status); network failures carry UKG hints.
+    pub async fn get_page(
+        &self,
+        endpoint: Endpoint,
+        page: u32,
+        per_page: u32,
+    ) -> Result<HttpResponse> {
+        self.http
+            .get(
+                endpoint.path,
+                &[
+                    ("page", page.to_string()),
+                    ("per_Page", per_page.to_string()),
+                ],
+            )
+            .await
+            .map_err(with_ukg_hint)
+    }
+
+    /// One page as JSON records: checks the status (with UKG hints) and that the body is a
+    /// JSON array.
+    pub async fn list_page(
+        &self,
+        endpoint: Endpoint,
+        page: u32,
+        per_page: u32,
+    ) -> Result<Vec<Value>> {
+        let response = self.get_page(endpoint, page, per_page).await?;
+        check_status(&response, endpoint)?;
+        parse_array(&response, page)
+    }
+}
+
+/// Maps a non-2xx answer to an error whose hint says what to do in UKG Pro.
+pub fn check_status(response: &HttpResponse, endpoint: Endpoint) -> Result<()> {
+    response
+        .error_for_status(PROVIDER_ID, endpoint.permission)
+        .map_err(|e| {
+            let hint = match e.kind() {
+                ErrorKind::Authentication => format!(
+                    "UKG Pro rejected the service account: check username, password and customer_api_key ({SERVICE_ACCOUNT_MENU}); the password is the one UKG Pro generated when the account was saved"
+                ),
+                ErrorKind::Permission { permission } => format!(
+                    "give the service account View on the \u{201c}{permission}\u{201d} web service ({SERVICE_ACCOUNT_MENU} > edit the account), then test again"
+                ),
+                ErrorKind::NotFound => format!(
+                    "the host answered but has no UKG Pro REST API at {}; check base_url against {WEB_SERVICES_MENU}",
+                    endpoint.path
+                ),
+                ErrorKind::RateLimited { .. } => {
+                    "UKG Pro's per-tenant request quota was exceeded; wait a minute and try again".to_owned()
+                }
+                ErrorKind::Remote { .. } => {
+                    "UKG Pro had a server error; try again later, and contact UKG support if it persists".to_owned()
+                }
+                _ => format!("check base_url against {WEB_SERVICES_MENU}"),
+            };
+            e.with_hint(hint)
+        })
+}
+
+/// Parses a 2xx answer as UKG's bare JSON array.
+pub fn parse_array(response: &HttpResponse, page: u32) -> Result<Vec<Value>> {
+    let protocol = |what: String| {
+        Error::new(
+            PROVIDER_ID,
+            ErrorKind::Protocol,
+            format!("page {page}: expected a JSON array, got {what}"),
+        )
+        .with_endpoint(response.endpoint.clone())
+        .with_hint(format!(
+            "check that base_url is the web services host from {WEB_SERVICES_MENU}, not the login page, and that no proxy rewrites the answer"
+        ))
+    };
+    if response.body.trim_ascii().is_empty() {
+        return Err(protocol("an empty body".into()));
+    }
+    match serde_json::from_slice::<Value>(&response.body) {
+        Ok(Value::Array(items)) => Ok(items),
+        Ok(Value::Object(_)) => Err(protocol("a JSON object".into())),
+        Ok(_) => Err(protocol("a JSON scalar".into())),
+        Err(_) => Err(protocol(response.describe_body())),
+    }
+}
+
+/// Adds UKG-specific hints to network failures.
+pub(crate) fn with_ukg_hint(e: Error) -> Error {
+    match e.kind() {
+        ErrorKind::Network(NetworkKind::Dns) => e.with_hint(format!(
+            "check base_url for typos; the web services host is shown in UKG Pro under {WEB_SERVICES_MENU} (e.g. service5.ultipro.com)"
+        )),
+        _ => e,
+    }
+}
