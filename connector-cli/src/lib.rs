@@ -1,1 +1,289 @@
+//! # connector-cli
+//!
+//! The `connector` command line, as a library: [`run`] parses the process arguments and runs
+//! the command against every provider registered with the SDK's registry. A third party can
+//! build the same CLI with more providers linked in:
+//!
+//! ```no_run
+//! // main.rs of a binary that links an extra provider crate (which registers itself with
+//! // `inventory::submit!`); reference that crate so the linker keeps it.
+//! fn main() -> std::process::ExitCode {
+//!     // e.g. std::hint::black_box(my_provider::descriptor());
+//!     connector_cli::run()
+//! }
+//! ```
+//!
+//! Commands:
+//!
+//! ```text
+//! connector list [--json]
+//! connector <provider> schema [--draft 2020-12|07]
+//! connector <provider> test [--config FILE] [--json]
+//! ```
+#![deny(missing_docs)]
 
+pub mod config;
+pub mod exit;
+pub mod render;
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{value_parser, Arg, ArgAction, ArgMatches, Command};
+use connector_core::check::Checklist;
+use connector_core::settings::{env_var_name, Draft};
+use connector_core::{registry, ProviderDescriptor, StepStatus};
+
+/// The providers built into this binary. Referencing them here keeps the linker from dropping
+/// their registrations.
+fn builtin_providers() -> [&'static ProviderDescriptor; 1] {
+    [connector_ukgpro::descriptor()]
+}
+
+/// Runs the CLI with the process arguments and returns the exit status.
+pub fn run() -> ExitCode {
+    run_from(std::env::args_os().collect())
+}
+
+/// Runs the CLI with `args` (the first one is the program name).
+pub fn run_from(args: Vec<OsString>) -> ExitCode {
+    std::hint::black_box(builtin_providers());
+    init_tracing();
+    let providers = registry::providers();
+    if let Some(message) = config::refuse_settings_flags(&providers, &args) {
+        eprintln!("error: {message}");
+        return exit::exit(exit::USAGE);
+    }
+    let matches = match command(&providers).try_get_matches_from(args) {
+        Ok(m) => m,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            return exit::exit(code);
+        }
+    };
+    let code = match matches.subcommand() {
+        Some(("list", m)) => list(&providers, m.get_flag("json")),
+        Some((id, m)) => match registry::provider(id) {
+            Ok(descriptor) => provider_command(descriptor, m),
+            Err(e) => {
+                eprintln!("error: {e}");
+                if let Some(hint) = e.hint() {
+                    eprintln!("hint: {hint}");
+                }
+                exit::USAGE
+            }
+        },
+        None => exit::USAGE,
+    };
+    exit::exit(code)
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}
+
+const ABOUT: &str = "Connect to business systems: test a connection, print settings schemas.";
+
+fn command(providers: &[&'static ProviderDescriptor]) -> Command {
+    let ids: Vec<_> = providers.iter().map(|d| d.id).collect();
+    let mut cmd = Command::new("connector")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about(ABOUT)
+        .long_about(format!(
+            "{ABOUT}\n\nProviders in this binary: {}.\n\nSettings come from --config FILE (a JSON object) and from environment variables named <PROVIDER>_<FIELD> (e.g. UKGPRO_PASSWORD); the environment wins. Secrets are never accepted as command-line flags. Results go to stdout; diagnostics to stderr; RUST_LOG (e.g. RUST_LOG=debug) controls logging, which never contains secrets.",
+            ids.join(", ")
+        ))
+        .after_help(exit::TABLE)
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .subcommand(
+            Command::new("list")
+                .about("List the providers in this binary")
+                .arg(json_flag("Print a JSON array instead of a table")),
+        );
+    for d in providers {
+        cmd = cmd.subcommand(provider_subcommand(d));
+    }
+    cmd
+}
+
+fn json_flag(help: &'static str) -> Arg {
+    Arg::new("json")
+        .long("json")
+        .action(ArgAction::SetTrue)
+        .help(help)
+}
+
+fn provider_subcommand(d: &'static ProviderDescriptor) -> Command {
+    let schema = (d.settings_schema)();
+    let fields: Vec<String> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            format!(
+                "  {:<22} {:<28} {}{}",
+                f.name,
+                env_var_name(d.id, &f.name),
+                if f.required { "required" } else { "optional" },
+                if f.secret { ", secret" } else { "" }
+            )
+        })
+        .collect();
+    let steps: Vec<String> = std::iter::once(connector_core::check::SETTINGS_STEP)
+        .chain(d.checks.iter().copied())
+        .enumerate()
+        .map(|(i, s)| format!("  {}. {}", i + 1, s.title))
+        .collect();
+    let settings_help = format!(
+        "Settings (config key, environment variable):\n{}",
+        fields.join("\n")
+    );
+    Command::new(d.id)
+        .about(d.description)
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .subcommand(
+            Command::new("schema")
+                .about("Print the JSON Schema of the settings (for settings forms)")
+                .long_about("Print the JSON Schema of the settings on stdout: titles, descriptions, display order (x-order), required fields, and secrets marked writeOnly + x-secret. Draft 2020-12 by default; --draft 07 for form renderers whose validator is a draft-07 Ajv (react-jsonschema-form, JSON Forms).")
+                .arg(
+                    Arg::new("draft")
+                        .long("draft")
+                        .value_name("DRAFT")
+                        .value_parser(["2020-12", "07"])
+                        .default_value("2020-12")
+                        .help("JSON Schema dialect"),
+                ),
+        )
+        .subcommand(
+            Command::new("test")
+                .about("Test the connection step by step and say how to fix what fails")
+                .long_about(format!(
+                    "Test the connection step by step. Steps after a failed prerequisite are skipped. Exit status 0 only when every step passed.\n\nSteps:\n{}\n\n{settings_help}",
+                    steps.join("\n")
+                ))
+                .after_help(exit::TABLE)
+                .arg(
+                    Arg::new("config")
+                        .long("config")
+                        .short('c')
+                        .value_name("FILE")
+                        .value_parser(value_parser!(PathBuf))
+                        .help("JSON file with the settings (environment variables override it)"),
+                )
+                .arg(json_flag("Print the report as JSON")),
+        )
+}
+
+fn list(providers: &[&'static ProviderDescriptor], json: bool) -> u8 {
+    if json {
+        let items: Vec<_> = providers
+            .iter()
+            .map(|d| {
+                serde_json::json!({
+                    "id": d.id,
+                    "name": d.name,
+                    "description": d.description,
+                    "docs_url": d.docs_url,
+                    "capabilities": d.capabilities,
+                })
+            })
+            .collect();
+        print_json(&serde_json::Value::Array(items))
+    } else {
+        print_out(&render::provider_list(providers))
+    }
+}
+
+fn provider_command(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
+    match m.subcommand() {
+        Some(("schema", m)) => {
+            let draft = m
+                .get_one::<String>("draft")
+                .and_then(|s| Draft::parse(s))
+                .unwrap_or_default();
+            print_json(&(d.settings_schema)().to_draft(draft))
+        }
+        Some(("test", m)) => test(
+            d,
+            m.get_one::<PathBuf>("config").cloned(),
+            m.get_flag("json"),
+        ),
+        _ => exit::USAGE,
+    }
+}
+
+fn test(d: &'static ProviderDescriptor, config: Option<PathBuf>, json: bool) -> u8 {
+    let schema = (d.settings_schema)();
+    let report = match config::load(d, &schema, config.as_deref()) {
+        Ok(raw) => match runtime() {
+            Ok(rt) => rt.block_on(connector_core::test_connection(d, raw)),
+            Err(e) => {
+                eprintln!("error: cannot start the async runtime: {e}");
+                return exit::OTHER;
+            }
+        },
+        Err(error) => {
+            let mut checks = Checklist::new(d.id, d.checks);
+            checks.record("settings", Err(error), Duration::ZERO);
+            checks.finish()
+        }
+    };
+    let printed = if json {
+        print_json(&serde_json::to_value(&report).unwrap_or_default())
+    } else {
+        print_out(&render::checklist(d, &report))
+    };
+    if printed != exit::OK {
+        return printed;
+    }
+    report
+        .steps
+        .iter()
+        .find(|s| s.status == StepStatus::Failed)
+        .map(|s| s.error.as_ref().map_or(exit::OTHER, exit::code_for))
+        .unwrap_or(exit::OK)
+}
+
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+}
+
+fn print_json(value: &serde_json::Value) -> u8 {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => print_out(&format!("{text}\n")),
+        Err(e) => {
+            eprintln!("error: cannot render JSON: {e}");
+            exit::OTHER
+        }
+    }
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error worth a panic.
+fn print_out(text: &str) -> u8 {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => exit::OK,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::OK,
+        Err(e) => {
+            eprintln!("error: cannot write output: {e}");
+            exit::OTHER
+        }
+    }
+}

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `connector` binary.
+
+fn main() -> std::process::ExitCode {
+    connector_cli::run()
+}

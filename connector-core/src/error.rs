@@ -138,8 +138,13 @@ impl ErrorKind {
 /// assert!(!e.is_retryable());
 /// ```
 #[derive(Debug, thiserror::Error)]
+#[error(transparent)]
 #[non_exhaustive]
-pub struct Error {
+pub struct Error(Box<Inner>);
+
+/// The error's record, boxed so that `Result<T, Error>` stays one pointer wide.
+#[derive(Debug, thiserror::Error)]
+struct Inner {
     kind: ErrorKind,
     provider: &'static str,
     message: String,
@@ -152,14 +157,14 @@ pub struct Error {
 impl Error {
     /// A new error of `kind` from `provider`.
     pub fn new(provider: &'static str, kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error {
+        Error(Box::new(Inner {
             kind,
             provider,
             message: message.into(),
             endpoint: None,
             hint: None,
             source: None,
-        }
+        }))
     }
 
     /// Invalid settings, listing every field problem.
@@ -186,56 +191,56 @@ impl Error {
 
     /// Sets the endpoint (e.g. `GET /personnel/v1/person-details`).
     pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
-        self.endpoint = Some(endpoint.into());
+        self.0.endpoint = Some(endpoint.into());
         self
     }
 
     /// Sets the actionable hint.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+        self.0.hint = Some(hint.into());
         self
     }
 
     /// Sets the underlying cause.
     pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
-        self.source = Some(source.into());
+        self.0.source = Some(source.into());
         self
     }
 
     /// Replaces the message.
     pub fn with_message(mut self, message: impl Into<String>) -> Self {
-        self.message = message.into();
+        self.0.message = message.into();
         self
     }
 
     /// What kind of failure this is.
     pub fn kind(&self) -> &ErrorKind {
-        &self.kind
+        &self.0.kind
     }
 
     /// The provider id the error came from.
     pub fn provider(&self) -> &'static str {
-        self.provider
+        self.0.provider
     }
 
     /// What happened, without the provider and endpoint prefix.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// The endpoint involved, if any.
     pub fn endpoint(&self) -> Option<&str> {
-        self.endpoint.as_deref()
+        self.0.endpoint.as_deref()
     }
 
     /// What to do about it, if known.
     pub fn hint(&self) -> Option<&str> {
-        self.hint.as_deref()
+        self.0.hint.as_deref()
     }
 
     /// The field problems, for [`ErrorKind::InvalidSettings`].
     pub fn field_errors(&self) -> &[FieldError] {
-        match &self.kind {
+        match &self.0.kind {
             ErrorKind::InvalidSettings(fields) => fields,
             _ => &[],
         }
@@ -244,7 +249,7 @@ impl Error {
     /// Whether trying the same request again later may succeed: rate limits, timeouts,
     /// refused/reset connections and 502/503/504.
     pub fn is_retryable(&self) -> bool {
-        match &self.kind {
+        match &self.0.kind {
             ErrorKind::RateLimited { .. } => true,
             ErrorKind::Network(kind) => matches!(
                 kind,
@@ -271,7 +276,7 @@ impl Error {
     }
 }
 
-impl fmt::Display for Error {
+impl fmt::Display for Inner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: ", self.provider)?;
         if let Some(endpoint) = &self.endpoint {

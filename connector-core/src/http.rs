@@ -204,7 +204,15 @@ impl HttpClient {
                 ),
             ));
         }
-        let client = reqwest::Client::builder()
+        let loopback = base
+            .host()
+            .is_some_and(|h| crate::base_url::is_loopback(&h));
+        let mut builder = reqwest::Client::builder();
+        if loopback {
+            // A loopback test server is never behind a proxy.
+            builder = builder.no_proxy();
+        }
+        let client = builder
             .user_agent(user_agent(provider))
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
@@ -427,10 +435,15 @@ impl HttpClient {
                 "the connection broke mid-request; try again".to_owned(),
             ),
         };
-        Error::new(self.inner.provider, ErrorKind::Network(kind), message)
-            .with_endpoint(endpoint.to_owned())
-            .with_hint(hint)
-            .with_source(error.without_url())
+        let cause = root_cause(&error);
+        Error::new(
+            self.inner.provider,
+            ErrorKind::Network(kind),
+            format!("{message} ({cause})"),
+        )
+        .with_endpoint(endpoint.to_owned())
+        .with_hint(hint)
+        .with_source(error.without_url())
     }
 
     /// Checks that the base URL's host can be reached, stage by stage: DNS, TCP, then (for
@@ -448,7 +461,11 @@ impl HttpClient {
             Error::new(inner.provider, ErrorKind::Network(kind), message).with_hint(hint.to_owned())
         };
         let mut summary = Vec::new();
-        if proxy_configured() {
+        let via_proxy = proxy_configured()
+            && !base
+                .host()
+                .is_some_and(|h| crate::base_url::is_loopback(&h));
+        if via_proxy {
             summary.push("via the configured proxy".to_owned());
         } else {
             let lookup = tokio::time::timeout(
@@ -461,7 +478,7 @@ impl HttpClient {
                 Ok(Err(e)) => {
                     return Err(net(
                         NetworkKind::Dns,
-                        format!("cannot resolve `{host}`"),
+                        format!("cannot resolve `{host}` ({e})"),
                         "check the host name in base_url for typos, and the machine's DNS",
                     )
                     .with_source(e))
@@ -519,7 +536,7 @@ impl HttpClient {
                     .with_source(elapsed),
                     Some(Ok(e)) => net(
                         NetworkKind::Connect,
-                        format!("cannot open a TCP connection to {host}:{port}"),
+                        format!("cannot open a TCP connection to {host}:{port} ({e})"),
                         hint,
                     )
                     .with_source(e),
@@ -532,7 +549,7 @@ impl HttpClient {
             }
             summary.push(format!("TCP port {port} open"));
         }
-        if base.scheme() == "https" || proxy_configured() {
+        if base.scheme() == "https" || via_proxy {
             // An unauthenticated request: any HTTP answer proves TLS (and the proxy) work.
             match inner.client.head(base.clone()).send().await {
                 Ok(_) => summary.push(if base.scheme() == "https" {
@@ -550,7 +567,10 @@ impl HttpClient {
                     };
                     let mut error = self.transport_error(e, "HEAD /");
                     if kind == NetworkKind::Tls {
-                        error = Error::new(inner.provider, ErrorKind::Network(NetworkKind::Tls), format!("the TLS handshake with {} failed", origin_text(&base.origin())))
+                        let cause = std::error::Error::source(&error)
+                            .map(root_cause)
+                            .unwrap_or_default();
+                        error = Error::new(inner.provider, ErrorKind::Network(NetworkKind::Tls), format!("the TLS handshake with {} failed ({cause})", origin_text(&base.origin())))
                             .with_hint("the server's certificate is not trusted or it does not speak HTTPS on this port; check base_url, and if a proxy inspects TLS, add its CA to the system trust store")
                             .with_source(error);
                     }
@@ -562,6 +582,16 @@ impl HttpClient {
             summary: summary.join("; "),
         })
     }
+}
+
+/// The innermost cause's text ("Connection refused (os error 111)", "invalid peer
+/// certificate: UnknownIssuer"): the part that tells the user what actually happened.
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = error;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
 }
 
 fn origin_text(origin: &Origin) -> String {

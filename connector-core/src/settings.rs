@@ -181,10 +181,7 @@ impl SettingsSchema {
 
     /// The cleaned object and the schema problems found in it, or the one problem that the
     /// document is not an object at all.
-    fn check_document(
-        &self,
-        raw: Value,
-    ) -> std::result::Result<(Map<String, Value>, Vec<FieldError>), Vec<FieldError>> {
+    fn check_document(&self, raw: Value) -> std::result::Result<Checked, Vec<FieldError>> {
         let mut map = match raw {
             Value::Object(map) => map,
             other => {
@@ -373,6 +370,9 @@ impl SettingsSchema {
         }
     }
 }
+
+/// A cleaned settings object and the schema problems found in it.
+type Checked = (Map<String, Value>, Vec<FieldError>);
 
 /// The environment variable that sets `field` for `prefix` (`UKGPRO_PASSWORD`).
 pub fn env_var_name(prefix: &str, field: &str) -> String {

@@ -1,0 +1,74 @@
+//! Where settings come from: `--config FILE` (JSON) overlaid with `<PROVIDER>_<FIELD>`
+//! environment variables, the environment winning. Never from command-line flags.
+
+use std::ffi::OsString;
+use std::path::Path;
+
+use connector_core::settings::{env_var_name, SettingsSchema};
+use connector_core::{Error, FieldError, ProviderDescriptor};
+use serde_json::{Map, Value};
+
+/// Reads the config file (if any) and overlays the environment.
+pub fn load(
+    descriptor: &ProviderDescriptor,
+    schema: &SettingsSchema,
+    config: Option<&Path>,
+) -> Result<Value, Error> {
+    let mut raw = match config {
+        Some(path) => read_file(descriptor.id, path)?,
+        None => Value::Object(Map::new()),
+    };
+    if let Value::Object(map) = &mut raw {
+        schema.apply_env(descriptor.id, map, |var| std::env::var(var).ok());
+    }
+    Ok(raw)
+}
+
+fn read_file(provider: &'static str, path: &Path) -> Result<Value, Error> {
+    let shown = path.display();
+    let field = "--config";
+    let bytes = std::fs::read(path).map_err(|e| {
+        Error::invalid_settings(
+            provider,
+            vec![FieldError::new(field, format!("cannot read {shown}: {e}"))],
+        )
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        // serde_json's syntax errors give a position, never the content.
+        Error::invalid_settings(
+            provider,
+            vec![FieldError::new(
+                field,
+                format!("{shown} is not valid JSON ({e})"),
+            )],
+        )
+    })
+}
+
+/// Refuses settings given as command-line flags (`--password ...`): they would end up in shell
+/// history and process lists. Returns the message naming the config key and variable to use.
+pub fn refuse_settings_flags(
+    providers: &[&'static ProviderDescriptor],
+    args: &[OsString],
+) -> Option<String> {
+    let provider = providers
+        .iter()
+        .find(|d| args.iter().skip(1).any(|a| a.to_str() == Some(d.id)))?;
+    let schema = (provider.settings_schema)();
+    for arg in args {
+        let Some(text) = arg.to_str() else { continue };
+        let Some(flag) = text.strip_prefix("--") else {
+            continue;
+        };
+        let name = flag.split('=').next().unwrap_or_default().replace('-', "_");
+        if let Some(field) = schema.field(&name) {
+            return Some(format!(
+                "settings are not accepted as command-line flags (`--{}`): they would land in shell history and process lists. Put `{}` in the --config file or set {}",
+                flag.split('=').next().unwrap_or_default(),
+                field.name,
+                env_var_name(provider.id, &field.name)
+            ));
+        }
+    }
+    None
+}
