@@ -445,6 +445,12 @@ fn normalise(doc: &mut Value) {
                 if !required.contains(name) {
                     strip_null(p);
                 }
+                // schemars' Rust-width formats (`uint32`, `int64`, `double`, ...) are unknown to
+                // form validators (Ajv warns or, in strict mode, fails); minimum/maximum
+                // already carry the range.
+                if p.get("format").and_then(Value::as_str).is_some_and(is_numeric_format) {
+                    p.remove("format");
+                }
                 p.insert("x-order".into(), Value::from(index + 1));
             }
         }
@@ -477,6 +483,15 @@ fn strip_null(p: &mut Map<String, Value>) {
             p.insert("anyOf".into(), Value::Array(rest));
         }
     }
+}
+
+fn is_numeric_format(format: &str) -> bool {
+    matches!(format, "float" | "double")
+        || ["int", "uint"].iter().any(|p| {
+            format
+                .strip_prefix(p)
+                .is_some_and(|bits| !bits.is_empty() && bits.chars().all(|c| c.is_ascii_digit()))
+        })
 }
 
 fn field_infos(doc: &Value) -> Vec<FieldInfo> {
@@ -626,6 +641,8 @@ mod tests {
         assert_eq!(d["properties"]["key"]["type"], "string");
         assert_eq!(d["properties"]["key"]["writeOnly"], true);
         assert_eq!(d["properties"]["page_size"]["default"], 10);
+        assert!(d["properties"]["page_size"].get("format").is_none(), "no uint32 format");
+        assert_eq!(d["properties"]["page_size"]["minimum"], 1);
         let secrets: Vec<_> = s
             .fields()
             .iter()
