@@ -448,7 +448,10 @@ fn normalise(doc: &mut Value) {
                 // schemars' Rust-width formats (`uint32`, `int64`, `double`, ...) are unknown to
                 // form validators (Ajv warns or, in strict mode, fails); minimum/maximum
                 // already carry the range.
-                if p.get("format").and_then(Value::as_str).is_some_and(is_numeric_format) {
+                if p.get("format")
+                    .and_then(Value::as_str)
+                    .is_some_and(is_numeric_format)
+                {
                     p.remove("format");
                 }
                 p.insert("x-order".into(), Value::from(index + 1));
@@ -641,7 +644,10 @@ mod tests {
         assert_eq!(d["properties"]["key"]["type"], "string");
         assert_eq!(d["properties"]["key"]["writeOnly"], true);
         assert_eq!(d["properties"]["page_size"]["default"], 10);
-        assert!(d["properties"]["page_size"].get("format").is_none(), "no uint32 format");
+        assert!(
+            d["properties"]["page_size"].get("format").is_none(),
+            "no uint32 format"
+        );
         assert_eq!(d["properties"]["page_size"]["minimum"], 1);
         let secrets: Vec<_> = s
             .fields()
