@@ -11,7 +11,7 @@ fn registry_lists_ukgpro_sorted_and_finds_it() {
     assert_eq!(ids, sorted);
     let d = registry::provider("ukgpro").unwrap();
     assert_eq!(d.name, "UKG Pro");
-    assert!(std::ptr::eq(d.checks, connector_ukgpro::check::CHECKS));
+    assert_eq!(d.checks, connector_ukgpro::check::CHECKS);
 }
 
 #[test]
