@@ -7,15 +7,32 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use crate::check::{Checklist, TestReport, SETTINGS_STEP};
+use crate::error::{Error, ErrorKind, Result};
 use crate::registry::ProviderDescriptor;
+use crate::user::{ExportOptions, UserExport};
 
 /// A configured connection to one provider tenant.
 ///
 /// `Debug` must not print credentials (hold them as [`Secret`](crate::Secret)s).
 #[async_trait]
 pub trait Connector: fmt::Debug + Send + Sync {
+    /// The provider id.
+    fn provider_id(&self) -> &'static str;
+
     /// Runs the provider's connection-test steps (everything after the settings step).
     async fn test_connection(&self, checks: &mut Checklist);
+
+    /// Starts a user export: users stream out while later pages are still being fetched.
+    /// Providers without the [`Capability::UserExport`](crate::Capability) capability keep the
+    /// default, which says so.
+    fn export_users(&self, options: ExportOptions) -> Result<UserExport> {
+        let _ = options;
+        Err(Error::new(
+            self.provider_id(),
+            ErrorKind::Unsupported,
+            "this provider cannot export users",
+        ))
+    }
 }
 
 /// Runs a full connection test from raw settings: the settings step, then the provider's

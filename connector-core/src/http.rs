@@ -32,6 +32,8 @@ pub struct HttpConfig {
     pub max_body_bytes: usize,
     /// Same-origin redirects followed before giving up. Default 5.
     pub max_redirects: usize,
+    /// Requests in flight at once through this client (the per-connector limit). Default 8.
+    pub max_in_flight: usize,
 }
 
 impl Default for HttpConfig {
@@ -41,6 +43,7 @@ impl Default for HttpConfig {
             request_timeout: Duration::from_secs(60),
             max_body_bytes: 256 * 1024 * 1024,
             max_redirects: 5,
+            max_in_flight: 8,
         }
     }
 }
@@ -175,6 +178,7 @@ impl std::fmt::Debug for HttpClient {
 }
 
 struct Inner {
+    in_flight: tokio::sync::Semaphore,
     provider: &'static str,
     base: Url,
     auth: Box<dyn AuthScheme>,
@@ -230,6 +234,7 @@ impl HttpClient {
             })?;
         Ok(HttpClient {
             inner: Arc::new(Inner {
+                in_flight: tokio::sync::Semaphore::new(config.max_in_flight.max(1)),
                 provider,
                 base,
                 auth: Box::new(auth),
@@ -272,6 +277,9 @@ impl HttpClient {
     /// refuses others, reads the body within the size cap.
     async fn execute(&self, url: Url, endpoint: String) -> Result<HttpResponse> {
         let inner = &*self.inner;
+        // Held until the body is read: the per-connector limit on requests in flight. The
+        // semaphore is never closed, so acquiring cannot fail.
+        let _permit = inner.in_flight.acquire().await.ok();
         let base_origin = inner.base.origin();
         let mut current = url;
         let mut redirects = 0;

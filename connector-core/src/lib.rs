@@ -12,6 +12,8 @@
 //! * [`Error`]: one error type, grouped by [`ErrorKind`], with provider, endpoint and hint.
 //! * [`check`]: connection tests as ordered, named steps.
 //! * [`registry`]: providers register a [`ProviderDescriptor`] with `inventory`.
+//! * [`user`]: the normalized [`User`] and the export contract (a stream of users);
+//!   [`paginate`]: the shared page-until-short-page mechanism with bounded look-ahead.
 //!
 //! ## Example
 //!
@@ -58,20 +60,27 @@ pub mod check;
 pub mod connector;
 pub mod error;
 pub mod http;
+pub mod paginate;
 pub mod registry;
 mod secret;
 pub mod settings;
+pub mod user;
 
 pub use check::{CheckStep, Checklist, StepStatus, TestReport};
 pub use connector::{test_connection, Connector};
 pub use error::{Error, ErrorKind, FieldError, NetworkKind, Result};
 pub use registry::{Capability, ProviderDescriptor};
 pub use secret::{Secret, REDACTED};
+pub use user::{
+    ExportOptions, ExportStats, ExportSummary, User, UserExport, UserStatus, UserStream,
+};
 
 /// Re-exports for provider crates, so that they use the same versions as the SDK.
 pub mod reexports {
     pub use async_trait::async_trait;
+    pub use futures_util;
     pub use inventory;
+    pub use jiff;
     pub use schemars;
     pub use serde_json;
     pub use url;

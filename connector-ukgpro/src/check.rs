@@ -6,7 +6,7 @@ use connector_core::http::HttpResponse;
 use connector_core::{Error, ErrorKind, Result};
 
 use crate::client::{
-    check_status, parse_array, with_ukg_hint, Endpoint, UkgClient, EMPLOYMENT_DETAILS,
+    check_status, parse_list, with_ukg_hint, Endpoint, UkgClient, EMPLOYMENT_DETAILS,
     PERSON_DETAILS,
 };
 use crate::PROVIDER_ID;
@@ -52,7 +52,7 @@ pub async fn run(client: &UkgClient, checks: &mut Checklist) {
     let mut person = None;
     checks
         .run("authenticated", || async {
-            let response = client.get_page(PERSON_DETAILS, 1, 1).await?;
+            let response = client.get_page(PERSON_DETAILS, 1, 1, None).await?;
             let message = authenticated(&response)?;
             person = Some(response);
             Ok(message)
@@ -74,7 +74,7 @@ pub async fn run(client: &UkgClient, checks: &mut Checklist) {
 
     checks
         .run("permission_personnel_integration", || async {
-            let response = client.get_page(EMPLOYMENT_DETAILS, 1, 1).await?;
+            let response = client.get_page(EMPLOYMENT_DETAILS, 1, 1, None).await?;
             permission(&response, EMPLOYMENT_DETAILS)
         })
         .await;
@@ -95,7 +95,7 @@ fn authenticated(response: &HttpResponse) -> Result<String> {
 
 fn permission(response: &HttpResponse, endpoint: Endpoint) -> Result<String> {
     check_status(response, endpoint)?;
-    let rows = parse_array(response, 1)?;
+    let rows = parse_list::<serde::de::IgnoredAny>(response, 1)?;
     Ok(format!(
         "View on \u{201c}{}\u{201d} granted ({} answered with {} row{})",
         endpoint.permission,

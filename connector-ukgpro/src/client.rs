@@ -4,7 +4,7 @@
 use connector_core::auth::{ApiKeyHeader, Basic, Composite};
 use connector_core::http::{HttpClient, HttpConfig, HttpResponse};
 use connector_core::{Error, ErrorKind, NetworkKind, Result};
-use serde_json::Value;
+use serde::de::DeserializeOwned;
 
 use crate::settings::UkgProSettings;
 use crate::PROVIDER_ID;
@@ -87,37 +87,40 @@ impl UkgClient {
         &self.http
     }
 
-    /// `GET endpoint?page=&per_Page=` (UKG spells it with a capital P). Returns the raw answer
-    /// (any status); network failures carry UKG hints.
+    /// `GET endpoint?page=&per_Page=[&companyId=]` (UKG spells `per_Page` with a capital P).
+    /// Returns the raw answer (any status); network failures carry UKG hints.
     pub async fn get_page(
         &self,
         endpoint: Endpoint,
         page: u32,
         per_page: u32,
+        company_id: Option<&str>,
     ) -> Result<HttpResponse> {
+        let mut query = vec![
+            ("page", page.to_string()),
+            ("per_Page", per_page.to_string()),
+        ];
+        if let Some(company) = company_id {
+            query.push(("companyId", company.to_owned()));
+        }
         self.http
-            .get(
-                endpoint.path,
-                &[
-                    ("page", page.to_string()),
-                    ("per_Page", per_page.to_string()),
-                ],
-            )
+            .get(endpoint.path, &query)
             .await
             .map_err(with_ukg_hint)
     }
 
-    /// One page as JSON records: checks the status (with UKG hints) and that the body is a
+    /// One page decoded as `T`: checks the status (with UKG hints) and that the body is a
     /// JSON array.
-    pub async fn list_page(
+    pub async fn list_page<T: DeserializeOwned>(
         &self,
         endpoint: Endpoint,
         page: u32,
         per_page: u32,
-    ) -> Result<Vec<Value>> {
-        let response = self.get_page(endpoint, page, per_page).await?;
+        company_id: Option<&str>,
+    ) -> Result<Vec<T>> {
+        let response = self.get_page(endpoint, page, per_page, company_id).await?;
         check_status(&response, endpoint)?;
-        parse_array(&response, page)
+        parse_list(&response, page)
     }
 }
 
@@ -149,8 +152,10 @@ pub fn check_status(response: &HttpResponse, endpoint: Endpoint) -> Result<()> {
         })
 }
 
-/// Parses a 2xx answer as UKG's bare JSON array.
-pub fn parse_array(response: &HttpResponse, page: u32) -> Result<Vec<Value>> {
+/// Parses a 2xx answer as UKG's bare JSON array of `T`. Anything else (empty body, HTML, a
+/// JSON object, invalid JSON) is a protocol error naming the endpoint and page, without quoting
+/// the body.
+pub fn parse_list<T: DeserializeOwned>(response: &HttpResponse, page: u32) -> Result<Vec<T>> {
     let protocol = |what: String| {
         Error::new(
             PROVIDER_ID,
@@ -162,14 +167,12 @@ pub fn parse_array(response: &HttpResponse, page: u32) -> Result<Vec<Value>> {
             "check that base_url is the web services host from {WEB_SERVICES_MENU}, not the login page, and that no proxy rewrites the answer"
         ))
     };
-    if response.body.trim_ascii().is_empty() {
-        return Err(protocol("an empty body".into()));
-    }
-    match serde_json::from_slice::<Value>(&response.body) {
-        Ok(Value::Array(items)) => Ok(items),
-        Ok(Value::Object(_)) => Err(protocol("a JSON object".into())),
-        Ok(_) => Err(protocol("a JSON scalar".into())),
-        Err(_) => Err(protocol(response.describe_body())),
+    match response.body.trim_ascii_start().first() {
+        None => Err(protocol("an empty body".into())),
+        Some(b'[') => serde_json::from_slice(&response.body)
+            .map_err(|e| protocol(format!("invalid JSON ({e})"))),
+        Some(b'{') => Err(protocol("a JSON object".into())),
+        Some(_) => Err(protocol(response.describe_body())),
     }
 }
 

@@ -31,14 +31,18 @@
 
 pub mod check;
 pub mod client;
+pub mod model;
 pub mod settings;
+pub mod users;
 
 use std::fmt;
 
 use async_trait::async_trait;
 use connector_core::check::Checklist;
 use connector_core::settings::{parse_settings, SettingsSchema};
-use connector_core::{Capability, Connector, ProviderDescriptor, Result};
+use connector_core::{
+    Capability, Connector, ExportOptions, ProviderDescriptor, Result, UserExport,
+};
 use serde_json::Value;
 
 pub use settings::UkgProSettings;
@@ -52,7 +56,7 @@ const DESCRIPTOR: ProviderDescriptor = ProviderDescriptor {
     description:
         "UKG Pro (formerly UltiPro) HR: employees, their jobs and status, via REST web services",
     docs_url: "https://developer.ukg.com/hcm/reference",
-    capabilities: &[Capability::ConnectionTest],
+    capabilities: &[Capability::ConnectionTest, Capability::UserExport],
     checks: check::CHECKS,
     settings_schema: SettingsSchema::of::<UkgProSettings>,
     connect,
@@ -69,12 +73,14 @@ pub fn descriptor() -> &'static ProviderDescriptor {
 /// A connection to one UKG Pro tenant.
 pub struct UkgProConnector {
     client: client::UkgClient,
+    page_size: u32,
 }
 
 impl fmt::Debug for UkgProConnector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UkgProConnector")
             .field("client", &self.client)
+            .field("page_size", &self.page_size)
             .finish()
     }
 }
@@ -84,14 +90,23 @@ impl UkgProConnector {
     pub fn new(settings: &UkgProSettings) -> Result<Self> {
         Ok(UkgProConnector {
             client: client::UkgClient::new(settings)?,
+            page_size: settings.page_size,
         })
     }
 }
 
 #[async_trait]
 impl Connector for UkgProConnector {
+    fn provider_id(&self) -> &'static str {
+        PROVIDER_ID
+    }
+
     async fn test_connection(&self, checks: &mut Checklist) {
         check::run(&self.client, checks).await;
+    }
+
+    fn export_users(&self, options: ExportOptions) -> Result<UserExport> {
+        Ok(users::export(&self.client, self.page_size, options))
     }
 }
 

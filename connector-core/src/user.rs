@@ -1,0 +1,435 @@
+//! The normalized user every provider exports, and the export contract: an async stream of
+//! users with live statistics.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use futures_util::Stream;
+use jiff::civil::{Date, DateTime};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+
+/// Employment status, normalized across providers.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum UserStatus {
+    /// Working.
+    Active,
+    /// On leave (of absence, strike, ...); expected back.
+    Leave,
+    /// Suspended.
+    Suspended,
+    /// Employment ended.
+    Terminated,
+    /// Not working and not expected back soon (released, laid off, ...).
+    Inactive,
+    /// The provider's code is not one the SDK knows; see `provider_status`.
+    Unknown,
+}
+
+impl UserStatus {
+    /// Every status, in display order.
+    pub const ALL: [UserStatus; 6] = [
+        UserStatus::Active,
+        UserStatus::Leave,
+        UserStatus::Suspended,
+        UserStatus::Terminated,
+        UserStatus::Inactive,
+        UserStatus::Unknown,
+    ];
+
+    /// The snake_case name (`active`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::Active => "active",
+            UserStatus::Leave => "leave",
+            UserStatus::Suspended => "suspended",
+            UserStatus::Terminated => "terminated",
+            UserStatus::Inactive => "inactive",
+            UserStatus::Unknown => "unknown",
+        }
+    }
+
+    /// Parses a name (case-insensitive).
+    pub fn parse(text: &str) -> Option<UserStatus> {
+        let text = text.trim();
+        UserStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(text))
+    }
+}
+
+impl fmt::Display for UserStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A person as an HR system knows them, normalized across providers. Sensitive personal data
+/// (government ids, birth date, home address, phone numbers) is never part of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(title = "User")]
+#[non_exhaustive]
+pub struct User {
+    /// The provider's stable id of the person's employment (UKG Pro: the employee id).
+    pub id: String,
+    /// The company (legal entity) the employment belongs to.
+    pub company_id: Option<String>,
+    /// The employee number shown to people (often differs from `id`).
+    pub employee_number: Option<String>,
+    /// The sign-in user name.
+    pub username: Option<String>,
+    /// Legal first name.
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// Preferred first name.
+    pub preferred_name: Option<String>,
+    /// Preferred (or first) name followed by last name.
+    pub display_name: Option<String>,
+    /// Work e-mail address. Not necessarily unique.
+    pub email: Option<String>,
+    /// Alternate e-mail address.
+    pub alternate_email: Option<String>,
+    /// Job title (the role).
+    pub job_title: Option<String>,
+    /// Department or top org-level code.
+    pub department: Option<String>,
+    /// The `id` of the person's manager.
+    pub manager_id: Option<String>,
+    /// Normalized status.
+    pub status: UserStatus,
+    /// The provider's raw status code.
+    pub provider_status: Option<String>,
+    /// Hire date (`YYYY-MM-DD`).
+    pub hire_date: Option<Date>,
+    /// Termination date (`YYYY-MM-DD`).
+    pub termination_date: Option<Date>,
+    /// When the provider last changed the record (`YYYY-MM-DDTHH:MM:SS`, the provider's
+    /// clock; no time zone is implied).
+    pub updated_at: Option<DateTime>,
+}
+
+impl User {
+    /// The field names, in output (CSV column) order.
+    pub const FIELDS: [&'static str; 18] = [
+        "id",
+        "company_id",
+        "employee_number",
+        "username",
+        "first_name",
+        "last_name",
+        "preferred_name",
+        "display_name",
+        "email",
+        "alternate_email",
+        "job_title",
+        "department",
+        "manager_id",
+        "status",
+        "provider_status",
+        "hire_date",
+        "termination_date",
+        "updated_at",
+    ];
+
+    /// A user with only an id; every other field empty and status unknown.
+    pub fn new(id: impl Into<String>) -> Self {
+        User {
+            id: id.into(),
+            company_id: None,
+            employee_number: None,
+            username: None,
+            first_name: None,
+            last_name: None,
+            preferred_name: None,
+            display_name: None,
+            email: None,
+            alternate_email: None,
+            job_title: None,
+            department: None,
+            manager_id: None,
+            status: UserStatus::Unknown,
+            provider_status: None,
+            hire_date: None,
+            termination_date: None,
+            updated_at: None,
+        }
+    }
+
+    /// Whether each of [`User::FIELDS`] has a value (`status` counts when not `unknown`).
+    pub fn presence(&self) -> [bool; 18] {
+        let s = |v: &Option<String>| v.as_deref().is_some_and(|t| !t.is_empty());
+        [
+            !self.id.is_empty(),
+            s(&self.company_id),
+            s(&self.employee_number),
+            s(&self.username),
+            s(&self.first_name),
+            s(&self.last_name),
+            s(&self.preferred_name),
+            s(&self.display_name),
+            s(&self.email),
+            s(&self.alternate_email),
+            s(&self.job_title),
+            s(&self.department),
+            s(&self.manager_id),
+            self.status != UserStatus::Unknown,
+            s(&self.provider_status),
+            self.hire_date.is_some(),
+            self.termination_date.is_some(),
+            self.updated_at.is_some(),
+        ]
+    }
+
+    /// Builds `display_name` from the preferred (or first) name and the last name.
+    pub fn derive_display_name(&mut self) {
+        let first = self
+            .preferred_name
+            .as_deref()
+            .or(self.first_name.as_deref());
+        let name = match (first, self.last_name.as_deref()) {
+            (Some(f), Some(l)) => format!("{f} {l}"),
+            (Some(f), None) => f.to_owned(),
+            (None, Some(l)) => l.to_owned(),
+            (None, None) => return,
+        };
+        self.display_name = Some(name);
+    }
+}
+
+/// What to export.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct ExportOptions {
+    /// Only users with one of these statuses (empty: all).
+    pub statuses: Vec<UserStatus>,
+    /// Only users of this company.
+    pub company_id: Option<String>,
+    /// Rows per request, overriding the provider's setting.
+    pub page_size: Option<u32>,
+}
+
+impl ExportOptions {
+    /// All users, provider defaults.
+    pub fn new() -> Self {
+        ExportOptions::default()
+    }
+
+    /// Only users with one of `statuses`.
+    pub fn with_statuses(mut self, statuses: Vec<UserStatus>) -> Self {
+        self.statuses = statuses;
+        self
+    }
+
+    /// Only users of `company_id`.
+    pub fn with_company(mut self, company_id: impl Into<String>) -> Self {
+        self.company_id = Some(company_id.into());
+        self
+    }
+
+    /// Rows per request.
+    pub fn with_page_size(mut self, page_size: u32) -> Self {
+        self.page_size = Some(page_size);
+        self
+    }
+
+    /// Whether `user` passes the status and company filters.
+    pub fn matches(&self, user: &User) -> bool {
+        (self.statuses.is_empty() || self.statuses.contains(&user.status))
+            && self
+                .company_id
+                .as_deref()
+                .is_none_or(|c| user.company_id.as_deref() == Some(c))
+    }
+}
+
+/// A stream of users; an `Err` item ends it.
+pub type UserStream = Pin<Box<dyn Stream<Item = Result<User>> + Send>>;
+
+/// A running export: the users, and statistics that fill in as it goes.
+pub struct UserExport {
+    /// The users, in the order they become complete.
+    pub users: UserStream,
+    /// Live statistics.
+    pub stats: ExportStats,
+}
+
+impl fmt::Debug for UserExport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserExport")
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The most malformed-record descriptions kept for the summary.
+const MAX_SAMPLES: usize = 20;
+
+/// Counters shared between an export and its consumer. Cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct ExportStats(Arc<StatsInner>);
+
+#[derive(Debug, Default)]
+struct StatsInner {
+    pages: AtomicU64,
+    records: AtomicU64,
+    malformed: AtomicU64,
+    filtered_out: AtomicU64,
+    partial: Mutex<BTreeMap<String, u64>>,
+    samples: Mutex<Vec<String>>,
+}
+
+/// A snapshot of [`ExportStats`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ExportSummary {
+    /// Pages fetched (all endpoints).
+    pub pages: u64,
+    /// Raw records decoded (all endpoints).
+    pub records: u64,
+    /// Records skipped because they could not be decoded.
+    pub malformed: u64,
+    /// Users left out by the status or company filter.
+    pub filtered_out: u64,
+    /// Users exported with only part of their data, by reason
+    /// (e.g. `person-details without employment-details`).
+    pub partial: BTreeMap<String, u64>,
+    /// Descriptions of the first malformed records (ids and position only, never personal
+    /// data).
+    pub malformed_samples: Vec<String>,
+}
+
+impl ExportStats {
+    /// Counts a fetched page of `records` raw records.
+    pub fn add_page(&self, records: usize) {
+        self.0.pages.fetch_add(1, Ordering::Relaxed);
+        self.0.records.fetch_add(records as u64, Ordering::Relaxed);
+    }
+
+    /// Counts a skipped malformed record; `description` must hold no personal data.
+    pub fn add_malformed(&self, description: String) {
+        self.0.malformed.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut samples) = self.0.samples.lock() {
+            if samples.len() < MAX_SAMPLES {
+                samples.push(description);
+            }
+        }
+    }
+
+    /// Counts a user left out by the filters.
+    pub fn add_filtered_out(&self) {
+        self.0.filtered_out.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a user exported with only part of its data.
+    pub fn add_partial(&self, reason: &str) {
+        if let Ok(mut partial) = self.0.partial.lock() {
+            *partial.entry(reason.to_owned()).or_default() += 1;
+        }
+    }
+
+    /// Pages fetched so far.
+    pub fn pages(&self) -> u64 {
+        self.0.pages.load(Ordering::Relaxed)
+    }
+
+    /// The current values.
+    pub fn snapshot(&self) -> ExportSummary {
+        ExportSummary {
+            pages: self.pages(),
+            records: self.0.records.load(Ordering::Relaxed),
+            malformed: self.0.malformed.load(Ordering::Relaxed),
+            filtered_out: self.0.filtered_out.load(Ordering::Relaxed),
+            partial: self.0.partial.lock().map(|p| p.clone()).unwrap_or_default(),
+            malformed_samples: self.0.samples.lock().map(|s| s.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_match_the_serialized_shape() {
+        let user = User::new("E1");
+        let value = serde_json::to_value(&user).unwrap();
+        let keys: Vec<_> = value.as_object().unwrap().keys().cloned().collect();
+        assert_eq!(keys, User::FIELDS);
+        let schema = schemars::schema_for!(User);
+        let props: Vec<_> = schema.as_value()["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(props, User::FIELDS);
+    }
+
+    #[test]
+    fn dates_serialize_as_iso() {
+        let mut user = User::new("E1");
+        user.hire_date = Some(jiff::civil::date(2020, 3, 15));
+        user.updated_at = Some(jiff::civil::date(2021, 1, 2).at(3, 4, 5, 0));
+        let v = serde_json::to_value(&user).unwrap();
+        assert_eq!(v["hire_date"], "2020-03-15");
+        assert_eq!(v["updated_at"], "2021-01-02T03:04:05");
+        assert_eq!(v["status"], "unknown");
+        let back: User = serde_json::from_value(v).unwrap();
+        assert_eq!(back, user);
+    }
+
+    #[test]
+    fn display_name_prefers_the_preferred_name() {
+        let mut u = User::new("1");
+        u.first_name = Some("Robert".into());
+        u.last_name = Some("Smith".into());
+        u.derive_display_name();
+        assert_eq!(u.display_name.as_deref(), Some("Robert Smith"));
+        u.preferred_name = Some("Bob".into());
+        u.derive_display_name();
+        assert_eq!(u.display_name.as_deref(), Some("Bob Smith"));
+    }
+
+    #[test]
+    fn filters() {
+        let mut u = User::new("1");
+        u.status = UserStatus::Leave;
+        u.company_id = Some("C1".into());
+        assert!(ExportOptions::new().matches(&u));
+        assert!(ExportOptions::new()
+            .with_statuses(vec![UserStatus::Leave])
+            .matches(&u));
+        assert!(!ExportOptions::new()
+            .with_statuses(vec![UserStatus::Active])
+            .matches(&u));
+        assert!(ExportOptions::new().with_company("C1").matches(&u));
+        assert!(!ExportOptions::new().with_company("C2").matches(&u));
+        assert_eq!(
+            UserStatus::parse(" Terminated "),
+            Some(UserStatus::Terminated)
+        );
+        assert_eq!(UserStatus::parse("gone"), None);
+    }
+
+    #[test]
+    fn stats_snapshot() {
+        let s = ExportStats::default();
+        s.add_page(10);
+        s.add_page(3);
+        s.add_malformed("page 2, record 4".into());
+        s.add_partial("no employment");
+        s.add_partial("no employment");
+        let snap = s.clone().snapshot();
+        assert_eq!((snap.pages, snap.records, snap.malformed), (2, 13, 1));
+        assert_eq!(snap.partial["no employment"], 2);
+        assert_eq!(snap.malformed_samples, ["page 2, record 4"]);
+    }
+}

@@ -1,0 +1,336 @@
+//! The user export: person-details and employment-details are paged concurrently and joined
+//! on (company id, employee id) as they arrive. A user is emitted as soon as both halves are
+//! in, so memory holds only the records still waiting for their partner; records whose
+//! partner never comes are exported at the end with what is known, and counted.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use connector_core::paginate::{paginate, Page, Paging};
+use connector_core::{
+    Error, ErrorKind, ExportOptions, ExportStats, Result, User, UserExport, UserStatus,
+};
+use futures_util::stream::{self, StreamExt};
+use serde::de::DeserializeOwned;
+
+use crate::client::{Endpoint, UkgClient, EMPLOYMENT_DETAILS, PERSON_DETAILS};
+use crate::model::{Decoded, EmploymentRecord, Key, PersonRecord};
+use crate::PROVIDER_ID;
+
+/// Rows kept in flight per endpoint: look-ahead is this divided by the page size (at least 1),
+/// so small pages overlap many requests and 10,000-row pages keep memory bounded.
+const ROWS_IN_FLIGHT: u32 = 20_000;
+/// At most this many page requests in flight per endpoint.
+const MAX_LOOK_AHEAD: u32 = 8;
+
+/// Why a user was exported with only part of its data.
+pub const PERSON_ONLY: &str = "person-details without employment-details";
+/// Why a user was exported with only part of its data.
+pub const EMPLOYMENT_ONLY: &str = "employment-details without person-details";
+
+/// Maps UKG's `employeeStatusCode` to the normalized status.
+pub fn status(code: Option<&str>) -> UserStatus {
+    match code.map(str::trim) {
+        Some(c) if c.eq_ignore_ascii_case("A") => UserStatus::Active,
+        Some(c) if c.eq_ignore_ascii_case("L") || c.eq_ignore_ascii_case("O") => UserStatus::Leave,
+        Some(c) if c.eq_ignore_ascii_case("S") => UserStatus::Suspended,
+        Some(c) if c.eq_ignore_ascii_case("T") => UserStatus::Terminated,
+        Some(c) if c.eq_ignore_ascii_case("R") => UserStatus::Inactive,
+        _ => UserStatus::Unknown,
+    }
+}
+
+/// Builds the normalized user from either or both halves.
+pub fn to_user(person: Option<PersonRecord>, employment: Option<EmploymentRecord>) -> User {
+    let id = person
+        .as_ref()
+        .map(|p| p.employee_id.clone())
+        .or_else(|| employment.as_ref().map(|e| e.employee_id.clone()))
+        .unwrap_or_default();
+    let mut user = User::new(id);
+    let mut changed = Vec::with_capacity(2);
+    if let Some(p) = person {
+        user.company_id = p.company_id;
+        user.username = p.user_name;
+        user.first_name = p.first_name;
+        user.last_name = p.last_name;
+        user.preferred_name = p.preferred_name;
+        user.email = p.email_address;
+        user.alternate_email = p.email_address_alternate;
+        changed.extend(p.datetime_changed);
+    }
+    if let Some(e) = employment {
+        if user.company_id.is_none() {
+            user.company_id = e.company_id;
+        }
+        user.employee_number = e.employee_number;
+        user.job_title = e.job_title.or(e.job_description);
+        user.department = e.org_level1_code;
+        user.manager_id = e.supervisor_id;
+        user.status = status(e.employee_status_code.as_deref());
+        user.provider_status = e.employee_status_code;
+        user.hire_date = e.last_hire_date.or(e.original_hire_date);
+        user.termination_date = e.date_of_termination;
+        changed.extend(e.date_time_changed);
+    }
+    user.updated_at = changed.into_iter().max();
+    user.derive_display_name();
+    user
+}
+
+/// Starts the export.
+pub fn export(client: &UkgClient, default_page_size: u32, options: ExportOptions) -> UserExport {
+    let stats = ExportStats::default();
+    let page_size = options
+        .page_size
+        .unwrap_or(default_page_size)
+        .clamp(1, crate::settings::MAX_PAGE_SIZE);
+    let paging = Paging {
+        page_size,
+        look_ahead: (ROWS_IN_FLIGHT / page_size).clamp(1, MAX_LOOK_AHEAD) as usize,
+    };
+    let company = options.company_id.clone();
+    let persons = pages::<PersonRecord>(client, PERSON_DETAILS, paging, company.clone(), &stats)
+        .map(Half::Person);
+    let employments =
+        pages::<EmploymentRecord>(client, EMPLOYMENT_DETAILS, paging, company, &stats)
+            .map(Half::Employment);
+    let joiner = Joiner {
+        persons: HashMap::new(),
+        employments: HashMap::new(),
+        options,
+        stats: stats.clone(),
+    };
+    let merged = stream::select(persons, employments);
+    let users = stream::unfold(Some((merged, joiner)), |state| async move {
+        let (mut merged, mut joiner) = state?;
+        match merged.next().await {
+            Some(Half::Person(Ok(page))) => {
+                Some((joiner.add_persons(page), Some((merged, joiner))))
+            }
+            Some(Half::Employment(Ok(page))) => {
+                Some((joiner.add_employments(page), Some((merged, joiner))))
+            }
+            Some(Half::Person(Err(e)) | Half::Employment(Err(e))) => Some((vec![Err(e)], None)),
+            None => Some((joiner.finish(), None)),
+        }
+    })
+    .flat_map(stream::iter);
+    UserExport {
+        users: Box::pin(users),
+        stats,
+    }
+}
+
+enum Half {
+    Person(Result<Page<PersonRecord>>),
+    Employment(Result<Page<EmploymentRecord>>),
+}
+
+/// The pages of one endpoint, each fetched and decoded on its own task (so decoding runs in
+/// parallel with the join), malformed records reported and dropped.
+fn pages<R>(
+    client: &UkgClient,
+    endpoint: Endpoint,
+    paging: Paging,
+    company: Option<String>,
+    stats: &ExportStats,
+) -> impl futures_util::Stream<Item = Result<Page<R>>> + Send
+where
+    R: Send + 'static,
+    Decoded<R>: DeserializeOwned + Send,
+{
+    let client = client.clone();
+    let fetch_stats = stats.clone();
+    let stats = stats.clone();
+    paginate(paging, move |page| {
+        let client = client.clone();
+        let company = company.clone();
+        let stats = fetch_stats.clone();
+        AbortOnDrop(tokio::spawn(async move {
+            let items: Vec<Decoded<R>> = client
+                .list_page(endpoint, page, paging.page_size, company.as_deref())
+                .await?;
+            stats.add_page(items.len());
+            Ok(items)
+        }))
+    })
+    .map(move |page| {
+        let page = page?;
+        let number = page.number;
+        let mut records = Vec::with_capacity(page.items.len());
+        for (index, item) in page.items.into_iter().enumerate() {
+            match item {
+                Decoded::Record(r) => records.push(r),
+                Decoded::Malformed(why) => {
+                    let at = format!(
+                        "GET {} page {number}, record {}: {why}",
+                        endpoint.path,
+                        index + 1
+                    );
+                    tracing::warn!(provider = PROVIDER_ID, "skipped malformed record: {at}");
+                    stats.add_malformed(at);
+                }
+            }
+        }
+        Ok(Page {
+            number,
+            items: records,
+        })
+    })
+}
+
+/// A spawned page fetch that is cancelled when dropped (speculative pages past the end).
+struct AbortOnDrop<T>(tokio::task::JoinHandle<Result<T>>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl<T> Future for AbortOnDrop<T> {
+    type Output = Result<T>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.0).poll(cx).map(|joined| {
+            joined.unwrap_or_else(|e| {
+                Err(Error::new(
+                    PROVIDER_ID,
+                    ErrorKind::Protocol,
+                    format!("a page fetch stopped unexpectedly: {e}"),
+                ))
+            })
+        })
+    }
+}
+
+/// The streaming join's state: records waiting for their partner.
+struct Joiner {
+    persons: HashMap<Key, PersonRecord>,
+    employments: HashMap<Key, EmploymentRecord>,
+    options: ExportOptions,
+    stats: ExportStats,
+}
+
+impl Joiner {
+    fn add_persons(&mut self, page: Page<PersonRecord>) -> Vec<Result<User>> {
+        let mut out = Vec::new();
+        for person in page.items {
+            let key = person.key();
+            match self.employments.remove(&key) {
+                Some(employment) => self.emit(to_user(Some(person), Some(employment)), &mut out),
+                None => {
+                    self.persons.insert(key, person);
+                }
+            }
+        }
+        out
+    }
+
+    fn add_employments(&mut self, page: Page<EmploymentRecord>) -> Vec<Result<User>> {
+        let mut out = Vec::new();
+        for employment in page.items {
+            let key = employment.key();
+            match self.persons.remove(&key) {
+                Some(person) => self.emit(to_user(Some(person), Some(employment)), &mut out),
+                None => {
+                    self.employments.insert(key, employment);
+                }
+            }
+        }
+        out
+    }
+
+    fn emit(&self, user: User, out: &mut Vec<Result<User>>) {
+        if self.options.matches(&user) {
+            out.push(Ok(user));
+        } else {
+            self.stats.add_filtered_out();
+        }
+    }
+
+    /// Both listings are complete: the records still waiting have no partner.
+    fn finish(mut self) -> Vec<Result<User>> {
+        let mut out = Vec::new();
+        for person in drain_sorted(&mut self.persons) {
+            self.stats.add_partial(PERSON_ONLY);
+            self.emit(to_user(Some(person), None), &mut out);
+        }
+        for employment in drain_sorted(&mut self.employments) {
+            self.stats.add_partial(EMPLOYMENT_ONLY);
+            self.emit(to_user(None, Some(employment)), &mut out);
+        }
+        out
+    }
+}
+
+/// Empties `map` in key order, so that the output does not depend on hash order.
+fn drain_sorted<R>(map: &mut HashMap<Key, R>) -> Vec<R> {
+    let mut entries: Vec<_> = std::mem::take(map).into_iter().collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    entries.into_iter().map(|(_, r)| r).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn status_codes() {
+        let cases = [
+            ("A", UserStatus::Active),
+            ("L", UserStatus::Leave),
+            ("O", UserStatus::Leave),
+            ("S", UserStatus::Suspended),
+            ("T", UserStatus::Terminated),
+            ("R", UserStatus::Inactive),
+            (" a ", UserStatus::Active),
+            ("X", UserStatus::Unknown),
+        ];
+        for (code, expected) in cases {
+            assert_eq!(status(Some(code)), expected, "{code}");
+        }
+        assert_eq!(status(None), UserStatus::Unknown);
+    }
+
+    #[test]
+    fn joined_user() {
+        let person = PersonRecord {
+            employee_id: "E1".into(),
+            company_id: Some("C1".into()),
+            user_name: Some("ana.d".into()),
+            first_name: Some("Anabel".into()),
+            last_name: Some("Diaz".into()),
+            preferred_name: Some("Ana".into()),
+            email_address: Some("ana@example.com".into()),
+            datetime_changed: Some(date(2024, 1, 2).at(3, 0, 0, 0)),
+            ..PersonRecord::default()
+        };
+        let employment = EmploymentRecord {
+            employee_id: "E1".into(),
+            company_id: Some("C1".into()),
+            employee_number: Some("000123".into()),
+            job_description: Some("Payroll Specialist".into()),
+            org_level1_code: Some("FIN".into()),
+            employee_status_code: Some("L".into()),
+            supervisor_id: Some("E0".into()),
+            original_hire_date: Some(date(2010, 1, 4)),
+            last_hire_date: Some(date(2015, 6, 1)),
+            date_time_changed: Some(date(2024, 5, 6).at(7, 0, 0, 0)),
+            ..EmploymentRecord::default()
+        };
+        let u = to_user(Some(person), Some(employment));
+        assert_eq!(u.id, "E1");
+        assert_eq!(u.display_name.as_deref(), Some("Ana Diaz"));
+        assert_eq!(u.job_title.as_deref(), Some("Payroll Specialist"));
+        assert_eq!(u.status, UserStatus::Leave);
+        assert_eq!(u.provider_status.as_deref(), Some("L"));
+        assert_eq!(u.hire_date, Some(date(2015, 6, 1)));
+        assert_eq!(u.updated_at, Some(date(2024, 5, 6).at(7, 0, 0, 0)));
+        assert_eq!(u.manager_id.as_deref(), Some("E0"));
+    }
+}
