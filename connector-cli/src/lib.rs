@@ -17,14 +17,20 @@
 //!
 //! ```text
 //! connector list [--json]
+//! connector schema user [--draft 2020-12|07]
 //! connector <provider> schema [--draft 2020-12|07]
 //! connector <provider> test [--config FILE] [--json]
+//! connector <provider> users [--config FILE] [--format jsonl|json|csv] [--output FILE]
+//!                            [--status LIST] [--company ID] [--page-size N]
 //! ```
 #![deny(missing_docs)]
 
 pub mod config;
 pub mod exit;
+pub mod output;
 pub mod render;
+pub mod summary;
+pub mod users;
 
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
@@ -32,10 +38,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::builder::PossibleValuesParser;
 use clap::{value_parser, Arg, ArgAction, ArgMatches, Command};
 use connector_core::check::Checklist;
-use connector_core::settings::{env_var_name, Draft};
-use connector_core::{registry, ProviderDescriptor, StepStatus};
+use connector_core::settings::{env_var_name, to_draft, Draft};
+use connector_core::{
+    registry, Capability, Error, ErrorKind, ProviderDescriptor, StepStatus, User, UserStatus,
+};
 
 /// The providers built into this binary. Referencing them here keeps the linker from dropping
 /// their registrations.
@@ -53,12 +62,18 @@ pub fn run_from(args: Vec<OsString>) -> ExitCode {
     std::hint::black_box(builtin_providers());
     init_tracing();
     let providers = registry::providers();
-    if let Some(message) = config::refuse_settings_flags(&providers, &args) {
-        eprintln!("error: {message}");
-        return exit::exit(exit::USAGE);
-    }
-    let matches = match command(&providers).try_get_matches_from(args) {
+    let matches = match command(&providers).try_get_matches_from(&args) {
         Ok(m) => m,
+        Err(e) if e.kind() == clap::error::ErrorKind::UnknownArgument => {
+            // `--password ...`: say where settings go instead (and never echo the value).
+            match config::refuse_settings_flags(&providers, &args) {
+                Some(message) => eprintln!("error: {message}"),
+                None => {
+                    let _ = e.print();
+                }
+            }
+            return exit::exit(exit::USAGE);
+        }
         Err(e) => {
             let code = if e.use_stderr() {
                 exit::USAGE
@@ -71,6 +86,7 @@ pub fn run_from(args: Vec<OsString>) -> ExitCode {
     };
     let code = match matches.subcommand() {
         Some(("list", m)) => list(&providers, m.get_flag("json")),
+        Some(("schema", m)) => print_json(&to_draft(&User::json_schema(), draft_arg(m))),
         Some((id, m)) => match registry::provider(id) {
             Ok(descriptor) => provider_command(descriptor, m),
             Err(e) => {
@@ -96,7 +112,8 @@ fn init_tracing() {
         .try_init();
 }
 
-const ABOUT: &str = "Connect to business systems: test a connection, print settings schemas.";
+const ABOUT: &str =
+    "Connect to business systems: test a connection, export users, print settings schemas.";
 
 fn command(providers: &[&'static ProviderDescriptor]) -> Command {
     let ids: Vec<_> = providers.iter().map(|d| d.id).collect();
@@ -114,11 +131,47 @@ fn command(providers: &[&'static ProviderDescriptor]) -> Command {
             Command::new("list")
                 .about("List the providers in this binary")
                 .arg(json_flag("Print a JSON array instead of a table")),
+        )
+        .subcommand(
+            Command::new("schema")
+                .about("Print the JSON Schema of an SDK record type (`user`: one exported user)")
+                .arg(
+                    Arg::new("what")
+                        .value_name("TYPE")
+                        .value_parser(["user"])
+                        .required(true)
+                        .help("The record type"),
+                )
+                .arg(draft_arg_def()),
         );
     for d in providers {
         cmd = cmd.subcommand(provider_subcommand(d));
     }
     cmd
+}
+
+fn draft_arg_def() -> Arg {
+    Arg::new("draft")
+        .long("draft")
+        .value_name("DRAFT")
+        .value_parser(["2020-12", "07"])
+        .default_value("2020-12")
+        .help("JSON Schema dialect")
+}
+
+fn draft_arg(m: &ArgMatches) -> Draft {
+    m.get_one::<String>("draft")
+        .and_then(|s| Draft::parse(s))
+        .unwrap_or_default()
+}
+
+fn config_arg() -> Arg {
+    Arg::new("config")
+        .long("config")
+        .short('c')
+        .value_name("FILE")
+        .value_parser(value_parser!(PathBuf))
+        .help("JSON file with the settings (environment variables override it)")
 }
 
 fn json_flag(help: &'static str) -> Arg {
@@ -152,7 +205,7 @@ fn provider_subcommand(d: &'static ProviderDescriptor) -> Command {
         "Settings (config key, environment variable):\n{}",
         fields.join("\n")
     );
-    Command::new(d.id)
+    let mut cmd = Command::new(d.id)
         .about(d.description)
         .subcommand_required(true)
         .arg_required_else_help(true)
@@ -160,14 +213,7 @@ fn provider_subcommand(d: &'static ProviderDescriptor) -> Command {
             Command::new("schema")
                 .about("Print the JSON Schema of the settings (for settings forms)")
                 .long_about("Print the JSON Schema of the settings on stdout: titles, descriptions, display order (x-order), required fields, and secrets marked writeOnly + x-secret. Draft 2020-12 by default; --draft 07 for form renderers whose validator is a draft-07 Ajv (react-jsonschema-form, JSON Forms).")
-                .arg(
-                    Arg::new("draft")
-                        .long("draft")
-                        .value_name("DRAFT")
-                        .value_parser(["2020-12", "07"])
-                        .default_value("2020-12")
-                        .help("JSON Schema dialect"),
-                ),
+                .arg(draft_arg_def()),
         )
         .subcommand(
             Command::new("test")
@@ -177,15 +223,61 @@ fn provider_subcommand(d: &'static ProviderDescriptor) -> Command {
                     steps.join("\n")
                 ))
                 .after_help(exit::TABLE)
-                .arg(
-                    Arg::new("config")
-                        .long("config")
-                        .short('c')
-                        .value_name("FILE")
-                        .value_parser(value_parser!(PathBuf))
-                        .help("JSON file with the settings (environment variables override it)"),
-                )
+                .arg(config_arg())
                 .arg(json_flag("Print the report as JSON")),
+        );
+    if d.capabilities.contains(&Capability::UserExport) {
+        cmd = cmd.subcommand(users_subcommand(settings_help));
+    }
+    cmd
+}
+
+fn users_subcommand(settings_help: String) -> Command {
+    let statuses: Vec<&'static str> = UserStatus::ALL.iter().map(|s| s.as_str()).collect();
+    Command::new("users")
+        .about("Export every user (names, ids, e-mail, job, status) as JSONL, JSON or CSV")
+        .long_about(format!(
+            "Export every user as JSONL (default), one JSON array, or CSV with a header. Users stream out while later pages are still being fetched. Results go to stdout, or to --output FILE, which appears only when the export completed (a failed or interrupted export leaves no partial file and an existing file unchanged). A progress line (when stderr is a terminal) and a closing summary with the fill rate of every field go to stderr.\n\nThe record format is printed by `connector schema user`.\n\n{settings_help}"
+        ))
+        .after_help(format!("{}\n  130 interrupted (Ctrl-C, SIGTERM)", exit::TABLE))
+        .arg(config_arg())
+        .arg(
+            Arg::new("format")
+                .long("format")
+                .short('f')
+                .value_name("FORMAT")
+                .value_parser(["jsonl", "json", "csv"])
+                .default_value("jsonl")
+                .help("Output format"),
+        )
+        .arg(
+            Arg::new("output")
+                .long("output")
+                .short('o')
+                .value_name("FILE")
+                .value_parser(value_parser!(PathBuf))
+                .help("Write to FILE (atomically) instead of stdout"),
+        )
+        .arg(
+            Arg::new("status")
+                .long("status")
+                .value_name("LIST")
+                .value_delimiter(',')
+                .value_parser(PossibleValuesParser::new(statuses))
+                .help("Only users with these statuses, comma-separated"),
+        )
+        .arg(
+            Arg::new("company")
+                .long("company")
+                .value_name("ID")
+                .help("Only users of this company id"),
+        )
+        .arg(
+            Arg::new("page-size")
+                .long("page-size")
+                .value_name("N")
+                .value_parser(value_parser!(u32).range(1..))
+                .help("Rows per request (default: the page_size setting)"),
         )
 }
 
@@ -211,19 +303,31 @@ fn list(providers: &[&'static ProviderDescriptor], json: bool) -> u8 {
 
 fn provider_command(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
     match m.subcommand() {
-        Some(("schema", m)) => {
-            let draft = m
-                .get_one::<String>("draft")
-                .and_then(|s| Draft::parse(s))
-                .unwrap_or_default();
-            print_json(&(d.settings_schema)().to_draft(draft))
-        }
+        Some(("schema", m)) => print_json(&(d.settings_schema)().to_draft(draft_arg(m))),
         Some(("test", m)) => test(
             d,
             m.get_one::<PathBuf>("config").cloned(),
             m.get_flag("json"),
         ),
+        Some(("users", m)) => users::run(d, users_args(m)),
         _ => exit::USAGE,
+    }
+}
+
+fn users_args(m: &ArgMatches) -> users::UsersArgs {
+    users::UsersArgs {
+        config: m.get_one::<PathBuf>("config").cloned(),
+        format: m
+            .get_one::<String>("format")
+            .and_then(|f| output::Format::parse(f))
+            .unwrap_or(output::Format::Jsonl),
+        output: m.get_one::<PathBuf>("output").cloned(),
+        statuses: m
+            .get_many::<String>("status")
+            .map(|v| v.filter_map(|s| UserStatus::parse(s)).collect())
+            .unwrap_or_default(),
+        company: m.get_one::<String>("company").cloned(),
+        page_size: m.get_one::<u32>("page-size").copied(),
     }
 }
 
@@ -259,7 +363,25 @@ fn test(d: &'static ProviderDescriptor, config: Option<PathBuf>, json: bool) -> 
         .unwrap_or(exit::OK)
 }
 
-fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+/// Prints an error (every field problem on its own line) and its hint to stderr; returns the
+/// exit status for its kind.
+pub(crate) fn report_error(error: &Error) -> u8 {
+    match error.kind() {
+        ErrorKind::InvalidSettings(fields) if !fields.is_empty() => {
+            eprintln!("error: {}: invalid settings:", error.provider());
+            for f in fields {
+                eprintln!("  {}: {}", f.field, f.message);
+            }
+        }
+        _ => eprintln!("error: {}", error.full_message()),
+    }
+    if let Some(hint) = error.hint() {
+        eprintln!("hint: {hint}");
+    }
+    exit::code_for(error.kind())
+}
+
+pub(crate) fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -140,6 +140,18 @@ impl User {
         "updated_at",
     ];
 
+    /// The JSON Schema (draft 2020-12) of a user record, as exported.
+    pub fn json_schema() -> serde_json::Value {
+        let mut doc = schemars::generate::SchemaSettings::draft2020_12()
+            .into_generator()
+            .into_root_schema_for::<User>()
+            .to_value();
+        doc["description"] = serde_json::Value::String(
+            "A person as an HR system knows them, normalized across providers; one record of `connector <provider> users`.".into(),
+        );
+        doc
+    }
+
     /// A user with only an id; every other field empty and status unknown.
     pub fn new(id: impl Into<String>) -> Self {
         User {
@@ -371,6 +383,17 @@ mod tests {
             .cloned()
             .collect();
         assert_eq!(props, User::FIELDS);
+    }
+
+    #[test]
+    fn json_schema_is_valid_and_accepts_users() {
+        let schema = User::json_schema();
+        jsonschema::draft202012::meta::validate(&schema).unwrap();
+        let validator = jsonschema::draft202012::new(&schema).unwrap();
+        let mut user = User::new("E1");
+        user.hire_date = Some(jiff::civil::date(2020, 3, 15));
+        assert!(validator.is_valid(&serde_json::to_value(&user).unwrap()));
+        assert!(!validator.is_valid(&serde_json::json!({"id": "E1", "status": "retired"})));
     }
 
     #[test]

@@ -1,0 +1,264 @@
+//! Where exported users go and in what shape: JSONL, one JSON array, or CSV with a header, to
+//! stdout or to a file that appears only when the export completed.
+
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use connector_core::User;
+use tempfile::NamedTempFile;
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One JSON object per line.
+    Jsonl,
+    /// One JSON array.
+    Json,
+    /// CSV with a header row.
+    Csv,
+}
+
+impl Format {
+    /// Parses `jsonl`, `json` or `csv`.
+    pub fn parse(text: &str) -> Option<Format> {
+        match text {
+            "jsonl" => Some(Format::Jsonl),
+            "json" => Some(Format::Json),
+            "csv" => Some(Format::Csv),
+            _ => None,
+        }
+    }
+}
+
+/// The destination: stdout, or a temporary file next to the target that is renamed into place
+/// by [`Sink::commit`] and deleted if dropped before (a failed export leaves no partial file and
+/// never replaces a good one).
+pub enum Sink {
+    /// Standard output.
+    Stdout(io::Stdout),
+    /// A file being written.
+    File {
+        /// The temporary file, in the target's folder.
+        temp: NamedTempFile,
+        /// Where it goes when complete.
+        target: PathBuf,
+    },
+}
+
+impl Sink {
+    /// Standard output, or a temporary file beside `target`. The file is created readable by
+    /// its owner only: it holds personal data.
+    pub fn open(target: Option<&Path>) -> io::Result<Sink> {
+        let Some(target) = target else {
+            return Ok(Sink::Stdout(io::stdout()));
+        };
+        let dir = match target.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "export".into());
+        let temp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".partial")
+            .tempfile_in(&dir)
+            .map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("cannot create a file in {}: {e}", dir.display()),
+                )
+            })?;
+        Ok(Sink::File {
+            temp,
+            target: target.to_path_buf(),
+        })
+    }
+
+    /// Makes the output final: flushes, syncs and renames the temporary file into place.
+    pub fn commit(self) -> io::Result<()> {
+        match self {
+            Sink::Stdout(mut out) => out.flush(),
+            Sink::File { mut temp, target } => {
+                temp.flush()?;
+                temp.as_file().sync_all()?;
+                temp.persist(&target).map_err(|e| e.error)?;
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Sink::Stdout(out) => out.write(buf),
+            Sink::File { temp, .. } => temp.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Sink::Stdout(out) => out.flush(),
+            Sink::File { temp, .. } => temp.flush(),
+        }
+    }
+}
+
+/// Writes users in one format.
+pub struct UserWriter<W: Write> {
+    inner: Inner<W>,
+    written: u64,
+}
+
+enum Inner<W: Write> {
+    Json { out: BufWriter<W>, array: bool },
+    // Boxed: csv's writer is large and there is one writer per export.
+    Csv(Box<csv::Writer<W>>),
+}
+
+impl<W: Write> UserWriter<W> {
+    /// Starts the output (the CSV header, the JSON array's `[`).
+    pub fn new(format: Format, out: W) -> io::Result<Self> {
+        let inner = match format {
+            Format::Jsonl | Format::Json => {
+                let mut out = BufWriter::with_capacity(256 * 1024, out);
+                let array = format == Format::Json;
+                if array {
+                    out.write_all(b"[")?;
+                }
+                Inner::Json { out, array }
+            }
+            Format::Csv => {
+                let mut w = csv::WriterBuilder::new()
+                    .has_headers(false)
+                    .buffer_capacity(256 * 1024)
+                    .from_writer(out);
+                w.write_record(User::FIELDS).map_err(csv_error)?;
+                Inner::Csv(Box::new(w))
+            }
+        };
+        Ok(UserWriter { inner, written: 0 })
+    }
+
+    /// Writes one user.
+    pub fn write(&mut self, user: &User) -> io::Result<()> {
+        match &mut self.inner {
+            Inner::Json { out, array } => {
+                if *array {
+                    out.write_all(if self.written == 0 { b"\n" } else { b",\n" })?;
+                }
+                serde_json::to_writer(&mut *out, user).map_err(io::Error::other)?;
+                if !*array {
+                    out.write_all(b"\n")?;
+                }
+            }
+            Inner::Csv(w) => w.serialize(user).map_err(csv_error)?,
+        }
+        self.written += 1;
+        Ok(())
+    }
+
+    /// Ends the output and returns the destination.
+    pub fn finish(self) -> io::Result<W> {
+        match self.inner {
+            Inner::Json { mut out, array } => {
+                if array {
+                    out.write_all(b"\n]\n")?;
+                }
+                out.into_inner().map_err(|e| e.into_error())
+            }
+            Inner::Csv(w) => w.into_inner().map_err(|e| e.into_error()),
+        }
+    }
+}
+
+fn csv_error(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => io::Error::other(format!("{other:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use connector_core::UserStatus;
+
+    fn users() -> Vec<User> {
+        let mut a = User::new("E1");
+        a.first_name = Some("Ana, \"the\" boss".into());
+        a.status = UserStatus::Active;
+        a.hire_date = Some(connector_core::reexports::jiff::civil::date(2020, 1, 2));
+        let b = User::new("E2");
+        vec![a, b]
+    }
+
+    fn render(format: Format, users: &[User]) -> String {
+        let mut w = UserWriter::new(format, Vec::new()).unwrap();
+        for u in users {
+            w.write(u).unwrap();
+        }
+        String::from_utf8(w.finish().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn json_array_and_jsonl_parse_back() {
+        let json = render(Format::Json, &users());
+        let back: Vec<User> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, users());
+        let empty = render(Format::Json, &[]);
+        assert_eq!(serde_json::from_str::<Vec<User>>(&empty).unwrap(), vec![]);
+        let jsonl = render(Format::Jsonl, &users());
+        let back: Vec<User> = jsonl
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(back, users());
+        assert_eq!(render(Format::Jsonl, &[]), "");
+    }
+
+    #[test]
+    fn csv_has_a_header_even_when_empty_and_quotes_properly() {
+        assert_eq!(render(Format::Csv, &[]).trim_end(), User::FIELDS.join(","));
+        let text = render(Format::Csv, &users());
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let headers: Vec<String> = reader
+            .headers()
+            .unwrap()
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(headers, User::FIELDS);
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(&rows[0][4], "Ana, \"the\" boss");
+        assert_eq!(&rows[0][13], "active");
+        assert_eq!(&rows[0][15], "2020-01-02");
+        assert_eq!(&rows[1][4], "");
+    }
+
+    #[test]
+    fn file_sink_is_atomic() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("users.csv");
+        std::fs::write(&target, "old").unwrap();
+        {
+            let mut sink = Sink::open(Some(&target)).unwrap();
+            sink.write_all(b"half an export").unwrap();
+            // dropped without commit: a failed export
+        }
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "old");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "temporary file left behind"
+        );
+        let mut sink = Sink::open(Some(&target)).unwrap();
+        sink.write_all(b"new").unwrap();
+        sink.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

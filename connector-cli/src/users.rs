@@ -1,0 +1,207 @@
+//! `connector <provider> users`: export every user as JSONL, JSON or CSV.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use connector_core::{Connector, ExportOptions, ExportStats, ProviderDescriptor, UserStatus};
+use futures_util::StreamExt;
+
+use crate::output::{Format, Sink, UserWriter};
+use crate::summary::{count, Tally};
+use crate::{config, exit, report_error, runtime};
+
+/// The `users` command's options.
+#[derive(Debug, Clone)]
+pub struct UsersArgs {
+    /// `--config FILE`.
+    pub config: Option<PathBuf>,
+    /// `--format`.
+    pub format: Format,
+    /// `--output FILE`.
+    pub output: Option<PathBuf>,
+    /// `--status`.
+    pub statuses: Vec<UserStatus>,
+    /// `--company`.
+    pub company: Option<String>,
+    /// `--page-size`.
+    pub page_size: Option<u32>,
+}
+
+/// Exit status when interrupted by Ctrl-C or SIGTERM (128 + SIGINT).
+pub const INTERRUPTED: u8 = 130;
+
+/// Runs the export; returns the exit status.
+pub fn run(d: &'static ProviderDescriptor, args: UsersArgs) -> u8 {
+    let schema = (d.settings_schema)();
+    let raw = match config::load(d, &schema, args.config.as_deref()) {
+        Ok(raw) => raw,
+        Err(e) => return report_error(&e),
+    };
+    let connector = match (d.connect)(raw) {
+        Ok(c) => c,
+        Err(e) => return report_error(&e),
+    };
+    match runtime() {
+        Ok(rt) => rt.block_on(export(connector, args)),
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            exit::OTHER
+        }
+    }
+}
+
+async fn export(connector: Box<dyn Connector>, args: UsersArgs) -> u8 {
+    let mut options = ExportOptions::new().with_statuses(args.statuses.clone());
+    if let Some(company) = &args.company {
+        options = options.with_company(company.clone());
+    }
+    if let Some(size) = args.page_size {
+        options = options.with_page_size(size);
+    }
+    let export = match connector.export_users(options) {
+        Ok(e) => e,
+        Err(e) => return report_error(&e),
+    };
+    let destination = args
+        .output
+        .as_ref()
+        .map_or_else(|| "stdout".to_owned(), |p| p.display().to_string());
+    let not_written = || match &args.output {
+        Some(p) => eprintln!(
+            "{} was not written; an existing file there is unchanged",
+            p.display()
+        ),
+        None => eprintln!("the output on stdout is incomplete"),
+    };
+    let sink = match Sink::open(args.output.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: --output: {e}");
+            return exit::USAGE;
+        }
+    };
+    let mut writer = match UserWriter::new(args.format, sink) {
+        Ok(w) => w,
+        Err(e) => return write_failed(&e),
+    };
+    let mut tally = Tally::default();
+    let mut progress = Progress::new(export.stats.clone());
+    let mut users = export.users;
+    let interrupted = shutdown_signal();
+    tokio::pin!(interrupted);
+    loop {
+        tokio::select! {
+            item = users.next() => match item {
+                Some(Ok(user)) => {
+                    if let Err(e) = writer.write(&user) {
+                        progress.clear();
+                        not_written();
+                        return write_failed(&e);
+                    }
+                    tally.add(&user);
+                    progress.tick(tally.users());
+                }
+                Some(Err(e)) => {
+                    progress.clear();
+                    let code = report_error(&e);
+                    not_written();
+                    return code;
+                }
+                None => break,
+            },
+            () = &mut interrupted => {
+                progress.clear();
+                eprintln!("interrupted after {} users", count(tally.users()));
+                not_written();
+                return INTERRUPTED;
+            }
+        }
+    }
+    progress.clear();
+    if let Err(e) = writer.finish().and_then(Sink::commit) {
+        not_written();
+        return write_failed(&e);
+    }
+    eprint!("{}", tally.render(&export.stats.snapshot(), &destination));
+    exit::OK
+}
+
+fn write_failed(e: &std::io::Error) -> u8 {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        eprintln!("error: the output was closed before the export finished");
+    } else {
+        eprintln!("error: cannot write the output: {e}");
+    }
+    exit::OTHER
+}
+
+/// Resolves on Ctrl-C or (on Unix) SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    {
+        let term = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            () = ctrl_c => {}
+            () = term => {}
+        }
+    }
+    #[cfg(not(unix))]
+    ctrl_c.await;
+}
+
+/// A one-line progress indicator on stderr, drawn only when stderr is a terminal.
+struct Progress {
+    enabled: bool,
+    drawn: bool,
+    started: Instant,
+    last: Instant,
+    stats: ExportStats,
+}
+
+impl Progress {
+    fn new(stats: ExportStats) -> Self {
+        let now = Instant::now();
+        Progress {
+            enabled: std::io::stderr().is_terminal(),
+            drawn: false,
+            started: now,
+            last: now,
+            stats,
+        }
+    }
+
+    fn tick(&mut self, users: u64) {
+        if !self.enabled || self.last.elapsed() < Duration::from_millis(200) {
+            return;
+        }
+        self.last = Instant::now();
+        let secs = self.started.elapsed().as_secs_f64().max(0.001);
+        eprint!(
+            "\r\x1b[2K{} users, {} pages, {} users/s",
+            count(users),
+            count(self.stats.pages()),
+            count((users as f64 / secs) as u64)
+        );
+        self.drawn = true;
+    }
+
+    fn clear(&mut self) {
+        if self.drawn {
+            eprint!("\r\x1b[2K");
+            self.drawn = false;
+        }
+    }
+}
