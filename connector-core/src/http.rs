@@ -831,6 +831,35 @@ mod tests {
         assert!(err.message().contains("larger than"), "{err}");
     }
 
+    #[tokio::test]
+    async fn requests_in_flight_are_limited_per_client() {
+        let server = MockServer::start().await;
+        Mock::given(path("/slow"))
+            .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(200)))
+            .mount(&server)
+            .await;
+        let config = HttpConfig {
+            max_in_flight: 1,
+            ..HttpConfig::default()
+        };
+        let c = HttpClient::new(
+            "t",
+            Url::parse(&server.uri()).unwrap(),
+            crate::auth::NoAuth,
+            config,
+        )
+        .unwrap();
+        let started = Instant::now();
+        let all = futures_util::future::join_all((0..4).map(|_| c.get("/slow", &[]))).await;
+        assert!(all.iter().all(Result::is_ok));
+        // With one request at a time, four 200 ms answers cannot take less than 800 ms.
+        assert!(
+            started.elapsed() >= Duration::from_millis(790),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
     #[test]
     fn plain_http_to_a_remote_host_is_refused() {
         let err = HttpClient::new(
