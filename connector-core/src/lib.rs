@@ -12,6 +12,7 @@
 //! * [`Error`]: one error type, grouped by [`ErrorKind`], with provider, endpoint and hint.
 //! * [`check`]: connection tests as ordered, named steps.
 //! * [`registry`]: providers register a [`ProviderDescriptor`] with `inventory`.
+//! * [`sandbox`]: the contract of a provider's embedded sandbox (a loopback fake of its API).
 //! * [`user`]: the normalized [`User`] and the export contract (a stream of users);
 //!   [`paginate`]: the shared page-until-short-page mechanism with bounded look-ahead.
 //!
@@ -62,6 +63,7 @@ pub mod error;
 pub mod http;
 pub mod paginate;
 pub mod registry;
+pub mod sandbox;
 mod secret;
 pub mod settings;
 pub mod user;
@@ -81,6 +83,7 @@ pub mod reexports {
     pub use futures_util;
     pub use inventory;
     pub use jiff;
+    pub use reqwest::header::HeaderMap;
     pub use schemars;
     pub use serde_json;
     pub use url;

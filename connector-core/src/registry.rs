@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::check::CheckStep;
 use crate::connector::Connector;
 use crate::error::{Error, ErrorKind, Result};
+use crate::sandbox::StartSandbox;
 use crate::settings::SettingsSchema;
 
 /// What a provider can do.
@@ -42,6 +43,8 @@ pub struct ProviderDescriptor {
     /// Validates raw settings and builds a connector. Settings problems are reported as
     /// [`ErrorKind::InvalidSettings`] listing every field.
     pub connect: fn(Value) -> Result<Box<dyn Connector>>,
+    /// Starts the provider's embedded sandbox, when it has one.
+    pub sandbox: Option<StartSandbox>,
 }
 
 inventory::collect!(ProviderDescriptor);

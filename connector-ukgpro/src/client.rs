@@ -76,6 +76,7 @@ impl UkgClient {
             );
         let config = HttpConfig {
             request_timeout: settings.timeout(),
+            max_in_flight: settings.max_concurrent_requests as usize,
             ..HttpConfig::default()
         };
         let http = HttpClient::new(PROVIDER_ID, base, auth, config)?;

@@ -32,6 +32,8 @@
 pub mod check;
 pub mod client;
 pub mod model;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 pub mod settings;
 pub mod users;
 
@@ -60,6 +62,10 @@ const DESCRIPTOR: ProviderDescriptor = ProviderDescriptor {
     checks: check::CHECKS,
     settings_schema: SettingsSchema::of::<UkgProSettings>,
     connect,
+    #[cfg(feature = "sandbox")]
+    sandbox: Some(sandbox::start_boxed),
+    #[cfg(not(feature = "sandbox"))]
+    sandbox: None,
 };
 
 inventory::submit!(DESCRIPTOR);

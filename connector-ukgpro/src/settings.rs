@@ -68,6 +68,16 @@ pub struct UkgProSettings {
     #[serde(default = "default_timeout_secs")]
     #[schemars(title = "Request timeout (seconds)", range(min = 1, max = 600))]
     pub timeout_secs: u64,
+
+    /// Requests sent to UKG Pro at the same time. Lower it if your tenant's request quota is
+    /// tight; 1 fetches one page at a time.
+    #[serde(default = "default_max_concurrent_requests")]
+    #[schemars(title = "Concurrent requests", range(min = 1, max = 32))]
+    pub max_concurrent_requests: u32,
+}
+
+fn default_max_concurrent_requests() -> u32 {
+    8
 }
 
 fn default_page_size() -> u32 {
@@ -88,6 +98,7 @@ impl fmt::Debug for UkgProSettings {
             .field("user_api_key", &self.user_api_key)
             .field("page_size", &self.page_size)
             .field("timeout_secs", &self.timeout_secs)
+            .field("max_concurrent_requests", &self.max_concurrent_requests)
             .finish()
     }
 }

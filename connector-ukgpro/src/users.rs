@@ -87,9 +87,10 @@ pub fn export(client: &UkgClient, default_page_size: u32, options: ExportOptions
         .page_size
         .unwrap_or(default_page_size)
         .clamp(1, crate::settings::MAX_PAGE_SIZE);
+    let in_flight = client.http().config().max_in_flight.max(1) as u32;
     let paging = Paging {
         page_size,
-        look_ahead: (ROWS_IN_FLIGHT / page_size).clamp(1, MAX_LOOK_AHEAD) as usize,
+        look_ahead: (ROWS_IN_FLIGHT / page_size).clamp(1, MAX_LOOK_AHEAD.min(in_flight)) as usize,
     };
     let company = options.company_id.clone();
     let persons = pages::<PersonRecord>(client, PERSON_DETAILS, paging, company.clone(), &stats)

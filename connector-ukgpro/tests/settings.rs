@@ -35,7 +35,8 @@ fn required_fields_are_exactly_the_contract() {
             "customer_api_key",
             "user_api_key",
             "page_size",
-            "timeout_secs"
+            "timeout_secs",
+            "max_concurrent_requests"
         ]
     );
 }

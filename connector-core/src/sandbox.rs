@@ -1,0 +1,121 @@
+//! Embedded sandboxes: a provider may ship a loopback server that behaves like its real API,
+//! with a generated workforce and fault injection, so that anyone can try the SDK, and tests
+//! and benchmarks can run, without a real tenant.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::error::Result;
+
+/// How to start a sandbox.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SandboxOptions {
+    /// Employees in the generated workforce. Default 300.
+    pub employees: u64,
+    /// Seed of the generated workforce (same seed, same people). Default 42.
+    pub seed: u64,
+    /// Loopback port; 0 picks a free one. Default 0.
+    pub port: u16,
+    /// Added latency per request. Default none.
+    pub latency: Duration,
+    /// Requests allowed per minute before answering 429 (without `Retry-After`). Default none.
+    pub rate_limit_per_minute: Option<u32>,
+    /// Fraction of requests answered with a 5xx (0.0 to 1.0). Default 0.
+    pub error_rate: f64,
+    /// Permissions the sandbox's service account lacks (provider-specific ids): 403 on the
+    /// endpoints that need them.
+    pub deny: Vec<String>,
+    /// A page number that the first listing endpoint answers with an HTML page instead of JSON.
+    pub malformed_page: Option<u32>,
+}
+
+impl Default for SandboxOptions {
+    fn default() -> Self {
+        SandboxOptions {
+            employees: 300,
+            seed: 42,
+            port: 0,
+            latency: Duration::ZERO,
+            rate_limit_per_minute: None,
+            error_rate: 0.0,
+            deny: Vec::new(),
+            malformed_page: None,
+        }
+    }
+}
+
+impl SandboxOptions {
+    /// Default options with `employees` employees.
+    pub fn with_employees(employees: u64) -> Self {
+        SandboxOptions {
+            employees,
+            ..SandboxOptions::default()
+        }
+    }
+}
+
+/// Counters of a running sandbox.
+#[derive(Debug, Clone, Default)]
+pub struct SandboxCounters {
+    requests: Arc<AtomicU64>,
+}
+
+impl SandboxCounters {
+    /// Counts one request.
+    pub fn add_request(&self) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Requests answered so far.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+}
+
+/// A running sandbox; it stops when this is dropped.
+#[derive(Debug)]
+pub struct SandboxHandle {
+    /// Where it listens (`http://127.0.0.1:PORT`).
+    pub base_url: String,
+    /// Ready-to-use settings for the provider, of the shape `--config` reads (with the
+    /// sandbox's own made-up credentials).
+    pub settings: Value,
+    /// Live counters.
+    pub counters: SandboxCounters,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl SandboxHandle {
+    /// A handle; `shutdown` is signalled on drop.
+    pub fn new(
+        base_url: String,
+        settings: Value,
+        counters: SandboxCounters,
+        shutdown: tokio::sync::oneshot::Sender<()>,
+    ) -> Self {
+        SandboxHandle {
+            base_url,
+            settings,
+            counters,
+            shutdown: Some(shutdown),
+        }
+    }
+}
+
+impl Drop for SandboxHandle {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Starts a provider's sandbox (the hook in [`ProviderDescriptor`](crate::ProviderDescriptor)).
+pub type StartSandbox =
+    fn(SandboxOptions) -> Pin<Box<dyn Future<Output = Result<SandboxHandle>> + Send>>;

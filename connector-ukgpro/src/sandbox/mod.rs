@@ -1,0 +1,146 @@
+//! The embedded UKG Pro sandbox (feature `sandbox`): a loopback server that behaves like UKG
+//! Pro's REST API as described in the provider docs — bare JSON arrays, `page` + `per_Page`
+//! (or `per_page`) up to 10,000, the `employeeId` / `employeeID` casing split, `""` for empty
+//! values, ISO and US dates, several companies, status codes A/L/T/S/R/O, personal fields an
+//! export must drop — over a deterministic generated workforce, with UKG's credential check
+//! (401), per-endpoint permissions (403) and injected faults (latency, 429 without
+//! `Retry-After`, 5xx, an HTML page).
+//!
+//! ```
+//! # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
+//! use connector_core::sandbox::SandboxOptions;
+//! use connector_core::{test_connection, ExportOptions};
+//! use futures_util::StreamExt;
+//!
+//! let sandbox = connector_ukgpro::sandbox::start(SandboxOptions::with_employees(25)).await.unwrap();
+//! let descriptor = connector_ukgpro::descriptor();
+//! assert!(test_connection(descriptor, sandbox.settings.clone()).await.passed);
+//! let connector = (descriptor.connect)(sandbox.settings.clone()).unwrap();
+//! let users: Vec<_> = connector.export_users(ExportOptions::new()).unwrap().users.collect().await;
+//! assert_eq!(users.len(), 25);
+//! # });
+//! ```
+
+mod server;
+pub mod workforce;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use connector_core::auth::{AuthScheme, Basic};
+use connector_core::sandbox::{SandboxCounters, SandboxHandle, SandboxOptions};
+use connector_core::{Error, ErrorKind, FieldError, Result, Secret};
+use serde_json::json;
+use tokio::net::TcpListener;
+
+use crate::PROVIDER_ID;
+
+/// The sandbox service account's user name.
+pub const USERNAME: &str = "sandbox-svc";
+/// The sandbox service account's password (made up; only the sandbox accepts it).
+pub const PASSWORD: &str = "sandbox-password";
+/// The sandbox tenant's customer API key (made up).
+pub const CUSTOMER_API_KEY: &str = "SBX01";
+
+/// The permission ids `deny` accepts, with the web service each one removes.
+pub const PERMISSIONS: [(&str, &str); 2] = [
+    ("employee-person-details", "Employee Person Details"),
+    ("personnel-integration", "Personnel Integration"),
+];
+
+/// Starts a sandbox on 127.0.0.1; it stops when the handle is dropped.
+pub async fn start(options: SandboxOptions) -> Result<SandboxHandle> {
+    let mut deny = [false; PERMISSIONS.len()];
+    let mut unknown = Vec::new();
+    for id in &options.deny {
+        match PERMISSIONS
+            .iter()
+            .position(|(key, name)| id.eq_ignore_ascii_case(key) || id.eq_ignore_ascii_case(name))
+        {
+            Some(i) => deny[i] = true,
+            None => unknown.push(FieldError::new(
+                "deny",
+                format!(
+                    "unknown permission `{id}`; use {}",
+                    PERMISSIONS.map(|p| p.0).join(" or ")
+                ),
+            )),
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(Error::invalid_settings(PROVIDER_ID, unknown));
+    }
+    if !(0.0..=1.0).contains(&options.error_rate) {
+        return Err(Error::invalid_settings(
+            PROVIDER_ID,
+            vec![FieldError::new("error_rate", "must be between 0 and 1")],
+        ));
+    }
+    let listener = TcpListener::bind(("127.0.0.1", options.port))
+        .await
+        .map_err(|e| {
+            Error::invalid_settings(
+                PROVIDER_ID,
+                vec![FieldError::new(
+                    "port",
+                    format!("cannot listen on 127.0.0.1:{} ({e}); pick another port, or 0 for any free one", options.port),
+                )],
+            )
+        })?;
+    let addr = listener.local_addr().map_err(|e| {
+        Error::new(
+            PROVIDER_ID,
+            ErrorKind::Unsupported,
+            format!("sandbox socket: {e}"),
+        )
+    })?;
+    let base_url = format!("http://{addr}");
+    let mut headers = connector_core::reexports::HeaderMap::new();
+    Basic::new(USERNAME, Secret::new(PASSWORD))
+        .apply(&mut headers)
+        .map_err(|e| Error::new(PROVIDER_ID, ErrorKind::Unsupported, e.to_string()))?;
+    let authorization = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let behaviour = server::Behaviour {
+        workforce: workforce::Workforce::new(options.seed, options.employees),
+        authorization,
+        customer_api_key: CUSTOMER_API_KEY.to_owned(),
+        deny_person_details: deny[0],
+        deny_employment_details: deny[1],
+        latency: options.latency,
+        rate_limit_per_minute: options.rate_limit_per_minute,
+        error_rate: options.error_rate,
+        malformed_page: options.malformed_page,
+        seed: options.seed,
+    };
+    let counters = SandboxCounters::default();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(server::serve(listener, behaviour, counters.clone(), rx));
+    let settings = json!({
+        "base_url": base_url,
+        "username": USERNAME,
+        "password": PASSWORD,
+        "customer_api_key": CUSTOMER_API_KEY,
+    });
+    tracing::info!(provider = PROVIDER_ID, %base_url, employees = options.employees, "sandbox listening");
+    Ok(SandboxHandle::new(base_url, settings, counters, tx))
+}
+
+/// [`start`] as the descriptor's hook.
+pub fn start_boxed(
+    options: SandboxOptions,
+) -> Pin<Box<dyn Future<Output = Result<SandboxHandle>> + Send>> {
+    Box::pin(start(options))
+}
+
+/// A number in [0, 1) from the seed and a request's sequence number (fault dice).
+fn fault_dice(seed: u64, sequence: u64) -> f64 {
+    let mut x = seed ^ sequence.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^= x >> 31;
+    (x >> 11) as f64 / (1u64 << 53) as f64
+}

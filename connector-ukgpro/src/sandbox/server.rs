@@ -1,0 +1,278 @@
+//! The sandbox's HTTP side: UKG Pro's two listing endpoints with its credentials check,
+//! per-endpoint permissions, paging and filters, plus injected faults.
+
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use connector_core::sandbox::SandboxCounters;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+use super::workforce::Workforce;
+use crate::client::{EMPLOYMENT_DETAILS, PERSON_DETAILS};
+use crate::settings::MAX_PAGE_SIZE;
+
+/// What the server checks and injects.
+#[derive(Debug)]
+pub struct Behaviour {
+    /// The people.
+    pub workforce: Workforce,
+    /// The exact `Authorization` header value that is accepted.
+    pub authorization: String,
+    /// The accepted `US-Customer-Api-Key`.
+    pub customer_api_key: String,
+    /// 403 on person-details.
+    pub deny_person_details: bool,
+    /// 403 on employment-details.
+    pub deny_employment_details: bool,
+    /// Added latency per request.
+    pub latency: Duration,
+    /// Requests per minute before 429.
+    pub rate_limit_per_minute: Option<u32>,
+    /// Fraction of requests answered 502 / 503.
+    pub error_rate: f64,
+    /// Person-details page answered with an HTML page.
+    pub malformed_page: Option<u32>,
+    /// Seed for the fault dice.
+    pub seed: u64,
+}
+
+struct State {
+    behaviour: Behaviour,
+    counters: SandboxCounters,
+    window: Mutex<(Instant, u32)>,
+    sequence: AtomicU64,
+}
+
+type Reply = Response<Full<Bytes>>;
+
+/// Serves until `shutdown` fires; then closes every connection.
+pub async fn serve(
+    listener: TcpListener,
+    behaviour: Behaviour,
+    counters: SandboxCounters,
+    mut shutdown: tokio::sync::oneshot::Receiver<()>,
+) {
+    let state = Arc::new(State {
+        behaviour,
+        counters,
+        window: Mutex::new((Instant::now(), 0)),
+        sequence: AtomicU64::new(0),
+    });
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                while connections.try_join_next().is_some() {}
+                let state = state.clone();
+                connections.spawn(async move {
+                    let service = hyper::service::service_fn(move |req| {
+                        let state = state.clone();
+                        async move { Ok::<_, Infallible>(handle(&state, req).await) }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        }
+    }
+    connections.abort_all();
+}
+
+fn reply(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Reply {
+    let mut response = Response::new(Full::new(body.into()));
+    *response.status_mut() = status;
+    if !content_type.is_empty() {
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    }
+    response
+}
+
+const JSON: &str = "application/json; charset=utf-8";
+
+async fn handle(state: &State, req: Request<Incoming>) -> Reply {
+    let b = &state.behaviour;
+    state.counters.add_request();
+    let sequence = state.sequence.fetch_add(1, Ordering::Relaxed);
+    if !b.latency.is_zero() {
+        tokio::time::sleep(b.latency).await;
+    }
+    if let Some(limit) = b.rate_limit_per_minute {
+        if over_limit(state, limit) {
+            // Like UKG's gateway today: no Retry-After.
+            return reply(StatusCode::TOO_MANY_REQUESTS, "", Bytes::new());
+        }
+    }
+    let headers = req.headers();
+    let authorised = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok())
+        == Some(b.authorization.as_str())
+        && headers
+            .get("us-customer-api-key")
+            .and_then(|v| v.to_str().ok())
+            == Some(b.customer_api_key.as_str());
+    if !authorised {
+        return reply(StatusCode::UNAUTHORIZED, "", Bytes::new());
+    }
+    let person = match req.uri().path() {
+        p if p.eq_ignore_ascii_case(PERSON_DETAILS.path) => true,
+        p if p.eq_ignore_ascii_case(EMPLOYMENT_DETAILS.path) => false,
+        _ => return reply(StatusCode::NOT_FOUND, "", Bytes::new()),
+    };
+    if (person && b.deny_person_details) || (!person && b.deny_employment_details) {
+        return reply(StatusCode::FORBIDDEN, "", Bytes::new());
+    }
+    if b.error_rate > 0.0 {
+        let dice = super::fault_dice(b.seed, sequence);
+        if dice < b.error_rate {
+            let (status, message) = if sequence % 2 == 0 {
+                (StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable")
+            } else {
+                (StatusCode::BAD_GATEWAY, "Bad Gateway")
+            };
+            return reply(status, JSON, format!(r#"{{"message":"{message}"}}"#));
+        }
+    }
+    let query = match Query::parse(req.uri().query().unwrap_or("")) {
+        Ok(q) => q,
+        Err(problem) => return bad_request(&problem),
+    };
+    if person && b.malformed_page == Some(query.page) {
+        return reply(
+            StatusCode::OK,
+            "text/html; charset=utf-8",
+            "<!DOCTYPE html><html><head><title>UKG Pro - Sign In</title></head><body>Session expired</body></html>",
+        );
+    }
+    let company = match &query.company {
+        None => None,
+        Some(id) => match Workforce::company_index(id) {
+            Some(c) => Some(c),
+            // An unknown company matches nobody.
+            None => return reply(StatusCode::OK, JSON, "[]"),
+        },
+    };
+    let start = u64::from(query.page - 1) * u64::from(query.per_page);
+    let mut body = Vec::with_capacity(query.per_page as usize * 700);
+    body.push(b'[');
+    for k in start..start + u64::from(query.per_page) {
+        let Some(index) = b.workforce.nth(company, k) else {
+            break;
+        };
+        if body.len() > 1 {
+            body.push(b',');
+        }
+        let employee = b.workforce.employee(index);
+        if person {
+            b.workforce.write_person(&employee, &mut body);
+        } else {
+            b.workforce.write_employment(&employee, &mut body);
+        }
+    }
+    body.push(b']');
+    reply(StatusCode::OK, JSON, body)
+}
+
+fn over_limit(state: &State, limit: u32) -> bool {
+    let Ok(mut window) = state.window.lock() else {
+        return false;
+    };
+    if window.0.elapsed() >= Duration::from_secs(60) {
+        *window = (Instant::now(), 0);
+    }
+    window.1 += 1;
+    window.1 > limit
+}
+
+fn bad_request(problem: &str) -> Reply {
+    let body = serde_json::json!({
+        "title": "One or more validation errors occurred.",
+        "type": "https://tools.ietf.org/html/rfc7231#section-6.5.1",
+        "detail": problem,
+        "errorCount": 1,
+        "errors": {"query": [problem]},
+        "message": problem,
+    });
+    reply(
+        StatusCode::BAD_REQUEST,
+        "application/problem+json",
+        body.to_string(),
+    )
+}
+
+/// The listing query: `page` (1-based), `per_Page` or `per_page` (at most 10,000; the default
+/// too), `companyId`.
+#[derive(Debug, PartialEq, Eq)]
+struct Query {
+    page: u32,
+    per_page: u32,
+    company: Option<String>,
+}
+
+impl Query {
+    fn parse(query: &str) -> Result<Query, String> {
+        let mut q = Query {
+            page: 1,
+            per_page: MAX_PAGE_SIZE,
+            company: None,
+        };
+        for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            let number = |name: &str| {
+                value
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| format!("The value '{value}' is not valid for {name}."))
+            };
+            match key.as_ref() {
+                "page" => q.page = number("page")?,
+                "per_Page" | "per_page" => q.per_page = number("per_Page")?.min(MAX_PAGE_SIZE),
+                "companyId" | "companyID" => q.company = Some(value.into_owned()),
+                _ => {}
+            }
+        }
+        Ok(q)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_parsing() {
+        assert_eq!(
+            Query::parse("page=3&per_Page=50&companyId=C1002").unwrap(),
+            Query {
+                page: 3,
+                per_page: 50,
+                company: Some("C1002".into())
+            }
+        );
+        assert_eq!(Query::parse("per_page=99999").unwrap().per_page, 10_000);
+        assert_eq!(
+            Query::parse("").unwrap(),
+            Query {
+                page: 1,
+                per_page: 10_000,
+                company: None
+            }
+        );
+        assert!(Query::parse("page=0").is_err());
+        assert!(Query::parse("per_Page=ten")
+            .unwrap_err()
+            .contains("per_Page"));
+    }
+}
