@@ -916,3 +916,103 @@ async fn export_canary_secrets_never_leak() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// the embedded sandbox
+
+/// Starts `connector ukgpro sandbox ARGS` and returns the process and its config line.
+async fn sandbox_process(args: &[&str]) -> (tokio::process::Child, Value) {
+    use tokio::io::AsyncBufReadExt;
+    let mut full = vec!["ukgpro", "sandbox"];
+    full.extend_from_slice(args);
+    let mut child = command(&full, &[])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let line = tokio::time::timeout(std::time::Duration::from_secs(30), lines.next_line())
+        .await
+        .expect("the sandbox prints its config")
+        .unwrap()
+        .expect("a line");
+    (child, serde_json::from_str(&line).expect("one JSON object"))
+}
+
+#[tokio::test]
+async fn quick_start_commands_work_on_the_embedded_sandbox() {
+    let o = connector(&["ukgpro", "test", "--sandbox"], &[]).await;
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("Result: passed (5 of 5 steps)"));
+
+    let o = connector(&["ukgpro", "users", "--sandbox", "--format", "csv"], &[]).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let mut reader = csv::Reader::from_reader(o.stdout.as_slice());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 300, "the default sandbox has 300 employees");
+    assert!(stderr(&o).contains("Exported 300 users"), "{}", stderr(&o));
+
+    let o = connector(&["ukgpro", "users", "--sandbox", "--config", "x.json"], &[]).await;
+    assert_eq!(code(&o), 2, "--sandbox and --config exclude each other");
+}
+
+#[tokio::test]
+async fn sandbox_process_serves_25001_employees_exactly_once() {
+    let (mut sandbox, config) = sandbox_process(&["--employees", "25001"]).await;
+    assert_eq!(config["username"], "sandbox-svc");
+    assert!(config["base_url"]
+        .as_str()
+        .unwrap()
+        .starts_with("http://127.0.0.1:"));
+    let dir = temp_dir("sandbox-25001");
+    let file = write_config(&dir, &config);
+    let o = connector(
+        &["ukgpro", "users", "--config", &file, "--page-size", "10000"],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let mut ids = std::collections::HashSet::new();
+    for line in stdout(&o).lines() {
+        let user: Value = serde_json::from_str(line).unwrap();
+        assert!(
+            ids.insert(user["id"].as_str().unwrap().to_owned()),
+            "duplicate {line}"
+        );
+    }
+    assert_eq!(ids.len(), 25_001);
+    assert!(
+        stderr(&o).contains("Exported 25,001 users"),
+        "{}",
+        stderr(&o)
+    );
+    sandbox.kill().await.unwrap();
+}
+
+#[tokio::test]
+async fn sandbox_permissions_and_credentials_give_the_documented_exit_codes() {
+    let (mut sandbox, config) =
+        sandbox_process(&["--employees", "10", "--deny", "personnel-integration"]).await;
+    let dir = temp_dir("sandbox-codes");
+    let file = write_config(&dir, &config);
+    let o = connector(&["ukgpro", "test", "--config", &file], &[]).await;
+    assert_eq!(code(&o), 4, "{}", stdout(&o));
+    assert!(stdout(&o).contains("\u{2717} Permission: Personnel Integration"));
+
+    let mut wrong = config.clone();
+    wrong["customer_api_key"] = json!("WRONG");
+    let file = write_config(&dir, &wrong);
+    let o = connector(&["ukgpro", "test", "--config", &file], &[]).await;
+    assert_eq!(code(&o), 3, "{}", stdout(&o));
+    sandbox.kill().await.unwrap();
+
+    let o = connector(&["ukgpro", "sandbox", "--deny", "payroll"], &[]).await;
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("unknown permission `payroll`"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -4,9 +4,45 @@
 use std::ffi::OsString;
 use std::path::Path;
 
+use connector_core::sandbox::{SandboxHandle, SandboxOptions};
 use connector_core::settings::{env_var_name, SettingsSchema};
-use connector_core::{Error, FieldError, ProviderDescriptor};
+use connector_core::{Error, ErrorKind, FieldError, ProviderDescriptor};
 use serde_json::{Map, Value};
+
+/// Where a command's settings come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// `--config FILE` (optional) overlaid with `<PROVIDER>_<FIELD>` variables.
+    Config(Option<std::path::PathBuf>),
+    /// An embedded sandbox started for this command (`--sandbox`).
+    Sandbox(SandboxOptions),
+}
+
+/// The raw settings, and the sandbox serving them (keep it alive while they are used).
+pub async fn resolve(
+    descriptor: &ProviderDescriptor,
+    schema: &SettingsSchema,
+    source: Source,
+) -> Result<(Value, Option<SandboxHandle>), Error> {
+    match source {
+        Source::Config(path) => Ok((load(descriptor, schema, path.as_deref())?, None)),
+        Source::Sandbox(options) => {
+            let start = descriptor.sandbox.ok_or_else(|| {
+                Error::new(
+                    descriptor.id,
+                    ErrorKind::Unsupported,
+                    "this provider has no sandbox",
+                )
+            })?;
+            let sandbox = start(options).await?;
+            eprintln!(
+                "{} sandbox with a generated workforce at {}",
+                descriptor.name, sandbox.base_url
+            );
+            Ok((sandbox.settings.clone(), Some(sandbox)))
+        }
+    }
+}
 
 /// Reads the config file (if any) and overlays the environment.
 pub fn load(

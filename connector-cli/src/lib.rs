@@ -41,6 +41,7 @@ use std::time::Duration;
 use clap::builder::PossibleValuesParser;
 use clap::{value_parser, Arg, ArgAction, ArgMatches, Command};
 use connector_core::check::Checklist;
+use connector_core::sandbox::SandboxOptions;
 use connector_core::settings::{env_var_name, to_draft, Draft};
 use connector_core::{
     registry, Capability, Error, ErrorKind, ProviderDescriptor, StepStatus, User, UserStatus,
@@ -224,12 +225,107 @@ fn provider_subcommand(d: &'static ProviderDescriptor) -> Command {
                 ))
                 .after_help(exit::TABLE)
                 .arg(config_arg())
+                .args(sandbox_args(d))
                 .arg(json_flag("Print the report as JSON")),
         );
     if d.capabilities.contains(&Capability::UserExport) {
-        cmd = cmd.subcommand(users_subcommand(settings_help));
+        cmd = cmd.subcommand(users_subcommand(settings_help).args(sandbox_args(d)));
+    }
+    if d.sandbox.is_some() {
+        cmd = cmd.subcommand(sandbox_subcommand(d));
     }
     cmd
+}
+
+/// `--sandbox` and `--sandbox-employees`, for providers that have a sandbox.
+fn sandbox_args(d: &ProviderDescriptor) -> Vec<Arg> {
+    if d.sandbox.is_none() {
+        return Vec::new();
+    }
+    vec![
+        Arg::new("sandbox")
+            .long("sandbox")
+            .action(ArgAction::SetTrue)
+            .conflicts_with("config")
+            .help("Use an embedded sandbox started for this command instead of a real tenant"),
+        Arg::new("sandbox-employees")
+            .long("sandbox-employees")
+            .value_name("N")
+            .value_parser(value_parser!(u64))
+            .requires("sandbox")
+            .help("Employees in that sandbox [default: 300]"),
+    ]
+}
+
+fn sandbox_subcommand(d: &ProviderDescriptor) -> Command {
+    Command::new("sandbox")
+        .about(format!("Run an embedded {} sandbox on loopback until Ctrl-C", d.name))
+        .long_about(format!(
+            "Run a loopback server that behaves like {}'s API, over a deterministic generated workforce, until Ctrl-C. Its ready-to-use settings (base_url and the sandbox's own made-up credentials) are printed on stdout as one JSON object of the shape --config reads, so `connector {} test --config <that file>` or any other client works against it.",
+            d.name, d.id
+        ))
+        .arg(
+            Arg::new("employees")
+                .long("employees")
+                .short('n')
+                .value_name("N")
+                .value_parser(value_parser!(u64))
+                .default_value("300")
+                .help("Employees in the generated workforce"),
+        )
+        .arg(
+            Arg::new("port")
+                .long("port")
+                .short('p')
+                .value_name("PORT")
+                .value_parser(value_parser!(u16))
+                .default_value("0")
+                .help("Port on 127.0.0.1 (0: any free port)"),
+        )
+        .arg(
+            Arg::new("seed")
+                .long("seed")
+                .value_name("SEED")
+                .value_parser(value_parser!(u64))
+                .default_value("42")
+                .help("Seed of the generated workforce (same seed, same people)"),
+        )
+        .arg(
+            Arg::new("latency-ms")
+                .long("latency-ms")
+                .value_name("MS")
+                .value_parser(value_parser!(u64))
+                .help("Added latency per request, in milliseconds"),
+        )
+        .arg(
+            Arg::new("rate-limit")
+                .long("rate-limit")
+                .value_name("N")
+                .value_parser(value_parser!(u32).range(1..))
+                .help("Requests per minute before answering 429 (without Retry-After)"),
+        )
+        .arg(
+            Arg::new("error-rate")
+                .long("error-rate")
+                .value_name("FRACTION")
+                .value_parser(value_parser!(f64))
+                .help("Fraction of requests answered 502/503, e.g. 0.1"),
+        )
+        .arg(
+            Arg::new("deny")
+                .long("deny")
+                .value_name("PERMISSION")
+                .value_delimiter(',')
+                .action(ArgAction::Append)
+                .help("Permission the sandbox account lacks (403), e.g. personnel-integration"),
+        )
+        .arg(
+            Arg::new("malformed-page")
+                .long("malformed-page")
+                .value_name("PAGE")
+                .value_parser(value_parser!(u32).range(1..))
+                .help("Answer this page of the first listing with an HTML page"),
+        )
 }
 
 fn users_subcommand(settings_help: String) -> Command {
@@ -304,19 +400,82 @@ fn list(providers: &[&'static ProviderDescriptor], json: bool) -> u8 {
 fn provider_command(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
     match m.subcommand() {
         Some(("schema", m)) => print_json(&(d.settings_schema)().to_draft(draft_arg(m))),
-        Some(("test", m)) => test(
-            d,
-            m.get_one::<PathBuf>("config").cloned(),
-            m.get_flag("json"),
-        ),
+        Some(("test", m)) => test(d, source(m), m.get_flag("json")),
         Some(("users", m)) => users::run(d, users_args(m)),
+        Some(("sandbox", m)) => run_sandbox(d, sandbox_options(m)),
         _ => exit::USAGE,
     }
 }
 
+/// `--sandbox [--sandbox-employees N]` or `--config FILE`.
+fn source(m: &ArgMatches) -> config::Source {
+    if m.try_get_one::<bool>("sandbox").ok().flatten() == Some(&true) {
+        let mut options = SandboxOptions::default();
+        if let Some(n) = m.get_one::<u64>("sandbox-employees") {
+            options.employees = *n;
+        }
+        config::Source::Sandbox(options)
+    } else {
+        config::Source::Config(m.get_one::<PathBuf>("config").cloned())
+    }
+}
+
+fn sandbox_options(m: &ArgMatches) -> SandboxOptions {
+    let mut o = SandboxOptions::default();
+    o.employees = m
+        .get_one::<u64>("employees")
+        .copied()
+        .unwrap_or(o.employees);
+    o.port = m.get_one::<u16>("port").copied().unwrap_or(0);
+    o.seed = m.get_one::<u64>("seed").copied().unwrap_or(o.seed);
+    o.latency = Duration::from_millis(m.get_one::<u64>("latency-ms").copied().unwrap_or(0));
+    o.rate_limit_per_minute = m.get_one::<u32>("rate-limit").copied();
+    o.error_rate = m.get_one::<f64>("error-rate").copied().unwrap_or(0.0);
+    o.deny = m
+        .get_many::<String>("deny")
+        .map(|v| v.cloned().collect())
+        .unwrap_or_default();
+    o.malformed_page = m.get_one::<u32>("malformed-page").copied();
+    o
+}
+
+/// `connector <provider> sandbox`: serve until Ctrl-C, the config on stdout.
+fn run_sandbox(d: &'static ProviderDescriptor, options: SandboxOptions) -> u8 {
+    let Some(start) = d.sandbox else {
+        eprintln!("error: {} has no sandbox", d.id);
+        return exit::USAGE;
+    };
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return exit::OTHER;
+        }
+    };
+    rt.block_on(async {
+        let employees = options.employees;
+        let sandbox = match start(options).await {
+            Ok(s) => s,
+            Err(e) => return report_error(&e),
+        };
+        let config = serde_json::to_string(&sandbox.settings).unwrap_or_default();
+        let printed = print_out(&format!("{config}\n"));
+        if printed != exit::OK {
+            return printed;
+        }
+        eprintln!(
+            "{} sandbox: {employees} generated employees at {}\n  save the line above as sandbox.json, then: connector {} test --config sandbox.json\n  press Ctrl-C to stop",
+            d.name, sandbox.base_url, d.id
+        );
+        shutdown_signal().await;
+        eprintln!("sandbox stopped after {} requests", sandbox.counters.requests());
+        exit::OK
+    })
+}
+
 fn users_args(m: &ArgMatches) -> users::UsersArgs {
     users::UsersArgs {
-        config: m.get_one::<PathBuf>("config").cloned(),
+        source: source(m),
         format: m
             .get_one::<String>("format")
             .and_then(|f| output::Format::parse(f))
@@ -331,22 +490,29 @@ fn users_args(m: &ArgMatches) -> users::UsersArgs {
     }
 }
 
-fn test(d: &'static ProviderDescriptor, config: Option<PathBuf>, json: bool) -> u8 {
-    let schema = (d.settings_schema)();
-    let report = match config::load(d, &schema, config.as_deref()) {
-        Ok(raw) => match runtime() {
-            Ok(rt) => rt.block_on(connector_core::test_connection(d, raw)),
-            Err(e) => {
-                eprintln!("error: cannot start the async runtime: {e}");
-                return exit::OTHER;
-            }
-        },
-        Err(error) => {
-            let mut checks = Checklist::new(d.id, d.checks);
-            checks.record("settings", Err(error), Duration::ZERO);
-            checks.finish()
+fn test(d: &'static ProviderDescriptor, source: config::Source, json: bool) -> u8 {
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return exit::OTHER;
         }
     };
+    let report = rt.block_on(async {
+        let schema = (d.settings_schema)();
+        match config::resolve(d, &schema, source).await {
+            Ok((raw, sandbox)) => {
+                let report = connector_core::test_connection(d, raw).await;
+                drop(sandbox);
+                report
+            }
+            Err(error) => {
+                let mut checks = Checklist::new(d.id, d.checks);
+                checks.record("settings", Err(error), Duration::ZERO);
+                checks.finish()
+            }
+        }
+    });
     let printed = if json {
         print_json(&serde_json::to_value(&report).unwrap_or_default())
     } else {
@@ -379,6 +545,32 @@ pub(crate) fn report_error(error: &Error) -> u8 {
         eprintln!("hint: {hint}");
     }
     exit::code_for(error.kind())
+}
+
+/// Resolves on Ctrl-C or (on Unix) SIGTERM.
+pub(crate) async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    {
+        let term = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            () = ctrl_c => {}
+            () = term => {}
+        }
+    }
+    #[cfg(not(unix))]
+    ctrl_c.await;
 }
 
 pub(crate) fn runtime() -> std::io::Result<tokio::runtime::Runtime> {

@@ -7,15 +7,16 @@ use std::time::{Duration, Instant};
 use connector_core::{Connector, ExportOptions, ExportStats, ProviderDescriptor, UserStatus};
 use futures_util::StreamExt;
 
+use crate::config::Source;
 use crate::output::{Format, Sink, UserWriter};
 use crate::summary::{count, Tally};
-use crate::{config, exit, report_error, runtime};
+use crate::{config, exit, report_error, runtime, shutdown_signal};
 
 /// The `users` command's options.
 #[derive(Debug, Clone)]
 pub struct UsersArgs {
-    /// `--config FILE`.
-    pub config: Option<PathBuf>,
+    /// `--config FILE` or `--sandbox`.
+    pub source: Source,
     /// `--format`.
     pub format: Format,
     /// `--output FILE`.
@@ -33,22 +34,27 @@ pub const INTERRUPTED: u8 = 130;
 
 /// Runs the export; returns the exit status.
 pub fn run(d: &'static ProviderDescriptor, args: UsersArgs) -> u8 {
-    let schema = (d.settings_schema)();
-    let raw = match config::load(d, &schema, args.config.as_deref()) {
-        Ok(raw) => raw,
-        Err(e) => return report_error(&e),
-    };
-    let connector = match (d.connect)(raw) {
-        Ok(c) => c,
-        Err(e) => return report_error(&e),
-    };
-    match runtime() {
-        Ok(rt) => rt.block_on(export(connector, args)),
+    let rt = match runtime() {
+        Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            exit::OTHER
+            return exit::OTHER;
         }
-    }
+    };
+    rt.block_on(async {
+        let schema = (d.settings_schema)();
+        let (raw, sandbox) = match config::resolve(d, &schema, args.source.clone()).await {
+            Ok(resolved) => resolved,
+            Err(e) => return report_error(&e),
+        };
+        let connector = match (d.connect)(raw) {
+            Ok(c) => c,
+            Err(e) => return report_error(&e),
+        };
+        let code = export(connector, args).await;
+        drop(sandbox);
+        code
+    })
 }
 
 async fn export(connector: Box<dyn Connector>, args: UsersArgs) -> u8 {
@@ -134,32 +140,6 @@ fn write_failed(e: &std::io::Error) -> u8 {
         eprintln!("error: cannot write the output: {e}");
     }
     exit::OTHER
-}
-
-/// Resolves on Ctrl-C or (on Unix) SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    {
-        let term = async {
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(mut s) => {
-                    s.recv().await;
-                }
-                Err(_) => std::future::pending::<()>().await,
-            }
-        };
-        tokio::select! {
-            () = ctrl_c => {}
-            () = term => {}
-        }
-    }
-    #[cfg(not(unix))]
-    ctrl_c.await;
 }
 
 /// A one-line progress indicator on stderr, drawn only when stderr is a terminal.

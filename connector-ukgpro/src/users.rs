@@ -144,22 +144,20 @@ where
     Decoded<R>: DeserializeOwned + Send,
 {
     let client = client.clone();
-    let fetch_stats = stats.clone();
     let stats = stats.clone();
     paginate(paging, move |page| {
         let client = client.clone();
         let company = company.clone();
-        let stats = fetch_stats.clone();
         AbortOnDrop(tokio::spawn(async move {
-            let items: Vec<Decoded<R>> = client
-                .list_page(endpoint, page, paging.page_size, company.as_deref())
-                .await?;
-            stats.add_page(items.len());
-            Ok(items)
+            client
+                .list_page::<Decoded<R>>(endpoint, page, paging.page_size, company.as_deref())
+                .await
         }))
     })
     .map(move |page| {
+        // Counted here, as the export consumes it: speculative pages past the end never are.
         let page = page?;
+        stats.add_page(page.items.len());
         let number = page.number;
         let mut records = Vec::with_capacity(page.items.len());
         for (index, item) in page.items.into_iter().enumerate() {
