@@ -155,6 +155,74 @@ impl HttpResponse {
     }
 }
 
+/// An answer whose body is read chunk by chunk ([`HttpClient::get_stream`]).
+pub struct StreamingResponse {
+    client: HttpClient,
+    /// `METHOD /path` of the request.
+    pub endpoint: String,
+    /// The status.
+    pub status: StatusCode,
+    /// The headers.
+    pub headers: HeaderMap,
+    response: reqwest::Response,
+    read: usize,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl std::fmt::Debug for StreamingResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamingResponse")
+            .field("endpoint", &self.endpoint)
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StreamingResponse {
+    /// The next piece of the body; `None` at its end. Enforces the size cap and reports
+    /// transport failures (a connection cut mid-body) like any other.
+    pub async fn next_chunk(&mut self) -> Result<Option<bytes::Bytes>> {
+        let chunk = self
+            .response
+            .chunk()
+            .await
+            .map_err(|e| self.client.transport_error(e, &self.endpoint))?;
+        if let Some(c) = &chunk {
+            self.read += c.len();
+            let cap = self.client.inner.config.max_body_bytes;
+            if self.read > cap {
+                return Err(self.client.too_large(&self.endpoint, cap));
+            }
+        }
+        Ok(chunk)
+    }
+
+    /// Reads the rest of the body into an [`HttpResponse`] (`prefix`: bytes already taken).
+    pub async fn read_rest(mut self, prefix: Vec<u8>) -> Result<HttpResponse> {
+        let mut body = prefix;
+        let expected = self.response.content_length().unwrap_or(0) as usize;
+        body.reserve(
+            expected
+                .saturating_sub(body.len())
+                .min(self.client.inner.config.max_body_bytes),
+        );
+        while let Some(chunk) = self.next_chunk().await? {
+            body.extend_from_slice(&chunk);
+        }
+        Ok(HttpResponse {
+            endpoint: self.endpoint,
+            status: self.status,
+            headers: self.headers,
+            body,
+        })
+    }
+
+    /// Reads the whole body into an [`HttpResponse`].
+    pub async fn read_all(self) -> Result<HttpResponse> {
+        self.read_rest(Vec::new()).await
+    }
+}
+
 /// How the host was reached, from [`HttpClient::probe`].
 #[derive(Debug, Clone)]
 pub struct Reachability {
@@ -178,7 +246,7 @@ impl std::fmt::Debug for HttpClient {
 }
 
 struct Inner {
-    in_flight: tokio::sync::Semaphore,
+    in_flight: Arc<tokio::sync::Semaphore>,
     provider: &'static str,
     base: Url,
     auth: Box<dyn AuthScheme>,
@@ -234,7 +302,7 @@ impl HttpClient {
             })?;
         Ok(HttpClient {
             inner: Arc::new(Inner {
-                in_flight: tokio::sync::Semaphore::new(config.max_in_flight.max(1)),
+                in_flight: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight.max(1))),
                 provider,
                 base,
                 auth: Box::new(auth),
@@ -263,6 +331,17 @@ impl HttpClient {
     /// failures are errors; any HTTP status is returned (see
     /// [`HttpResponse::error_for_status`]).
     pub async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<HttpResponse> {
+        self.get_stream(path, query).await?.read_all().await
+    }
+
+    /// Like [`get`](Self::get), but the body is read chunk by chunk by the caller (within the
+    /// same size cap), so that a large answer need not be held whole. The request counts
+    /// against the in-flight limit until the body is consumed or dropped.
+    pub async fn get_stream(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<StreamingResponse> {
         let mut url = self.inner.base.clone();
         url.set_path(path);
         if !query.is_empty() {
@@ -273,13 +352,18 @@ impl HttpClient {
     }
 
     /// The single place every request goes through (retry and rate limiting will be added
-    /// here): attaches credentials for the base origin only, follows same-origin redirects,
-    /// refuses others, reads the body within the size cap.
-    async fn execute(&self, url: Url, endpoint: String) -> Result<HttpResponse> {
+    /// here): waits for an in-flight slot, attaches credentials for the base origin only,
+    /// follows same-origin redirects and refuses others.
+    async fn execute(&self, url: Url, endpoint: String) -> Result<StreamingResponse> {
         let inner = &*self.inner;
-        // Held until the body is read: the per-connector limit on requests in flight. The
-        // semaphore is never closed, so acquiring cannot fail.
-        let _permit = inner.in_flight.acquire().await.ok();
+        // Held until the body is consumed: the per-connector limit on requests in flight.
+        let permit = inner.in_flight.clone().acquire_owned().await.map_err(|_| {
+            Error::new(
+                inner.provider,
+                ErrorKind::Protocol,
+                "the HTTP client was shut down",
+            )
+        })?;
         let base_origin = inner.base.origin();
         let mut current = url;
         let mut redirects = 0;
@@ -330,13 +414,18 @@ impl HttpClient {
                 current = next;
                 continue;
             }
-            let headers = response.headers().clone();
-            let body = self.read_body(response, &endpoint).await?;
-            return Ok(HttpResponse {
+            let cap = inner.config.max_body_bytes;
+            if response.content_length().is_some_and(|n| n > cap as u64) {
+                return Err(self.too_large(&endpoint, cap));
+            }
+            return Ok(StreamingResponse {
+                client: self.clone(),
                 endpoint,
                 status,
-                headers,
-                body,
+                headers: response.headers().clone(),
+                response,
+                read: 0,
+                _permit: permit,
             });
         }
     }
@@ -379,26 +468,6 @@ impl HttpClient {
                 origin_text(&here)
             ),
         ))
-    }
-
-    async fn read_body(&self, mut response: reqwest::Response, endpoint: &str) -> Result<Vec<u8>> {
-        let cap = self.inner.config.max_body_bytes;
-        let expected = response.content_length().unwrap_or(0);
-        if expected > cap as u64 {
-            return Err(self.too_large(endpoint, cap));
-        }
-        let mut body = Vec::with_capacity(usize::try_from(expected).unwrap_or(0).min(cap));
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| self.transport_error(e, endpoint))?
-        {
-            if body.len() + chunk.len() > cap {
-                return Err(self.too_large(endpoint, cap));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body)
     }
 
     fn too_large(&self, endpoint: &str, cap: usize) -> Error {

@@ -61,6 +61,7 @@ pub mod check;
 pub mod connector;
 pub mod error;
 pub mod http;
+pub mod json_array;
 pub mod paginate;
 pub mod registry;
 pub mod sandbox;

@@ -2,7 +2,8 @@
 //! answers to the SDK's errors with hints in the UKG admin's words.
 
 use connector_core::auth::{ApiKeyHeader, Basic, Composite};
-use connector_core::http::{HttpClient, HttpConfig, HttpResponse};
+use connector_core::http::{HttpClient, HttpConfig, HttpResponse, StreamingResponse};
+use connector_core::json_array::{ArraySplitter, SplitError};
 use connector_core::{Error, ErrorKind, NetworkKind, Result};
 use serde::de::DeserializeOwned;
 
@@ -97,6 +98,20 @@ impl UkgClient {
         per_page: u32,
         company_id: Option<&str>,
     ) -> Result<HttpResponse> {
+        self.get_page_stream(endpoint, page, per_page, company_id)
+            .await?
+            .read_all()
+            .await
+            .map_err(with_ukg_hint)
+    }
+
+    async fn get_page_stream(
+        &self,
+        endpoint: Endpoint,
+        page: u32,
+        per_page: u32,
+        company_id: Option<&str>,
+    ) -> Result<StreamingResponse> {
         let mut query = vec![
             ("page", page.to_string()),
             ("per_Page", per_page.to_string()),
@@ -105,13 +120,14 @@ impl UkgClient {
             query.push(("companyId", company.to_owned()));
         }
         self.http
-            .get(endpoint.path, &query)
+            .get_stream(endpoint.path, &query)
             .await
             .map_err(with_ukg_hint)
     }
 
-    /// One page decoded as `T`: checks the status (with UKG hints) and that the body is a
-    /// JSON array.
+    /// One page decoded as `T`, record by record as the body arrives (memory holds one
+    /// network chunk plus the decoded records, never the whole body). Checks the status (with
+    /// UKG hints) and that the body is one JSON array.
     pub async fn list_page<T: DeserializeOwned>(
         &self,
         endpoint: Endpoint,
@@ -119,10 +135,57 @@ impl UkgClient {
         per_page: u32,
         company_id: Option<&str>,
     ) -> Result<Vec<T>> {
-        let response = self.get_page(endpoint, page, per_page, company_id).await?;
-        check_status(&response, endpoint)?;
-        parse_list(&response, page)
+        let mut response = self
+            .get_page_stream(endpoint, page, per_page, company_id)
+            .await?;
+        if !response.status.is_success() {
+            let full = response.read_all().await.map_err(with_ukg_hint)?;
+            check_status(&full, endpoint)?;
+            return parse_list(&full, page);
+        }
+        // A page holds at most `per_page` records: reserve once instead of regrowing.
+        let mut items = Vec::with_capacity(per_page.min(crate::settings::MAX_PAGE_SIZE) as usize);
+        let mut splitter = ArraySplitter::new();
+        while let Some(chunk) = response.next_chunk().await.map_err(with_ukg_hint)? {
+            let pushed = splitter.push(&chunk, |record| {
+                items.push(serde_json::from_slice::<T>(record)?);
+                Ok::<(), serde_json::Error>(())
+            });
+            match pushed {
+                Ok(()) => {}
+                Err(SplitError::NotAnArray(_)) => {
+                    // Say what it is instead (HTML page, JSON object, ...).
+                    let full = response.read_rest(chunk.to_vec()).await?;
+                    return parse_list(&full, page);
+                }
+                Err(SplitError::Element(e)) => {
+                    return Err(list_error(
+                        &response.endpoint,
+                        page,
+                        format!("invalid JSON in record {} ({e})", items.len() + 1),
+                    ))
+                }
+                Err(other) => return Err(list_error(&response.endpoint, page, other)),
+            }
+        }
+        splitter
+            .finish::<serde_json::Error>()
+            .map_err(|e| list_error(&response.endpoint, page, e))?;
+        Ok(items)
     }
+}
+
+/// A page that is not the JSON array UKG always answers with.
+fn list_error(endpoint: &str, page: u32, what: impl std::fmt::Display) -> Error {
+    Error::new(
+        PROVIDER_ID,
+        ErrorKind::Protocol,
+        format!("page {page}: expected a JSON array, got {what}"),
+    )
+    .with_endpoint(endpoint.to_owned())
+    .with_hint(format!(
+        "check that base_url is the web services host from {WEB_SERVICES_MENU}, not the login page, and that no proxy rewrites the answer"
+    ))
 }
 
 /// Maps a non-2xx answer to an error whose hint says what to do in UKG Pro.
@@ -153,27 +216,18 @@ pub fn check_status(response: &HttpResponse, endpoint: Endpoint) -> Result<()> {
         })
 }
 
-/// Parses a 2xx answer as UKG's bare JSON array of `T`. Anything else (empty body, HTML, a
-/// JSON object, invalid JSON) is a protocol error naming the endpoint and page, without quoting
-/// the body.
+/// Parses a whole 2xx answer as UKG's bare JSON array of `T`. Anything else (empty body,
+/// HTML, a JSON object, invalid JSON) is a protocol error naming the endpoint and page,
+/// without quoting the body.
 pub fn parse_list<T: DeserializeOwned>(response: &HttpResponse, page: u32) -> Result<Vec<T>> {
-    let protocol = |what: String| {
-        Error::new(
-            PROVIDER_ID,
-            ErrorKind::Protocol,
-            format!("page {page}: expected a JSON array, got {what}"),
-        )
-        .with_endpoint(response.endpoint.clone())
-        .with_hint(format!(
-            "check that base_url is the web services host from {WEB_SERVICES_MENU}, not the login page, and that no proxy rewrites the answer"
-        ))
-    };
+    let fail = |what: String| Err(list_error(&response.endpoint, page, what));
     match response.body.trim_ascii_start().first() {
-        None => Err(protocol("an empty body".into())),
-        Some(b'[') => serde_json::from_slice(&response.body)
-            .map_err(|e| protocol(format!("invalid JSON ({e})"))),
-        Some(b'{') => Err(protocol("a JSON object".into())),
-        Some(_) => Err(protocol(response.describe_body())),
+        None => fail("an empty body".into()),
+        Some(b'[') => {
+            serde_json::from_slice(&response.body).or_else(|e| fail(format!("invalid JSON ({e})")))
+        }
+        Some(b'{') => fail("a JSON object".into()),
+        Some(_) => fail(response.describe_body()),
     }
 }
 

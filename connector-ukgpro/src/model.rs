@@ -113,6 +113,11 @@ impl PersonRecord {
         )
     }
 
+    /// Moves the join key out of the record (no copy; the ids are left empty).
+    pub fn take_key(&mut self) -> Key {
+        take_key(&mut self.company_id, &mut self.employee_id)
+    }
+
     fn from_slots(slots: [Option<String>; 9]) -> Result<Self, String> {
         let [employee_id, company_id, user_name, first_name, last_name, preferred_name, email_address, email_address_alternate, changed] =
             slots;
@@ -142,6 +147,11 @@ impl EmploymentRecord {
         )
     }
 
+    /// Moves the join key out of the record (no copy; the ids are left empty).
+    pub fn take_key(&mut self) -> Key {
+        take_key(&mut self.company_id, &mut self.employee_id)
+    }
+
     fn from_slots(slots: [Option<String>; 12]) -> Result<Self, String> {
         let [employee_id, company_id, employee_number, job_title, job_description, org_level1_code, employee_status_code, supervisor_id, original_hire, last_hire, termination, changed] =
             slots;
@@ -163,6 +173,10 @@ impl EmploymentRecord {
             date_time_changed: changed.as_deref().and_then(parse_datetime),
         })
     }
+}
+
+fn take_key(company: &mut Option<String>, employee: &mut String) -> Key {
+    (company.take().unwrap_or_default(), std::mem::take(employee))
 }
 
 fn missing_id(company: Option<&str>) -> String {

@@ -42,29 +42,26 @@ pub fn status(code: Option<&str>) -> UserStatus {
     }
 }
 
-/// Builds the normalized user from either or both halves.
-pub fn to_user(person: Option<PersonRecord>, employment: Option<EmploymentRecord>) -> User {
-    let id = person
-        .as_ref()
-        .map(|p| p.employee_id.clone())
-        .or_else(|| employment.as_ref().map(|e| e.employee_id.clone()))
-        .unwrap_or_default();
+/// Builds the normalized user from the join key and either or both halves.
+pub fn to_user(
+    key: Key,
+    person: Option<PersonRecord>,
+    employment: Option<EmploymentRecord>,
+) -> User {
+    let (company, id) = key;
     let mut user = User::new(id);
-    let mut changed = Vec::with_capacity(2);
+    user.company_id = (!company.is_empty()).then_some(company);
+    let mut changed = None;
     if let Some(p) = person {
-        user.company_id = p.company_id;
         user.username = p.user_name;
         user.first_name = p.first_name;
         user.last_name = p.last_name;
         user.preferred_name = p.preferred_name;
         user.email = p.email_address;
         user.alternate_email = p.email_address_alternate;
-        changed.extend(p.datetime_changed);
+        changed = p.datetime_changed;
     }
     if let Some(e) = employment {
-        if user.company_id.is_none() {
-            user.company_id = e.company_id;
-        }
         user.employee_number = e.employee_number;
         user.job_title = e.job_title.or(e.job_description);
         user.department = e.org_level1_code;
@@ -73,9 +70,9 @@ pub fn to_user(person: Option<PersonRecord>, employment: Option<EmploymentRecord
         user.provider_status = e.employee_status_code;
         user.hire_date = e.last_hire_date.or(e.original_hire_date);
         user.termination_date = e.date_of_termination;
-        changed.extend(e.date_time_changed);
+        changed = changed.max(e.date_time_changed);
     }
-    user.updated_at = changed.into_iter().max();
+    user.updated_at = changed;
     user.derive_display_name();
     user
 }
@@ -93,26 +90,28 @@ pub fn export(client: &UkgClient, default_page_size: u32, options: ExportOptions
         look_ahead: (ROWS_IN_FLIGHT / page_size).clamp(1, MAX_LOOK_AHEAD.min(in_flight)) as usize,
     };
     let company = options.company_id.clone();
-    let persons = pages::<PersonRecord>(client, PERSON_DETAILS, paging, company.clone(), &stats)
-        .map(Half::Person);
-    let employments =
-        pages::<EmploymentRecord>(client, EMPLOYMENT_DETAILS, paging, company, &stats)
-            .map(Half::Employment);
+    let halves = Lockstep {
+        persons: pages::<PersonRecord>(client, PERSON_DETAILS, paging, company.clone(), &stats),
+        employments: pages::<EmploymentRecord>(client, EMPLOYMENT_DETAILS, paging, company, &stats),
+        person_pages: 0,
+        employment_pages: 0,
+        persons_done: false,
+        employments_done: false,
+    };
     let joiner = Joiner {
         persons: HashMap::new(),
         employments: HashMap::new(),
         options,
         stats: stats.clone(),
     };
-    let merged = stream::select(persons, employments);
-    let users = stream::unfold(Some((merged, joiner)), |state| async move {
-        let (mut merged, mut joiner) = state?;
-        match merged.next().await {
+    let users = stream::unfold(Some((halves, joiner)), |state| async move {
+        let (mut halves, mut joiner) = state?;
+        match halves.next().await {
             Some(Half::Person(Ok(page))) => {
-                Some((joiner.add_persons(page), Some((merged, joiner))))
+                Some((joiner.add_persons(page), Some((halves, joiner))))
             }
             Some(Half::Employment(Ok(page))) => {
-                Some((joiner.add_employments(page), Some((merged, joiner))))
+                Some((joiner.add_employments(page), Some((halves, joiner))))
             }
             Some(Half::Person(Err(e)) | Half::Employment(Err(e))) => Some((vec![Err(e)], None)),
             None => Some((joiner.finish(), None)),
@@ -130,6 +129,57 @@ enum Half {
     Employment(Result<Page<EmploymentRecord>>),
 }
 
+type Pages<R> = futures_util::stream::BoxStream<'static, Result<Page<R>>>;
+
+/// The two listings, consumed in step: neither side is read more than one page ahead of the
+/// other (while both last), so a faster endpoint cannot fill the join buffer with records
+/// whose partners are still pages away.
+struct Lockstep {
+    persons: Pages<PersonRecord>,
+    employments: Pages<EmploymentRecord>,
+    person_pages: u64,
+    employment_pages: u64,
+    persons_done: bool,
+    employments_done: bool,
+}
+
+impl Lockstep {
+    async fn next(&mut self) -> Option<Half> {
+        loop {
+            let want_persons = !self.persons_done
+                && (self.employments_done || self.person_pages <= self.employment_pages);
+            let want_employments = !self.employments_done
+                && (self.persons_done || self.employment_pages <= self.person_pages);
+            // `None` from a side means that side has ended.
+            let next = match (want_persons, want_employments) {
+                (false, false) => return None,
+                (true, false) => self.persons.next().await.map(Half::Person).ok_or(true),
+                (false, true) => self
+                    .employments
+                    .next()
+                    .await
+                    .map(Half::Employment)
+                    .ok_or(false),
+                (true, true) => tokio::select! {
+                    p = self.persons.next() => p.map(Half::Person).ok_or(true),
+                    e = self.employments.next() => e.map(Half::Employment).ok_or(false),
+                },
+            };
+            match next {
+                Ok(half) => {
+                    match half {
+                        Half::Person(_) => self.person_pages += 1,
+                        Half::Employment(_) => self.employment_pages += 1,
+                    }
+                    return Some(half);
+                }
+                Err(true) => self.persons_done = true,
+                Err(false) => self.employments_done = true,
+            }
+        }
+    }
+}
+
 /// The pages of one endpoint, each fetched and decoded on its own task (so decoding runs in
 /// parallel with the join), malformed records reported and dropped.
 fn pages<R>(
@@ -138,7 +188,7 @@ fn pages<R>(
     paging: Paging,
     company: Option<String>,
     stats: &ExportStats,
-) -> impl futures_util::Stream<Item = Result<Page<R>>> + Send
+) -> Pages<R>
 where
     R: Send + 'static,
     Decoded<R>: DeserializeOwned + Send,
@@ -179,6 +229,7 @@ where
             items: records,
         })
     })
+    .boxed()
 }
 
 /// A spawned page fetch that is cancelled when dropped (speculative pages past the end).
@@ -217,10 +268,12 @@ struct Joiner {
 impl Joiner {
     fn add_persons(&mut self, page: Page<PersonRecord>) -> Vec<Result<User>> {
         let mut out = Vec::new();
-        for person in page.items {
-            let key = person.key();
+        for mut person in page.items {
+            let key = person.take_key();
             match self.employments.remove(&key) {
-                Some(employment) => self.emit(to_user(Some(person), Some(employment)), &mut out),
+                Some(employment) => {
+                    self.emit(to_user(key, Some(person), Some(employment)), &mut out)
+                }
                 None => {
                     self.persons.insert(key, person);
                 }
@@ -231,10 +284,10 @@ impl Joiner {
 
     fn add_employments(&mut self, page: Page<EmploymentRecord>) -> Vec<Result<User>> {
         let mut out = Vec::new();
-        for employment in page.items {
-            let key = employment.key();
+        for mut employment in page.items {
+            let key = employment.take_key();
             match self.persons.remove(&key) {
-                Some(person) => self.emit(to_user(Some(person), Some(employment)), &mut out),
+                Some(person) => self.emit(to_user(key, Some(person), Some(employment)), &mut out),
                 None => {
                     self.employments.insert(key, employment);
                 }
@@ -254,23 +307,23 @@ impl Joiner {
     /// Both listings are complete: the records still waiting have no partner.
     fn finish(mut self) -> Vec<Result<User>> {
         let mut out = Vec::new();
-        for person in drain_sorted(&mut self.persons) {
+        for (key, person) in drain_sorted(&mut self.persons) {
             self.stats.add_partial(PERSON_ONLY);
-            self.emit(to_user(Some(person), None), &mut out);
+            self.emit(to_user(key, Some(person), None), &mut out);
         }
-        for employment in drain_sorted(&mut self.employments) {
+        for (key, employment) in drain_sorted(&mut self.employments) {
             self.stats.add_partial(EMPLOYMENT_ONLY);
-            self.emit(to_user(None, Some(employment)), &mut out);
+            self.emit(to_user(key, None, Some(employment)), &mut out);
         }
         out
     }
 }
 
 /// Empties `map` in key order, so that the output does not depend on hash order.
-fn drain_sorted<R>(map: &mut HashMap<Key, R>) -> Vec<R> {
+fn drain_sorted<R>(map: &mut HashMap<Key, R>) -> Vec<(Key, R)> {
     let mut entries: Vec<_> = std::mem::take(map).into_iter().collect();
     entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    entries.into_iter().map(|(_, r)| r).collect()
+    entries
 }
 
 #[cfg(test)]
@@ -322,7 +375,11 @@ mod tests {
             date_time_changed: Some(date(2024, 5, 6).at(7, 0, 0, 0)),
             ..EmploymentRecord::default()
         };
-        let u = to_user(Some(person), Some(employment));
+        let mut person = person;
+        let mut employment = employment;
+        let key = person.take_key();
+        assert_eq!(employment.take_key(), key);
+        let u = to_user(key, Some(person), Some(employment));
         assert_eq!(u.id, "E1");
         assert_eq!(u.display_name.as_deref(), Some("Ana Diaz"));
         assert_eq!(u.job_title.as_deref(), Some("Payroll Specialist"));

@@ -286,7 +286,23 @@ async fn a_json_object_or_broken_json_page_is_an_error() {
     let (_, error, _) = export(&server.uri(), ExportOptions::new()).await;
     let text = error.unwrap().to_string();
     assert!(
-        text.contains("page 1: expected a JSON array, got invalid JSON"),
+        text.contains("page 1: expected a JSON array, got a body that ends before the JSON array is complete (truncated)"),
+        "{text}"
+    );
+
+    let server = ukg(
+        Paged::new(vec![]).with_fault(
+            1,
+            ResponseTemplate::new(200)
+                .set_body_string(r#"[{"employeeId": "E1"}, {"employeeId": "E2" "x": 1}]"#),
+        ),
+        Paged::new(vec![]),
+    )
+    .await;
+    let (_, error, _) = export(&server.uri(), ExportOptions::new()).await;
+    let text = error.unwrap().to_string();
+    assert!(
+        text.contains("page 1: expected a JSON array, got invalid JSON in record 2"),
         "{text}"
     );
 }

@@ -1,0 +1,171 @@
+//! Export benchmark against the embedded UKG Pro sandbox (not a test: it measures and reports).
+//!
+//! ```sh
+//! cargo bench -p connector-cli --bench export            # all scenarios
+//! cargo bench -p connector-cli --bench export -- quick   # smaller tenants, for a smoke run
+//! cargo bench -p connector-cli --bench export -- rss     # only scenario 3 (also: latency, throughput)
+//! ```
+//!
+//! The sandbox runs in this process; the client is the real `connector` binary in a child
+//! process, so its wall time, CPU time and peak RSS (from `wait4`) are its own.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use connector_core::sandbox::{SandboxHandle, SandboxOptions};
+
+struct Run {
+    users: u64,
+    wall: Duration,
+    cpu: Duration,
+    peak_rss_mb: f64,
+    requests: u64,
+}
+
+fn start(rt: &tokio::runtime::Runtime, employees: u64, latency: Duration) -> SandboxHandle {
+    let mut options = SandboxOptions::with_employees(employees);
+    options.latency = latency;
+    rt.block_on(connector_ukgpro::sandbox::start(options))
+        .expect("sandbox starts")
+}
+
+/// Runs `connector ukgpro users` against the sandbox; output to /dev/null.
+// The child is reaped by `wait4` (which also gives its own rusage), not by `Child::wait`.
+#[allow(clippy::zombie_processes)]
+fn export(sandbox: &SandboxHandle, page_size: u32, concurrency: u32, users: u64) -> Run {
+    let mut settings = sandbox.settings.clone();
+    settings["max_concurrent_requests"] = concurrency.into();
+    let dir = std::env::temp_dir().join(format!("connector-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let config = dir.join("sandbox.json");
+    std::fs::write(&config, settings.to_string()).expect("write config");
+    let before = sandbox.counters.requests();
+    let started = Instant::now();
+    let child = Command::new(env!("CARGO_BIN_EXE_connector"))
+        .args(["ukgpro", "users", "--config"])
+        .arg(&config)
+        .args(["--page-size", &page_size.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn connector");
+    let (status, usage) = wait4(child.id() as libc::pid_t);
+    let wall = started.elapsed();
+    assert!(status == 0, "export failed with status {status}");
+    let cpu = timeval(usage.ru_utime) + timeval(usage.ru_stime);
+    Run {
+        users,
+        wall,
+        cpu,
+        // Linux reports ru_maxrss in KiB.
+        peak_rss_mb: usage.ru_maxrss as f64 / 1024.0,
+        requests: sandbox.counters.requests() - before,
+    }
+}
+
+fn wait4(pid: libc::pid_t) -> (i32, libc::rusage) {
+    let mut status = 0;
+    // SAFETY: `rusage` is plain data that wait4 fills in; `pid` is our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let got = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(got, pid, "wait4 failed");
+    (status, usage)
+}
+
+fn timeval(t: libc::timeval) -> Duration {
+    Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.0} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "quick");
+    let picked: Vec<&str> = ["latency", "throughput", "rss"]
+        .into_iter()
+        .filter(|s| args.iter().any(|a| a == s))
+        .collect();
+    let run = |name: &str| picked.is_empty() || picked.contains(&name);
+    let scale = if quick { 10 } else { 1 };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!("# Export benchmark (sandbox in-process, client = release `connector` binary)\n");
+    println!("machine: {cores} cores; {}\n", std::env::consts::ARCH);
+
+    let users = 100_000 / scale;
+    if run("latency") {
+        latency_scenario(&rt, users);
+    }
+    if run("throughput") {
+        throughput_scenario(&rt, users);
+    }
+    if run("rss") {
+        rss_scenario(&rt, scale);
+    }
+}
+
+/// 1. 100,000 users, page size 1,000, 20 ms per request.
+fn latency_scenario(rt: &tokio::runtime::Runtime, users: u64) {
+    let latency = Duration::from_millis(20);
+    let sandbox = start(rt, users, latency);
+    println!("## 1. {users} users, page size 1,000, 20 ms latency per request\n");
+    println!("| mode | requests | wall time | lower bound | ratio |");
+    println!("|---|---|---|---|---|");
+    for (mode, in_flight) in [
+        ("concurrent (8 in flight)", 8u32),
+        ("one page at a time", 1),
+    ] {
+        let run = export(&sandbox, 1_000, in_flight, users);
+        let bound = latency * run.requests as u32 / in_flight;
+        println!(
+            "| {mode} | {} | {} | {} | {:.2}x |",
+            run.requests,
+            ms(run.wall),
+            ms(bound),
+            run.wall.as_secs_f64() / bound.as_secs_f64()
+        );
+    }
+}
+
+/// 2. 100,000 users, page size 10,000, no latency.
+fn throughput_scenario(rt: &tokio::runtime::Runtime, users: u64) {
+    let sandbox = start(rt, users, Duration::ZERO);
+    println!("\n## 2. {users} users, page size 10,000, no latency\n");
+    println!("| run | wall time | users/s (wall) | client CPU | users per CPU-second | peak RSS |");
+    println!("|---|---|---|---|---|---|");
+    for i in 1..=3 {
+        let run = export(&sandbox, 10_000, 8, users);
+        println!(
+            "| {i} | {} | {:.0} | {} | {:.0} | {:.1} MB |",
+            ms(run.wall),
+            run.users as f64 / run.wall.as_secs_f64(),
+            ms(run.cpu),
+            run.users as f64 / run.cpu.as_secs_f64(),
+            run.peak_rss_mb
+        );
+    }
+}
+
+/// 3. Peak RSS by tenant size (page size 10,000).
+fn rss_scenario(rt: &tokio::runtime::Runtime, scale: u64) {
+    println!("\n## 3. Peak RSS of the client by tenant size (page size 10,000)\n");
+    println!("| users | wall time | client CPU | users per CPU-second | requests | peak RSS |");
+    println!("|---|---|---|---|---|---|");
+    for users in [10_000, 100_000, 1_000_000].map(|n| n / scale) {
+        let sandbox = start(rt, users, Duration::ZERO);
+        let run = export(&sandbox, 10_000, 8, users);
+        println!(
+            "| {users} | {} | {} | {:.0} | {} | {:.1} MB |",
+            ms(run.wall),
+            ms(run.cpu),
+            run.users as f64 / run.cpu.as_secs_f64(),
+            run.requests,
+            run.peak_rss_mb
+        );
+    }
+}
