@@ -1016,3 +1016,39 @@ async fn sandbox_permissions_and_credentials_give_the_documented_exit_codes() {
         stderr(&o)
     );
 }
+
+#[tokio::test]
+async fn a_429_storm_is_a_clear_rate_limit_error_until_retries_land() {
+    // UKG answers 429 without Retry-After; retries come with the resilience work. Until then
+    // the export must stop with a clear, documented error and leave no file behind.
+    let (mut sandbox, config) =
+        sandbox_process(&["--employees", "5000", "--rate-limit", "3"]).await;
+    let dir = temp_dir("sandbox-429");
+    let file = write_config(&dir, &config);
+    let out = dir.join("users.csv");
+    let o = connector(
+        &[
+            "ukgpro",
+            "users",
+            "--config",
+            &file,
+            "--page-size",
+            "500",
+            "--format",
+            "csv",
+            "--output",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&o), 6, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("rate limited (HTTP 429)"), "{err}");
+    assert!(
+        err.contains("hint: UKG Pro's per-tenant request quota was exceeded"),
+        "{err}"
+    );
+    assert!(!out.exists(), "a failed export left a file");
+    sandbox.kill().await.unwrap();
+}
