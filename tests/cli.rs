@@ -883,6 +883,7 @@ async fn export_canary_secrets_never_leak() {
     let dir = temp_dir("export-canary");
     let mut raw = support::settings(&server.uri());
     raw["user_api_key"] = json!(USER_KEY);
+    raw["max_attempts"] = json!(2);
     let config = write_config(&dir, &raw);
     let out = dir.join("out.csv");
     for args in [
@@ -1018,22 +1019,80 @@ async fn sandbox_permissions_and_credentials_give_the_documented_exit_codes() {
 }
 
 #[tokio::test]
-async fn a_429_storm_is_a_clear_rate_limit_error_until_retries_land() {
-    // UKG answers 429 without Retry-After; retries come with the resilience work. Until then
-    // the export must stop with a clear, documented error and leave no file behind.
-    let (mut sandbox, config) =
-        sandbox_process(&["--employees", "5000", "--rate-limit", "3"]).await;
-    let dir = temp_dir("sandbox-429");
-    let file = write_config(&dir, &config);
+async fn a_429_storm_slows_the_export_down_but_it_completes_exactly() {
+    let (persons, employments) = generated(1_000);
+    let server = support::ukg(Paged::new(persons), Paged::new(employments)).await;
+    // The first requests all hit the tenant's quota (429 without Retry-After, like UKG).
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(429))
+        .up_to_n_times(4)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let dir = temp_dir("storm");
+    let config = write_config(&dir, &support::settings(&server.uri()));
+    let out = dir.join("users.jsonl");
+    let o = connector(
+        &[
+            "ukgpro",
+            "users",
+            "--config",
+            &config,
+            "--page-size",
+            "250",
+            "--output",
+            out.to_str().unwrap(),
+        ],
+        &[("RUST_LOG", "warn")],
+    )
+    .await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let ids: std::collections::HashSet<String> = text
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        (text.lines().count(), ids.len()),
+        (1_000, 1_000),
+        "every user exactly once"
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("retrying"),
+        "retries are logged at warn: {err}"
+    );
+    assert!(
+        err.contains("cause=\"rate_limited\"") || err.contains("cause=rate_limited"),
+        "{err}"
+    );
+    assert!(err.contains("throttled: fewer requests in flight"), "{err}");
+}
+
+#[tokio::test]
+async fn a_persistent_429_storm_fails_clearly_after_the_retry_budget() {
+    let server = support::ukg(Paged::new(vec![]), Paged::new(vec![])).await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(429))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let dir = temp_dir("storm-forever");
+    let mut raw = support::settings(&server.uri());
+    raw["max_attempts"] = json!(2);
+    let config = write_config(&dir, &raw);
     let out = dir.join("users.csv");
     let o = connector(
         &[
             "ukgpro",
             "users",
             "--config",
-            &file,
-            "--page-size",
-            "500",
+            &config,
             "--format",
             "csv",
             "--output",
@@ -1044,11 +1103,15 @@ async fn a_429_storm_is_a_clear_rate_limit_error_until_retries_land() {
     .await;
     assert_eq!(code(&o), 6, "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("rate limited (HTTP 429)"), "{err}");
     assert!(
-        err.contains("hint: UKG Pro's per-tenant request quota was exceeded"),
+        err.contains("page 1: rate limited (HTTP 429) (gave up after 2 attempts)"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "hint: UKG Pro's per-tenant request quota was exceeded even after backing off"
+        ),
         "{err}"
     );
     assert!(!out.exists(), "a failed export left a file");
-    sandbox.kill().await.unwrap();
 }

@@ -15,6 +15,7 @@ use url::{Origin, Url};
 use crate::auth::AuthScheme;
 use crate::base_url::is_allowed_scheme;
 use crate::error::{Error, ErrorKind, NetworkKind, Result};
+use crate::retry::{Concurrency, Pacer, RetryPolicy, Slot};
 
 /// The user agent sent with every request: `connector-sdk/<version> (<provider>)`.
 pub fn user_agent(provider: &str) -> String {
@@ -33,7 +34,13 @@ pub struct HttpConfig {
     /// Same-origin redirects followed before giving up. Default 5.
     pub max_redirects: usize,
     /// Requests in flight at once through this client (the per-connector limit). Default 8.
+    /// Halved on every 429 and grown back on success (see [`Concurrency`]).
     pub max_in_flight: usize,
+    /// When to retry (429, 502/503/504, connection failures, timeouts). Default
+    /// [`RetryPolicy::default`].
+    pub retry: RetryPolicy,
+    /// Client-side budget: at most this many request starts per minute. Default none.
+    pub requests_per_minute: Option<u32>,
 }
 
 impl Default for HttpConfig {
@@ -44,6 +51,8 @@ impl Default for HttpConfig {
             max_body_bytes: 256 * 1024 * 1024,
             max_redirects: 5,
             max_in_flight: 8,
+            retry: RetryPolicy::default(),
+            requests_per_minute: None,
         }
     }
 }
@@ -166,7 +175,7 @@ pub struct StreamingResponse {
     pub headers: HeaderMap,
     response: reqwest::Response,
     read: usize,
-    _permit: tokio::sync::OwnedSemaphorePermit,
+    _slot: Slot,
 }
 
 impl std::fmt::Debug for StreamingResponse {
@@ -246,7 +255,8 @@ impl std::fmt::Debug for HttpClient {
 }
 
 struct Inner {
-    in_flight: Arc<tokio::sync::Semaphore>,
+    in_flight: Arc<Concurrency>,
+    pacer: Option<Pacer>,
     provider: &'static str,
     base: Url,
     auth: Box<dyn AuthScheme>,
@@ -302,7 +312,8 @@ impl HttpClient {
             })?;
         Ok(HttpClient {
             inner: Arc::new(Inner {
-                in_flight: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight.max(1))),
+                in_flight: Concurrency::new(config.max_in_flight),
+                pacer: config.requests_per_minute.map(Pacer::new),
                 provider,
                 base,
                 auth: Box::new(auth),
@@ -330,8 +341,57 @@ impl HttpClient {
     /// `GET path?query` on the base URL with credentials, reading the whole body. Transport
     /// failures are errors; any HTTP status is returned (see
     /// [`HttpResponse::error_for_status`]).
+    ///
+    /// Rate limits (429), 502/503/504 and connection failures are retried under the
+    /// configured [`RetryPolicy`]; if they persist, they are returned as errors.
     pub async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<HttpResponse> {
-        self.get_stream(path, query).await?.read_all().await
+        self.retry(&format!("GET {path}"), || async {
+            let response = self.get_stream(path, query).await?.read_all().await?;
+            if matches!(response.status.as_u16(), 429 | 502..=504) {
+                response.error_for_status(self.inner.provider, "")?;
+            }
+            Ok(response)
+        })
+        .await
+    }
+
+    /// Runs `op` (one request and whatever reads its answer) and runs it again while it fails
+    /// with a [retryable](Error::is_retryable) error, under the configured [`RetryPolicy`]:
+    /// exponential backoff with full jitter, `Retry-After` honoured, capped in attempts and in
+    /// total time. Every retry is logged at `warn` with `what`, the attempt and the wait (never
+    /// headers or bodies). The final error says how many attempts were made.
+    pub async fn retry<T, F, Fut>(&self, what: &str, mut op: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        let policy = &self.inner.config.retry;
+        let started = Instant::now();
+        let mut attempt = 1;
+        loop {
+            let error = match op().await {
+                Ok(value) => return Ok(value),
+                Err(error) => error,
+            };
+            let Some(wait) = policy.wait(attempt, &error, started) else {
+                return Err(if attempt > 1 {
+                    let message = format!("{} (gave up after {attempt} attempts)", error.message());
+                    error.with_message(message)
+                } else {
+                    error
+                });
+            };
+            tracing::warn!(
+                provider = self.inner.provider,
+                endpoint = what,
+                attempt,
+                wait_ms = wait.as_millis() as u64,
+                cause = error.kind().name(),
+                "retrying"
+            );
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
     }
 
     /// Like [`get`](Self::get), but the body is read chunk by chunk by the caller (within the
@@ -351,19 +411,16 @@ impl HttpClient {
         self.execute(url, format!("GET {path}")).await
     }
 
-    /// The single place every request goes through (retry and rate limiting will be added
-    /// here): waits for an in-flight slot, attaches credentials for the base origin only,
+    /// The single place every request goes through: waits for an in-flight slot and the
+    /// request budget, attaches credentials for the base origin only,
     /// follows same-origin redirects and refuses others.
     async fn execute(&self, url: Url, endpoint: String) -> Result<StreamingResponse> {
         let inner = &*self.inner;
         // Held until the body is consumed: the per-connector limit on requests in flight.
-        let permit = inner.in_flight.clone().acquire_owned().await.map_err(|_| {
-            Error::new(
-                inner.provider,
-                ErrorKind::Protocol,
-                "the HTTP client was shut down",
-            )
-        })?;
+        let slot = inner.in_flight.acquire().await;
+        if let Some(pacer) = &inner.pacer {
+            pacer.wait_turn().await;
+        }
         let base_origin = inner.base.origin();
         let mut current = url;
         let mut redirects = 0;
@@ -398,6 +455,11 @@ impl HttpClient {
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 "response"
             );
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                inner.in_flight.on_throttled();
+            } else if status.is_success() {
+                inner.in_flight.on_success();
+            }
             if status.is_redirection() {
                 let next = self.redirect_target(&current, response.headers(), &endpoint)?;
                 redirects += 1;
@@ -425,7 +487,7 @@ impl HttpClient {
                 headers: response.headers().clone(),
                 response,
                 read: 0,
-                _permit: permit,
+                _slot: slot,
             });
         }
     }
@@ -725,10 +787,116 @@ mod tests {
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
     fn client(base: &str) -> HttpClient {
+        client_with(base, HttpConfig::default())
+    }
+
+    fn client_with(base: &str, config: HttpConfig) -> HttpClient {
         let auth = Composite::new()
             .with(Basic::new("u", Secret::new("p")))
             .with(ApiKeyHeader::new("X-Key", Secret::new("k")).unwrap());
-        HttpClient::new("t", Url::parse(base).unwrap(), auth, HttpConfig::default()).unwrap()
+        HttpClient::new("t", Url::parse(base).unwrap(), auth, config).unwrap()
+    }
+
+    fn fast_retries(max_attempts: u32) -> HttpConfig {
+        HttpConfig {
+            retry: RetryPolicy {
+                max_attempts,
+                base: Duration::from_millis(5),
+                max_wait: Duration::from_millis(20),
+                max_elapsed: Duration::from_secs(10),
+            },
+            ..HttpConfig::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn transient_failures_are_retried_until_success() {
+        let server = MockServer::start().await;
+        Mock::given(path("/flaky"))
+            .respond_with(ResponseTemplate::new(503))
+            .up_to_n_times(2)
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        Mock::given(path("/flaky"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("[]"))
+            .with_priority(2)
+            .mount(&server)
+            .await;
+        let r = client_with(&server.uri(), fast_retries(5))
+            .get("/flaky", &[])
+            .await
+            .unwrap();
+        assert_eq!(r.status, 200);
+        assert_eq!(server.received_requests().await.unwrap().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn retry_after_is_honoured() {
+        let server = MockServer::start().await;
+        Mock::given(path("/limited"))
+            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+            .up_to_n_times(1)
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        Mock::given(path("/limited"))
+            .respond_with(ResponseTemplate::new(200))
+            .with_priority(2)
+            .mount(&server)
+            .await;
+        let started = Instant::now();
+        let r = client_with(&server.uri(), fast_retries(3))
+            .get("/limited", &[])
+            .await
+            .unwrap();
+        assert_eq!(r.status, 200);
+        assert!(
+            started.elapsed() >= Duration::from_secs(1),
+            "Retry-After: 1 was not honoured"
+        );
+    }
+
+    #[tokio::test]
+    async fn client_errors_are_never_retried_and_persistent_ones_give_up() {
+        let server = MockServer::start().await;
+        for (p, code) in [("/401", 401), ("/403", 403), ("/404", 404), ("/400", 400)] {
+            Mock::given(path(p))
+                .respond_with(ResponseTemplate::new(code))
+                .mount(&server)
+                .await;
+        }
+        Mock::given(path("/down"))
+            .respond_with(ResponseTemplate::new(502))
+            .mount(&server)
+            .await;
+        let c = client_with(&server.uri(), fast_retries(3));
+        for p in ["/401", "/403", "/404", "/400"] {
+            let r = c.get(p, &[]).await.unwrap();
+            assert!(r.status.is_client_error());
+        }
+        assert_eq!(
+            server.received_requests().await.unwrap().len(),
+            4,
+            "4xx must not be retried"
+        );
+        let err = c.get("/down", &[]).await.unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::Remote { status: 502 });
+        assert!(err.message().contains("gave up after 3 attempts"), "{err}");
+        assert_eq!(server.received_requests().await.unwrap().len(), 4 + 3);
+    }
+
+    #[tokio::test]
+    async fn throttling_halves_requests_in_flight() {
+        let server = MockServer::start().await;
+        Mock::given(path("/storm"))
+            .respond_with(ResponseTemplate::new(429))
+            .mount(&server)
+            .await;
+        let c = client_with(&server.uri(), fast_retries(1));
+        assert_eq!(c.inner.in_flight.limit(), 8);
+        let _ = c.get("/storm", &[]).await;
+        assert_eq!(c.inner.in_flight.limit(), 4);
     }
 
     #[tokio::test]
@@ -806,11 +974,17 @@ mod tests {
                 .mount(&server)
                 .await;
         }
-        let c = client(&server.uri());
+        let c = client_with(&server.uri(), fast_retries(1));
         let kind = |p: &'static str| {
             let c = c.clone();
             async move {
-                let r = c.get(p, &[]).await.unwrap();
+                let r = c
+                    .get_stream(p, &[])
+                    .await
+                    .unwrap()
+                    .read_all()
+                    .await
+                    .unwrap();
                 r.error_for_status("t", "Perm X")
                     .unwrap_err()
                     .kind()
@@ -840,13 +1014,17 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         drop(listener);
-        let c = client(&format!("http://{addr}"));
+        let c = client_with(&format!("http://{addr}"), fast_retries(2));
         let err = c.get("/x", &[]).await.unwrap_err();
         assert_eq!(
             err.kind(),
             &ErrorKind::Network(NetworkKind::Connect),
             "{}",
             err.full_message()
+        );
+        assert!(
+            err.message().contains("gave up after 2 attempts"),
+            "refused is retried: {err}"
         );
         let err = c.probe().await.unwrap_err();
         assert_eq!(

@@ -9,6 +9,8 @@
 //! * [`auth`]: request decorators (HTTP Basic, bearer, API-key headers, and compositions).
 //! * [`http`]: the shared HTTP client (timeouts, user agent, HTTPS-only except loopback,
 //!   credentials never sent to another origin, transport errors told apart).
+//! * [`retry`]: backoff with jitter, adaptive concurrency and request budgets, used by
+//!   the HTTP client for every provider.
 //! * [`Error`]: one error type, grouped by [`ErrorKind`], with provider, endpoint and hint.
 //! * [`check`]: connection tests as ordered, named steps.
 //! * [`registry`]: providers register a [`ProviderDescriptor`] with `inventory`.
@@ -64,6 +66,7 @@ pub mod http;
 pub mod json_array;
 pub mod paginate;
 pub mod registry;
+pub mod retry;
 pub mod sandbox;
 mod secret;
 pub mod settings;

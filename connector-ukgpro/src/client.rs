@@ -4,8 +4,10 @@
 use connector_core::auth::{ApiKeyHeader, Basic, Composite};
 use connector_core::http::{HttpClient, HttpConfig, HttpResponse, StreamingResponse};
 use connector_core::json_array::{ArraySplitter, SplitError};
+use connector_core::retry::RetryPolicy;
 use connector_core::{Error, ErrorKind, NetworkKind, Result};
 use serde::de::DeserializeOwned;
+use std::time::Duration;
 
 use crate::settings::UkgProSettings;
 use crate::PROVIDER_ID;
@@ -78,6 +80,12 @@ impl UkgClient {
         let config = HttpConfig {
             request_timeout: settings.timeout(),
             max_in_flight: settings.max_concurrent_requests as usize,
+            retry: RetryPolicy {
+                max_attempts: settings.max_attempts,
+                max_elapsed: Duration::from_secs(settings.max_retry_secs),
+                ..RetryPolicy::default()
+            },
+            requests_per_minute: settings.requests_per_minute,
             ..HttpConfig::default()
         };
         let http = HttpClient::new(PROVIDER_ID, base, auth, config)?;
@@ -98,11 +106,10 @@ impl UkgClient {
         per_page: u32,
         company_id: Option<&str>,
     ) -> Result<HttpResponse> {
-        self.get_page_stream(endpoint, page, per_page, company_id)
-            .await?
-            .read_all()
+        self.http
+            .get(endpoint.path, &page_query(page, per_page, company_id))
             .await
-            .map_err(with_ukg_hint)
+            .map_err(|e| with_status_hint(with_ukg_hint(e), endpoint))
     }
 
     async fn get_page_stream(
@@ -128,7 +135,37 @@ impl UkgClient {
     /// One page decoded as `T`, record by record as the body arrives (memory holds one
     /// network chunk plus the decoded records, never the whole body). Checks the status (with
     /// UKG hints) and that the body is one JSON array.
+    ///
+    /// Throttling, 502/503/504 and connection failures (also mid-body) are retried under the
+    /// settings' retry budget; a page that fails for good names its endpoint, page and cause.
     pub async fn list_page<T: DeserializeOwned>(
+        &self,
+        endpoint: Endpoint,
+        page: u32,
+        per_page: u32,
+        company_id: Option<&str>,
+    ) -> Result<Vec<T>> {
+        self.http
+            .retry(&format!("GET {} page {page}", endpoint.path), || {
+                self.list_page_once(endpoint, page, per_page, company_id)
+            })
+            .await
+            .map_err(|e| {
+                let e = if e.message().starts_with("page ") {
+                    e
+                } else {
+                    let message = format!("page {page}: {}", e.message());
+                    e.with_message(message)
+                };
+                if e.hint().is_some() {
+                    e
+                } else {
+                    with_status_hint(e, endpoint)
+                }
+            })
+    }
+
+    async fn list_page_once<T: DeserializeOwned>(
         &self,
         endpoint: Endpoint,
         page: u32,
@@ -175,6 +212,17 @@ impl UkgClient {
     }
 }
 
+fn page_query(page: u32, per_page: u32, company_id: Option<&str>) -> Vec<(&'static str, String)> {
+    let mut query = vec![
+        ("page", page.to_string()),
+        ("per_Page", per_page.to_string()),
+    ];
+    if let Some(company) = company_id {
+        query.push(("companyId", company.to_owned()));
+    }
+    query
+}
+
 /// A page that is not the JSON array UKG always answers with.
 fn list_error(endpoint: &str, page: u32, what: impl std::fmt::Display) -> Error {
     Error::new(
@@ -192,28 +240,32 @@ fn list_error(endpoint: &str, page: u32, what: impl std::fmt::Display) -> Error 
 pub fn check_status(response: &HttpResponse, endpoint: Endpoint) -> Result<()> {
     response
         .error_for_status(PROVIDER_ID, endpoint.permission)
-        .map_err(|e| {
-            let hint = match e.kind() {
-                ErrorKind::Authentication => format!(
-                    "UKG Pro rejected the service account: check username, password and customer_api_key ({SERVICE_ACCOUNT_MENU}); the password is the one UKG Pro generated when the account was saved"
-                ),
-                ErrorKind::Permission { permission } => format!(
-                    "give the service account View on the \u{201c}{permission}\u{201d} web service ({SERVICE_ACCOUNT_MENU} > edit the account), then test again"
-                ),
-                ErrorKind::NotFound => format!(
-                    "the host answered but has no UKG Pro REST API at {}; check base_url against {WEB_SERVICES_MENU}",
-                    endpoint.path
-                ),
-                ErrorKind::RateLimited { .. } => {
-                    "UKG Pro's per-tenant request quota was exceeded; wait a minute and try again".to_owned()
-                }
-                ErrorKind::Remote { .. } => {
-                    "UKG Pro had a server error; try again later, and contact UKG support if it persists".to_owned()
-                }
-                _ => format!("check base_url against {WEB_SERVICES_MENU}"),
-            };
-            e.with_hint(hint)
-        })
+        .map_err(|e| with_status_hint(e, endpoint))
+}
+
+/// Adds the UKG Pro fix to an error that came from an HTTP status; others are unchanged.
+pub fn with_status_hint(e: Error, endpoint: Endpoint) -> Error {
+    let hint = match e.kind() {
+        ErrorKind::Authentication => format!(
+            "UKG Pro rejected the service account: check username, password and customer_api_key ({SERVICE_ACCOUNT_MENU}); the password is the one UKG Pro generated when the account was saved"
+        ),
+        ErrorKind::Permission { permission } => format!(
+            "give the service account View on the \u{201c}{permission}\u{201d} web service ({SERVICE_ACCOUNT_MENU} > edit the account), then test again"
+        ),
+        ErrorKind::NotFound => format!(
+            "the host answered but has no UKG Pro REST API at {}; check base_url against {WEB_SERVICES_MENU}",
+            endpoint.path
+        ),
+        ErrorKind::RateLimited { .. } => {
+            "UKG Pro's per-tenant request quota was exceeded even after backing off; wait a few minutes, lower max_concurrent_requests or set requests_per_minute, and try again".to_owned()
+        }
+        ErrorKind::Remote { .. } => {
+            "UKG Pro kept answering with server errors; try again later, and contact UKG support if it persists".to_owned()
+        }
+        ErrorKind::Protocol => format!("check base_url against {WEB_SERVICES_MENU}"),
+        _ => return e,
+    };
+    e.with_hint(hint)
 }
 
 /// Parses a whole 2xx answer as UKG's bare JSON array of `T`. Anything else (empty body,

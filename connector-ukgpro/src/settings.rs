@@ -70,10 +70,39 @@ pub struct UkgProSettings {
     pub timeout_secs: u64,
 
     /// Requests sent to UKG Pro at the same time. Lower it if your tenant's request quota is
-    /// tight; 1 fetches one page at a time.
+    /// tight; 1 fetches one page at a time. Halved automatically whenever UKG Pro answers
+    /// 429 (too many requests), and grown back as requests succeed.
     #[serde(default = "default_max_concurrent_requests")]
     #[schemars(title = "Concurrent requests", range(min = 1, max = 32))]
     pub max_concurrent_requests: u32,
+
+    /// Attempts per request when UKG Pro is rate limiting (429), briefly unavailable
+    /// (502/503/504) or the connection fails; 1 never retries. Waits grow exponentially
+    /// (with jitter) from about one second, as UKG recommends.
+    #[serde(default = "default_max_attempts")]
+    #[schemars(title = "Attempts per request", range(min = 1, max = 20))]
+    pub max_attempts: u32,
+
+    /// Longest time, in seconds, spent retrying one request before giving up.
+    #[serde(default = "default_max_retry_secs")]
+    #[schemars(title = "Retry time limit (seconds)", range(min = 1, max = 3600))]
+    pub max_retry_secs: u64,
+
+    /// Optional budget: at most this many requests per minute, to stay under your tenant's
+    /// quota. Unlimited when not set.
+    #[schemars(
+        title = "Requests per minute (optional)",
+        range(min = 1, max = 100_000)
+    )]
+    pub requests_per_minute: Option<u32>,
+}
+
+fn default_max_attempts() -> u32 {
+    8
+}
+
+fn default_max_retry_secs() -> u64 {
+    300
 }
 
 fn default_max_concurrent_requests() -> u32 {
@@ -99,6 +128,9 @@ impl fmt::Debug for UkgProSettings {
             .field("page_size", &self.page_size)
             .field("timeout_secs", &self.timeout_secs)
             .field("max_concurrent_requests", &self.max_concurrent_requests)
+            .field("max_attempts", &self.max_attempts)
+            .field("max_retry_secs", &self.max_retry_secs)
+            .field("requests_per_minute", &self.requests_per_minute)
             .finish()
     }
 }

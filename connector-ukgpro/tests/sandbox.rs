@@ -275,26 +275,47 @@ async fn faults_are_injected() {
 }
 
 #[tokio::test]
-async fn an_export_without_retries_fails_clearly_under_5xx() {
-    // Retries come with the resilience work; until then an injected 5xx must be a clear error.
+async fn injected_5xx_are_retried_and_the_export_stays_exact() {
+    let mut o = options(3_000);
+    o.error_rate = 0.2;
+    let sb = sandbox::start(o).await.unwrap();
+    let (users, error) = export_all(
+        sb.settings.clone(),
+        ExportOptions::new().with_page_size(250),
+    )
+    .await;
+    assert!(error.is_none(), "{error:?}");
+    assert_eq!(users.len(), 3_000);
+    let ids: HashSet<_> = users.iter().map(|u| u.id.as_str()).collect();
+    assert_eq!(ids.len(), 3_000, "no duplicates");
+    // 2 endpoints x 13 pages = 26 pages were needed; failures must have cost extra requests.
+    assert!(
+        sb.counters.requests() > 26,
+        "{} requests: no fault was injected",
+        sb.counters.requests()
+    );
+}
+
+#[tokio::test]
+async fn without_retries_a_5xx_is_a_clear_error_naming_the_page() {
     let mut o = options(2_000);
     o.error_rate = 0.3;
     let sb = sandbox::start(o).await.unwrap();
-    let (_, error) = export_all(
-        sb.settings.clone(),
-        ExportOptions::new().with_page_size(100),
-    )
-    .await;
+    let mut settings = sb.settings.clone();
+    settings["max_attempts"] = 1.into();
+    let (_, error) = export_all(settings, ExportOptions::new().with_page_size(100)).await;
     let error = error.expect("30% 5xx over 40 requests must hit one");
     assert!(
         matches!(error.kind(), ErrorKind::Remote { status: 502 | 503 }),
         "{error}"
     );
-    assert!(error.is_retryable());
-    assert!(
-        error.to_string().contains("server error (HTTP 50"),
-        "{error}"
-    );
+    let text = error.to_string();
+    assert!(text.contains("page "), "{text}");
+    assert!(text.contains("server error (HTTP 50"), "{text}");
+    assert!(error
+        .hint()
+        .unwrap()
+        .contains("kept answering with server errors"));
 }
 
 #[tokio::test]

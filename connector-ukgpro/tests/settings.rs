@@ -36,7 +36,10 @@ fn required_fields_are_exactly_the_contract() {
             "user_api_key",
             "page_size",
             "timeout_secs",
-            "max_concurrent_requests"
+            "max_concurrent_requests",
+            "max_attempts",
+            "max_retry_secs",
+            "requests_per_minute"
         ]
     );
 }

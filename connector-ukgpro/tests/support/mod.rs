@@ -135,7 +135,8 @@ pub async fn ukg(person: Paged, employment: Paged) -> MockServer {
             .and(header("authorization", basic.as_str()))
             .and(header("us-customer-api-key", CUSTOMER_KEY))
             .respond_with(responder)
-            .with_priority(1)
+            // Priority 1 is left to tests that layer a fault on top.
+            .with_priority(2)
             .mount(&server)
             .await;
     }
