@@ -61,17 +61,40 @@ where
     F: FnMut(u32) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Vec<T>>> + Send + 'static,
 {
-    struct State<F, Fut: Future> {
+    paginate_checked(paging, fetch, |_: &[T]| None, "pages")
+}
+
+/// [`paginate`] that also stops a server which ignores the page number: when a full page has
+/// the same `fingerprint` as the page before it, the stream ends with a protocol error (from
+/// `provider`) instead of looping forever and repeating records. `fingerprint` returns `None`
+/// for pages it cannot judge.
+pub fn paginate_checked<T, F, Fut, K>(
+    paging: Paging,
+    fetch: F,
+    fingerprint: K,
+    provider: &'static str,
+) -> BoxStream<'static, Result<Page<T>>>
+where
+    T: Send + 'static,
+    F: FnMut(u32) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Vec<T>>> + Send + 'static,
+    K: Fn(&[T]) -> Option<u64> + Send + 'static,
+{
+    struct State<F, Fut: Future, K> {
         fetch: F,
         next: u32,
         in_flight: FuturesOrdered<Numbered<Fut>>,
         done: bool,
+        fingerprint: K,
+        previous: Option<u64>,
     }
     let state = State {
         fetch,
         next: 1,
         in_flight: FuturesOrdered::new(),
         done: false,
+        fingerprint,
+        previous: None,
     };
     let look_ahead = paging.look_ahead.max(1);
     let page_size = paging.page_size.max(1);
@@ -91,10 +114,25 @@ where
         let item = match result {
             Ok(items) => {
                 let page = Page { number, items };
-                if page.is_last(page_size) {
+                let print = if page.items.is_empty() { None } else { (s.fingerprint)(&page.items) };
+                if print.is_some() && print == s.previous {
                     s.done = true;
+                    Err(crate::Error::new(
+                        provider,
+                        crate::ErrorKind::Protocol,
+                        format!(
+                            "page {number} repeats page {} record for record; stopped instead of looping forever",
+                            number - 1
+                        ),
+                    )
+                    .with_hint("the server seems to ignore the page parameter; check base_url and any proxy in front of the API"))
+                } else {
+                    s.previous = print;
+                    if page.is_last(page_size) {
+                        s.done = true;
+                    }
+                    Ok(page)
                 }
-                Ok(page)
             }
             Err(e) => {
                 s.done = true;
@@ -212,6 +250,31 @@ mod tests {
         .await;
         assert_eq!(count, 50);
         assert_eq!(peak.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn a_server_that_ignores_the_page_number_is_stopped() {
+        let calls = Arc::new(AtomicU32::new(0));
+        let c = calls.clone();
+        let pages: Vec<_> = paginate_checked(
+            Paging {
+                page_size: 3,
+                look_ahead: 2,
+            },
+            move |_page| {
+                c.fetch_add(1, Ordering::SeqCst);
+                async { Ok(vec![1u32, 2, 3]) }
+            },
+            |items: &[u32]| Some(items.iter().map(|i| u64::from(*i)).sum()),
+            "t",
+        )
+        .collect()
+        .await;
+        assert_eq!(pages.len(), 2);
+        assert!(pages[0].is_ok());
+        let err = pages[1].as_ref().unwrap_err();
+        assert!(err.message().contains("page 2 repeats page 1"), "{err}");
+        assert!(calls.load(Ordering::SeqCst) <= 3);
     }
 
     #[tokio::test]

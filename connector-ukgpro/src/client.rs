@@ -86,6 +86,7 @@ impl UkgClient {
                 ..RetryPolicy::default()
             },
             requests_per_minute: settings.requests_per_minute,
+            max_body_bytes: settings.max_response_mb as usize * 1024 * 1024,
             ..HttpConfig::default()
         };
         let http = HttpClient::new(PROVIDER_ID, base, auth, config)?;

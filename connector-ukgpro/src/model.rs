@@ -104,6 +104,38 @@ pub struct EmploymentRecord {
 /// The join key: (company id, employee id).
 pub type Key = (String, String);
 
+/// A record with a join key.
+pub trait Keyed {
+    /// (company id, employee id), borrowed.
+    fn key_ref(&self) -> (&str, &str);
+}
+
+impl Keyed for PersonRecord {
+    fn key_ref(&self) -> (&str, &str) {
+        (self.company_id.as_deref().unwrap_or(""), &self.employee_id)
+    }
+}
+
+impl Keyed for EmploymentRecord {
+    fn key_ref(&self) -> (&str, &str) {
+        (self.company_id.as_deref().unwrap_or(""), &self.employee_id)
+    }
+}
+
+/// A page's identity: the keys of its records in order (to spot a server that serves the same
+/// page again and again).
+pub fn fingerprint<R: Keyed>(items: &[Decoded<R>]) -> Option<u64> {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for item in items {
+        match item {
+            Decoded::Record(r) => r.key_ref().hash(&mut hasher),
+            Decoded::Malformed(why) => why.hash(&mut hasher),
+        }
+    }
+    Some(hasher.finish())
+}
+
 impl PersonRecord {
     /// The join key.
     pub fn key(&self) -> Key {

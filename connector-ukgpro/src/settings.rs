@@ -88,6 +88,12 @@ pub struct UkgProSettings {
     #[schemars(title = "Retry time limit (seconds)", range(min = 1, max = 3600))]
     pub max_retry_secs: u64,
 
+    /// Largest answer accepted from UKG Pro, in MiB; a bigger one is refused (a 10,000-row
+    /// page is about 10 MiB).
+    #[serde(default = "default_max_response_mb")]
+    #[schemars(title = "Largest answer (MiB)", range(min = 1, max = 4096))]
+    pub max_response_mb: u32,
+
     /// Optional budget: at most this many requests per minute, to stay under your tenant's
     /// quota. Unlimited when not set.
     #[schemars(
@@ -95,6 +101,10 @@ pub struct UkgProSettings {
         range(min = 1, max = 100_000)
     )]
     pub requests_per_minute: Option<u32>,
+}
+
+fn default_max_response_mb() -> u32 {
+    256
 }
 
 fn default_max_attempts() -> u32 {
@@ -130,6 +140,7 @@ impl fmt::Debug for UkgProSettings {
             .field("max_concurrent_requests", &self.max_concurrent_requests)
             .field("max_attempts", &self.max_attempts)
             .field("max_retry_secs", &self.max_retry_secs)
+            .field("max_response_mb", &self.max_response_mb)
             .field("requests_per_minute", &self.requests_per_minute)
             .finish()
     }

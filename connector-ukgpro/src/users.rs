@@ -8,7 +8,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use connector_core::paginate::{paginate, Page, Paging};
+use connector_core::paginate::{paginate_checked, Page, Paging};
 use connector_core::{
     Error, ErrorKind, ExportOptions, ExportStats, Result, User, UserExport, UserStatus,
 };
@@ -16,7 +16,7 @@ use futures_util::stream::{self, StreamExt};
 use serde::de::DeserializeOwned;
 
 use crate::client::{Endpoint, UkgClient, EMPLOYMENT_DETAILS, PERSON_DETAILS};
-use crate::model::{Decoded, EmploymentRecord, Key, PersonRecord};
+use crate::model::{fingerprint, Decoded, EmploymentRecord, Key, Keyed, PersonRecord};
 use crate::PROVIDER_ID;
 
 /// Rows kept in flight per endpoint: look-ahead is this divided by the page size (at least 1),
@@ -190,12 +190,12 @@ fn pages<R>(
     stats: &ExportStats,
 ) -> Pages<R>
 where
-    R: Send + 'static,
+    R: Keyed + Send + 'static,
     Decoded<R>: DeserializeOwned + Send,
 {
     let client = client.clone();
     let stats = stats.clone();
-    paginate(paging, move |page| {
+    let fetch = move |page| {
         let client = client.clone();
         let company = company.clone();
         AbortOnDrop(tokio::spawn(async move {
@@ -203,33 +203,37 @@ where
                 .list_page::<Decoded<R>>(endpoint, page, paging.page_size, company.as_deref())
                 .await
         }))
-    })
-    .map(move |page| {
-        // Counted here, as the export consumes it: speculative pages past the end never are.
-        let page = page?;
-        stats.add_page(page.items.len());
-        let number = page.number;
-        let mut records = Vec::with_capacity(page.items.len());
-        for (index, item) in page.items.into_iter().enumerate() {
-            match item {
-                Decoded::Record(r) => records.push(r),
-                Decoded::Malformed(why) => {
-                    let at = format!(
-                        "GET {} page {number}, record {}: {why}",
-                        endpoint.path,
-                        index + 1
-                    );
-                    tracing::warn!(provider = PROVIDER_ID, "skipped malformed record: {at}");
-                    stats.add_malformed(at);
+    };
+    paginate_checked(paging, fetch, fingerprint::<R>, PROVIDER_ID)
+        .map(move |page| {
+            // Counted here, as the export consumes it: speculative pages past the end never are.
+            let page = page.map_err(|e| match e.endpoint() {
+                Some(_) => e,
+                None => e.with_endpoint(format!("GET {}", endpoint.path)),
+            })?;
+            stats.add_page(page.items.len());
+            let number = page.number;
+            let mut records = Vec::with_capacity(page.items.len());
+            for (index, item) in page.items.into_iter().enumerate() {
+                match item {
+                    Decoded::Record(r) => records.push(r),
+                    Decoded::Malformed(why) => {
+                        let at = format!(
+                            "GET {} page {number}, record {}: {why}",
+                            endpoint.path,
+                            index + 1
+                        );
+                        tracing::warn!(provider = PROVIDER_ID, "skipped malformed record: {at}");
+                        stats.add_malformed(at);
+                    }
                 }
             }
-        }
-        Ok(Page {
-            number,
-            items: records,
+            Ok(Page {
+                number,
+                items: records,
+            })
         })
-    })
-    .boxed()
+        .boxed()
 }
 
 /// A spawned page fetch that is cancelled when dropped (speculative pages past the end).

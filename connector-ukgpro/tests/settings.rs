@@ -39,6 +39,7 @@ fn required_fields_are_exactly_the_contract() {
             "max_concurrent_requests",
             "max_attempts",
             "max_retry_secs",
+            "max_response_mb",
             "requests_per_minute"
         ]
     );
