@@ -1115,3 +1115,182 @@ async fn a_persistent_429_storm_fails_clearly_after_the_retry_budget() {
     );
     assert!(!out.exists(), "a failed export left a file");
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_config_file_readable_by_others_is_warned_about_without_values() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = ukg(rows(), rows()).await;
+    let dir = temp_dir("perms");
+    let config = write_config(&dir, &settings(&server.uri()));
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let o = connector(&["ukgpro", "test", "--config", &config], &[]).await;
+    assert_eq!(code(&o), 0, "a warning, not a failure");
+    let err = stderr(&o);
+    assert!(
+        err.contains("holds secrets (password, customer_api_key, user_api_key)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("mode 644") && err.contains(&format!("chmod 600 {config}")),
+        "{err}"
+    );
+    assert!(
+        !err.contains(PASSWORD) && !err.contains(CUSTOMER_KEY),
+        "{err}"
+    );
+
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let o = connector(&["ukgpro", "test", "--config", &config], &[]).await;
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+
+    // No secrets in the file (they come from the environment): nothing to warn about.
+    let base = server.uri();
+    let no_secrets = write_config(&dir, &json!({"base_url": base, "username": USER}));
+    std::fs::set_permissions(&no_secrets, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let o = connector(
+        &["ukgpro", "test", "--config", &no_secrets],
+        &[
+            ("UKGPRO_PASSWORD", PASSWORD),
+            ("UKGPRO_CUSTOMER_API_KEY", CUSTOMER_KEY),
+        ],
+    )
+    .await;
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+}
+
+/// The secrets matrix: for success and every failure mode, at `RUST_LOG=trace`, the password,
+/// the customer and user API keys and the Basic base64 form never appear in stdout, stderr,
+/// the JSON report or the output file.
+#[tokio::test]
+async fn secrets_never_leak_across_the_fault_matrix() {
+    let (persons, employments) = generated(120);
+    let mut servers: Vec<(&str, MockServer)> = Vec::new();
+    servers.push((
+        "success",
+        support::ukg(Paged::new(persons.clone()), Paged::new(employments.clone())).await,
+    ));
+    let storm = support::ukg(Paged::new(persons.clone()), Paged::new(employments.clone())).await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(429))
+        .up_to_n_times(3)
+        .with_priority(1)
+        .mount(&storm)
+        .await;
+    servers.push(("429 storm", storm));
+    servers.push((
+        "persistent 502",
+        support::ukg(
+            Paged::new(persons.clone()),
+            Paged::new(employments.clone()).with_fault(1, ResponseTemplate::new(502)),
+        )
+        .await,
+    ));
+    servers.push((
+        "html page",
+        support::ukg(
+            Paged::new(vec![]).with_fault(
+                1,
+                ResponseTemplate::new(200).set_body_raw("<html>Sign in</html>", "text/html"),
+            ),
+            Paged::new(vec![]),
+        )
+        .await,
+    ));
+    servers.push((
+        "broken json",
+        support::ukg(
+            Paged::new(vec![])
+                .with_fault(1, ResponseTemplate::new(200).set_body_string("[{\"a\": ")),
+            Paged::new(vec![]),
+        )
+        .await,
+    ));
+    let repeat = support::ukg(Paged::new(vec![]), Paged::new(vec![])).await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(&persons[..50]))
+        .with_priority(1)
+        .mount(&repeat)
+        .await;
+    servers.push(("repeated pages", repeat));
+    servers.push((
+        "403",
+        support::ukg(
+            Paged::new(vec![]),
+            Paged::new(vec![]).with_fault(1, ResponseTemplate::new(403)),
+        )
+        .await,
+    ));
+    let elsewhere = MockServer::start().await;
+    let redirecting = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(302).insert_header("location", format!("{}/x", elsewhere.uri())),
+        )
+        .mount(&redirecting)
+        .await;
+    servers.push(("cross-origin redirect", redirecting));
+
+    let dir = temp_dir("matrix");
+    let out = dir.join("users.json");
+    let out_s = out.to_str().unwrap().to_owned();
+    let mut transcripts = Vec::new();
+    for (name, server) in &servers {
+        let mut raw = support::settings(&server.uri());
+        raw["user_api_key"] = json!(USER_KEY);
+        raw["max_attempts"] = json!(2);
+        let config = write_config(&dir, &raw);
+        for args in [
+            vec!["ukgpro", "test", "--config", &config, "--json"],
+            vec!["ukgpro", "users", "--config", &config, "--page-size", "50"],
+            vec![
+                "ukgpro", "users", "--config", &config, "--format", "json", "--output", &out_s,
+            ],
+        ] {
+            let o = connector(&args, &[("RUST_LOG", "trace")]).await;
+            let file = std::fs::read_to_string(&out).unwrap_or_default();
+            transcripts.push((
+                format!("{name}: {}", args[1]),
+                format!("{}\n{}\n{file}", stdout(&o), stderr(&o)),
+            ));
+        }
+    }
+    // Invalid settings, secrets from the environment.
+    let config = write_config(
+        &dir,
+        &json!({"base_url": "https://svc:pw@x.example", "pasword": "typo"}),
+    );
+    let o = connector(
+        &["ukgpro", "users", "--config", &config],
+        &[
+            ("RUST_LOG", "trace"),
+            ("UKGPRO_PASSWORD", PASSWORD),
+            ("UKGPRO_CUSTOMER_API_KEY", CUSTOMER_KEY),
+            ("UKGPRO_USER_API_KEY", USER_KEY),
+        ],
+    )
+    .await;
+    transcripts.push((
+        "invalid settings".into(),
+        format!("{}\n{}", stdout(&o), stderr(&o)),
+    ));
+
+    assert!(
+        transcripts.iter().any(|(_, t)| t.contains("TRACE")),
+        "no trace output: the matrix proves nothing"
+    );
+    assert!(
+        transcripts.iter().any(|(_, t)| t.contains("retrying")),
+        "no retry was exercised"
+    );
+    for (name, text) in &transcripts {
+        for secret in [PASSWORD, CUSTOMER_KEY, USER_KEY, BASIC_B64] {
+            assert!(!text.contains(secret), "{name}: secret {secret} leaked");
+        }
+    }
+    assert!(
+        elsewhere.received_requests().await.unwrap().is_empty(),
+        "credentials followed a redirect"
+    );
+}

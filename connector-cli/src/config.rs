@@ -51,13 +51,57 @@ pub fn load(
     config: Option<&Path>,
 ) -> Result<Value, Error> {
     let mut raw = match config {
-        Some(path) => read_file(descriptor.id, path)?,
+        Some(path) => {
+            let raw = read_file(descriptor.id, path)?;
+            warn_if_exposed(path, schema, &raw);
+            raw
+        }
         None => Value::Object(Map::new()),
     };
     if let Value::Object(map) = &mut raw {
         schema.apply_env(descriptor.id, map, |var| std::env::var(var).ok());
     }
     Ok(raw)
+}
+
+/// Like ssh with a private key: a config file that holds secrets must not be readable by
+/// group or others. Warns (naming the fields, never their values) with the fix.
+fn warn_if_exposed(path: &Path, schema: &SettingsSchema, raw: &Value) {
+    if let Some(message) = exposure(path, schema, raw) {
+        eprintln!("warning: {message}");
+    }
+}
+
+/// The warning for `path`, if it holds secrets and others can read it.
+pub fn exposure(path: &Path, schema: &SettingsSchema, raw: &Value) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        if mode & 0o077 == 0 {
+            return None;
+        }
+        let secrets: Vec<&str> = schema
+            .fields()
+            .iter()
+            .filter(|f| f.secret && raw.get(&f.name).is_some_and(|v| !v.is_null()))
+            .map(|f| f.name.as_str())
+            .collect();
+        if secrets.is_empty() {
+            return None;
+        }
+        Some(format!(
+            "{} holds secrets ({}) and is readable by other users (mode {mode:03o}); restrict it with: chmod 600 {}",
+            path.display(),
+            secrets.join(", "),
+            path.display()
+        ))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, schema, raw);
+        None
+    }
 }
 
 fn read_file(provider: &'static str, path: &Path) -> Result<Value, Error> {

@@ -963,12 +963,19 @@ mod tests {
         let c = client("https://api.example.invalid");
         let current = Url::parse("https://api.example.invalid/a").unwrap();
         let mut headers = HeaderMap::new();
-        headers.insert(LOCATION, HeaderValue::from_static("http://api.example.invalid/a"));
+        headers.insert(
+            LOCATION,
+            HeaderValue::from_static("http://api.example.invalid/a"),
+        );
         let err = c.redirect_target(&current, &headers, "GET /a").unwrap_err();
         assert!(err.message().contains("from https to plain http"), "{err}");
         headers.insert(LOCATION, HeaderValue::from_static("/b?x=1"));
         let next = c.redirect_target(&current, &headers, "GET /a").unwrap();
-        assert_eq!(next.as_str(), "https://api.example.invalid/b?x=1", "same origin is followed");
+        assert_eq!(
+            next.as_str(),
+            "https://api.example.invalid/b?x=1",
+            "same origin is followed"
+        );
     }
 
     #[tokio::test]
