@@ -959,6 +959,35 @@ mod tests {
     }
 
     #[test]
+    fn retry_after_in_seconds_or_as_an_http_date() {
+        let with = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(RETRY_AFTER, HeaderValue::from_str(value).unwrap());
+            HttpResponse {
+                endpoint: "GET /".into(),
+                status: StatusCode::TOO_MANY_REQUESTS,
+                headers,
+                body: Vec::new(),
+            }
+            .retry_after()
+        };
+        assert_eq!(with("120"), Some(Duration::from_secs(120)));
+        let in_a_minute =
+            httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(61));
+        let wait = with(&in_a_minute).unwrap();
+        assert!(
+            (Duration::from_secs(58)..=Duration::from_secs(61)).contains(&wait),
+            "{wait:?}"
+        );
+        assert_eq!(
+            with("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO),
+            "a past date: no wait"
+        );
+        assert_eq!(with("soon"), None);
+    }
+
+    #[test]
     fn a_redirect_from_https_to_http_is_refused() {
         let c = client("https://api.example.invalid");
         let current = Url::parse("https://api.example.invalid/a").unwrap();

@@ -13,7 +13,8 @@ use crate::error::{Error, ErrorKind};
 /// When and how long to retry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// Attempts in all, the first included (1: never retry). Default 8.
+    /// Attempts in all, the first included (1: never retry). Default 10, which with the
+    /// growing waits outlasts a one-minute quota window; the total-time cap is the real bound.
     pub max_attempts: u32,
     /// Base of the exponential backoff: retry `n` waits a random time in
     /// `[0, min(max_wait, base × 2^n)]` (full jitter). Default 1 s, so the first wait after a
@@ -28,7 +29,7 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
-            max_attempts: 8,
+            max_attempts: 10,
             base: Duration::from_secs(1),
             max_wait: Duration::from_secs(30),
             max_elapsed: Duration::from_secs(300),
@@ -283,7 +284,7 @@ mod tests {
             retry_after: Some(Duration::from_secs(7)),
         });
         assert_eq!(p.wait(1, &e, now), Some(Duration::from_secs(7)));
-        assert_eq!(p.wait(8, &e, now), None, "attempt cap");
+        assert_eq!(p.wait(10, &e, now), None, "attempt cap");
         let tight = RetryPolicy {
             max_elapsed: Duration::from_secs(5),
             ..p

@@ -108,7 +108,7 @@ fn default_max_response_mb() -> u32 {
 }
 
 fn default_max_attempts() -> u32 {
-    8
+    10
 }
 
 fn default_max_retry_secs() -> u64 {
