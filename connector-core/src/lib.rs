@@ -14,6 +14,7 @@
 //! * [`Error`]: one error type, grouped by [`ErrorKind`], with provider, endpoint and hint.
 //! * [`check`]: connection tests as ordered, named steps.
 //! * [`registry`]: providers register a [`ProviderDescriptor`] with `inventory`.
+//! * `testkit` (feature `testkit`): the conformance suite every provider runs.
 //! * [`sandbox`]: the contract of a provider's embedded sandbox (a loopback fake of its API).
 //! * [`user`]: the normalized [`User`] and the export contract (a stream of users);
 //!   [`paginate`]: the shared page-until-short-page mechanism with bounded look-ahead.
@@ -70,6 +71,8 @@ pub mod retry;
 pub mod sandbox;
 mod secret;
 pub mod settings;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod user;
 
 pub use check::{CheckStep, Checklist, StepStatus, TestReport};

@@ -1,0 +1,83 @@
+//! The conformance suite catches a sloppy provider and says what to fix.
+
+use async_trait::async_trait;
+use connector_core::check::Checklist;
+use connector_core::settings::{parse_settings, Settings, SettingsSchema};
+use connector_core::testkit::Conformance;
+use connector_core::{Capability, Connector, ProviderDescriptor, Result};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::json;
+
+/// Settings of a sloppy provider.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "Sloppy")]
+#[allow(dead_code)]
+struct SloppySettings {
+    #[schemars(title = "Host")]
+    host: String,
+    /// The API key, held as plain text (wrong).
+    #[schemars(title = "API key")]
+    api_key: String,
+}
+impl Settings for SloppySettings {}
+
+#[derive(Debug)]
+struct Sloppy;
+
+#[async_trait]
+impl Connector for Sloppy {
+    fn provider_id(&self) -> &'static str {
+        "sloppy"
+    }
+    async fn test_connection(&self, _: &mut Checklist) {}
+}
+
+fn connect(raw: serde_json::Value) -> Result<Box<dyn Connector>> {
+    parse_settings::<SloppySettings>("sloppy", raw)?;
+    Ok(Box::new(Sloppy))
+}
+
+static SLOPPY: ProviderDescriptor = ProviderDescriptor {
+    id: "sloppy",
+    name: "Sloppy",
+    description: "a provider that breaks the rules",
+    docs_url: "https://example.invalid",
+    capabilities: &[Capability::ConnectionTest],
+    checks: &[],
+    settings_schema: SettingsSchema::of::<SloppySettings>,
+    connect,
+    sandbox: None,
+};
+
+#[tokio::test]
+async fn a_sloppy_provider_fails_with_explanations() {
+    let report = Conformance::new(&SLOPPY, json!({"host": "h", "api_key": "k"}))
+        .run()
+        .await;
+    let all = report.failures.join("\n");
+    assert!(all.contains("`host` has a description"), "{all}");
+    assert!(
+        all.contains("`api_key` looks like a credential but is not a `Secret`"),
+        "{all}"
+    );
+    assert!(all.contains("no mock tenant given"), "{all}");
+    assert!(report
+        .passed
+        .iter()
+        .any(|p| p == "settings schema is valid JSON Schema 2020-12"));
+    let panic = std::panic::catch_unwind(|| report.assert_ok()).unwrap_err();
+    let text = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(
+        text.contains("provider `sloppy` fails 3 conformance check(s)"),
+        "{text}"
+    );
+
+    // An exemption with a reason silences the lint.
+    let report = Conformance::new(&SLOPPY, json!({"host": "h", "api_key": "k"}))
+        .allow_not_secret("api_key", "test")
+        .run()
+        .await;
+    assert!(!report.failures.join("\n").contains("api_key"));
+}
