@@ -215,13 +215,10 @@ impl Conformance {
             meta.is_ok(),
             "settings schema is valid JSON Schema 2020-12",
             || {
-                format!(
-                    "{}",
-                    meta.as_ref()
-                        .err()
-                        .map(|e| e.to_string())
-                        .unwrap_or_default()
-                )
+                meta.as_ref()
+                    .err()
+                    .map(|e| e.to_string())
+                    .unwrap_or_default()
             },
         );
         for key in ["title", "description"] {
