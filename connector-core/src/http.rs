@@ -105,6 +105,23 @@ impl HttpResponse {
         )
     }
 
+    /// Parses the whole body as a JSON array of `T`. Anything else (empty, HTML, a JSON
+    /// object, invalid JSON) is a protocol error that describes the body without quoting it.
+    pub fn json_array<T: serde::de::DeserializeOwned>(
+        &self,
+        provider: &'static str,
+    ) -> Result<Vec<T>> {
+        let fail = |what: String| Err(not_an_array(provider, &self.endpoint, what));
+        match self.body.trim_ascii_start().first() {
+            None => fail("an empty body".into()),
+            Some(b'[') => {
+                serde_json::from_slice(&self.body).or_else(|e| fail(format!("invalid JSON ({e})")))
+            }
+            Some(b'{') => fail("a JSON object".into()),
+            Some(_) => fail(self.describe_body()),
+        }
+    }
+
     /// `Retry-After` as a duration, when given in seconds or as an HTTP date.
     pub fn retry_after(&self) -> Option<Duration> {
         let value = self.headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
@@ -353,6 +370,72 @@ impl HttpClient {
             Ok(response)
         })
         .await
+    }
+
+    /// `GET path?query` answered by a JSON array, decoded element by element as the body
+    /// arrives (memory holds one network chunk plus the decoded items, never the whole body).
+    /// Non-2xx statuses map to errors as in [`HttpResponse::error_for_status`] (`permission`
+    /// names what a 403 means); bodies that are not one JSON array are protocol errors.
+    /// Retried under the [`RetryPolicy`] like [`get`](Self::get), mid-body failures included.
+    pub async fn get_json_array<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        permission: &str,
+    ) -> Result<Vec<T>> {
+        self.retry(&format!("GET {path}"), || {
+            self.get_json_array_once(path, query, permission)
+        })
+        .await
+    }
+
+    async fn get_json_array_once<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        permission: &str,
+    ) -> Result<Vec<T>> {
+        use crate::json_array::{ArraySplitter, SplitError};
+        let provider = self.inner.provider;
+        let mut response = self.get_stream(path, query).await?;
+        if !response.status.is_success() {
+            let full = response.read_all().await?;
+            full.error_for_status(provider, permission)?;
+            return full.json_array(provider);
+        }
+        let mut items = Vec::new();
+        let mut splitter = ArraySplitter::new();
+        while let Some(chunk) = response.next_chunk().await? {
+            let pushed = splitter.push(&chunk, |element| {
+                items.push(serde_json::from_slice::<T>(element)?);
+                Ok::<(), serde_json::Error>(())
+            });
+            match pushed {
+                Ok(()) => {}
+                Err(SplitError::NotAnArray(_)) => {
+                    // Say what it is instead (HTML page, JSON object, ...).
+                    return response
+                        .read_rest(chunk.to_vec())
+                        .await?
+                        .json_array(provider);
+                }
+                Err(SplitError::Element(e)) => {
+                    let what = format!("invalid JSON in record {} ({e})", items.len() + 1);
+                    return Err(not_an_array(provider, &response.endpoint, what));
+                }
+                Err(other) => {
+                    return Err(not_an_array(
+                        provider,
+                        &response.endpoint,
+                        other.to_string(),
+                    ))
+                }
+            }
+        }
+        splitter
+            .finish::<serde_json::Error>()
+            .map_err(|e| not_an_array(provider, &response.endpoint, e.to_string()))?;
+        Ok(items)
     }
 
     /// Runs `op` (one request and whatever reads its answer) and runs it again while it fails
@@ -731,6 +814,13 @@ fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
         current = next;
     }
     current.to_string()
+}
+
+/// An answer that is not the JSON array the endpoint promises.
+fn not_an_array(provider: &'static str, endpoint: &str, what: String) -> Error {
+    Error::new(provider, ErrorKind::Protocol, format!("expected a JSON array, got {what}"))
+        .with_endpoint(endpoint.to_owned())
+        .with_hint("check that base_url is the API host (not a login page), and that no proxy rewrites the answer")
 }
 
 fn origin_text(origin: &Origin) -> String {

@@ -2,8 +2,7 @@
 //! answers to the SDK's errors with hints in the UKG admin's words.
 
 use connector_core::auth::{ApiKeyHeader, Basic, Composite};
-use connector_core::http::{HttpClient, HttpConfig, HttpResponse, StreamingResponse};
-use connector_core::json_array::{ArraySplitter, SplitError};
+use connector_core::http::{HttpClient, HttpConfig, HttpResponse};
 use connector_core::retry::RetryPolicy;
 use connector_core::{Error, ErrorKind, NetworkKind, Result};
 use serde::de::DeserializeOwned;
@@ -113,26 +112,6 @@ impl UkgClient {
             .map_err(|e| with_status_hint(with_ukg_hint(e), endpoint))
     }
 
-    async fn get_page_stream(
-        &self,
-        endpoint: Endpoint,
-        page: u32,
-        per_page: u32,
-        company_id: Option<&str>,
-    ) -> Result<StreamingResponse> {
-        let mut query = vec![
-            ("page", page.to_string()),
-            ("per_Page", per_page.to_string()),
-        ];
-        if let Some(company) = company_id {
-            query.push(("companyId", company.to_owned()));
-        }
-        self.http
-            .get_stream(endpoint.path, &query)
-            .await
-            .map_err(with_ukg_hint)
-    }
-
     /// One page decoded as `T`, record by record as the body arrives (memory holds one
     /// network chunk plus the decoded records, never the whole body). Checks the status (with
     /// UKG hints) and that the body is one JSON array.
@@ -147,69 +126,18 @@ impl UkgClient {
         company_id: Option<&str>,
     ) -> Result<Vec<T>> {
         self.http
-            .retry(&format!("GET {} page {page}", endpoint.path), || {
-                self.list_page_once(endpoint, page, per_page, company_id)
-            })
+            .get_json_array(endpoint.path, &page_query(page, per_page, company_id), endpoint.permission)
             .await
             .map_err(|e| {
-                let e = if e.message().starts_with("page ") {
-                    e
-                } else {
-                    let message = format!("page {page}: {}", e.message());
-                    e.with_message(message)
-                };
-                if e.hint().is_some() {
-                    e
-                } else {
-                    with_status_hint(e, endpoint)
+                let message = format!("page {page}: {}", e.message());
+                let e = with_ukg_hint(e.with_message(message));
+                match e.kind() {
+                    ErrorKind::Protocol => e.with_hint(format!(
+                        "check that base_url is the web services host from {WEB_SERVICES_MENU}, not the login page, and that no proxy rewrites the answer"
+                    )),
+                    _ => with_status_hint(e, endpoint),
                 }
             })
-    }
-
-    async fn list_page_once<T: DeserializeOwned>(
-        &self,
-        endpoint: Endpoint,
-        page: u32,
-        per_page: u32,
-        company_id: Option<&str>,
-    ) -> Result<Vec<T>> {
-        let mut response = self
-            .get_page_stream(endpoint, page, per_page, company_id)
-            .await?;
-        if !response.status.is_success() {
-            let full = response.read_all().await.map_err(with_ukg_hint)?;
-            check_status(&full, endpoint)?;
-            return parse_list(&full, page);
-        }
-        // A page holds at most `per_page` records: reserve once instead of regrowing.
-        let mut items = Vec::with_capacity(per_page.min(crate::settings::MAX_PAGE_SIZE) as usize);
-        let mut splitter = ArraySplitter::new();
-        while let Some(chunk) = response.next_chunk().await.map_err(with_ukg_hint)? {
-            let pushed = splitter.push(&chunk, |record| {
-                items.push(serde_json::from_slice::<T>(record)?);
-                Ok::<(), serde_json::Error>(())
-            });
-            match pushed {
-                Ok(()) => {}
-                Err(SplitError::NotAnArray(_)) => {
-                    // Say what it is instead (HTML page, JSON object, ...).
-                    let full = response.read_rest(chunk.to_vec()).await?;
-                    return parse_list(&full, page);
-                }
-                Err(SplitError::Element(e)) => {
-                    return Err(list_error(
-                        &response.endpoint,
-                        page,
-                        format!("invalid JSON in record {} ({e})", items.len() + 1),
-                    ))
-                }
-                Err(other) => return Err(list_error(&response.endpoint, page, other)),
-            }
-        }
-        splitter
-            .finish::<serde_json::Error>()
-            .map_err(|e| list_error(&response.endpoint, page, e))?;
-        Ok(items)
     }
 }
 
@@ -222,19 +150,6 @@ fn page_query(page: u32, per_page: u32, company_id: Option<&str>) -> Vec<(&'stat
         query.push(("companyId", company.to_owned()));
     }
     query
-}
-
-/// A page that is not the JSON array UKG always answers with.
-fn list_error(endpoint: &str, page: u32, what: impl std::fmt::Display) -> Error {
-    Error::new(
-        PROVIDER_ID,
-        ErrorKind::Protocol,
-        format!("page {page}: expected a JSON array, got {what}"),
-    )
-    .with_endpoint(endpoint.to_owned())
-    .with_hint(format!(
-        "check that base_url is the web services host from {WEB_SERVICES_MENU}, not the login page, and that no proxy rewrites the answer"
-    ))
 }
 
 /// Maps a non-2xx answer to an error whose hint says what to do in UKG Pro.
@@ -269,19 +184,15 @@ pub fn with_status_hint(e: Error, endpoint: Endpoint) -> Error {
     e.with_hint(hint)
 }
 
-/// Parses a whole 2xx answer as UKG's bare JSON array of `T`. Anything else (empty body,
-/// HTML, a JSON object, invalid JSON) is a protocol error naming the endpoint and page,
-/// without quoting the body.
+/// Parses a whole 2xx answer as UKG's bare JSON array of `T` (see
+/// [`HttpResponse::json_array`]), naming the page in errors.
 pub fn parse_list<T: DeserializeOwned>(response: &HttpResponse, page: u32) -> Result<Vec<T>> {
-    let fail = |what: String| Err(list_error(&response.endpoint, page, what));
-    match response.body.trim_ascii_start().first() {
-        None => fail("an empty body".into()),
-        Some(b'[') => {
-            serde_json::from_slice(&response.body).or_else(|e| fail(format!("invalid JSON ({e})")))
-        }
-        Some(b'{') => fail("a JSON object".into()),
-        Some(_) => fail(response.describe_body()),
-    }
+    response.json_array(PROVIDER_ID).map_err(|e| {
+        let message = format!("page {page}: {}", e.message());
+        e.with_message(message).with_hint(format!(
+            "check that base_url is the web services host from {WEB_SERVICES_MENU}, not the login page, and that no proxy rewrites the answer"
+        ))
+    })
 }
 
 /// Adds UKG-specific hints to network failures.
