@@ -64,8 +64,9 @@ impl Tally {
         }
         let _ = writeln!(
             out,
-            "; {} pages, {} records read",
+            "; {} page{}, {} records read",
             count(stats.pages),
+            if stats.pages == 1 { "" } else { "s" },
             count(stats.records)
         );
         if stats.filtered_out > 0 {
