@@ -1294,3 +1294,69 @@ async fn secrets_never_leak_across_the_fault_matrix() {
         "credentials followed a redirect"
     );
 }
+
+#[tokio::test]
+async fn the_committed_provider_page_is_what_the_docs_command_generates() {
+    let o = connector(&["ukgpro", "docs"], &[]).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let page = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/providers/ukgpro.md");
+    let committed = std::fs::read_to_string(&page).unwrap_or_default();
+    assert!(
+        committed == stdout(&o),
+        "docs/providers/ukgpro.md is out of date; regenerate it with:\n  cargo run -q -p connector-cli -- ukgpro docs > docs/providers/ukgpro.md"
+    );
+    for needle in [
+        "| `password` | `UKGPRO_PASSWORD` | yes | yes |",
+        "View on **Personnel Integration**",
+        "Authenticated",
+    ] {
+        assert!(committed.contains(needle), "{needle}");
+    }
+}
+
+#[tokio::test]
+async fn ui_schema_matches_the_schema() {
+    let o = connector(&["ukgpro", "schema", "--ui-schema"], &[]).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let ui: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let o = connector(&["ukgpro", "schema"], &[]).await;
+    let schema: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let props: Vec<&String> = schema["properties"].as_object().unwrap().keys().collect();
+    let mut order: Vec<String> = ui["ui:order"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(order.pop().as_deref(), Some("*"));
+    assert_eq!(
+        order.iter().collect::<Vec<_>>(),
+        props,
+        "ui:order follows x-order"
+    );
+    for (name, prop) in schema["properties"].as_object().unwrap() {
+        let hints = &ui[name];
+        assert_eq!(hints["ui:help"], prop["description"], "{name}");
+        let secret = prop["x-secret"] == true;
+        assert_eq!(
+            hints["ui:widget"] == "password",
+            secret,
+            "{name}: password widget iff secret"
+        );
+    }
+    for key in ui
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|k| !k.starts_with("ui:"))
+    {
+        assert!(
+            schema["properties"].get(key).is_some(),
+            "ui hint for unknown field {key}"
+        );
+    }
+    // What such a form submits validates against the schema with a real validator.
+    let validator = jsonschema::draft202012::new(&schema).unwrap();
+    let submitted = json!({"base_url": "service5.ultipro.com", "username": "svc", "password": "p", "customer_api_key": "k", "page_size": 500});
+    assert!(validator.is_valid(&submitted));
+}

@@ -213,8 +213,18 @@ fn provider_subcommand(d: &'static ProviderDescriptor) -> Command {
         .subcommand(
             Command::new("schema")
                 .about("Print the JSON Schema of the settings (for settings forms)")
-                .long_about("Print the JSON Schema of the settings on stdout: titles, descriptions, display order (x-order), required fields, and secrets marked writeOnly + x-secret. Draft 2020-12 by default; --draft 07 for form renderers whose validator is a draft-07 Ajv (react-jsonschema-form, JSON Forms).")
-                .arg(draft_arg_def()),
+                .long_about("Print the JSON Schema of the settings on stdout: titles, descriptions, display order (x-order), required fields, and secrets marked writeOnly + x-secret. Draft 2020-12 by default; --draft 07 for form renderers whose validator is a draft-07 Ajv (react-jsonschema-form, JSON Forms). --ui-schema prints the UI hints instead (field order, password widgets, help text, placeholders) as a react-jsonschema-form uiSchema.")
+                .arg(draft_arg_def())
+                .arg(
+                    Arg::new("ui-schema")
+                        .long("ui-schema")
+                        .action(ArgAction::SetTrue)
+                        .help("Print the UI hints for form renderers (react-jsonschema-form uiSchema) instead"),
+                ),
+        )
+        .subcommand(
+            Command::new("docs")
+                .about("Print the provider's reference page (Markdown), generated from its descriptor and settings schema"),
         )
         .subcommand(
             Command::new("test")
@@ -399,7 +409,11 @@ fn list(providers: &[&'static ProviderDescriptor], json: bool) -> u8 {
 
 fn provider_command(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
     match m.subcommand() {
+        Some(("schema", m)) if m.get_flag("ui-schema") => {
+            print_json(&(d.settings_schema)().ui_schema())
+        }
         Some(("schema", m)) => print_json(&(d.settings_schema)().to_draft(draft_arg(m))),
+        Some(("docs", _)) => print_out(&render::provider_docs(d)),
         Some(("test", m)) => test(d, source(m), m.get_flag("json")),
         Some(("users", m)) => users::run(d, users_args(m)),
         Some(("sandbox", m)) => run_sandbox(d, sandbox_options(m)),

@@ -153,6 +153,42 @@ impl SettingsSchema {
         to_draft(&self.document, draft)
     }
 
+    /// The UI hints form renderers need beyond the schema, in react-jsonschema-form's
+    /// `uiSchema` shape (JSON Forms and others read the same information from it): field order
+    /// (`ui:order`), a password widget for every secret (`ui:widget`, `ui:autocomplete`), help
+    /// text (`ui:help`, the description), a placeholder (`ui:placeholder`, the first example).
+    pub fn ui_schema(&self) -> Value {
+        let mut ui = Map::new();
+        let mut order: Vec<Value> = self
+            .fields
+            .iter()
+            .map(|f| Value::String(f.name.clone()))
+            .collect();
+        order.push(Value::String("*".into()));
+        ui.insert("ui:order".into(), Value::Array(order));
+        for field in &self.fields {
+            let mut hints = Map::new();
+            if let Some(help) = &field.description {
+                hints.insert("ui:help".into(), Value::String(help.clone()));
+            }
+            if field.secret {
+                hints.insert("ui:widget".into(), Value::String("password".into()));
+                hints.insert(
+                    "ui:autocomplete".into(),
+                    Value::String("new-password".into()),
+                );
+            } else if let Some(example) = self.document["properties"][&field.name]["examples"]
+                .as_array()
+                .and_then(|e| e.first())
+                .and_then(Value::as_str)
+            {
+                hints.insert("ui:placeholder".into(), Value::String(example.to_owned()));
+            }
+            ui.insert(field.name.clone(), Value::Object(hints));
+        }
+        Value::Object(ui)
+    }
+
     /// The fields, in display order.
     pub fn fields(&self) -> &[FieldInfo] {
         &self.fields
@@ -661,6 +697,20 @@ mod tests {
             .map(|f| &f.name)
             .collect();
         assert_eq!(secrets, ["password", "key"]);
+    }
+
+    #[test]
+    fn ui_schema_hints() {
+        let ui = schema().ui_schema();
+        assert_eq!(
+            ui["ui:order"],
+            json!(["host", "password", "key", "page_size", "*"])
+        );
+        assert_eq!(ui["password"]["ui:widget"], "password");
+        assert_eq!(ui["key"]["ui:widget"], "password");
+        assert_eq!(ui["host"]["ui:placeholder"], "api.example.com");
+        assert_eq!(ui["host"]["ui:help"], "Host of the service.");
+        assert!(ui["page_size"].get("ui:widget").is_none());
     }
 
     #[test]
