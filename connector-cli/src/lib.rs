@@ -459,14 +459,7 @@ fn run_sandbox(d: &'static ProviderDescriptor, options: SandboxOptions) -> u8 {
         eprintln!("error: {} has no sandbox", d.id);
         return exit::USAGE;
     };
-    let rt = match runtime() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return exit::OTHER;
-        }
-    };
-    rt.block_on(async {
+    block_on(async {
         let employees = options.employees;
         let sandbox = match start(options).await {
             Ok(s) => s,
@@ -482,7 +475,10 @@ fn run_sandbox(d: &'static ProviderDescriptor, options: SandboxOptions) -> u8 {
             d.name, sandbox.base_url, d.id
         );
         shutdown_signal().await;
-        eprintln!("sandbox stopped after {} requests", sandbox.counters.requests());
+        eprintln!(
+            "sandbox stopped after {} requests",
+            sandbox.counters.requests()
+        );
         exit::OK
     })
 }
@@ -505,14 +501,7 @@ fn users_args(m: &ArgMatches) -> users::UsersArgs {
 }
 
 fn test(d: &'static ProviderDescriptor, source: config::Source, json: bool) -> u8 {
-    let rt = match runtime() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return exit::OTHER;
-        }
-    };
-    let report = rt.block_on(async {
+    let report = block_on_value(async {
         let schema = (d.settings_schema)();
         match config::resolve(d, &schema, source).await {
             Ok((raw, sandbox)) => {
@@ -527,6 +516,9 @@ fn test(d: &'static ProviderDescriptor, source: config::Source, json: bool) -> u
             }
         }
     });
+    let Some(report) = report else {
+        return exit::OTHER;
+    };
     let printed = if json {
         print_json(&serde_json::to_value(&report).unwrap_or_default())
     } else {
@@ -587,10 +579,23 @@ pub(crate) async fn shutdown_signal() {
     ctrl_c.await;
 }
 
-pub(crate) fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
+/// Runs a command's async body on a new runtime; its result is the exit status.
+pub(crate) fn block_on(body: impl std::future::Future<Output = u8>) -> u8 {
+    block_on_value(body).unwrap_or(exit::OTHER)
+}
+
+/// Runs `body` on a new multi-threaded runtime (`None`, reported, if it cannot start).
+pub(crate) fn block_on_value<T>(body: impl std::future::Future<Output = T>) -> Option<T> {
+    match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
+    {
+        Ok(rt) => Some(rt.block_on(body)),
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            None
+        }
+    }
 }
 
 fn print_json(value: &serde_json::Value) -> u8 {

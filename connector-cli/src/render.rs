@@ -54,16 +54,7 @@ pub fn provider_list(providers: &[&ProviderDescriptor]) -> String {
         .max(2);
     let mut out = String::new();
     for d in providers {
-        let caps: Vec<_> = d
-            .capabilities
-            .iter()
-            .map(|c| {
-                serde_json::to_value(c)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default()
-            })
-            .collect();
+        let caps = capability_names(d);
         let _ = writeln!(
             out,
             "{:width$}  {} - {} [{}]",
@@ -90,16 +81,7 @@ pub fn provider_docs(d: &ProviderDescriptor) -> String {
         d.id
     );
     let _ = writeln!(out, "{}\n", d.description);
-    let caps: Vec<String> = d
-        .capabilities
-        .iter()
-        .map(|c| {
-            serde_json::to_value(c)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default()
-        })
-        .collect();
+    let caps = capability_names(d);
     let _ = writeln!(out, "- Provider id: `{}`", d.id);
     let _ = writeln!(out, "- Capabilities: {}", caps.join(", "));
     let _ = writeln!(out, "- Reference: <{}>", d.docs_url);
@@ -171,4 +153,12 @@ pub fn provider_docs(d: &ProviderDescriptor) -> String {
         }
     }
     out
+}
+
+/// The capabilities' snake_case names (`connection_test`, `user_export`).
+fn capability_names(d: &ProviderDescriptor) -> Vec<String> {
+    d.capabilities
+        .iter()
+        .filter_map(|c| serde_json::to_value(c).ok()?.as_str().map(str::to_owned))
+        .collect()
 }

@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use crate::config::Source;
 use crate::output::{Format, Sink, UserWriter};
 use crate::summary::{count, Tally};
-use crate::{config, exit, report_error, runtime, shutdown_signal};
+use crate::{block_on, config, exit, report_error, shutdown_signal};
 
 /// The `users` command's options.
 #[derive(Debug, Clone)]
@@ -34,14 +34,7 @@ pub const INTERRUPTED: u8 = 130;
 
 /// Runs the export; returns the exit status.
 pub fn run(d: &'static ProviderDescriptor, args: UsersArgs) -> u8 {
-    let rt = match runtime() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return exit::OTHER;
-        }
-    };
-    rt.block_on(async {
+    block_on(async {
         let schema = (d.settings_schema)();
         let (raw, sandbox) = match config::resolve(d, &schema, args.source.clone()).await {
             Ok(resolved) => resolved,

@@ -6,29 +6,12 @@ mod support;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use connector_core::{Connector, ErrorKind, ExportOptions, NetworkKind};
-use futures_util::StreamExt;
+use connector_core::{ErrorKind, ExportOptions, NetworkKind};
 use serde_json::{json, Value};
 use support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use wiremock::matchers::any;
 use wiremock::{Mock, ResponseTemplate};
-
-async fn export(
-    settings: Value,
-    options: ExportOptions,
-) -> (Vec<connector_core::User>, Option<connector_core::Error>) {
-    let connector: Box<dyn Connector> = (connector_ukgpro::descriptor().connect)(settings).unwrap();
-    let mut stream = connector.export_users(options).unwrap().users;
-    let mut users = Vec::new();
-    while let Some(item) = stream.next().await {
-        match item {
-            Ok(u) => users.push(u),
-            Err(e) => return (users, Some(e)),
-        }
-    }
-    (users, None)
-}
 
 /// A raw HTTP server answering every request with `head` and then `body`, written in pieces
 /// of `piece` bytes every `pause`, then closing the connection.
@@ -72,7 +55,7 @@ async fn a_server_that_ignores_the_page_number_is_stopped_without_duplicates() {
         .with_priority(1)
         .mount(&server)
         .await;
-    let (users, error) = export(
+    let (users, error) = export_all(
         settings(&server.uri()),
         ExportOptions::new().with_page_size(50),
     )
@@ -103,7 +86,7 @@ async fn a_wrong_content_type_does_not_matter_when_the_body_is_a_json_array() {
         Paged::new(employments),
     )
     .await;
-    let (users, error) = export(settings(&server.uri()), ExportOptions::new()).await;
+    let (users, error) = export_all(settings(&server.uri()), ExportOptions::new()).await;
     assert!(error.is_none(), "{error:?}");
     assert_eq!(users.len(), 10);
 }
@@ -120,7 +103,7 @@ async fn a_slow_drip_answer_times_out() {
     raw["timeout_secs"] = json!(1);
     raw["max_attempts"] = json!(1);
     let started = Instant::now();
-    let (_, error) = export(raw, ExportOptions::new()).await;
+    let (_, error) = export_all(raw, ExportOptions::new()).await;
     let error = error.expect("must time out");
     assert_eq!(
         error.kind(),
@@ -139,7 +122,7 @@ async fn a_truncated_body_is_an_error_not_a_short_page() {
     let base = raw_server(head, body, 4096, Duration::ZERO).await;
     let mut raw = settings(&base);
     raw["max_attempts"] = json!(2);
-    let (users, error) = export(raw, ExportOptions::new()).await;
+    let (users, error) = export_all(raw, ExportOptions::new()).await;
     let error = error.expect("must fail");
     assert!(matches!(error.kind(), ErrorKind::Network(_)), "{error}");
     assert!(
@@ -153,7 +136,7 @@ async fn a_truncated_body_is_an_error_not_a_short_page() {
     let head =
         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n".to_owned();
     let base = raw_server(head, body, 4096, Duration::ZERO).await;
-    let (_, error) = export(settings(&base), ExportOptions::new()).await;
+    let (_, error) = export_all(settings(&base), ExportOptions::new()).await;
     let text = error.expect("must fail").to_string();
     assert!(text.contains("truncated"), "{text}");
 }
@@ -170,7 +153,7 @@ async fn an_answer_beyond_the_size_cap_is_refused() {
     .await;
     let mut raw = settings(&server.uri());
     raw["max_response_mb"] = json!(1);
-    let (_, error) = export(raw, ExportOptions::new()).await;
+    let (_, error) = export_all(raw, ExportOptions::new()).await;
     let text = error.expect("must refuse").to_string();
     assert!(text.contains("larger than the 1 MiB limit"), "{text}");
 }
@@ -190,7 +173,7 @@ async fn html_with_a_json_content_type_is_still_refused() {
         .respond_with(ResponseTemplate::new(401))
         .mount(&server)
         .await;
-    let (_, error) = export(settings(&server.uri()), ExportOptions::new()).await;
+    let (_, error) = export_all(settings(&server.uri()), ExportOptions::new()).await;
     let text = error.expect("must fail").to_string();
     assert!(
         text.contains("expected a JSON array, got an HTML page"),

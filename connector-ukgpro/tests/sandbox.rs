@@ -1,15 +1,14 @@
 //! The embedded sandbox behaves like UKG Pro: credentials, permissions, paging, casing,
 //! filters and faults, and the provider exports it exactly.
 
+mod support;
+
 use std::collections::HashSet;
 use std::time::Duration;
 
 use connector_core::sandbox::SandboxOptions;
-use connector_core::{
-    test_connection, Connector, ErrorKind, ExportOptions, StepStatus, UserStatus,
-};
+use connector_core::{test_connection, ErrorKind, ExportOptions, StepStatus, UserStatus};
 use connector_ukgpro::sandbox::{self, CUSTOMER_API_KEY, PASSWORD, USERNAME};
-use futures_util::StreamExt;
 use serde_json::Value;
 
 fn options(employees: u64) -> SandboxOptions {
@@ -147,26 +146,10 @@ async fn denied_permissions_fail_their_step() {
     );
 }
 
-async fn export_all(
-    settings: Value,
-    options: ExportOptions,
-) -> (Vec<connector_core::User>, Option<connector_core::Error>) {
-    let connector: Box<dyn Connector> = (connector_ukgpro::descriptor().connect)(settings).unwrap();
-    let mut stream = connector.export_users(options).unwrap().users;
-    let mut users = Vec::new();
-    while let Some(item) = stream.next().await {
-        match item {
-            Ok(u) => users.push(u),
-            Err(e) => return (users, Some(e)),
-        }
-    }
-    (users, None)
-}
-
 #[tokio::test]
 async fn export_of_25001_employees_at_page_size_10000_is_exact() {
     let sb = sandbox::start(options(25_001)).await.unwrap();
-    let (users, error) = export_all(sb.settings.clone(), ExportOptions::new()).await;
+    let (users, error) = support::export_all(sb.settings.clone(), ExportOptions::new()).await;
     assert!(error.is_none(), "{error:?}");
     assert_eq!(users.len(), 25_001);
     let ids: HashSet<_> = users.iter().map(|u| u.id.as_str()).collect();
@@ -201,8 +184,8 @@ async fn export_of_25001_employees_at_page_size_10000_is_exact() {
 async fn deterministic_across_runs() {
     let a = sandbox::start(options(40)).await.unwrap();
     let b = sandbox::start(options(40)).await.unwrap();
-    let (ua, _) = export_all(a.settings.clone(), ExportOptions::new()).await;
-    let (ub, _) = export_all(b.settings.clone(), ExportOptions::new()).await;
+    let (ua, _) = support::export_all(a.settings.clone(), ExportOptions::new()).await;
+    let (ub, _) = support::export_all(b.settings.clone(), ExportOptions::new()).await;
     assert_eq!(ua, ub);
 }
 
@@ -211,7 +194,7 @@ async fn malformed_page_fails_the_export_with_page_and_endpoint() {
     let mut o = options(300);
     o.malformed_page = Some(2);
     let sb = sandbox::start(o).await.unwrap();
-    let (_, error) = export_all(
+    let (_, error) = support::export_all(
         sb.settings.clone(),
         ExportOptions::new().with_page_size(100),
     )
@@ -279,7 +262,7 @@ async fn injected_5xx_are_retried_and_the_export_stays_exact() {
     let mut o = options(3_000);
     o.error_rate = 0.2;
     let sb = sandbox::start(o).await.unwrap();
-    let (users, error) = export_all(
+    let (users, error) = support::export_all(
         sb.settings.clone(),
         ExportOptions::new().with_page_size(250),
     )
@@ -303,7 +286,7 @@ async fn without_retries_a_5xx_is_a_clear_error_naming_the_page() {
     let sb = sandbox::start(o).await.unwrap();
     let mut settings = sb.settings.clone();
     settings["max_attempts"] = 1.into();
-    let (_, error) = export_all(settings, ExportOptions::new().with_page_size(100)).await;
+    let (_, error) = support::export_all(settings, ExportOptions::new().with_page_size(100)).await;
     let error = error.expect("30% 5xx over 40 requests must hit one");
     assert!(
         matches!(error.kind(), ErrorKind::Remote { status: 502 | 503 }),

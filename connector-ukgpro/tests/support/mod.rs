@@ -148,6 +148,27 @@ pub async fn ukg(person: Paged, employment: Paged) -> MockServer {
     server
 }
 
+/// Runs a UKG export to the end: the users, and the error that ended it early, if any.
+pub async fn export_all(
+    settings: Value,
+    options: connector_core::ExportOptions,
+) -> (Vec<connector_core::User>, Option<connector_core::Error>) {
+    use futures_util::StreamExt;
+    let connector = (connector_ukgpro::descriptor().connect)(settings).expect("valid settings");
+    let mut stream = connector
+        .export_users(options)
+        .expect("export starts")
+        .users;
+    let mut users = Vec::new();
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(u) => users.push(u),
+            Err(e) => return (users, Some(e)),
+        }
+    }
+    (users, None)
+}
+
 /// Pages requested per endpoint, in arrival order.
 pub async fn pages_requested(server: &MockServer, endpoint: &str) -> Vec<u32> {
     server
