@@ -184,12 +184,19 @@ fn json_flag(help: &'static str) -> Arg {
 
 fn provider_subcommand(d: &'static ProviderDescriptor) -> Command {
     let schema = (d.settings_schema)();
+    let name_width = schema
+        .fields()
+        .iter()
+        .map(|f| f.name.len())
+        .max()
+        .unwrap_or(0);
+    let env_width = name_width + d.id.len() + 1;
     let fields: Vec<String> = schema
         .fields()
         .iter()
         .map(|f| {
             format!(
-                "  {:<22} {:<28} {}{}",
+                "  {:<name_width$} {:<env_width$} {}{}",
                 f.name,
                 env_var_name(d.id, &f.name),
                 if f.required { "required" } else { "optional" },
