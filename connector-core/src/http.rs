@@ -384,7 +384,23 @@ impl HttpClient {
         permission: &str,
     ) -> Result<Vec<T>> {
         self.retry(&format!("GET {path}"), || {
-            self.get_json_array_once(path, query, permission)
+            self.get_json_array_once(path, query, permission, 0)
+        })
+        .await
+    }
+
+    /// [`get_json_array`](Self::get_json_array) for one page of a listing: room for
+    /// `page_size` items is reserved once instead of regrowing while the page streams in.
+    pub async fn get_json_page<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        permission: &str,
+        page_size: u32,
+    ) -> Result<Vec<T>> {
+        let capacity = page_size.min(100_000) as usize;
+        self.retry(&format!("GET {path}"), || {
+            self.get_json_array_once(path, query, permission, capacity)
         })
         .await
     }
@@ -394,6 +410,7 @@ impl HttpClient {
         path: &str,
         query: &[(&str, String)],
         permission: &str,
+        capacity: usize,
     ) -> Result<Vec<T>> {
         use crate::json_array::{ArraySplitter, SplitError};
         let provider = self.inner.provider;
@@ -403,7 +420,7 @@ impl HttpClient {
             full.error_for_status(provider, permission)?;
             return full.json_array(provider);
         }
-        let mut items = Vec::new();
+        let mut items = Vec::with_capacity(capacity);
         let mut splitter = ArraySplitter::new();
         while let Some(chunk) = response.next_chunk().await? {
             let pushed = splitter.push(&chunk, |element| {

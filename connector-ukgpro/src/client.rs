@@ -126,7 +126,12 @@ impl UkgClient {
         company_id: Option<&str>,
     ) -> Result<Vec<T>> {
         self.http
-            .get_json_array(endpoint.path, &page_query(page, per_page, company_id), endpoint.permission)
+            .get_json_page(
+                endpoint.path,
+                &page_query(page, per_page, company_id),
+                endpoint.permission,
+                per_page,
+            )
             .await
             .map_err(|e| {
                 let message = format!("page {page}: {}", e.message());

@@ -182,7 +182,7 @@ impl Connector for AcmeConnector {
                         ("page", page.to_string()),
                         ("per_page", page_size.to_string()),
                     ];
-                    http.get_json_array::<AcmeUser>("/v1/users", &query, "users:read")
+                    http.get_json_page::<AcmeUser>("/v1/users", &query, "users:read", page_size)
                         .await
                 }
             },
