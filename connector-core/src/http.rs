@@ -383,10 +383,7 @@ impl HttpClient {
         query: &[(&str, String)],
         permission: &str,
     ) -> Result<Vec<T>> {
-        self.retry(&format!("GET {path}"), || {
-            self.get_json_array_once(path, query, permission, 0)
-        })
-        .await
+        self.get_json_page(path, query, permission, 0).await
     }
 
     /// [`get_json_array`](Self::get_json_array) for one page of a listing: room for
@@ -649,8 +646,12 @@ impl HttpClient {
 
     /// Classifies a reqwest failure into DNS / connect / TLS / timeout / other.
     fn transport_error(&self, error: reqwest::Error, endpoint: &str) -> Error {
+        self.network_error(classify(&error), error, endpoint)
+    }
+
+    /// A reqwest failure of a known stage, with the message and hint for that stage.
+    fn network_error(&self, kind: NetworkKind, error: reqwest::Error, endpoint: &str) -> Error {
         let host = origin_text(&self.inner.base.origin());
-        let kind = classify(&error);
         let timeout = self.inner.config.request_timeout.as_secs();
         let (message, hint) = match kind {
             NetworkKind::Dns => (
@@ -799,20 +800,10 @@ impl HttpClient {
                 Err(e) => {
                     let kind = match classify(&e) {
                         // DNS and TCP just worked, so a connect-stage failure is the handshake.
-                        NetworkKind::Connect | NetworkKind::Other if !proxy_configured() => {
-                            NetworkKind::Tls
-                        }
+                        NetworkKind::Connect | NetworkKind::Other if !via_proxy => NetworkKind::Tls,
                         other => other,
                     };
-                    let mut error = self.transport_error(e, "HEAD /");
-                    if kind == NetworkKind::Tls {
-                        let cause = std::error::Error::source(&error)
-                            .map(root_cause)
-                            .unwrap_or_default();
-                        error = Error::new(inner.provider, ErrorKind::Network(NetworkKind::Tls), format!("the TLS handshake with {} failed ({cause})", origin_text(&base.origin())))
-                            .with_hint("the server's certificate is not trusted or it does not speak HTTPS on this port; check base_url, and if a proxy inspects TLS, add its CA to the system trust store")
-                            .with_source(error);
-                    }
+                    let error = self.network_error(kind, e, "HEAD /");
                     return Err(error);
                 }
             }

@@ -133,16 +133,7 @@ impl UkgClient {
                 per_page,
             )
             .await
-            .map_err(|e| {
-                let message = format!("page {page}: {}", e.message());
-                let e = with_ukg_hint(e.with_message(message));
-                match e.kind() {
-                    ErrorKind::Protocol => e.with_hint(format!(
-                        "check that base_url is the web services host from {WEB_SERVICES_MENU}, not the login page, and that no proxy rewrites the answer"
-                    )),
-                    _ => with_status_hint(e, endpoint),
-                }
-            })
+            .map_err(|e| with_status_hint(with_ukg_hint(on_page(e, page)), endpoint))
     }
 }
 
@@ -183,7 +174,7 @@ pub fn with_status_hint(e: Error, endpoint: Endpoint) -> Error {
         ErrorKind::Remote { .. } => {
             "UKG Pro kept answering with server errors; try again later, and contact UKG support if it persists".to_owned()
         }
-        ErrorKind::Protocol => format!("check base_url against {WEB_SERVICES_MENU}"),
+        ErrorKind::Protocol => protocol_hint(),
         _ => return e,
     };
     e.with_hint(hint)
@@ -192,12 +183,22 @@ pub fn with_status_hint(e: Error, endpoint: Endpoint) -> Error {
 /// Parses a whole 2xx answer as UKG's bare JSON array of `T` (see
 /// [`HttpResponse::json_array`]), naming the page in errors.
 pub fn parse_list<T: DeserializeOwned>(response: &HttpResponse, page: u32) -> Result<Vec<T>> {
-    response.json_array(PROVIDER_ID).map_err(|e| {
-        let message = format!("page {page}: {}", e.message());
-        e.with_message(message).with_hint(format!(
-            "check that base_url is the web services host from {WEB_SERVICES_MENU}, not the login page, and that no proxy rewrites the answer"
-        ))
-    })
+    response
+        .json_array(PROVIDER_ID)
+        .map_err(|e| on_page(e, page).with_hint(protocol_hint()))
+}
+
+/// What to check when UKG's answer is not what the API promises (HTML, an object, ...).
+fn protocol_hint() -> String {
+    format!(
+        "check that base_url is the web services host from {WEB_SERVICES_MENU}, not the login page, and that no proxy rewrites the answer"
+    )
+}
+
+/// Names the page in the error's message.
+fn on_page(e: Error, page: u32) -> Error {
+    let message = format!("page {page}: {}", e.message());
+    e.with_message(message)
 }
 
 /// Adds UKG-specific hints to network failures.
