@@ -89,6 +89,8 @@ struct Scanner {
     container: bool,
     /// A `,` was just seen (an element must follow).
     after_comma: bool,
+    /// The array is a value inside a larger document: stop at its closing `]`.
+    embedded: bool,
 }
 
 impl Default for Scanner {
@@ -100,6 +102,7 @@ impl Default for Scanner {
             escaped: false,
             container: false,
             after_comma: false,
+            embedded: false,
         }
     }
 }
@@ -119,6 +122,8 @@ const STRUCTURAL: [bool; 256] = {
 enum Scanned<E> {
     /// All bytes consumed; an unfinished element starts at this offset (if any).
     Rest(Option<usize>),
+    /// An embedded array closed; the bytes up to this offset (exclusive) were consumed.
+    Ended(usize),
     Error(SplitError<E>),
 }
 
@@ -142,7 +147,12 @@ impl Scanner {
                 },
                 State::BeforeElement | State::AfterElement => match b {
                     _ if b.is_ascii_whitespace() => {}
-                    b']' if !self.after_comma => self.state = State::Done,
+                    b']' if !self.after_comma => {
+                        self.state = State::Done;
+                        if self.embedded {
+                            return Scanned::Ended(i + 1);
+                        }
+                    }
                     b',' if self.state == State::AfterElement => {
                         self.state = State::BeforeElement;
                         self.after_comma = true;
@@ -229,16 +239,39 @@ impl ArraySplitter {
         ArraySplitter::default()
     }
 
+    /// A splitter for an array inside a larger document (see
+    /// [`push_embedded`](Self::push_embedded)); the first byte fed must be its `[`.
+    pub fn embedded() -> Self {
+        let mut splitter = ArraySplitter::default();
+        splitter.scan.embedded = true;
+        splitter
+    }
+
     /// Feeds a chunk; calls `element` with each element completed by it, in order.
     pub fn push<E>(
         &mut self,
         chunk: &[u8],
-        mut element: impl FnMut(&[u8]) -> Result<(), E>,
+        element: impl FnMut(&[u8]) -> Result<(), E>,
     ) -> Result<(), SplitError<E>> {
+        self.push_embedded(chunk, element).map(|_| ())
+    }
+
+    /// Like [`push`](Self::push); for an [embedded](Self::embedded) array, returns how many
+    /// bytes of `chunk` were consumed when the array closed in it (the rest belongs to the
+    /// enclosing document).
+    pub fn push_embedded<E>(
+        &mut self,
+        chunk: &[u8],
+        mut element: impl FnMut(&[u8]) -> Result<(), E>,
+    ) -> Result<Option<usize>, SplitError<E>> {
+        if self.scan.state == State::Done && self.scan.embedded {
+            return Ok(Some(0));
+        }
         let rest = if self.carry.is_empty() {
             // The common case: nothing carried over, scan the chunk where it is.
             match self.scan.scan(chunk, 0, 0, &mut element) {
                 Scanned::Error(e) => return Err(e),
+                Scanned::Ended(at) => return Ok(Some(at)),
                 Scanned::Rest(rest) => rest.map(|at| &chunk[at..]),
             }
         } else {
@@ -248,24 +281,35 @@ impl ArraySplitter {
             let carry = std::mem::take(&mut self.carry);
             match self.scan.scan(&carry, from, 0, &mut element) {
                 Scanned::Error(e) => return Err(e),
+                Scanned::Ended(at) => {
+                    let mut carry = carry;
+                    carry.clear();
+                    self.carry = carry;
+                    return Ok(Some(at - from));
+                }
                 Scanned::Rest(Some(at)) => {
                     let mut carry = carry;
                     carry.drain(..at);
                     self.carry = carry;
-                    return Ok(());
+                    return Ok(None);
                 }
                 Scanned::Rest(None) => {
                     let mut carry = carry;
                     carry.clear();
                     self.carry = carry;
-                    return Ok(());
+                    return Ok(None);
                 }
             }
         };
         if let Some(tail) = rest {
             self.carry.extend_from_slice(tail);
         }
-        Ok(())
+        Ok(None)
+    }
+
+    /// Whether the array has closed.
+    pub fn is_done(&self) -> bool {
+        self.scan.state == State::Done
     }
 
     /// Ends the stream: the array must be complete.

@@ -65,15 +65,18 @@ pub mod connector;
 pub mod error;
 pub mod http;
 pub mod json_array;
+pub mod json_envelope;
 pub mod paginate;
 pub mod registry;
-pub mod retry;
 pub mod sandbox;
 mod secret;
 pub mod settings;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod user;
+
+/// Retry policy, adaptive concurrency and request budget (they live in [`http::retry`]).
+pub use http::retry;
 
 pub use check::{CheckStep, Checklist, StepStatus, TestReport};
 pub use connector::{test_connection, Connector};

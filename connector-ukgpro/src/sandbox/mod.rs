@@ -95,11 +95,12 @@ pub async fn start(options: SandboxOptions) -> Result<SandboxHandle> {
         )
     })?;
     let base_url = format!("http://{addr}");
-    let mut headers = connector_core::reexports::HeaderMap::new();
+    let mut credentials = connector_core::auth::Credentials::default();
     Basic::new(USERNAME, Secret::new(PASSWORD))
-        .apply(&mut headers)
+        .apply(&mut credentials)
         .map_err(|e| Error::new(PROVIDER_ID, ErrorKind::Unsupported, e.to_string()))?;
-    let authorization = headers
+    let authorization = credentials
+        .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()

@@ -65,7 +65,9 @@ impl RetryPolicy {
                 ceiling.mul_f64(jitter())
             }
         };
-        (started.elapsed() + wait <= self.max_elapsed).then_some(wait)
+        // Checked: a `Retry-After` near the u64 maximum must give up, not overflow.
+        let until = started.elapsed().checked_add(wait)?;
+        (until <= self.max_elapsed).then_some(wait)
     }
 }
 

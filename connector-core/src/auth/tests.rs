@@ -1,0 +1,315 @@
+//! OAuth2 client credentials and refresh-on-401 through the real pipeline, against loopback
+//! mock servers (API and token endpoint on different origins).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use url::Url;
+use wiremock::matchers::{body_string_contains, header, method, path};
+use wiremock::{Mock, MockServer, Request as Seen, Respond, ResponseTemplate};
+
+use super::*;
+use crate::http::{HttpConfig, Request};
+use crate::retry::RetryPolicy;
+
+const CLIENT_SECRET: &str = "Client-S3cret-Canary";
+
+/// Issues `tok-1`, `tok-2`, ... and counts them.
+struct Issuer {
+    issued: Arc<AtomicUsize>,
+    expires_in: u64,
+    delay: Duration,
+}
+
+impl Respond for Issuer {
+    fn respond(&self, _: &Seen) -> ResponseTemplate {
+        let n = self.issued.fetch_add(1, Ordering::SeqCst) + 1;
+        ResponseTemplate::new(200)
+            .set_delay(self.delay)
+            .set_body_json(serde_json::json!({
+                "access_token": format!("tok-{n}"),
+                "token_type": "Bearer",
+                "expires_in": self.expires_in,
+            }))
+    }
+}
+
+/// Accepts only tokens whose number is at least `min_token`.
+struct Api {
+    min_token: Arc<AtomicUsize>,
+    calls: Arc<AtomicUsize>,
+}
+
+impl Respond for Api {
+    fn respond(&self, req: &Seen) -> ResponseTemplate {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let token = req
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer tok-"))
+            .and_then(|n| n.parse::<usize>().ok());
+        match token {
+            Some(n) if n >= self.min_token.load(Ordering::SeqCst) => {
+                ResponseTemplate::new(200).set_body_string("[]")
+            }
+            _ => ResponseTemplate::new(401),
+        }
+    }
+}
+
+struct Setup {
+    api: MockServer,
+    idp: MockServer,
+    issued: Arc<AtomicUsize>,
+    min_token: Arc<AtomicUsize>,
+    calls: Arc<AtomicUsize>,
+    client: HttpClient,
+}
+
+async fn setup(expires_in: u64, delay: Duration) -> Setup {
+    let api = MockServer::start().await;
+    let idp = MockServer::start().await;
+    let issued = Arc::new(AtomicUsize::new(0));
+    let min_token = Arc::new(AtomicUsize::new(1));
+    let calls = Arc::new(AtomicUsize::new(0));
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .and(body_string_contains("grant_type=client_credentials"))
+        .and(body_string_contains("client_id=my-client"))
+        .respond_with(Issuer {
+            issued: issued.clone(),
+            expires_in,
+            delay,
+        })
+        .mount(&idp)
+        .await;
+    Mock::given(path("/v1/users"))
+        .respond_with(Api {
+            min_token: min_token.clone(),
+            calls: calls.clone(),
+        })
+        .mount(&api)
+        .await;
+    let auth = OAuth2ClientCredentials::new(
+        Url::parse(&format!("{}/oauth/token", idp.uri())).unwrap(),
+        "my-client",
+        Secret::new(CLIENT_SECRET),
+    )
+    .scope("users:read");
+    let config = HttpConfig {
+        retry: RetryPolicy {
+            max_attempts: 2,
+            base: Duration::from_millis(5),
+            max_wait: Duration::from_millis(10),
+            max_elapsed: Duration::from_secs(5),
+        },
+        ..HttpConfig::default()
+    };
+    let client = HttpClient::new("t", Url::parse(&api.uri()).unwrap(), auth, config).unwrap();
+    Setup {
+        api,
+        idp,
+        issued,
+        min_token,
+        calls,
+        client,
+    }
+}
+
+#[tokio::test]
+async fn one_token_is_fetched_for_concurrent_requests_and_reused() {
+    let s = setup(3600, Duration::from_millis(100)).await;
+    let users = Request::get("/v1/users");
+    let all = futures_util::future::join_all((0..10).map(|_| s.client.send(&users))).await;
+    assert!(all.iter().all(|r| r.as_ref().unwrap().status == 200));
+    s.client.send(&Request::get("/v1/users")).await.unwrap();
+    assert_eq!(s.issued.load(Ordering::SeqCst), 1, "single flight, reused");
+    // The client secret went only to the token endpoint, the token only to the API.
+    for r in s.api.received_requests().await.unwrap() {
+        assert!(!String::from_utf8_lossy(&r.body).contains(CLIENT_SECRET));
+    }
+    for r in s.idp.received_requests().await.unwrap() {
+        assert!(r.headers.get("authorization").is_none());
+        assert!(String::from_utf8_lossy(&r.body).contains("scope=users%3Aread"));
+    }
+}
+
+#[tokio::test]
+async fn a_401_renews_the_token_once_for_all_requests_in_flight() {
+    let s = setup(3600, Duration::ZERO).await;
+    s.client.send(&Request::get("/v1/users")).await.unwrap();
+    // The server revokes token 1: every request in flight gets a 401.
+    s.min_token.store(2, Ordering::SeqCst);
+    let users = Request::get("/v1/users");
+    let all = futures_util::future::join_all((0..8).map(|_| s.client.send(&users))).await;
+    for r in &all {
+        assert_eq!(
+            r.as_ref().unwrap().status,
+            200,
+            "replayed after the refresh"
+        );
+    }
+    assert_eq!(s.issued.load(Ordering::SeqCst), 2, "one shared refresh");
+    let secrets: Vec<String> = s
+        .client
+        .secrets()
+        .iter()
+        .map(|x| x.expose().to_owned())
+        .collect();
+    assert!(secrets.contains(&"tok-1".to_owned()) && secrets.contains(&"tok-2".to_owned()));
+    assert!(secrets.contains(&CLIENT_SECRET.to_owned()));
+}
+
+#[tokio::test]
+async fn a_token_rejected_again_after_renewal_is_an_authentication_error() {
+    let s = setup(3600, Duration::ZERO).await;
+    s.min_token.store(usize::MAX, Ordering::SeqCst);
+    let response = s.client.send(&Request::get("/v1/users")).await.unwrap();
+    assert_eq!(response.status, 401);
+    assert_eq!(s.calls.load(Ordering::SeqCst), 2, "one replay, no loop");
+    assert_eq!(s.issued.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn tokens_are_renewed_before_they_expire() {
+    let s = setup(1, Duration::ZERO).await;
+    s.client.send(&Request::get("/v1/users")).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    s.client.send(&Request::get("/v1/users")).await.unwrap();
+    assert_eq!(s.issued.load(Ordering::SeqCst), 2);
+    assert_eq!(s.calls.load(Ordering::SeqCst), 2, "no request was rejected");
+}
+
+#[tokio::test]
+async fn a_refused_client_quotes_the_oauth_error_never_the_secret() {
+    let idp = MockServer::start().await;
+    Mock::given(path("/token"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({
+            "error": "invalid_client",
+            "error_description": format!("client_secret {CLIENT_SECRET} is wrong"),
+        })))
+        .mount(&idp)
+        .await;
+    let auth = OAuth2ClientCredentials::new(
+        Url::parse(&format!("{}/token?tenant=acme", idp.uri())).unwrap(),
+        "my-client",
+        Secret::new(CLIENT_SECRET),
+    )
+    .hint("check client_id and client_secret (Admin > API clients)");
+    let api = MockServer::start().await;
+    let client = HttpClient::new(
+        "t",
+        Url::parse(&api.uri()).unwrap(),
+        auth,
+        HttpConfig::default(),
+    )
+    .unwrap();
+    let err = client.send(&Request::get("/x")).await.unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::Authentication);
+    let shown = format!(
+        "{} {:?} {:?} {err:?}",
+        err.full_message(),
+        err.hint(),
+        err.endpoint()
+    );
+    assert!(shown.contains("invalid_client"), "{shown}");
+    assert!(shown.contains("Admin > API clients"), "{shown}");
+    assert!(!shown.contains(CLIENT_SECRET), "leaked: {shown}");
+    assert!(
+        !shown.contains("tenant=acme"),
+        "query values are redacted: {shown}"
+    );
+    assert!(api.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_token_answer_that_is_not_a_token_is_a_protocol_error_without_echo() {
+    let idp = MockServer::start().await;
+    Mock::given(path("/token"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(r#"{"token":"Leaky-Tok","kind":"mac"}"#),
+        )
+        .mount(&idp)
+        .await;
+    let auth = OAuth2ClientCredentials::new(
+        Url::parse(&format!("{}/token", idp.uri())).unwrap(),
+        "c",
+        Secret::new(CLIENT_SECRET),
+    );
+    let api = MockServer::start().await;
+    let client = HttpClient::new(
+        "t",
+        Url::parse(&api.uri()).unwrap(),
+        auth,
+        HttpConfig::default(),
+    )
+    .unwrap();
+    let err = client.send(&Request::get("/x")).await.unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::Protocol);
+    assert!(err.message().contains("without an access_token"), "{err}");
+    assert!(!format!("{err:?} {}", err.full_message()).contains("Leaky-Tok"));
+}
+
+#[tokio::test]
+async fn the_token_endpoint_must_use_https_off_loopback() {
+    let auth = OAuth2ClientCredentials::new(
+        Url::parse("http://auth.example.invalid/token").unwrap(),
+        "c",
+        Secret::new(CLIENT_SECRET),
+    );
+    let api = MockServer::start().await;
+    let client = HttpClient::new(
+        "t",
+        Url::parse(&api.uri()).unwrap(),
+        auth,
+        HttpConfig::default(),
+    )
+    .unwrap();
+    let err = client.send(&Request::get("/x")).await.unwrap_err();
+    assert!(
+        err.field_errors().iter().any(|f| f.field == "token_url"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn basic_client_authentication_sends_the_secret_in_a_header() {
+    let idp = MockServer::start().await;
+    let basic = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(format!("my-client:{CLIENT_SECRET}"))
+    };
+    Mock::given(path("/token"))
+        .and(header("authorization", format!("Basic {basic}").as_str()))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"access_token": "t1", "token_type": "bearer"})),
+        )
+        .expect(1)
+        .mount(&idp)
+        .await;
+    let api = MockServer::start().await;
+    Mock::given(header("authorization", "Bearer t1"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&api)
+        .await;
+    let auth = OAuth2ClientCredentials::new(
+        Url::parse(&format!("{}/token", idp.uri())).unwrap(),
+        "my-client",
+        Secret::new(CLIENT_SECRET),
+    )
+    .client_authentication(ClientAuthentication::Basic);
+    let client = HttpClient::new(
+        "t",
+        Url::parse(&api.uri()).unwrap(),
+        auth,
+        HttpConfig::default(),
+    )
+    .unwrap();
+    assert_eq!(client.send(&Request::get("/x")).await.unwrap().status, 200);
+    let seen = idp.received_requests().await.unwrap();
+    assert!(!String::from_utf8_lossy(&seen[0].body).contains(CLIENT_SECRET));
+}

@@ -1,0 +1,292 @@
+//! Lists of records decoded as the body arrives: a bare JSON array, or the array at a JSON
+//! pointer inside an envelope (`/data`, `/value`, `/Resources`) with the envelope's other
+//! fields kept. Decode errors describe the body without quoting it (it may hold personal
+//! data or tokens) and are public, so that providers report their own the same way.
+
+use std::hash::{Hash, Hasher};
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::{HttpClient, HttpResponse, Request};
+use crate::json_array::{ArraySplitter, SplitError};
+use crate::json_envelope::{EnvelopeError, EnvelopeSplitter};
+
+/// Where the records are in an answer.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum RecordsAt {
+    /// The body is a bare JSON array (UKG Pro).
+    #[default]
+    Root,
+    /// The array at this JSON pointer inside an object (`/data`, `/value`, `/Resources`).
+    Pointer(String),
+}
+
+impl RecordsAt {
+    /// The array at `pointer` (`""` or `"/"` mean a bare array).
+    pub fn pointer(pointer: &str) -> Self {
+        if pointer.is_empty() || pointer == "/" {
+            RecordsAt::Root
+        } else {
+            RecordsAt::Pointer(pointer.to_owned())
+        }
+    }
+
+    fn expected(&self) -> String {
+        match self {
+            RecordsAt::Root => "a JSON array".into(),
+            RecordsAt::Pointer(p) => format!("a JSON object with an array at `{p}`"),
+        }
+    }
+}
+
+/// One answer's records, with what else it said.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordPage<T> {
+    /// The records, in order.
+    pub items: Vec<T>,
+    /// The envelope with the records array replaced by `[]` (`Null` for a bare array): read
+    /// totals, cursors and next links from it.
+    pub envelope: Value,
+    /// A digest of the page's records (count, first and last record's bytes), to tell a
+    /// server that repeats a page from one that moves on.
+    pub fingerprint: u64,
+}
+
+/// A protocol error for an answer that is not what the endpoint promises: `expected` says
+/// what it should be, `what` what it is (never the body's content).
+pub fn decode_error(provider: &'static str, endpoint: &str, expected: &str, what: &str) -> Error {
+    Error::new(
+        provider,
+        ErrorKind::Protocol,
+        format!("expected {expected}, got {what}"),
+    )
+    .with_endpoint(endpoint.to_owned())
+    .with_hint("check that the API URL is the API host (not a login page), and that no proxy rewrites the answer")
+}
+
+impl HttpResponse {
+    /// Parses the whole body as a JSON array of `T`. Anything else (empty, HTML, a JSON
+    /// object, invalid JSON) is a protocol error that describes the body without quoting it.
+    pub fn json_array<T: DeserializeOwned>(&self, provider: &'static str) -> Result<Vec<T>> {
+        let fail = |what: String| {
+            Err(decode_error(
+                provider,
+                &self.endpoint,
+                "a JSON array",
+                &what,
+            ))
+        };
+        match self.body.trim_ascii_start().first() {
+            None => fail("an empty body".into()),
+            Some(b'[') => {
+                serde_json::from_slice(&self.body).or_else(|e| fail(format!("invalid JSON ({e})")))
+            }
+            Some(b'{') => fail("a JSON object".into()),
+            Some(_) => fail(self.describe_body()),
+        }
+    }
+}
+
+/// Either splitter, fed the same way.
+enum Splitter {
+    Root(ArraySplitter),
+    Envelope(Box<EnvelopeSplitter>),
+}
+
+/// Digest of a page: count, first and last record.
+#[derive(Default)]
+struct Digest {
+    count: usize,
+    first: u64,
+    last: u64,
+}
+
+impl Digest {
+    fn add(&mut self, bytes: &[u8]) {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        bytes.hash(&mut h);
+        let value = h.finish();
+        if self.count == 0 {
+            self.first = value;
+        }
+        self.last = value;
+        self.count += 1;
+    }
+
+    fn finish(&self) -> u64 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (self.count, self.first, self.last).hash(&mut h);
+        h.finish()
+    }
+}
+
+impl HttpClient {
+    /// `GET path?query` answered by a JSON array, decoded element by element as the body
+    /// arrives (memory holds one network chunk plus the decoded items, never the whole body).
+    /// Non-2xx statuses map to errors as in [`HttpResponse::error_for_status`] (`permission`
+    /// names what a 403 means); bodies that are not one JSON array are protocol errors.
+    /// Retried under the [`RetryPolicy`](crate::http::RetryPolicy), mid-body failures included.
+    pub async fn get_json_array<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        permission: &str,
+    ) -> Result<Vec<T>> {
+        self.get_json_page(path, query, permission, 0).await
+    }
+
+    /// [`get_json_array`](Self::get_json_array) for one page of a listing: room for
+    /// `page_size` items is reserved once instead of regrowing while the page streams in.
+    pub async fn get_json_page<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        permission: &str,
+        page_size: u32,
+    ) -> Result<Vec<T>> {
+        let request = Request::get(path).queries(query.iter().map(|(k, v)| (*k, v.as_str())));
+        let page = self
+            .fetch_records(&request, &RecordsAt::Root, permission, page_size)
+            .await?;
+        Ok(page.items)
+    }
+
+    /// Sends `request` and decodes the records at `at` as the body arrives, keeping the
+    /// envelope's other fields. Statuses map to errors as in
+    /// [`HttpResponse::error_for_status`]; a body of another shape is a protocol error that
+    /// says what it is without quoting it. Retried like [`send`](Self::send).
+    pub async fn fetch_records<T: DeserializeOwned>(
+        &self,
+        request: &Request,
+        at: &RecordsAt,
+        permission: &str,
+        page_size: u32,
+    ) -> Result<RecordPage<T>> {
+        let capacity = page_size.min(100_000) as usize;
+        let once = || self.fetch_records_once(request, at, permission, capacity);
+        if request.is_retry_safe() {
+            self.retry(&request.label(), once).await
+        } else {
+            once().await
+        }
+    }
+
+    async fn fetch_records_once<T: DeserializeOwned>(
+        &self,
+        request: &Request,
+        at: &RecordsAt,
+        permission: &str,
+        capacity: usize,
+    ) -> Result<RecordPage<T>> {
+        let provider = self.provider();
+        let expected = at.expected();
+        let mut response = self.send_stream(request).await?;
+        if !response.status.is_success() {
+            let full = response.read_all().await?;
+            full.error_for_status(provider, permission)?;
+            return Err(decode_error(
+                provider,
+                &full.endpoint,
+                &expected,
+                &full.describe_body(),
+            ));
+        }
+        let mut items = Vec::with_capacity(capacity);
+        let mut digest = Digest::default();
+        let mut splitter = match at {
+            RecordsAt::Root => Splitter::Root(ArraySplitter::new()),
+            RecordsAt::Pointer(p) => match EnvelopeSplitter::new(p) {
+                Some(s) => Splitter::Envelope(Box::new(s)),
+                None => {
+                    return Err(Error::new(
+                        provider,
+                        ErrorKind::Unsupported,
+                        format!("`{p}` is not a JSON pointer (it must start with `/`)"),
+                    ))
+                }
+            },
+        };
+        let mut element = |bytes: &[u8]| {
+            digest.add(bytes);
+            items.push(serde_json::from_slice::<T>(bytes)?);
+            Ok::<(), serde_json::Error>(())
+        };
+        while let Some(chunk) = response.next_chunk().await? {
+            let pushed = match &mut splitter {
+                Splitter::Root(s) => s.push(&chunk, &mut element).map_err(Shape::Array),
+                Splitter::Envelope(s) => s.push(&chunk, &mut element).map_err(Shape::Envelope),
+            };
+            match pushed {
+                Ok(()) => {}
+                Err(Shape::Array(SplitError::NotAnArray(_))) => {
+                    // Say what it is instead (HTML page, JSON object, ...).
+                    let rest = response.read_rest(chunk.to_vec()).await?;
+                    let what = match rest.body.trim_ascii_start().first() {
+                        Some(b'{') => "a JSON object".to_owned(),
+                        _ => rest.describe_body(),
+                    };
+                    return Err(decode_error(provider, &rest.endpoint, &expected, &what));
+                }
+                Err(Shape::Envelope(EnvelopeError::NotAnObject(Some(b)))) if b != b'[' => {
+                    let rest = response.read_rest(chunk.to_vec()).await?;
+                    return Err(decode_error(
+                        provider,
+                        &rest.endpoint,
+                        &expected,
+                        &rest.describe_body(),
+                    ));
+                }
+                Err(e) => {
+                    let what = e.describe(|| items_len(&digest));
+                    return Err(decode_error(provider, &response.endpoint, &expected, &what));
+                }
+            }
+        }
+        let envelope = match splitter {
+            Splitter::Root(s) => s
+                .finish::<serde_json::Error>()
+                .map(|()| Value::Null)
+                .map_err(Shape::Array),
+            Splitter::Envelope(s) => s.finish::<serde_json::Error>().map_err(Shape::Envelope),
+        }
+        .map_err(|e| {
+            decode_error(
+                provider,
+                &response.endpoint,
+                &expected,
+                &e.describe(|| items_len(&digest)),
+            )
+        })?;
+        Ok(RecordPage {
+            items,
+            envelope,
+            fingerprint: digest.finish(),
+        })
+    }
+}
+
+fn items_len(digest: &Digest) -> usize {
+    digest.count
+}
+
+/// A decoding failure of either shape.
+enum Shape {
+    Array(SplitError<serde_json::Error>),
+    Envelope(EnvelopeError<serde_json::Error>),
+}
+
+impl Shape {
+    /// What the body is, for the message; `seen` counts the records split so far.
+    fn describe(&self, seen: impl Fn() -> usize) -> String {
+        match self {
+            Shape::Array(SplitError::Element(e))
+            | Shape::Envelope(EnvelopeError::Records(SplitError::Element(e))) => {
+                format!("invalid JSON in record {} ({e})", seen())
+            }
+            Shape::Array(e) => e.to_string(),
+            Shape::Envelope(e) => e.to_string(),
+        }
+    }
+}

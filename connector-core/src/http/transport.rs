@@ -1,0 +1,129 @@
+//! Transport failures told apart (DNS, connect, TLS, timeout, other), with a message and
+//! hint per stage that name the provider's own URL field; oversized answers.
+
+use crate::error::{Error, ErrorKind, NetworkKind};
+use crate::http::HttpClient;
+
+impl HttpClient {
+    pub(crate) fn too_large(&self, endpoint: &str, cap: usize) -> Error {
+        Error::new(
+            self.inner.provider,
+            ErrorKind::Protocol,
+            format!(
+                "the answer is larger than the {} MiB limit",
+                cap / (1024 * 1024)
+            ),
+        )
+        .with_endpoint(endpoint.to_owned())
+        .with_hint(
+            "use a smaller page size, or raise the body size limit if such pages are expected",
+        )
+    }
+
+    /// Classifies a reqwest failure into DNS / connect / TLS / timeout / other.
+    pub(crate) fn transport_error(&self, error: reqwest::Error, endpoint: &str) -> Error {
+        self.network_error(classify(&error), error, endpoint)
+    }
+
+    /// A reqwest failure of a known stage, with the message and hint for that stage.
+    pub(crate) fn network_error(
+        &self,
+        kind: NetworkKind,
+        error: reqwest::Error,
+        endpoint: &str,
+    ) -> Error {
+        let base = self.inner.base.origin();
+        // The host actually contacted: the API's, or another one (a token endpoint).
+        let target = error.url().map_or_else(|| base.clone(), |u| u.origin());
+        let host = target.ascii_serialization();
+        let field = if target == base {
+            format!("`{}`", self.inner.config.url_field)
+        } else {
+            format!("the settings that point at {host}")
+        };
+        let error = error.without_url();
+        let timeout = self.inner.config.request_timeout.as_secs();
+        let (message, hint) = match kind {
+            NetworkKind::Dns => (
+                format!("cannot resolve the host of {host}"),
+                format!("check the host name in {field} for typos, and the machine's DNS"),
+            ),
+            NetworkKind::Connect => (
+                format!("cannot connect to {host}"),
+                format!("check the host and port in {field}, and that no firewall blocks outbound HTTPS"),
+            ),
+            NetworkKind::Tls => (
+                format!("the TLS handshake with {host} failed"),
+                format!("the server's certificate is not trusted or it does not speak HTTPS on this port; check {field}, and if a proxy inspects TLS, add its CA to the system trust store"),
+            ),
+            NetworkKind::Timeout => (
+                format!("no complete answer from {host} within {timeout} s"),
+                "the service may be slow or unreachable; try again, or raise the timeout".to_owned(),
+            ),
+            NetworkKind::Other => (
+                format!("the connection to {host} failed"),
+                "the connection broke mid-request; try again".to_owned(),
+            ),
+        };
+        let cause = crate::http::redact::redact_urls_in(&root_cause(&error));
+        Error::new(
+            self.inner.provider,
+            ErrorKind::Network(kind),
+            format!("{message} ({cause})"),
+        )
+        .with_endpoint(endpoint.to_owned())
+        .with_hint(hint)
+        .with_source(error)
+    }
+}
+
+/// The innermost cause's text ("Connection refused (os error 111)", "invalid peer
+/// certificate: UnknownIssuer"): the part that tells the user what actually happened.
+pub(crate) fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = error;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
+}
+
+pub(crate) fn proxy_configured() -> bool {
+    ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()))
+}
+
+/// Tells DNS, connect, TLS and timeout failures apart from reqwest's error and its causes.
+pub(crate) fn classify(error: &reqwest::Error) -> NetworkKind {
+    if error.is_timeout() {
+        return NetworkKind::Timeout;
+    }
+    let mut chain = String::new();
+    let mut io_kind = None;
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(c) = cause {
+        chain.push_str(&c.to_string().to_ascii_lowercase());
+        chain.push('\n');
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            io_kind.get_or_insert(io.kind());
+            if io.kind() == std::io::ErrorKind::TimedOut {
+                return NetworkKind::Timeout;
+            }
+        }
+        cause = c.source();
+    }
+    if chain.contains("dns error") || chain.contains("failed to lookup address") {
+        return NetworkKind::Dns;
+    }
+    if chain.contains("certificate")
+        || chain.contains("tls")
+        || chain.contains("handshake")
+        || chain.contains("received corrupt message")
+    {
+        return NetworkKind::Tls;
+    }
+    if error.is_connect() {
+        return NetworkKind::Connect;
+    }
+    NetworkKind::Other
+}

@@ -1,0 +1,15 @@
+//! Listing: the strategies providers page through their APIs with, and the end-of-listing
+//! rules that cannot silently truncate.
+//!
+//! * [`paginate`] / [`paginate_checked`]: page numbers until a short page, with bounded
+//!   look-ahead (UKG Pro's shape; `page_number.rs`).
+//! * [`Listing`]: a declared listing over the shared [`HttpClient`](crate::http::HttpClient):
+//!   records from a bare array or an envelope, paged by page number, offset/limit (fanned out
+//!   once the total is known), cursor or next link (sequential), or unpaged; a provider's
+//!   maximum page size enforced; a page larger than asked, a short page before the reported
+//!   total, a count that disagrees with the total, a repeated page or cursor: each an error
+//!   that says so (`listing.rs`, `strategy.rs`).
+
+mod page_number;
+
+pub use page_number::{paginate, paginate_checked, Page, Paging};
