@@ -10,6 +10,13 @@
 //!   total, a count that disagrees with the total, a repeated page or cursor: each an error
 //!   that says so (`listing.rs`, `strategy.rs`).
 
+mod indexed;
+mod listing;
 mod page_number;
+mod sequential;
 
+pub use listing::{Listing, Strategy};
 pub use page_number::{paginate, paginate_checked, Page, Paging};
+
+#[cfg(test)]
+mod tests;
