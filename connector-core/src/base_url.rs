@@ -1,6 +1,9 @@
 //! Base-URL normalisation shared by providers: accept what users paste (a bare host, a full
-//! URL, a documented service root with a trailing path), produce `scheme://host[:port]/`, and
-//! refuse what must never be used (credentials in the URL, plain http to a remote host, ...).
+//! URL, a documented service root with a trailing path), produce `scheme://host[:port]/` (or,
+//! for APIs that live under a path such as SCIM's `/scim/v2`, `scheme://host[:port]/path`),
+//! and refuse what must never be used (credentials in the URL, plain http to a remote host,
+//! a query, ...). Providers usually take a typed [`BaseUrl`](crate::settings::BaseUrl) setting,
+//! which applies these rules when settings are validated.
 
 use url::{Host, Url};
 
@@ -12,6 +15,18 @@ pub struct BaseUrlRules {
     pub ignored_paths: &'static [&'static str],
     /// An example host for error messages (`service5.ultipro.com`).
     pub example_host: &'static str,
+    /// Keep a path (`https://host/scim/v2`) as the prefix of every request path instead of
+    /// refusing it. Paths in `ignored_paths` are still dropped.
+    pub keep_path: bool,
+}
+
+impl BaseUrlRules {
+    /// Rules that keep any path and drop none.
+    pub const KEEP_PATH: BaseUrlRules = BaseUrlRules {
+        ignored_paths: &[],
+        example_host: "",
+        keep_path: true,
+    };
 }
 
 /// Whether `host` is a loopback host: `localhost`, 127.0.0.0/8 or `::1`.
@@ -40,7 +55,11 @@ pub fn is_allowed_scheme(url: &Url) -> bool {
 /// ```
 /// use connector_core::base_url::{normalize_base_url, BaseUrlRules};
 ///
-/// let rules = BaseUrlRules { ignored_paths: &["/services"], example_host: "service5.ultipro.com" };
+/// let rules = BaseUrlRules {
+///     ignored_paths: &["/services"],
+///     example_host: "service5.ultipro.com",
+///     keep_path: false,
+/// };
 /// for input in [
 ///     "service5.ultipro.com",
 ///     "https://service5.ultipro.com",
@@ -51,12 +70,33 @@ pub fn is_allowed_scheme(url: &Url) -> bool {
 /// }
 /// assert!(normalize_base_url("http://service5.ultipro.com", &rules).is_err());
 /// assert_eq!(normalize_base_url("http://127.0.0.1:8080", &rules).unwrap().as_str(), "http://127.0.0.1:8080/");
+///
+/// let scim = BaseUrlRules::KEEP_PATH;
+/// assert_eq!(
+///     normalize_base_url("https://idp.example/scim/v2/", &scim).unwrap().as_str(),
+///     "https://idp.example/scim/v2"
+/// );
 /// ```
 pub fn normalize_base_url(input: &str, rules: &BaseUrlRules) -> Result<Url, String> {
-    let example = if rules.example_host.is_empty() {
+    normalize(
+        input,
+        rules.ignored_paths,
+        rules.example_host,
+        rules.keep_path,
+    )
+}
+
+/// [`normalize_base_url`] with the rules given one by one.
+pub fn normalize(
+    input: &str,
+    ignored_paths: &[&str],
+    example_host: &str,
+    keep_path: bool,
+) -> Result<Url, String> {
+    let example = if example_host.is_empty() {
         "api.example.com"
     } else {
-        rules.example_host
+        example_host
     };
     let text = input.trim();
     if text.is_empty() {
@@ -97,10 +137,14 @@ pub fn normalize_base_url(input: &str, rules: &BaseUrlRules) -> Result<Url, Stri
     let path = url.path().trim_end_matches('/').to_owned();
     if !path.is_empty() {
         let lower = path.to_ascii_lowercase();
-        let ignored = rules.ignored_paths.iter().any(|p| {
+        let ignored = ignored_paths.iter().any(|p| {
             let p = p.trim_end_matches('/').to_ascii_lowercase();
             lower == p || lower.starts_with(&format!("{p}/"))
         });
+        if keep_path && !ignored {
+            url.set_path(&path);
+            return Ok(url);
+        }
         if !ignored {
             return Err(format!(
                 "has a path (`{path}`); use just the host, e.g. https://{host}"
@@ -116,6 +160,7 @@ mod tests {
     use super::*;
 
     const RULES: BaseUrlRules = BaseUrlRules {
+        keep_path: false,
         ignored_paths: &["/services"],
         example_host: "service5.ultipro.com",
     };

@@ -6,6 +6,7 @@ use proptest::prelude::*;
 use serde_json::Value;
 
 const RULES: BaseUrlRules = BaseUrlRules {
+    keep_path: false,
     ignored_paths: &["/services"],
     example_host: "service5.ultipro.com",
 };

@@ -2,11 +2,9 @@
 //! answers to the SDK's errors with hints in the UKG admin's words.
 
 use connector_core::auth::{ApiKeyHeader, Basic, Composite};
-use connector_core::http::{HttpClient, HttpConfig, HttpResponse};
-use connector_core::retry::RetryPolicy;
+use connector_core::http::{HttpClient, HttpResponse};
 use connector_core::{Error, ErrorKind, NetworkKind, Result};
 use serde::de::DeserializeOwned;
-use std::time::Duration;
 
 use crate::settings::UkgProSettings;
 use crate::PROVIDER_ID;
@@ -48,9 +46,7 @@ impl UkgClient {
     /// A client for validated settings: Basic(username, password) plus
     /// `US-Customer-Api-Key`, plus `Api-Key` when a user API key is given.
     pub fn new(settings: &UkgProSettings) -> Result<Self> {
-        let base = settings
-            .api_root()
-            .map_err(|f| Error::invalid_settings(PROVIDER_ID, vec![f]))?;
+        let base = settings.api_root().clone();
         let key = |header: &str, secret| {
             ApiKeyHeader::new(header, secret).map_err(|e| {
                 Error::new(
@@ -76,18 +72,7 @@ impl UkgClient {
                     .map(|k| key("Api-Key", k))
                     .transpose()?,
             );
-        let config = HttpConfig {
-            request_timeout: settings.timeout(),
-            max_in_flight: settings.max_concurrent_requests as usize,
-            retry: RetryPolicy {
-                max_attempts: settings.max_attempts,
-                max_elapsed: Duration::from_secs(settings.max_retry_secs),
-                ..RetryPolicy::default()
-            },
-            requests_per_minute: settings.requests_per_minute,
-            max_body_bytes: settings.max_response_mb as usize * 1024 * 1024,
-            ..HttpConfig::default()
-        };
+        let config = settings.http.config("base_url");
         let http = HttpClient::new(PROVIDER_ID, base, auth, config)?;
         Ok(UkgClient { http })
     }

@@ -19,7 +19,7 @@
 //!     "password": "generated-by-ukg",
 //!     "customer_api_key": "B2C3D",
 //! })).expect("valid settings");
-//! assert_eq!(settings.api_root().unwrap().as_str(), "https://service5.ultipro.com/");
+//! assert_eq!(settings.api_root().as_str(), "https://service5.ultipro.com/");
 //! assert_eq!(settings.page_size, 10_000);
 //! assert!(!format!("{settings:?}").contains("generated-by-ukg"));
 //!

@@ -2,10 +2,9 @@
 //! Field names are a public contract (UIs and config files use them).
 
 use std::fmt;
-use std::time::Duration;
 
-use connector_core::base_url::{normalize_base_url, BaseUrlRules};
-use connector_core::settings::Settings;
+use connector_core::base_url::BaseUrlRules;
+use connector_core::settings::{BaseUrl, HttpSettings, Settings, UrlRules};
 use connector_core::{FieldError, Secret};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -13,11 +12,17 @@ use serde_json::{Map, Value};
 use url::Url;
 
 /// What UKG admins paste as the API host: a bare host, a full URL, or the service root with
-/// `/services/`.
-pub const BASE_URL_RULES: BaseUrlRules = BaseUrlRules {
-    ignored_paths: &["/services"],
-    example_host: "service5.ultipro.com",
-};
+/// `/services/` (dropped: REST paths hang off the host root).
+#[derive(Debug, Clone, Copy)]
+pub struct UkgUrl;
+
+impl UrlRules for UkgUrl {
+    const RULES: BaseUrlRules = BaseUrlRules {
+        ignored_paths: &["/services"],
+        example_host: "service5.ultipro.com",
+        keep_path: false,
+    };
+}
 
 /// UKG Pro's largest page for person-details and employment-details.
 pub const MAX_PAGE_SIZE: u32 = 10_000;
@@ -26,7 +31,6 @@ pub const MAX_PAGE_SIZE: u32 = 10_000;
 /// is created under Menu > System Configuration > Security > Service Account Administration
 /// and needs View on the Employee Person Details and Personnel Integration web services.
 #[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
 #[schemars(title = "UKG Pro")]
 pub struct UkgProSettings {
     /// The web services host of your UKG Pro tenant, shown under Menu > System Configuration >
@@ -38,7 +42,7 @@ pub struct UkgProSettings {
         example = &"service5.ultipro.com",
         example = &"https://servicet.ultipro.com/services/"
     )]
-    pub base_url: String,
+    pub base_url: BaseUrl<UkgUrl>,
 
     /// User name of the web service account (Menu > System Configuration > Security >
     /// Service Account Administration).
@@ -64,67 +68,13 @@ pub struct UkgProSettings {
     #[schemars(title = "Page size", range(min = 1, max = 10_000))]
     pub page_size: u32,
 
-    /// Seconds to wait for one answer from UKG Pro before giving up.
-    #[serde(default = "default_timeout_secs")]
-    #[schemars(title = "Request timeout (seconds)", range(min = 1, max = 600))]
-    pub timeout_secs: u64,
-
-    /// Requests sent to UKG Pro at the same time. Lower it if your tenant's request quota is
-    /// tight; 1 fetches one page at a time. Halved automatically whenever UKG Pro answers
-    /// 429 (too many requests), and grown back as requests succeed.
-    #[serde(default = "default_max_concurrent_requests")]
-    #[schemars(title = "Concurrent requests", range(min = 1, max = 32))]
-    pub max_concurrent_requests: u32,
-
-    /// Attempts per request when UKG Pro is rate limiting (429), briefly unavailable
-    /// (502/503/504) or the connection fails; 1 never retries. Waits grow exponentially
-    /// (with jitter) from about one second, as UKG recommends.
-    #[serde(default = "default_max_attempts")]
-    #[schemars(title = "Attempts per request", range(min = 1, max = 20))]
-    pub max_attempts: u32,
-
-    /// Longest time, in seconds, spent retrying one request before giving up.
-    #[serde(default = "default_max_retry_secs")]
-    #[schemars(title = "Retry time limit (seconds)", range(min = 1, max = 3600))]
-    pub max_retry_secs: u64,
-
-    /// Largest answer accepted from UKG Pro, in MiB; a bigger one is refused (a 10,000-row
-    /// page is about 10 MiB).
-    #[serde(default = "default_max_response_mb")]
-    #[schemars(title = "Largest answer (MiB)", range(min = 1, max = 4096))]
-    pub max_response_mb: u32,
-
-    /// Optional budget: at most this many requests per minute, to stay under your tenant's
-    /// quota. Unlimited when not set.
-    #[schemars(
-        title = "Requests per minute (optional)",
-        range(min = 1, max = 100_000)
-    )]
-    pub requests_per_minute: Option<u32>,
-}
-
-fn default_max_response_mb() -> u32 {
-    256
-}
-
-fn default_max_attempts() -> u32 {
-    10
-}
-
-fn default_max_retry_secs() -> u64 {
-    300
-}
-
-fn default_max_concurrent_requests() -> u32 {
-    8
+    /// Timeouts, retries, request budget and limits, shared by every HTTP provider.
+    #[serde(flatten)]
+    pub http: HttpSettings,
 }
 
 fn default_page_size() -> u32 {
     MAX_PAGE_SIZE
-}
-
-fn default_timeout_secs() -> u64 {
-    60
 }
 
 impl fmt::Debug for UkgProSettings {
@@ -136,12 +86,7 @@ impl fmt::Debug for UkgProSettings {
             .field("customer_api_key", &self.customer_api_key)
             .field("user_api_key", &self.user_api_key)
             .field("page_size", &self.page_size)
-            .field("timeout_secs", &self.timeout_secs)
-            .field("max_concurrent_requests", &self.max_concurrent_requests)
-            .field("max_attempts", &self.max_attempts)
-            .field("max_retry_secs", &self.max_retry_secs)
-            .field("max_response_mb", &self.max_response_mb)
-            .field("requests_per_minute", &self.requests_per_minute)
+            .field("http", &self.http)
             .finish()
     }
 }
@@ -149,11 +94,6 @@ impl fmt::Debug for UkgProSettings {
 impl Settings for UkgProSettings {
     fn check(raw: &Map<String, Value>) -> Vec<FieldError> {
         let mut errors = Vec::new();
-        if let Some(Value::String(base)) = raw.get("base_url") {
-            if let Err(message) = normalize_base_url(base, &BASE_URL_RULES) {
-                errors.push(FieldError::new("base_url", message));
-            }
-        }
         if let Some(Value::String(user)) = raw.get("username") {
             if user.contains(':') {
                 errors.push(FieldError::new(
@@ -168,13 +108,7 @@ impl Settings for UkgProSettings {
 
 impl UkgProSettings {
     /// The normalised API root, `https://host[:port]/`.
-    pub fn api_root(&self) -> Result<Url, FieldError> {
-        normalize_base_url(&self.base_url, &BASE_URL_RULES)
-            .map_err(|m| FieldError::new("base_url", m))
-    }
-
-    /// The request timeout.
-    pub fn timeout(&self) -> Duration {
-        Duration::from_secs(self.timeout_secs)
+    pub fn api_root(&self) -> &Url {
+        self.base_url.url()
     }
 }

@@ -105,7 +105,7 @@ fn base_url_shapes_and_bad_input() {
         "https://service5.ultipro.com//",
     ] {
         assert_eq!(
-            parse(ok).unwrap().api_root().unwrap().as_str(),
+            parse(ok).unwrap().api_root().as_str(),
             "https://service5.ultipro.com/"
         );
     }
@@ -144,7 +144,7 @@ fn defaults_and_ranges() {
     let base: Value =
         json!({"base_url": "h.example", "username": "u", "password": "p", "customer_api_key": "k"});
     let s: UkgProSettings = parse_settings("ukgpro", base.clone()).unwrap();
-    assert_eq!((s.page_size, s.timeout_secs), (10_000, 60));
+    assert_eq!((s.page_size, s.http.timeout_secs), (10_000, 60));
     let mut too_big = base;
     too_big["page_size"] = json!(10_001);
     let err = parse_settings::<UkgProSettings>("ukgpro", too_big).unwrap_err();

@@ -22,6 +22,7 @@ use serde_json::{json, Map, Value};
 
 pub const ID: &str = "acmehr";
 const RULES: BaseUrlRules = BaseUrlRules {
+    keep_path: false,
     ignored_paths: &[],
     example_host: "yourcompany.acmehr.example",
 };

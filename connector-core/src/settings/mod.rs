@@ -1,0 +1,122 @@
+//! Settings: one struct per provider is the single source of truth for its JSON Schema (for
+//! settings forms and `connector <provider> schema`), for validation (every problem reported at
+//! once, by field name) and for the typed values the provider uses.
+//!
+//! A provider's settings struct derives `Deserialize` and `JsonSchema`, uses
+//! `#[serde(deny_unknown_fields)]`, has a doc comment on every field (it becomes the field's
+//! `description`) and a `#[schemars(title = "...")]`. Required fields are those that are neither
+//! `Option` nor `#[serde(default)]`. Credentials are [`Secret`](crate::Secret)s.
+//!
+//! ```
+//! use connector_core::settings::{parse_settings, Settings, SettingsSchema};
+//! use connector_core::Secret;
+//! use serde::Deserialize;
+//! use schemars::JsonSchema;
+//!
+//! /// Settings of an example service.
+//! #[derive(Deserialize, JsonSchema)]
+//! #[serde(deny_unknown_fields)]
+//! #[schemars(title = "Example")]
+//! struct ExampleSettings {
+//!     /// The account's user name.
+//!     #[schemars(title = "User name")]
+//!     username: String,
+//!     /// The account's API token.
+//!     #[schemars(title = "API token")]
+//!     token: Secret,
+//! }
+//! impl Settings for ExampleSettings {}
+//!
+//! let schema = SettingsSchema::of::<ExampleSettings>();
+//! assert_eq!(schema.document()["required"], serde_json::json!(["username", "token"]));
+//!
+//! let err = parse_settings::<ExampleSettings>("example", serde_json::json!({"colour": 1}))
+//!     .err()
+//!     .unwrap();
+//! let fields: Vec<_> = err.field_errors().iter().map(|f| f.field.as_str()).collect();
+//! assert_eq!(fields, ["username", "token", "colour"]);
+//! ```
+
+//! | file | concern |
+//! |---|---|
+//! | `schema.rs` | [`SettingsSchema`]: the generated document, its fields, the compiled validator |
+//! | `dialect.rs` | draft 2020-12 or draft-07 ([`Draft`], [`to_draft`]) |
+//! | `ui.rs` | UI hints for form renderers (react-jsonschema-form `uiSchema`) |
+//! | `validate.rs` | every problem at once, environment overlay |
+//! | `types.rs` | shared setting types: [`BaseUrl`], [`HttpSettings`] |
+
+mod dialect;
+mod schema;
+mod types;
+mod ui;
+mod validate;
+
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::error::{Error, FieldError, Result};
+
+pub use dialect::{to_draft, Draft};
+pub use schema::{FieldInfo, SettingsSchema};
+pub use types::{AnyPath, BaseUrl, HttpSettings, UrlRules};
+
+/// The `$schema` URI of JSON Schema draft 2020-12.
+pub const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
+/// The `$schema` URI of JSON Schema draft-07.
+pub const DRAFT_07: &str = "http://json-schema.org/draft-07/schema#";
+
+/// The pseudo field name used for problems with the settings document as a whole.
+pub const WHOLE_DOCUMENT: &str = "(settings)";
+
+/// A provider's settings type.
+pub trait Settings: DeserializeOwned + JsonSchema + Send + Sync + 'static {
+    /// Checks the schema cannot express (e.g. that a URL parses), run on the raw, trimmed JSON
+    /// object in the same pass as schema validation so that every problem is reported together.
+    /// A field that is absent or of the wrong type is already reported by the schema; checks
+    /// here should skip it.
+    fn check(_raw: &Map<String, Value>) -> Vec<FieldError> {
+        Vec::new()
+    }
+}
+
+/// The environment variable that sets `field` for `prefix` (`UKGPRO_PASSWORD`).
+pub fn env_var_name(prefix: &str, field: &str) -> String {
+    format!(
+        "{}_{}",
+        prefix.to_ascii_uppercase(),
+        field.to_ascii_uppercase()
+    )
+}
+
+/// Validates `raw` against the schema of `S`, runs [`Settings::check`], and deserializes.
+/// Every problem is reported at once in an [`ErrorKind::InvalidSettings`](crate::ErrorKind).
+pub fn parse_settings<S: Settings>(provider: &'static str, raw: Value) -> Result<S> {
+    parse_with_schema(provider, &SettingsSchema::of::<S>(), raw)
+}
+
+/// [`parse_settings`] with an already built schema.
+pub fn parse_with_schema<S: Settings>(
+    provider: &'static str,
+    schema: &SettingsSchema,
+    raw: Value,
+) -> Result<S> {
+    let (map, mut errors) = schema
+        .check_document(raw)
+        .map_err(|errors| Error::invalid_settings(provider, errors))?;
+    // The provider's own checks run even when the schema found problems, so that everything
+    // is reported in one go.
+    errors.extend(S::check(&map));
+    if !errors.is_empty() {
+        return Err(Error::invalid_settings(provider, schema.sorted(errors)));
+    }
+    serde_json::from_value(Value::Object(map)).map_err(|e| {
+        Error::invalid_settings(
+            provider,
+            vec![FieldError::new(WHOLE_DOCUMENT, e.to_string())],
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,273 @@
+//! Settings schemas and validation.
+
+use super::validate::edit_distance;
+use super::*;
+use crate::Secret;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::json;
+
+/// Test settings.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "Test service")]
+#[allow(dead_code)]
+struct TestSettings {
+    /// Host of the service.
+    #[schemars(title = "Host", example = &"api.example.com")]
+    host: String,
+    /// Password.
+    #[schemars(title = "Password")]
+    password: Secret,
+    /// Optional key.
+    #[schemars(title = "Key")]
+    key: Option<Secret>,
+    /// Page size.
+    #[schemars(title = "Page size", range(min = 1, max = 100))]
+    #[serde(default = "default_page")]
+    page_size: u32,
+}
+fn default_page() -> u32 {
+    10
+}
+impl Settings for TestSettings {
+    fn check(raw: &Map<String, Value>) -> Vec<FieldError> {
+        match raw.get("host").and_then(Value::as_str) {
+            Some(h) if h.contains(' ') => {
+                vec![FieldError::new("host", "must not contain spaces")]
+            }
+            _ => vec![],
+        }
+    }
+}
+
+fn schema() -> SettingsSchema {
+    SettingsSchema::of::<TestSettings>()
+}
+
+#[test]
+fn document_shape() {
+    let s = schema();
+    let d = s.document();
+    assert_eq!(d["$schema"], DRAFT_2020_12);
+    assert_eq!(d["title"], "Test service");
+    assert_eq!(d["description"], "Test settings.");
+    assert_eq!(d["type"], "object");
+    assert_eq!(d["additionalProperties"], false);
+    assert_eq!(d["required"], json!(["host", "password"]));
+    assert_eq!(d["properties"]["host"]["x-order"], 1);
+    assert_eq!(d["properties"]["page_size"]["x-order"], 4);
+    assert_eq!(
+        d["properties"]["host"]["examples"],
+        json!(["api.example.com"])
+    );
+    // Optional secret: no null type, still secret.
+    assert_eq!(d["properties"]["key"]["type"], "string");
+    assert_eq!(d["properties"]["key"]["writeOnly"], true);
+    assert_eq!(d["properties"]["page_size"]["default"], 10);
+    assert!(
+        d["properties"]["page_size"].get("format").is_none(),
+        "no uint32 format"
+    );
+    assert_eq!(d["properties"]["page_size"]["minimum"], 1);
+    let secrets: Vec<_> = s
+        .fields()
+        .iter()
+        .filter(|f| f.secret)
+        .map(|f| &f.name)
+        .collect();
+    assert_eq!(secrets, ["password", "key"]);
+}
+
+#[test]
+fn ui_schema_hints() {
+    let ui = schema().ui_schema();
+    assert_eq!(
+        ui["ui:order"],
+        json!(["host", "password", "key", "page_size", "*"])
+    );
+    assert_eq!(ui["password"]["ui:widget"], "password");
+    assert_eq!(ui["key"]["ui:widget"], "password");
+    assert_eq!(ui["host"]["ui:placeholder"], "api.example.com");
+    assert_eq!(ui["host"]["ui:help"], "Host of the service.");
+    assert!(ui["page_size"].get("ui:widget").is_none());
+}
+
+#[test]
+fn draft07_form() {
+    let d = schema().to_draft(Draft::Draft07);
+    assert_eq!(d["$schema"], DRAFT_07);
+    assert!(!d.to_string().contains("$defs"));
+    jsonschema::draft7::meta::validate(&d).expect("valid draft-07");
+    assert_eq!(Draft::parse("07"), Some(Draft::Draft07));
+    assert_eq!(Draft::parse("draft-2020-12"), Some(Draft::Draft2020_12));
+    assert_eq!(Draft::parse("04"), None);
+}
+
+#[test]
+fn all_problems_at_once_without_values() {
+    let raw =
+        json!({"host": "a b", "page_size": 1000, "colour": "crimson-77", "pasword": "p4ss-Canary"});
+    let err = parse_settings::<TestSettings>("test", raw).unwrap_err();
+    let fields: Vec<_> = err
+        .field_errors()
+        .iter()
+        .map(|f| f.field.as_str())
+        .collect();
+    assert_eq!(
+        fields,
+        ["host", "password", "page_size", "colour", "pasword"],
+        "{err}"
+    );
+    let text = err.to_string();
+    assert!(text.contains("did you mean `password`"), "{text}");
+    assert!(text.contains("must be at most 100"), "{text}");
+    assert!(!text.contains("p4ss-Canary"), "{text}");
+    assert!(!text.contains("crimson-77"), "{text}");
+}
+
+#[test]
+fn provider_checks_run_alongside_schema_checks() {
+    let err = parse_settings::<TestSettings>("test", json!({"host": "a b", "password": "x"}))
+        .unwrap_err();
+    assert_eq!(
+        err.field_errors(),
+        [FieldError::new("host", "must not contain spaces")]
+    );
+    let err = parse_settings::<TestSettings>("test", json!({"host": "a b"})).unwrap_err();
+    let fields: Vec<_> = err
+        .field_errors()
+        .iter()
+        .map(|f| f.field.as_str())
+        .collect();
+    assert_eq!(fields, ["host", "password"]);
+}
+
+#[test]
+fn blank_and_null_handling() {
+    let err =
+        parse_settings::<TestSettings>("test", json!({"host": "   ", "password": null, "key": ""}))
+            .unwrap_err();
+    assert_eq!(
+        err.field_errors(),
+        [
+            FieldError::new("host", "is required but is empty"),
+            FieldError::new("password", "is required but is null"),
+        ]
+    );
+    let ok: TestSettings = parse_settings(
+        "test",
+        json!({"host": " h \n", "password": " pw ", "key": null}),
+    )
+    .unwrap();
+    assert_eq!(ok.host, "h");
+    assert_eq!(ok.password.expose(), "pw");
+    assert!(ok.key.is_none());
+    assert_eq!(ok.page_size, 10);
+}
+
+#[test]
+fn wrong_types_and_documents() {
+    let err =
+        parse_settings::<TestSettings>("test", json!({"host": 5, "password": 123456})).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("host: must be a string"), "{text}");
+    assert!(text.contains("password: must be a string"), "{text}");
+    assert!(!text.contains("123456"), "{text}");
+    let err = parse_settings::<TestSettings>("test", json!([1, 2])).unwrap_err();
+    assert!(err.to_string().contains("must be a JSON object"), "{err}");
+}
+
+#[test]
+fn environment_overlay() {
+    let s = schema();
+    let mut raw = Map::new();
+    raw.insert("host".into(), json!("from-file"));
+    s.apply_env("test", &mut raw, |var| match var {
+        "TEST_HOST" => Some("from-env".into()),
+        "TEST_PAGE_SIZE" => Some("25".into()),
+        _ => None,
+    });
+    assert_eq!(raw["host"], "from-env");
+    assert_eq!(raw["page_size"], 25);
+    let mut raw = Map::new();
+    s.apply_env("test", &mut raw, |var| {
+        (var == "TEST_PAGE_SIZE").then(|| "many".into())
+    });
+    let err = s.validate(Value::Object(raw)).unwrap_err();
+    assert!(
+        err.contains(&FieldError::new("page_size", "must be an integer")),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn edit_distance_works() {
+    assert_eq!(edit_distance("password", "pasword"), 1);
+    assert_eq!(edit_distance("", "abc"), 3);
+    assert_eq!(edit_distance("kitten", "sitting"), 3);
+}
+
+mod shared_types {
+    use super::super::{parse_settings, BaseUrl, HttpSettings, Settings, SettingsSchema, UrlRules};
+    use crate::base_url::BaseUrlRules;
+    use schemars::JsonSchema;
+    use serde::Deserialize;
+
+    struct HostOnly;
+    impl UrlRules for HostOnly {
+        const RULES: BaseUrlRules = BaseUrlRules {
+            ignored_paths: &["/api"],
+            example_host: "acme.example",
+            keep_path: false,
+        };
+    }
+
+    /// Two URL kinds and the shared HTTP settings.
+    #[derive(Deserialize, JsonSchema)]
+    #[schemars(title = "T")]
+    struct Two {
+        /// Host only.
+        #[schemars(title = "Host")]
+        host: BaseUrl<HostOnly>,
+        /// With a path.
+        #[schemars(title = "Directory")]
+        directory: Option<BaseUrl>,
+        #[serde(flatten)]
+        http: HttpSettings,
+    }
+    impl Settings for Two {}
+
+    #[test]
+    fn url_rules_apply_at_validation_and_stay_out_of_the_schema() {
+        let schema = SettingsSchema::of::<Two>();
+        let text = schema.document().to_string();
+        assert!(!text.contains("x-base-url"), "{text}");
+        let names: Vec<_> = schema.fields().iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names[..3], ["host", "directory", "timeout_secs"]);
+        let t: Two = parse_settings(
+            "t",
+            serde_json::json!({"host": "acme.example/api/", "directory": "https://d.example/scim/v2/"}),
+        )
+        .unwrap();
+        assert_eq!(t.host.as_str(), "https://acme.example/");
+        assert_eq!(t.directory.unwrap().as_str(), "https://d.example/scim/v2");
+        assert_eq!(t.http, HttpSettings::default());
+        let err = parse_settings::<Two>(
+            "t",
+            serde_json::json!({"host": "acme.example/v9", "directory": "ftp://x", "bogus": 1}),
+        )
+        .err()
+        .unwrap();
+        let fields: Vec<_> = err
+            .field_errors()
+            .iter()
+            .map(|f| f.field.as_str())
+            .collect();
+        assert_eq!(fields, ["host", "directory", "bogus"]);
+        assert!(
+            err.field_errors()[0].message.contains("has a path"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,261 @@
+//! Validation of raw settings against the schema: every problem at once, by field name,
+//! never quoting a value; and the environment overlay.
+
+use jsonschema::error::{ValidationError, ValidationErrorKind};
+use serde_json::{Map, Value};
+
+use super::{env_var_name, SettingsSchema, WHOLE_DOCUMENT};
+use crate::error::FieldError;
+
+impl SettingsSchema {
+    /// Validates raw settings against the schema and returns the cleaned object (strings
+    /// trimmed; optional fields that are `null` or blank removed) or **every** problem found.
+    ///
+    /// Messages never quote a value.
+    pub fn validate(&self, raw: Value) -> std::result::Result<Map<String, Value>, Vec<FieldError>> {
+        let (map, errors) = self.check_document(raw)?;
+        if errors.is_empty() {
+            Ok(map)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The cleaned object and the schema problems found in it, or the one problem that the
+    /// document is not an object at all.
+    pub(super) fn check_document(
+        &self,
+        raw: Value,
+    ) -> std::result::Result<Checked, Vec<FieldError>> {
+        let mut map = match raw {
+            Value::Object(map) => map,
+            other => {
+                return Err(vec![FieldError::new(
+                    WHOLE_DOCUMENT,
+                    format!(
+                        "must be a JSON object of field names to values, got {}",
+                        json_type_name(&other)
+                    ),
+                )])
+            }
+        };
+        let mut errors = Vec::new();
+        self.clean(&mut map, &mut errors);
+        let value = Value::Object(map);
+        for error in self.validator.iter_errors(&value) {
+            errors.extend(self.describe(&error));
+        }
+        for (field, rules) in &self.url_fields {
+            if let Some(Value::String(input)) = value.get(field) {
+                if let Err(message) = super::types::check_base_url(rules, input) {
+                    errors.push(FieldError::new(field.clone(), message));
+                }
+            }
+        }
+        let Value::Object(map) = value else {
+            unreachable!("constructed as an object above")
+        };
+        Ok((map, self.sorted(errors)))
+    }
+
+    /// Trims strings; drops optional fields that are `null` or blank; reports blank or `null`
+    /// required fields (the schema check would otherwise report them less clearly).
+    fn clean(&self, map: &mut Map<String, Value>, errors: &mut Vec<FieldError>) {
+        for value in map.values_mut() {
+            if let Value::String(s) = value {
+                let trimmed = s.trim();
+                if trimmed.len() != s.len() {
+                    *s = trimmed.to_owned();
+                }
+            }
+        }
+        map.retain(|name, value| {
+            let blank = match value {
+                Value::Null => true,
+                Value::String(s) => s.is_empty(),
+                _ => false,
+            };
+            if !blank {
+                return true;
+            }
+            match self.field(name) {
+                Some(field) if field.required => {
+                    errors.push(FieldError::new(
+                        name.clone(),
+                        format!(
+                            "is required but {}",
+                            if value.is_null() {
+                                "is null"
+                            } else {
+                                "is empty"
+                            }
+                        ),
+                    ));
+                    false
+                }
+                Some(_) => false,
+                // Unknown fields stay so that the schema reports them.
+                None => true,
+            }
+        });
+    }
+
+    fn describe(&self, error: &ValidationError<'_>) -> Vec<FieldError> {
+        let field = error
+            .instance_path()
+            .segments()
+            .next()
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| WHOLE_DOCUMENT.to_owned());
+        let message = match error.kind() {
+            ValidationErrorKind::Required { property } => {
+                let name = property.as_str().unwrap_or_default().to_owned();
+                let what = self
+                    .field(&name)
+                    .and_then(|f| f.title.clone())
+                    .map(|t| format!(" ({t})"))
+                    .unwrap_or_default();
+                return vec![FieldError::new(name, format!("is required{what}"))];
+            }
+            ValidationErrorKind::AdditionalProperties { unexpected } => {
+                return unexpected
+                    .iter()
+                    .map(|name| FieldError::new(name.clone(), self.unknown_field_message(name)))
+                    .collect();
+            }
+            ValidationErrorKind::Type { .. } => {
+                let expected = self
+                    .field(&field)
+                    .and_then(|f| f.json_type.clone())
+                    .unwrap_or_else(|| "value of another type".into());
+                format!("must be {} {expected}", article(&expected))
+            }
+            ValidationErrorKind::MinLength { limit: 1 } => "must not be empty".to_owned(),
+            ValidationErrorKind::MinLength { limit } => {
+                format!("must be at least {limit} characters long")
+            }
+            ValidationErrorKind::MaxLength { limit } => {
+                format!("must be at most {limit} characters long")
+            }
+            ValidationErrorKind::Minimum { limit } => format!("must be at least {limit}"),
+            ValidationErrorKind::Maximum { limit } => format!("must be at most {limit}"),
+            ValidationErrorKind::ExclusiveMinimum { limit } => format!("must be more than {limit}"),
+            ValidationErrorKind::ExclusiveMaximum { limit } => format!("must be less than {limit}"),
+            ValidationErrorKind::Enum { options } => format!("must be one of {options}"),
+            ValidationErrorKind::Format { format } => format!("must be a valid {format}"),
+            ValidationErrorKind::Pattern { .. } => "has an invalid format".to_owned(),
+            other => format!("is invalid ({})", other.keyword()),
+        };
+        vec![FieldError::new(field, message)]
+    }
+
+    fn unknown_field_message(&self, name: &str) -> String {
+        let closest = self
+            .fields
+            .iter()
+            .map(|f| (edit_distance(&f.name, &name.to_ascii_lowercase()), &f.name))
+            .min();
+        match closest {
+            Some((d, known)) if d <= 3 => {
+                format!("is not a known field; did you mean `{known}`?")
+            }
+            _ => format!(
+                "is not a known field; known fields: {}",
+                self.fields
+                    .iter()
+                    .map(|f| f.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+
+    /// Orders errors by field display order (unknown fields last) and drops exact repeats.
+    pub(super) fn sorted(&self, mut errors: Vec<FieldError>) -> Vec<FieldError> {
+        let rank = |e: &FieldError| {
+            self.fields
+                .iter()
+                .position(|f| f.name == e.field)
+                .unwrap_or(usize::MAX)
+        };
+        errors.sort_by_key(|e| rank(e));
+        errors.dedup();
+        // One problem per field is enough: a blank required field is also "required".
+        let mut seen = std::collections::HashSet::new();
+        errors.retain(|e| seen.insert(e.field.clone()));
+        errors
+    }
+
+    /// Overlays environment variables `<PREFIX>_<FIELD>` (upper-case) on `raw`, the
+    /// environment winning. Values of integer, number and boolean fields are parsed; one that
+    /// does not parse is kept as a string so that validation names the field.
+    pub fn apply_env(
+        &self,
+        prefix: &str,
+        raw: &mut Map<String, Value>,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) {
+        for field in &self.fields {
+            let var = env_var_name(prefix, &field.name);
+            let Some(text) = lookup(&var) else { continue };
+            let value = match field.json_type.as_deref() {
+                Some("integer") => text
+                    .trim()
+                    .parse::<i64>()
+                    .map(Value::from)
+                    .unwrap_or(Value::String(text)),
+                Some("number") => text
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(serde_json::Number::from_f64)
+                    .map(Value::Number)
+                    .unwrap_or(Value::String(text)),
+                Some("boolean") => match text.trim().to_ascii_lowercase().as_str() {
+                    "true" | "1" | "yes" => Value::Bool(true),
+                    "false" | "0" | "no" => Value::Bool(false),
+                    _ => Value::String(text),
+                },
+                _ => Value::String(text),
+            };
+            raw.insert(field.name.clone(), value);
+        }
+    }
+}
+
+/// A cleaned settings object and the schema problems found in it.
+type Checked = (Map<String, Value>, Vec<FieldError>);
+
+fn json_type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn article(word: &str) -> &'static str {
+    match word.chars().next() {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => "an",
+        _ => "a",
+    }
+}
+
+/// Levenshtein distance, for "did you mean" suggestions on short field names.
+pub(super) fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
