@@ -6,7 +6,7 @@ use std::path::Path;
 
 use connector_core::sandbox::{SandboxHandle, SandboxOptions};
 use connector_core::settings::{env_var_name, SettingsSchema};
-use connector_core::{Error, ErrorKind, FieldError, ProviderDescriptor};
+use connector_core::{Context, Error, ErrorKind, FieldError, ProviderDescriptor};
 use serde_json::{Map, Value};
 
 /// Where a command's settings come from.
@@ -18,18 +18,58 @@ pub enum Source {
     Sandbox(SandboxOptions),
 }
 
-/// The raw settings, and the sandbox serving them (keep it alive while they are used).
+/// Settings resolved for one command.
+#[derive(Debug)]
+pub struct Resolved {
+    /// The raw settings.
+    pub raw: Value,
+    /// The sandbox serving them, if any (keep it alive while they are used).
+    pub sandbox: Option<SandboxHandle>,
+    /// Where a fixed-host provider sends its requests instead of its own host: the sandbox,
+    /// or `<PROVIDER>_ENDPOINT_OVERRIDE` (a mock or test server).
+    pub context: Context,
+}
+
+/// The variable that points a provider at another endpoint (`ACMEHR_ENDPOINT_OVERRIDE`).
+pub fn endpoint_variable(descriptor: &ProviderDescriptor) -> String {
+    env_var_name(descriptor.id(), "endpoint_override")
+}
+
+/// The raw settings, the sandbox serving them and the context to connect with.
 pub async fn resolve(
     descriptor: &ProviderDescriptor,
     schema: &SettingsSchema,
     source: Source,
-) -> Result<(Value, Option<SandboxHandle>), Error> {
+) -> Result<Resolved, Error> {
     match source {
-        Source::Config(path) => Ok((load(descriptor, schema, path.as_deref())?, None)),
+        Source::Config(path) => {
+            let raw = load(descriptor, schema, path.as_deref())?;
+            let variable = endpoint_variable(descriptor);
+            let context = match std::env::var(&variable) {
+                Ok(text) if !text.trim().is_empty() => {
+                    let url = connector_core::settings::BaseUrl::<
+                        connector_core::settings::AnyPath,
+                    >::parse(&text)
+                    .map_err(|m| {
+                        Error::invalid_settings(
+                            descriptor.id(),
+                            vec![FieldError::new(variable.clone(), m)],
+                        )
+                    })?;
+                    Context::with_endpoint(url.into_url())
+                }
+                _ => Context::default(),
+            };
+            Ok(Resolved {
+                raw,
+                sandbox: None,
+                context,
+            })
+        }
         Source::Sandbox(options) => {
-            let start = descriptor.sandbox.ok_or_else(|| {
+            let start = descriptor.sandbox().ok_or_else(|| {
                 Error::new(
-                    descriptor.id,
+                    descriptor.id(),
                     ErrorKind::Unsupported,
                     "this provider has no sandbox",
                 )
@@ -37,9 +77,14 @@ pub async fn resolve(
             let sandbox = start(options).await?;
             eprintln!(
                 "{} sandbox with a generated workforce at {}",
-                descriptor.name, sandbox.base_url
+                descriptor.name(),
+                sandbox.base_url
             );
-            Ok((sandbox.settings.clone(), Some(sandbox)))
+            Ok(Resolved {
+                raw: sandbox.settings.clone(),
+                context: sandbox.context(),
+                sandbox: Some(sandbox),
+            })
         }
     }
 }
@@ -52,14 +97,14 @@ pub fn load(
 ) -> Result<Value, Error> {
     let mut raw = match config {
         Some(path) => {
-            let raw = read_file(descriptor.id, path)?;
+            let raw = read_file(descriptor.id(), path)?;
             warn_if_exposed(path, schema, &raw);
             raw
         }
         None => Value::Object(Map::new()),
     };
     if let Value::Object(map) = &mut raw {
-        schema.apply_env(descriptor.id, map, |var| std::env::var(var).ok());
+        schema.apply_env(descriptor.id(), map, |var| std::env::var(var).ok());
     }
     Ok(raw)
 }
@@ -133,8 +178,8 @@ pub fn refuse_settings_flags(
 ) -> Option<String> {
     let provider = providers
         .iter()
-        .find(|d| args.iter().skip(1).any(|a| a.to_str() == Some(d.id)))?;
-    let schema = (provider.settings_schema)();
+        .find(|d| args.iter().skip(1).any(|a| a.to_str() == Some(d.id())))?;
+    let schema = provider.settings_schema();
     for arg in args {
         let Some(text) = arg.to_str() else { continue };
         let Some(flag) = text.strip_prefix("--") else {
@@ -146,7 +191,7 @@ pub fn refuse_settings_flags(
                 "settings are not accepted as command-line flags (`--{}`): they would land in shell history and process lists. Put `{}` in the --config file or set {}",
                 flag.split('=').next().unwrap_or_default(),
                 field.name,
-                env_var_name(provider.id, &field.name)
+                env_var_name(provider.id(), &field.name)
             ));
         }
     }

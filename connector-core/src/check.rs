@@ -9,8 +9,20 @@ use serde::Serialize;
 use crate::error::{Error, ErrorKind, Result};
 
 /// One step of a provider's connection test, declared up front so that every report lists
-/// every step (skipped ones included) in the same order.
+/// every step (skipped ones included) in the same order. Built with the typed constructors:
+///
+/// ```
+/// use connector_core::check::CheckStep;
+/// const STEPS: &[CheckStep] = &[
+///     CheckStep::reachable(),
+///     CheckStep::authenticated(),
+///     CheckStep::permission("users_read", "Scope: users:read", "give the API token the `users:read` scope"),
+/// ];
+/// assert_eq!(STEPS[2].requires, ["authenticated"]);
+/// assert_eq!(STEPS[2].grant, Some("give the API token the `users:read` scope"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CheckStep {
     /// Stable identifier (`authenticated`, `permission_personnel_integration`, ...).
     pub id: &'static str,
@@ -18,14 +30,50 @@ pub struct CheckStep {
     pub title: &'static str,
     /// Steps that must have passed for this one to run.
     pub requires: &'static [&'static str],
+    /// For a permission step: what an administrator grants, in the provider's own words
+    /// ("View on the “Personnel Integration” web service", "the `users:read` scope").
+    pub grant: Option<&'static str>,
+}
+
+impl CheckStep {
+    /// A step `id` titled `title` that runs once `requires` passed.
+    pub const fn new(
+        id: &'static str,
+        title: &'static str,
+        requires: &'static [&'static str],
+    ) -> Self {
+        CheckStep {
+            id,
+            title,
+            requires,
+            grant: None,
+        }
+    }
+
+    /// `reachable`: the API's host answers (DNS, TCP, TLS), no credentials sent.
+    pub const fn reachable() -> Self {
+        CheckStep::new("reachable", "Host reachable", &[])
+    }
+
+    /// `authenticated`: the credentials are accepted; after `reachable`.
+    pub const fn authenticated() -> Self {
+        CheckStep::new("authenticated", "Authenticated", &["reachable"])
+    }
+
+    /// A permission the export needs, after `authenticated`; `grant` says in the provider's
+    /// words what an administrator grants.
+    pub const fn permission(id: &'static str, title: &'static str, grant: &'static str) -> Self {
+        CheckStep {
+            id,
+            title,
+            requires: &["authenticated"],
+            grant: Some(grant),
+        }
+    }
 }
 
 /// The first step of every connection test, run by the SDK itself: settings validate.
-pub const SETTINGS_STEP: CheckStep = CheckStep {
-    id: "settings",
-    title: "Settings are valid",
-    requires: &[],
-};
+pub const SETTINGS_STEP: CheckStep = CheckStep::new("settings", "Settings are valid", &[]);
 
 /// Outcome of one step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -94,10 +142,7 @@ impl TestReport {
 /// use connector_core::check::{CheckStep, Checklist, StepStatus};
 /// use connector_core::{Error, ErrorKind};
 ///
-/// const STEPS: &[CheckStep] = &[
-///     CheckStep { id: "reachable", title: "Host reachable", requires: &[] },
-///     CheckStep { id: "authenticated", title: "Authenticated", requires: &["reachable"] },
-/// ];
+/// const STEPS: &[CheckStep] = &[CheckStep::reachable(), CheckStep::authenticated()];
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let mut checks = Checklist::new("example", STEPS);
 /// checks.record("settings", Ok("valid".into()), std::time::Duration::ZERO);
@@ -264,26 +309,10 @@ mod tests {
     use super::*;
 
     const STEPS: &[CheckStep] = &[
-        CheckStep {
-            id: "reach",
-            title: "Reachable",
-            requires: &[],
-        },
-        CheckStep {
-            id: "auth",
-            title: "Authenticated",
-            requires: &["reach"],
-        },
-        CheckStep {
-            id: "perm_a",
-            title: "Permission A",
-            requires: &["auth"],
-        },
-        CheckStep {
-            id: "perm_b",
-            title: "Permission B",
-            requires: &["auth"],
-        },
+        CheckStep::new("reach", "Reachable", &[]),
+        CheckStep::new("auth", "Authenticated", &["reach"]),
+        CheckStep::new("perm_a", "Permission A", &["auth"]),
+        CheckStep::new("perm_b", "Permission B", &["auth"]),
     ];
 
     fn fail(kind: ErrorKind) -> Result<String> {

@@ -184,8 +184,9 @@ impl Error {
             ),
         )
         .with_hint(format!(
-            "fix the listed fields in the config file or the {}_<FIELD> environment variables; `connector {provider} schema` describes every field",
-            provider.to_uppercase()
+            "fix the listed fields in the config file or the {}_<FIELD> environment variables; `{} {provider} schema` describes every field",
+            provider.to_uppercase(),
+            crate::program::name()
         ))
     }
 

@@ -67,6 +67,8 @@ pub mod http;
 pub mod json_array;
 pub mod json_envelope;
 pub mod paginate;
+pub mod program;
+pub mod provider;
 pub mod registry;
 pub mod sandbox;
 mod secret;
@@ -79,9 +81,10 @@ pub mod user;
 pub use http::retry;
 
 pub use check::{CheckStep, Checklist, StepStatus, TestReport};
-pub use connector::{test_connection, Connector};
+pub use connector::{export_users, test_connection, test_connection_with, Connector};
 pub use error::{Error, ErrorKind, FieldError, NetworkKind, Result};
-pub use registry::{Capability, ProviderDescriptor};
+pub use provider::{Context, Provider};
+pub use registry::{Capability, Filter, ProviderDescriptor};
 pub use secret::{Secret, REDACTED};
 pub use user::{
     ExportOptions, ExportStats, ExportSummary, User, UserExport, UserStatus, UserStream,

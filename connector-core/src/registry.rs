@@ -1,5 +1,6 @@
-//! The provider registry: every provider crate submits a [`ProviderDescriptor`] with
-//! [`inventory`], and the CLI lists and finds them here.
+//! The provider registry: every provider crate describes itself with a
+//! [`ProviderDescriptor`] built from its typed [`Provider`](crate::Provider) contract, and
+//! registers it with [`register!`](crate::register); the CLI lists and finds them here.
 //!
 //! A binary must reference each provider crate it links (e.g. call its `descriptor()`), or
 //! the linker may drop the registration.
@@ -9,8 +10,9 @@ use serde_json::Value;
 use crate::check::CheckStep;
 use crate::connector::Connector;
 use crate::error::{Error, ErrorKind, Result};
-use crate::sandbox::StartSandbox;
-use crate::settings::SettingsSchema;
+use crate::provider::{Context, Provider};
+use crate::sandbox::{SandboxFeatures, StartSandbox};
+use crate::settings::{parse_settings, SettingsSchema};
 
 /// What a provider can do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -23,31 +25,230 @@ pub enum Capability {
     UserExport,
 }
 
-/// Everything the SDK needs to know about a provider.
-#[derive(Debug)]
+/// An export filter a provider supports (the CLI offers a flag only for these).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Filter {
+    /// By normalized status (`--status`): works for every provider that maps statuses.
+    Status,
+    /// By company id (`--company`): only for providers that fill `company_id`.
+    Company,
+}
+
+/// Everything the SDK needs to know about a provider, built with [`ProviderDescriptor::new`]
+/// and the `with_*` methods (in a `const`), so that new descriptor fields never break a
+/// provider.
+///
+/// ```
+/// use connector_core::{Capability, Connector, Provider, ProviderDescriptor, Result};
+/// use connector_core::check::{CheckStep, Checklist};
+/// use connector_core::provider::Context;
+/// use connector_core::settings::Settings;
+///
+/// /// Settings of a provider that needs none.
+/// #[derive(serde::Deserialize, schemars::JsonSchema)]
+/// #[schemars(title = "Nothing")]
+/// struct NoSettings {}
+/// impl Settings for NoSettings {}
+///
+/// #[derive(Debug)]
+/// struct Nothing;
+/// #[connector_core::reexports::async_trait]
+/// impl Connector for Nothing {
+///     fn provider_id(&self) -> &'static str { "nothing" }
+///     async fn test_connection(&self, _: &mut Checklist) {}
+/// }
+/// impl Provider for Nothing {
+///     const ID: &'static str = "nothing";
+///     type Settings = NoSettings;
+///     type Connector = Nothing;
+///     fn connect(_: NoSettings, _: &Context) -> Result<Nothing> { Ok(Nothing) }
+/// }
+///
+/// const DESCRIPTOR: ProviderDescriptor = ProviderDescriptor::new::<Nothing>("Nothing")
+///     .with_description("connects to nothing")
+///     .with_capabilities(&[Capability::ConnectionTest]);
+/// connector_core::register!(DESCRIPTOR);
+///
+/// assert_eq!(DESCRIPTOR.id(), "nothing");
+/// assert!(DESCRIPTOR.connect(serde_json::json!({})).is_ok());
+/// assert!(connector_core::registry::provider("nothing").is_ok());
+/// ```
+#[derive(Debug, Clone, Copy)]
 pub struct ProviderDescriptor {
-    /// Short id used on the command line and in environment variables (`ukgpro`).
-    pub id: &'static str,
-    /// Display name ("UKG Pro").
-    pub name: &'static str,
+    id: &'static str,
+    name: &'static str,
+    description: &'static str,
+    docs_url: &'static str,
+    capabilities: &'static [Capability],
+    checks: &'static [CheckStep],
+    filters: &'static [Filter],
+    max_page_size: Option<u32>,
+    settings_schema: fn() -> SettingsSchema,
+    connect: fn(Value, &Context) -> Result<Box<dyn Connector>>,
+    sandbox: Option<StartSandbox>,
+    sandbox_features: SandboxFeatures,
+}
+
+/// Validates raw settings against `P::Settings` (every problem at once) and connects.
+fn connect_typed<P: Provider>(raw: Value, context: &Context) -> Result<Box<dyn Connector>> {
+    let settings = parse_settings::<P::Settings>(P::ID, raw)?;
+    Ok(Box::new(P::connect(settings, context)?))
+}
+
+impl ProviderDescriptor {
+    /// The descriptor of provider `P`, displayed as `name`. Its settings schema and its
+    /// `connect` come from `P`, so they cannot disagree.
+    pub const fn new<P: Provider>(name: &'static str) -> Self {
+        ProviderDescriptor {
+            id: P::ID,
+            name,
+            description: "",
+            docs_url: "",
+            capabilities: &[Capability::ConnectionTest],
+            checks: &[],
+            filters: &[],
+            max_page_size: None,
+            settings_schema: SettingsSchema::of::<P::Settings>,
+            connect: connect_typed::<P>,
+            sandbox: None,
+            sandbox_features: SandboxFeatures::NONE,
+        }
+    }
+
     /// One sentence on what the provider connects to.
-    pub description: &'static str,
-    /// Where to read more.
-    pub docs_url: &'static str,
-    /// What the provider can do.
-    pub capabilities: &'static [Capability],
+    pub const fn with_description(mut self, description: &'static str) -> Self {
+        self.description = description;
+        self
+    }
+
+    /// Where to read more about the provider's API.
+    pub const fn with_docs_url(mut self, url: &'static str) -> Self {
+        self.docs_url = url;
+        self
+    }
+
+    /// What the provider can do (default: a connection test only).
+    pub const fn with_capabilities(mut self, capabilities: &'static [Capability]) -> Self {
+        self.capabilities = capabilities;
+        self
+    }
+
     /// The connection test's steps after the SDK's own settings step.
-    pub checks: &'static [CheckStep],
+    pub const fn with_checks(mut self, checks: &'static [CheckStep]) -> Self {
+        self.checks = checks;
+        self
+    }
+
+    /// The export filters the provider supports.
+    pub const fn with_filters(mut self, filters: &'static [Filter]) -> Self {
+        self.filters = filters;
+        self
+    }
+
+    /// The most records the provider's API returns per page: a user-chosen page size above
+    /// it is refused, and the CLI offers `--page-size` only when this is declared.
+    pub const fn with_max_page_size(mut self, max: u32) -> Self {
+        self.max_page_size = Some(max);
+        self
+    }
+
+    /// The provider's embedded sandbox, and the provider-specific faults it can inject.
+    pub const fn with_sandbox(mut self, start: StartSandbox, features: SandboxFeatures) -> Self {
+        self.sandbox = Some(start);
+        self.sandbox_features = features;
+        self
+    }
+
+    /// Short id used on the command line and in environment variables (`ukgpro`).
+    pub const fn id(&self) -> &'static str {
+        self.id
+    }
+
+    /// Display name ("UKG Pro").
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// One sentence on what the provider connects to.
+    pub const fn description(&self) -> &'static str {
+        self.description
+    }
+
+    /// Where to read more.
+    pub const fn docs_url(&self) -> &'static str {
+        self.docs_url
+    }
+
+    /// What the provider can do.
+    pub const fn capabilities(&self) -> &'static [Capability] {
+        self.capabilities
+    }
+
+    /// Whether the provider can do `capability`.
+    pub fn can(&self, capability: Capability) -> bool {
+        self.capabilities.contains(&capability)
+    }
+
+    /// The connection test's steps after the settings step.
+    pub const fn checks(&self) -> &'static [CheckStep] {
+        self.checks
+    }
+
+    /// The export filters the provider supports.
+    pub const fn filters(&self) -> &'static [Filter] {
+        self.filters
+    }
+
+    /// Whether the provider supports `filter`.
+    pub fn supports(&self, filter: Filter) -> bool {
+        self.filters.contains(&filter)
+    }
+
+    /// The most records per page, when declared.
+    pub const fn max_page_size(&self) -> Option<u32> {
+        self.max_page_size
+    }
+
     /// The JSON Schema of the provider's settings.
-    pub settings_schema: fn() -> SettingsSchema,
-    /// Validates raw settings and builds a connector. Settings problems are reported as
-    /// [`ErrorKind::InvalidSettings`] listing every field.
-    pub connect: fn(Value) -> Result<Box<dyn Connector>>,
+    pub fn settings_schema(&self) -> SettingsSchema {
+        (self.settings_schema)()
+    }
+
+    /// Validates raw settings (every problem at once, as
+    /// [`ErrorKind::InvalidSettings`]) and builds a connector.
+    pub fn connect(&self, raw: Value) -> Result<Box<dyn Connector>> {
+        (self.connect)(raw, &Context::default())
+    }
+
+    /// [`connect`](Self::connect) with a [`Context`] (e.g. a sandbox's address for a
+    /// provider whose host is fixed).
+    pub fn connect_with(&self, raw: Value, context: &Context) -> Result<Box<dyn Connector>> {
+        (self.connect)(raw, context)
+    }
+
     /// Starts the provider's embedded sandbox, when it has one.
-    pub sandbox: Option<StartSandbox>,
+    pub const fn sandbox(&self) -> Option<StartSandbox> {
+        self.sandbox
+    }
+
+    /// The provider-specific faults its sandbox can inject.
+    pub const fn sandbox_features(&self) -> SandboxFeatures {
+        self.sandbox_features
+    }
 }
 
 inventory::collect!(ProviderDescriptor);
+
+/// Registers a provider's descriptor (a `const` or `static` [`ProviderDescriptor`]) with the
+/// SDK's registry.
+#[macro_export]
+macro_rules! register {
+    ($descriptor:expr) => {
+        $crate::reexports::inventory::submit!($descriptor);
+    };
+}
 
 /// Every registered provider, sorted by id.
 pub fn providers() -> Vec<&'static ProviderDescriptor> {
@@ -62,7 +263,7 @@ pub fn provider(id: &str) -> Result<&'static ProviderDescriptor> {
     all.iter().copied().find(|d| d.id == id).ok_or_else(|| {
         let ids: Vec<_> = all.iter().map(|d| d.id).collect();
         Error::new(
-            "connector",
+            crate::program::name(),
             ErrorKind::Unsupported,
             format!("unknown provider `{id}`"),
         )

@@ -108,6 +108,16 @@ impl SandboxHandle {
     }
 }
 
+impl SandboxHandle {
+    /// The [`Context`](crate::Context) that points a provider at this sandbox (needed by
+    /// providers whose host is fixed; harmless for the others).
+    pub fn context(&self) -> crate::Context {
+        url::Url::parse(&self.base_url)
+            .map(crate::Context::with_endpoint)
+            .unwrap_or_default()
+    }
+}
+
 impl Drop for SandboxHandle {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
@@ -119,3 +129,36 @@ impl Drop for SandboxHandle {
 /// Starts a provider's sandbox (the hook in [`ProviderDescriptor`](crate::ProviderDescriptor)).
 pub type StartSandbox =
     fn(SandboxOptions) -> Pin<Box<dyn Future<Output = Result<SandboxHandle>> + Send>>;
+
+/// The provider-specific faults a sandbox can inject, beyond the generic ones every sandbox
+/// takes (users, seed, port, latency, rate limit, error rate). The CLI offers a flag only
+/// for what is declared here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SandboxFeatures {
+    /// Permission ids the sandbox's account can be denied (`--deny`, answered 403).
+    pub deny: &'static [&'static str],
+    /// Whether a page of the first listing can be answered with an HTML page
+    /// (`--malformed-page`).
+    pub malformed_page: bool,
+}
+
+impl SandboxFeatures {
+    /// No provider-specific faults.
+    pub const NONE: SandboxFeatures = SandboxFeatures {
+        deny: &[],
+        malformed_page: false,
+    };
+
+    /// With these deniable permission ids.
+    pub const fn with_deny(mut self, ids: &'static [&'static str]) -> Self {
+        self.deny = ids;
+        self
+    }
+
+    /// With `--malformed-page`.
+    pub const fn with_malformed_page(mut self) -> Self {
+        self.malformed_page = true;
+        self
+    }
+}

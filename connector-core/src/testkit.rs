@@ -64,6 +64,8 @@ pub enum Scenario {
 pub struct MockTenant {
     /// Raw settings for the provider's `connect`.
     pub settings: Value,
+    /// How to point a fixed-host provider at the mock (see [`MockTenant::with_endpoint`]).
+    pub context: crate::Context,
     _guard: Box<dyn Any + Send>,
 }
 
@@ -72,8 +74,16 @@ impl MockTenant {
     pub fn new(settings: Value, guard: impl Any + Send) -> Self {
         MockTenant {
             settings,
+            context: crate::Context::default(),
             _guard: Box::new(guard),
         }
+    }
+
+    /// For a provider whose host is fixed (no URL setting): the mock's address, passed to
+    /// `connect` in the [`Context`](crate::Context).
+    pub fn with_endpoint(mut self, endpoint: url::Url) -> Self {
+        self.context = crate::Context::with_endpoint(endpoint);
+        self
     }
 }
 
@@ -159,7 +169,7 @@ impl Conformance {
     /// Runs every check.
     pub async fn run(&self) -> ConformanceReport {
         let mut report = ConformanceReport {
-            provider: self.descriptor.id,
+            provider: self.descriptor.id(),
             ..ConformanceReport::default()
         };
         let secrets = self.check_schema(&mut report);
@@ -172,11 +182,7 @@ impl Conformance {
         };
         let mut shown = String::new();
         self.check_connection(start, &mut report, &mut shown).await;
-        if self
-            .descriptor
-            .capabilities
-            .contains(&Capability::UserExport)
-        {
+        if self.descriptor.can(Capability::UserExport) {
             self.check_export(start, &mut report, &mut shown).await;
         }
         // Everything the SDK printed or returned during the checks, against every secret.
@@ -196,7 +202,7 @@ impl Conformance {
     }
 
     fn secret_values(&self, settings: &Value) -> Vec<String> {
-        let schema = (self.descriptor.settings_schema)();
+        let schema = self.descriptor.settings_schema();
         schema
             .fields()
             .iter()
@@ -208,7 +214,7 @@ impl Conformance {
 
     /// Schema checks; returns the example's secret values.
     fn check_schema(&self, report: &mut ConformanceReport) -> Vec<String> {
-        let schema = (self.descriptor.settings_schema)();
+        let schema = self.descriptor.settings_schema();
         let doc = schema.document();
         let meta = jsonschema::draft202012::meta::validate(doc);
         report.check(
@@ -257,7 +263,7 @@ impl Conformance {
     }
 
     fn check_validation(&self, report: &mut ConformanceReport) {
-        let schema = (self.descriptor.settings_schema)();
+        let schema = self.descriptor.settings_schema();
         let valid = schema.validate(self.example.clone());
         report.check(valid.is_ok(), "example settings validate", || {
             format!("{:?}", valid.as_ref().err())
@@ -301,21 +307,25 @@ impl Conformance {
         report: &mut ConformanceReport,
         shown: &mut String,
     ) {
-        if !self
-            .descriptor
-            .capabilities
-            .contains(&Capability::ConnectionTest)
-        {
+        if !self.descriptor.can(Capability::ConnectionTest) {
             return;
         }
         let tenant = start(Scenario::Healthy { users: 3 }).await;
-        let ok = crate::connector::test_connection(self.descriptor, tenant.settings.clone()).await;
+        let ok = crate::connector::test_connection_with(
+            self.descriptor,
+            tenant.settings.clone(),
+            &tenant.context,
+        )
+        .await;
         let _ = write!(
             shown,
             "{ok:?}{}",
             serde_json::to_string(&ok).unwrap_or_default()
         );
-        if let Ok(connector) = (self.descriptor.connect)(tenant.settings.clone()) {
+        if let Ok(connector) = self
+            .descriptor
+            .connect_with(tenant.settings.clone(), &tenant.context)
+        {
             let _ = write!(shown, "{connector:?}");
         }
         report.check(ok.passed, "connection test passes against the mock", || {
@@ -328,7 +338,12 @@ impl Conformance {
             format!("steps not passed: {}", failed.join("; "))
         });
         let tenant = start(Scenario::RejectCredentials).await;
-        let bad = crate::connector::test_connection(self.descriptor, tenant.settings.clone()).await;
+        let bad = crate::connector::test_connection_with(
+            self.descriptor,
+            tenant.settings.clone(),
+            &tenant.context,
+        )
+        .await;
         let _ = write!(
             shown,
             "{bad:?}{}",
@@ -361,7 +376,7 @@ impl Conformance {
         if let Some(map) = broken.as_object_mut() {
             map.insert("__unknown_field__".into(), Value::Bool(true));
         }
-        if let Err(e) = (self.descriptor.connect)(broken) {
+        if let Err(e) = self.descriptor.connect(broken) {
             let _ = write!(shown, "{e:?}{e}{}", e.full_message());
         }
     }
@@ -376,7 +391,7 @@ impl Conformance {
         let validator = jsonschema::draft202012::new(&user_schema).ok();
         let users = 25;
         let tenant = start(Scenario::Healthy { users }).await;
-        match export_all(self.descriptor, tenant.settings.clone()).await {
+        match export_all(self.descriptor, &tenant).await {
             Ok(list) => {
                 let _ = write!(shown, "{list:?}");
                 report.check(
@@ -412,7 +427,7 @@ impl Conformance {
             }
         }
         let tenant = start(Scenario::Empty).await;
-        let empty = export_all(self.descriptor, tenant.settings.clone()).await;
+        let empty = export_all(self.descriptor, &tenant).await;
         report.check(
             matches!(&empty, Ok(l) if l.is_empty()),
             "an empty tenant is an empty export",
@@ -424,9 +439,12 @@ impl Conformance {
     }
 }
 
-async fn export_all(descriptor: &ProviderDescriptor, settings: Value) -> crate::Result<Vec<User>> {
-    let connector = (descriptor.connect)(settings)?;
-    let mut export = connector.export_users(ExportOptions::new())?;
+async fn export_all(
+    descriptor: &ProviderDescriptor,
+    tenant: &MockTenant,
+) -> crate::Result<Vec<User>> {
+    let connector = descriptor.connect_with(tenant.settings.clone(), &tenant.context)?;
+    let mut export = crate::connector::export_users(&*connector, ExportOptions::new())?;
     let mut users = Vec::new();
     while let Some(user) = export.users.next().await {
         users.push(user?);

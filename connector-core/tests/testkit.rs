@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use connector_core::check::Checklist;
-use connector_core::settings::{parse_settings, Settings, SettingsSchema};
+use connector_core::settings::Settings;
 use connector_core::testkit::Conformance;
 use connector_core::{Capability, Connector, ProviderDescriptor, Result};
 use schemars::JsonSchema;
@@ -34,22 +34,19 @@ impl Connector for Sloppy {
     async fn test_connection(&self, _: &mut Checklist) {}
 }
 
-fn connect(raw: serde_json::Value) -> Result<Box<dyn Connector>> {
-    parse_settings::<SloppySettings>("sloppy", raw)?;
-    Ok(Box::new(Sloppy))
+impl connector_core::Provider for Sloppy {
+    const ID: &'static str = "sloppy";
+    type Settings = SloppySettings;
+    type Connector = Sloppy;
+    fn connect(_: SloppySettings, _: &connector_core::Context) -> Result<Sloppy> {
+        Ok(Sloppy)
+    }
 }
 
-static SLOPPY: ProviderDescriptor = ProviderDescriptor {
-    id: "sloppy",
-    name: "Sloppy",
-    description: "a provider that breaks the rules",
-    docs_url: "https://example.invalid",
-    capabilities: &[Capability::ConnectionTest],
-    checks: &[],
-    settings_schema: SettingsSchema::of::<SloppySettings>,
-    connect,
-    sandbox: None,
-};
+static SLOPPY: ProviderDescriptor = ProviderDescriptor::new::<Sloppy>("Sloppy")
+    .with_description("a provider that breaks the rules")
+    .with_docs_url("https://example.invalid")
+    .with_capabilities(&[Capability::ConnectionTest]);
 
 #[tokio::test]
 async fn a_sloppy_provider_fails_with_explanations() {

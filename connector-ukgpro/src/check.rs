@@ -13,26 +13,18 @@ use crate::PROVIDER_ID;
 
 /// The steps after the SDK's own settings step, in order.
 pub const CHECKS: &[CheckStep] = &[
-    CheckStep {
-        id: "reachable",
-        title: "Host reachable",
-        requires: &[],
-    },
-    CheckStep {
-        id: "authenticated",
-        title: "Authenticated",
-        requires: &["reachable"],
-    },
-    CheckStep {
-        id: "permission_employee_person_details",
-        title: "Permission: Employee Person Details",
-        requires: &["authenticated"],
-    },
-    CheckStep {
-        id: "permission_personnel_integration",
-        title: "Permission: Personnel Integration",
-        requires: &["authenticated"],
-    },
+    CheckStep::reachable(),
+    CheckStep::authenticated(),
+    CheckStep::permission(
+        "permission_employee_person_details",
+        "Permission: Employee Person Details",
+        "View on the \u{201c}Employee Person Details\u{201d} web service",
+    ),
+    CheckStep::permission(
+        "permission_personnel_integration",
+        "Permission: Personnel Integration",
+        "View on the \u{201c}Personnel Integration\u{201d} web service",
+    ),
 ];
 
 /// Runs the UKG Pro steps.

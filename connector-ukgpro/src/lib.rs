@@ -24,8 +24,8 @@
 //! assert!(!format!("{settings:?}").contains("generated-by-ukg"));
 //!
 //! let descriptor = connector_ukgpro::descriptor();
-//! assert_eq!(descriptor.id, "ukgpro");
-//! assert!(connector_core::registry::providers().iter().any(|d| d.id == "ukgpro"));
+//! assert_eq!(descriptor.id(), "ukgpro");
+//! assert!(connector_core::registry::providers().iter().any(|d| d.id() == "ukgpro"));
 //! ```
 #![deny(missing_docs)]
 
@@ -35,40 +35,48 @@ pub mod model;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod settings;
+#[cfg(feature = "test-support")]
+pub mod testing;
 pub mod users;
 
 use std::fmt;
 
 use async_trait::async_trait;
 use connector_core::check::Checklist;
-use connector_core::settings::{parse_settings, SettingsSchema};
 use connector_core::{
-    Capability, Connector, ExportOptions, ProviderDescriptor, Result, UserExport,
+    Capability, Connector, Context, ExportOptions, Filter, Provider, ProviderDescriptor, Result,
+    UserExport,
 };
-use serde_json::Value;
 
 pub use settings::UkgProSettings;
 
 /// The provider id.
 pub const PROVIDER_ID: &str = "ukgpro";
 
-const DESCRIPTOR: ProviderDescriptor = ProviderDescriptor {
-    id: PROVIDER_ID,
-    name: "UKG Pro",
-    description:
-        "UKG Pro (formerly UltiPro) HR: employees, their jobs and status, via REST web services",
-    docs_url: "https://developer.ukg.com/hcm/reference",
-    capabilities: &[Capability::ConnectionTest, Capability::UserExport],
-    checks: check::CHECKS,
-    settings_schema: SettingsSchema::of::<UkgProSettings>,
-    connect,
+/// The sandbox's provider-specific faults: the two web-service permissions can be denied,
+/// and a page can be answered with an HTML page.
+#[cfg(feature = "sandbox")]
+const SANDBOX_FEATURES: connector_core::sandbox::SandboxFeatures =
+    connector_core::sandbox::SandboxFeatures::NONE
+        .with_deny(sandbox::DENIABLE)
+        .with_malformed_page();
+
+const DESCRIPTOR: ProviderDescriptor = {
+    let d = ProviderDescriptor::new::<UkgPro>("UKG Pro")
+        .with_description(
+            "UKG Pro (formerly UltiPro) HR: employees, their jobs and status, via REST web services",
+        )
+        .with_docs_url("https://developer.ukg.com/hcm/reference")
+        .with_capabilities(&[Capability::ConnectionTest, Capability::UserExport])
+        .with_checks(check::CHECKS)
+        .with_filters(&[Filter::Status, Filter::Company])
+        .with_max_page_size(settings::MAX_PAGE_SIZE);
     #[cfg(feature = "sandbox")]
-    sandbox: Some(sandbox::start_boxed),
-    #[cfg(not(feature = "sandbox"))]
-    sandbox: None,
+    let d = d.with_sandbox(sandbox::start_boxed, SANDBOX_FEATURES);
+    d
 };
 
-inventory::submit!(DESCRIPTOR);
+connector_core::register!(DESCRIPTOR);
 
 /// The UKG Pro descriptor. Calling it also guarantees that the linker keeps this crate's
 /// registration.
@@ -125,7 +133,15 @@ impl Connector for UkgProConnector {
     }
 }
 
-fn connect(raw: Value) -> Result<Box<dyn Connector>> {
-    let settings: UkgProSettings = parse_settings(PROVIDER_ID, raw)?;
-    Ok(Box::new(UkgProConnector::new(&settings)?))
+/// The UKG Pro provider: its id, settings type and connector.
+pub struct UkgPro;
+
+impl Provider for UkgPro {
+    const ID: &'static str = PROVIDER_ID;
+    type Settings = UkgProSettings;
+    type Connector = UkgProConnector;
+
+    fn connect(settings: UkgProSettings, _: &Context) -> Result<UkgProConnector> {
+        UkgProConnector::new(&settings)
+    }
 }

@@ -311,7 +311,7 @@ async fn no_secret_in_the_report_or_debug_output() {
     let mut raw = settings(&server.uri());
     raw["user_api_key"] = json!(USER_KEY);
     let report = run(raw.clone()).await;
-    let connector = (connector_ukgpro::descriptor().connect)(raw).unwrap();
+    let connector = connector_ukgpro::descriptor().connect(raw).unwrap();
     let shown = format!(
         "{}\n{report:?}\n{connector:?}",
         serde_json::to_string(&report).unwrap()

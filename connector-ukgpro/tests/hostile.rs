@@ -1,7 +1,7 @@
 //! Hostile or broken servers: every case ends with a clear error (or a correct export), no
 //! panic, no endless loop, no duplicated users, bounded memory.
 
-mod support;
+use connector_ukgpro::testing as support;
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};

@@ -4,14 +4,14 @@ use connector_core::registry;
 
 #[test]
 fn registry_lists_ukgpro_sorted_and_finds_it() {
-    let ids: Vec<_> = registry::providers().iter().map(|d| d.id).collect();
+    let ids: Vec<_> = registry::providers().iter().map(|d| d.id()).collect();
     assert!(ids.contains(&"ukgpro"), "{ids:?}");
     let mut sorted = ids.clone();
     sorted.sort_unstable();
     assert_eq!(ids, sorted);
     let d = registry::provider("ukgpro").unwrap();
-    assert_eq!(d.name, "UKG Pro");
-    assert_eq!(d.checks, connector_ukgpro::check::CHECKS);
+    assert_eq!(d.name(), "UKG Pro");
+    assert_eq!(d.checks(), connector_ukgpro::check::CHECKS);
 }
 
 #[test]

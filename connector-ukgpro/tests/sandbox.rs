@@ -1,7 +1,7 @@
 //! The embedded sandbox behaves like UKG Pro: credentials, permissions, paging, casing,
 //! filters and faults, and the provider exports it exactly.
 
-mod support;
+use connector_ukgpro::testing as support;
 
 use std::collections::HashSet;
 use std::time::Duration;

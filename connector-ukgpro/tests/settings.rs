@@ -5,7 +5,7 @@ use connector_ukgpro::UkgProSettings;
 use serde_json::{json, Value};
 
 fn schema() -> SettingsSchema {
-    (connector_ukgpro::descriptor().settings_schema)()
+    connector_ukgpro::descriptor().settings_schema()
 }
 
 #[test]

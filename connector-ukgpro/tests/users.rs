@@ -1,6 +1,6 @@
 //! The UKG Pro user export against a paged UKG-like mock.
 
-mod support;
+use connector_ukgpro::testing as support;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -12,7 +12,9 @@ use support::*;
 use wiremock::ResponseTemplate;
 
 fn connector(base: &str) -> Box<dyn Connector> {
-    (connector_ukgpro::descriptor().connect)(settings(base)).expect("valid settings")
+    connector_ukgpro::descriptor()
+        .connect(settings(base))
+        .expect("valid settings")
 }
 
 /// Runs an export to the end: the users (by id), the error if any, and the summary.

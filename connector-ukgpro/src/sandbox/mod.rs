@@ -15,7 +15,7 @@
 //! let sandbox = connector_ukgpro::sandbox::start(SandboxOptions::with_employees(25)).await.unwrap();
 //! let descriptor = connector_ukgpro::descriptor();
 //! assert!(test_connection(descriptor, sandbox.settings.clone()).await.passed);
-//! let connector = (descriptor.connect)(sandbox.settings.clone()).unwrap();
+//! let connector = descriptor.connect(sandbox.settings.clone()).unwrap();
 //! let users: Vec<_> = connector.export_users(ExportOptions::new()).unwrap().users.collect().await;
 //! assert_eq!(users.len(), 25);
 //! # });
@@ -47,6 +47,9 @@ pub const PERMISSIONS: [(&str, &str); 2] = [
     ("employee-person-details", "Employee Person Details"),
     ("personnel-integration", "Personnel Integration"),
 ];
+
+/// The permission ids alone, for the CLI's `--deny`.
+pub const DENIABLE: &[&str] = &[PERMISSIONS[0].0, PERMISSIONS[1].0];
 
 /// Starts a sandbox on 127.0.0.1; it stops when the handle is dropped.
 pub async fn start(options: SandboxOptions) -> Result<SandboxHandle> {

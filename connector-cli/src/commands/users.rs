@@ -4,13 +4,104 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use connector_core::{Connector, ExportOptions, ExportStats, ProviderDescriptor, UserStatus};
+use clap::builder::PossibleValuesParser;
+use clap::{value_parser, Arg, ArgMatches, Command};
+use connector_core::{
+    Connector, ExportOptions, ExportStats, Filter, ProviderDescriptor, UserStatus,
+};
 use futures_util::StreamExt;
 
+use super::sandbox;
 use crate::config::Source;
 use crate::output::{Format, Sink, UserWriter};
+use crate::runtime::{block_on, report_error, shutdown_signal};
 use crate::summary::{count, Tally};
-use crate::{block_on, config, exit, report_error, shutdown_signal};
+use crate::{args, config, exit};
+
+/// The command: `--status`, `--company` and `--page-size` appear only for providers that
+/// support them.
+pub fn cli(d: &ProviderDescriptor) -> Command {
+    let program = connector_core::program::name();
+    let mut cmd = Command::new("users")
+        .about("Export every user (names, ids, e-mail, job, status) as JSONL, JSON or CSV")
+        .long_about(format!(
+            "Export every user as JSONL (default), one JSON array, or CSV with a header. Users stream out while later pages are still being fetched. Results go to stdout, or to --output FILE, which appears only when the export completed (a failed or interrupted export leaves no partial file and an existing file unchanged). A progress line (when stderr is a terminal) and a closing summary with the fill rate of every field go to stderr.\n\nThe record format is printed by `{program} schema user`.\n\n{}",
+            args::settings_help(d)
+        ))
+        .after_help(format!("{}\n  130 interrupted (Ctrl-C, SIGTERM)", exit::TABLE))
+        .arg(args::config())
+        .args(sandbox::source_args(d))
+        .arg(
+            Arg::new("format")
+                .long("format")
+                .short('f')
+                .value_name("FORMAT")
+                .value_parser(["jsonl", "json", "csv"])
+                .default_value("jsonl")
+                .help("Output format"),
+        )
+        .arg(
+            Arg::new("output")
+                .long("output")
+                .short('o')
+                .value_name("FILE")
+                .value_parser(value_parser!(PathBuf))
+                .help("Write to FILE (atomically) instead of stdout"),
+        );
+    if d.supports(Filter::Status) {
+        let statuses: Vec<&'static str> = UserStatus::ALL.iter().map(|s| s.as_str()).collect();
+        cmd = cmd.arg(
+            Arg::new("status")
+                .long("status")
+                .value_name("LIST")
+                .value_delimiter(',')
+                .value_parser(PossibleValuesParser::new(statuses))
+                .help("Only users with these statuses, comma-separated"),
+        );
+    }
+    if d.supports(Filter::Company) {
+        cmd = cmd.arg(
+            Arg::new("company")
+                .long("company")
+                .value_name("ID")
+                .help("Only users of this company id"),
+        );
+    }
+    if let Some(max) = d.max_page_size() {
+        cmd = cmd.arg(
+            Arg::new("page-size")
+                .long("page-size")
+                .value_name("N")
+                .value_parser(value_parser!(u32).range(1..))
+                .help(format!(
+                    "Records per request, at most {max} (default: the page_size setting)"
+                )),
+        );
+    }
+    cmd
+}
+
+/// Runs it.
+pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
+    let flag = |name: &str| m.try_get_one::<String>(name).ok().flatten().cloned();
+    let args = UsersArgs {
+        source: sandbox::source(m),
+        format: m
+            .get_one::<String>("format")
+            .and_then(|f| Format::parse(f))
+            .unwrap_or(Format::Jsonl),
+        output: m.get_one::<PathBuf>("output").cloned(),
+        statuses: m
+            .try_get_many::<String>("status")
+            .ok()
+            .flatten()
+            .map(|v| v.filter_map(|s| UserStatus::parse(s)).collect())
+            .unwrap_or_default(),
+        company: flag("company"),
+        page_size: m.try_get_one::<u32>("page-size").ok().flatten().copied(),
+    };
+    run(d, args)
+}
 
 /// The `users` command's options.
 #[derive(Debug, Clone)]
@@ -35,17 +126,17 @@ pub const INTERRUPTED: u8 = 130;
 /// Runs the export; returns the exit status.
 pub fn run(d: &'static ProviderDescriptor, args: UsersArgs) -> u8 {
     block_on(async {
-        let schema = (d.settings_schema)();
-        let (raw, sandbox) = match config::resolve(d, &schema, args.source.clone()).await {
+        let schema = d.settings_schema();
+        let resolved = match config::resolve(d, &schema, args.source.clone()).await {
             Ok(resolved) => resolved,
             Err(e) => return report_error(&e),
         };
-        let connector = match (d.connect)(raw) {
+        let connector = match d.connect_with(resolved.raw, &resolved.context) {
             Ok(c) => c,
             Err(e) => return report_error(&e),
         };
         let code = export(connector, args).await;
-        drop(sandbox);
+        drop(resolved.sandbox);
         code
     })
 }
@@ -58,7 +149,7 @@ async fn export(connector: Box<dyn Connector>, args: UsersArgs) -> u8 {
     if let Some(size) = args.page_size {
         options = options.with_page_size(size);
     }
-    let export = match connector.export_users(options) {
+    let export = match connector_core::export_users(&*connector, options) {
         Ok(e) => e,
         Err(e) => return report_error(&e),
     };

@@ -1,7 +1,9 @@
-//! A UKG-Pro-like mock for tests: serves `person-details` and `employment-details` as bare JSON
-//! arrays with `page` / `per_Page` (or `per_page`, max 10,000) and the `companyId` filter,
-//! and answers 401 unless the request carries the expected Basic header and customer API key.
-#![allow(dead_code)]
+//! The UKG-Pro-like mock shared by every test that needs one (feature `test-support`): it
+//! serves `person-details` and `employment-details` as bare JSON arrays with `page` /
+//! `per_Page` (or `per_page`, max 10,000) and the `companyId` filter, and answers 401 unless
+//! the request carries the expected Basic header and customer API key. Its credentials are
+//! canaries: leak tests look for them on every stream.
+#![allow(missing_docs)]
 
 use std::sync::Arc;
 
@@ -19,8 +21,8 @@ pub const EMPLOYMENT: &str = "/personnel/v1/employment-details";
 
 pub fn fixture(name: &str) -> Vec<Value> {
     let text = match name {
-        "person" => include_str!("../resources/person-details.json"),
-        "employment" => include_str!("../resources/employment-details.json"),
+        "person" => include_str!("../tests/resources/person-details.json"),
+        "employment" => include_str!("../tests/resources/employment-details.json"),
         other => panic!("no fixture {other}"),
     };
     serde_json::from_str(text).expect("fixture parses")
@@ -154,7 +156,9 @@ pub async fn export_all(
     options: connector_core::ExportOptions,
 ) -> (Vec<connector_core::User>, Option<connector_core::Error>) {
     use futures_util::StreamExt;
-    let connector = (connector_ukgpro::descriptor().connect)(settings).expect("valid settings");
+    let connector = crate::descriptor()
+        .connect(settings)
+        .expect("valid settings");
     let mut stream = connector
         .export_users(options)
         .expect("export starts")

@@ -1,0 +1,58 @@
+//! The Acme HR connection test: host reachable → authenticated (a token is issued and
+//! accepted) → the `employees:read` scope.
+
+use connector_core::check::{CheckStep, Checklist};
+use connector_core::http::Request;
+use serde_json::Value;
+
+use super::client::{with_hint, AcmeClient};
+use super::export::EMPLOYEES;
+use super::ID;
+
+/// The scope the export needs.
+pub const SCOPE: &str = "employees:read";
+
+/// The steps after the SDK's settings step.
+pub const CHECKS: &[CheckStep] = &[
+    CheckStep::reachable(),
+    CheckStep::authenticated(),
+    CheckStep::permission(
+        "scope_employees_read",
+        "Scope: employees:read",
+        "the `employees:read` scope on the API client",
+    ),
+];
+
+/// Runs the steps.
+pub async fn run(client: &AcmeClient, checks: &mut Checklist) {
+    let http = client.http();
+    checks
+        .run("reachable", || async {
+            Ok(http.probe().await.map_err(with_hint)?.summary)
+        })
+        .await;
+    checks
+        .run("authenticated", || async {
+            let me = http
+                .send(&Request::get("/v1/me"))
+                .await
+                .map_err(with_hint)?;
+            me.error_for_status(ID, SCOPE).map_err(with_hint)?;
+            Ok("Acme HR issued a token and accepted it".into())
+        })
+        .await;
+    checks
+        .run("scope_employees_read", || async {
+            let one = Request::get(EMPLOYEES).query("limit", "1");
+            http.fetch_records::<Value>(
+                &one,
+                &connector_core::http::RecordsAt::pointer("/data"),
+                SCOPE,
+                1,
+            )
+            .await
+            .map_err(with_hint)?;
+            Ok("employees can be listed".into())
+        })
+        .await;
+}

@@ -1,0 +1,72 @@
+//! Acme HR's client: the SDK's HTTP client with OAuth2 client credentials, and Acme's own
+//! words for what to do when something fails. No transport code: the SDK sends, retries,
+//! refreshes the token on 401 and classifies failures.
+
+use connector_core::auth::OAuth2ClientCredentials;
+use connector_core::http::HttpClient;
+use connector_core::reexports::url::Url;
+use connector_core::{Context, Error, ErrorKind, Result};
+
+use super::settings::AcmeSettings;
+use super::ID;
+
+/// Where Acme HR lives (the token endpoint is on the same host).
+pub const API_HOST: &str = "https://api.acmehr.example/";
+/// Where administrators manage API clients.
+pub const CLIENTS_MENU: &str = "Settings > Integrations > API clients";
+
+/// The Acme HR client.
+#[derive(Debug, Clone)]
+pub struct AcmeClient {
+    http: HttpClient,
+}
+
+impl AcmeClient {
+    /// A client for validated settings; `context` may point it at a sandbox.
+    pub fn new(settings: &AcmeSettings, context: &Context) -> Result<Self> {
+        let production = Url::parse(API_HOST).map_err(|e| {
+            Error::new(
+                ID,
+                ErrorKind::Unsupported,
+                format!("bad built-in host: {e}"),
+            )
+        })?;
+        let base = context.endpoint_or(&production).clone();
+        let token_url = base
+            .join("oauth/token")
+            .map_err(|e| Error::new(ID, ErrorKind::Unsupported, format!("bad token URL: {e}")))?;
+        let auth = OAuth2ClientCredentials::new(
+            token_url,
+            settings.client_id.clone(),
+            settings.client_secret.clone(),
+        )
+        .scope("employees:read")
+        .hint(format!(
+            "check client_id and client_secret ({CLIENTS_MENU}); a client secret is shown only once, so create a new one if in doubt"
+        ));
+        let http = HttpClient::new(ID, base, auth, settings.http.config("client_id"))?;
+        Ok(AcmeClient { http })
+    }
+
+    /// The SDK's HTTP client.
+    pub fn http(&self) -> &HttpClient {
+        &self.http
+    }
+}
+
+/// Acme's fix for an error, in an Acme administrator's words.
+pub fn with_hint(e: Error) -> Error {
+    let hint = match e.kind() {
+        ErrorKind::Authentication => format!(
+            "Acme HR rejected the API client: check client_id and client_secret ({CLIENTS_MENU})"
+        ),
+        ErrorKind::Permission { permission } => format!(
+            "give the API client the `{permission}` scope ({CLIENTS_MENU} > edit > Scopes), then test again"
+        ),
+        ErrorKind::RateLimited { .. } => {
+            "Acme HR's rate limit was exceeded even after backing off; lower max_concurrent_requests or set requests_per_minute".to_owned()
+        }
+        _ => return e,
+    };
+    e.with_hint(hint)
+}

@@ -1,0 +1,257 @@
+//! A mock Acme HR account on loopback (wiremock): the token endpoint and the API, with
+//! tokens that expire, a scope that can be denied, pages silently capped at 500, and the
+//! SDK's generic faults (latency, rate limit, error rate). It is also the provider's sandbox.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use connector_core::reexports::url;
+use connector_core::sandbox::{SandboxCounters, SandboxHandle, SandboxOptions};
+use connector_core::{Error, ErrorKind, FieldError, Result};
+use serde_json::{json, Value};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use super::check::SCOPE;
+use super::settings::MAX_PAGE_SIZE;
+use super::ID;
+
+/// The sandbox's API client id (made up).
+pub const CLIENT_ID: &str = "acme-sandbox-client";
+/// The sandbox's API client secret (made up; only the sandbox accepts it).
+pub const CLIENT_SECRET: &str = "acme-sandbox-secret";
+
+/// How the mock behaves beyond [`SandboxOptions`].
+#[derive(Debug, Clone, Copy)]
+pub struct Behaviour {
+    /// Seconds a token lives (`expires_in`).
+    pub token_ttl: u64,
+    /// The client secret the token endpoint accepts.
+    pub secret: &'static str,
+}
+
+impl Default for Behaviour {
+    fn default() -> Self {
+        Behaviour {
+            token_ttl: 3600,
+            secret: CLIENT_SECRET,
+        }
+    }
+}
+
+struct Account {
+    options: SandboxOptions,
+    behaviour: Behaviour,
+    deny_scope: bool,
+    tokens: Mutex<HashMap<String, Instant>>,
+    issued: AtomicU64,
+    window: Mutex<(Instant, u32)>,
+    counters: SandboxCounters,
+}
+
+fn param(req: &Request, name: &str) -> Option<u64> {
+    req.url
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .and_then(|(_, v)| v.parse().ok())
+}
+
+fn form(req: &Request) -> HashMap<String, String> {
+    url::form_urlencoded::parse(&req.body)
+        .into_owned()
+        .collect()
+}
+
+/// Employee `i` of the generated account.
+pub fn employee(i: u64) -> Value {
+    let status = ["active", "active", "onboarding", "leave", "inactive"][(i % 5) as usize];
+    let department = ["R&D", "Sales", "People"][(i % 3) as usize];
+    json!({
+        "id": format!("E{i:05}"),
+        "email": format!("employee{i}@acme.example"),
+        "first_name": format!("Given{i}"),
+        "last_name": format!("Family{i}"),
+        "position": if i % 7 == 0 { Value::Null } else { json!("Engineer") },
+        "department": {"name": department},
+        "supervisor": if i == 0 { Value::Null } else { json!({"id": format!("E{:05}", (i - 1) / 5)}) },
+        "status": status,
+        "hire_date": "2021-04-01",
+        "termination_date": if status == "inactive" { json!("2025-12-31") } else { Value::Null },
+        "updated_at": "2026-01-15T08:30:00",
+    })
+}
+
+impl Account {
+    fn token_ok(&self, req: &Request) -> bool {
+        let Some(token) = req
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+        else {
+            return false;
+        };
+        let tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        tokens
+            .get(token)
+            .is_some_and(|until| Instant::now() < *until)
+    }
+
+    fn throttled(&self) -> bool {
+        let Some(limit) = self.options.rate_limit_per_minute else {
+            return false;
+        };
+        let mut window = self.window.lock().unwrap_or_else(|e| e.into_inner());
+        if window.0.elapsed() >= Duration::from_secs(60) {
+            *window = (Instant::now(), 0);
+        }
+        window.1 += 1;
+        window.1 > limit
+    }
+
+    fn faulty(&self, n: u64) -> bool {
+        let rate = self.options.error_rate;
+        if rate <= 0.0 {
+            return false;
+        }
+        let mut x = n ^ self.options.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        x = (x ^ (x >> 31)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        ((x >> 11) as f64 / (1u64 << 53) as f64) < rate
+    }
+
+    fn token(&self, req: &Request) -> ResponseTemplate {
+        let f = form(req);
+        let ok = f.get("grant_type").map(String::as_str) == Some("client_credentials")
+            && f.get("client_id").map(String::as_str) == Some(CLIENT_ID)
+            && f.get("client_secret").map(String::as_str) == Some(self.behaviour.secret);
+        if !ok {
+            return ResponseTemplate::new(401).set_body_json(json!({
+                "error": "invalid_client",
+                "error_description": "unknown client or wrong secret",
+            }));
+        }
+        let n = self.issued.fetch_add(1, Ordering::SeqCst) + 1;
+        let token = format!("acme-token-{n}-{:x}", self.options.seed);
+        let ttl = Duration::from_secs(self.behaviour.token_ttl);
+        self.tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(token.clone(), Instant::now() + ttl);
+        ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": self.behaviour.token_ttl,
+            "scope": SCOPE,
+        }))
+    }
+
+    fn employees(&self, req: &Request) -> ResponseTemplate {
+        if self.deny_scope {
+            return ResponseTemplate::new(403)
+                .set_body_json(json!({"error": "insufficient_scope", "scope": SCOPE}));
+        }
+        let total = self.options.employees;
+        let offset = param(req, "offset").unwrap_or(0);
+        // Acme silently caps pages at its maximum, as real APIs do.
+        let limit = param(req, "limit")
+            .unwrap_or(50)
+            .clamp(1, u64::from(MAX_PAGE_SIZE));
+        let end = offset.saturating_add(limit).min(total);
+        let data: Vec<Value> = (offset.min(end)..end).map(employee).collect();
+        ResponseTemplate::new(200).set_body_json(json!({
+            "data": data,
+            "metadata": {"total_elements": total, "offset": offset, "limit": limit},
+        }))
+    }
+}
+
+struct Api(Arc<Account>);
+
+impl Respond for Api {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let account = &self.0;
+        account.counters.add_request();
+        let n = account.counters.requests();
+        let answer = if req.url.path() == "/oauth/token" && req.method.as_str() == "POST" {
+            account.token(req)
+        } else if account.throttled() {
+            ResponseTemplate::new(429)
+        } else if account.faulty(n) {
+            ResponseTemplate::new(503)
+        } else if !account.token_ok(req) {
+            ResponseTemplate::new(401).set_body_json(json!({"error": "invalid_token"}))
+        } else {
+            match (req.method.as_str(), req.url.path()) {
+                ("GET", "/v1/me") => {
+                    ResponseTemplate::new(200).set_body_json(json!({"account": "acme-demo"}))
+                }
+                ("GET", "/v1/employees") => account.employees(req),
+                _ => ResponseTemplate::new(404),
+            }
+        };
+        answer.set_delay(account.options.latency)
+    }
+}
+
+/// Starts the mock with `options` and `behaviour`.
+pub async fn start_with(options: SandboxOptions, behaviour: Behaviour) -> Result<SandboxHandle> {
+    let mut deny_scope = false;
+    let mut unknown = Vec::new();
+    for id in &options.deny {
+        if id == SCOPE {
+            deny_scope = true;
+        } else {
+            unknown.push(FieldError::new(
+                "deny",
+                format!("unknown scope `{id}`; use {SCOPE}"),
+            ));
+        }
+    }
+    if !(0.0..=1.0).contains(&options.error_rate) {
+        unknown.push(FieldError::new("error_rate", "must be between 0 and 1"));
+    }
+    if !unknown.is_empty() {
+        return Err(Error::invalid_settings(ID, unknown));
+    }
+    let listener = std::net::TcpListener::bind(("127.0.0.1", options.port)).map_err(|e| {
+        Error::new(
+            ID,
+            ErrorKind::Unsupported,
+            format!("cannot listen on 127.0.0.1:{} ({e})", options.port),
+        )
+    })?;
+    let server = MockServer::builder().listener(listener).start().await;
+    let counters = SandboxCounters::default();
+    let account = Account {
+        options,
+        behaviour,
+        deny_scope,
+        tokens: Mutex::new(HashMap::new()),
+        issued: AtomicU64::new(0),
+        window: Mutex::new((Instant::now(), 0)),
+        counters: counters.clone(),
+    };
+    Mock::given(any())
+        .respond_with(Api(Arc::new(account)))
+        .mount(&server)
+        .await;
+    let settings = json!({"client_id": CLIENT_ID, "client_secret": behaviour.secret});
+    let base_url = server.uri();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _server = server;
+        let _ = rx.await;
+    });
+    Ok(SandboxHandle::new(base_url, settings, counters, tx))
+}
+
+/// The sandbox hook of the descriptor.
+pub fn start_boxed(
+    options: SandboxOptions,
+) -> Pin<Box<dyn Future<Output = Result<SandboxHandle>> + Send>> {
+    Box::pin(start_with(options, Behaviour::default()))
+}

@@ -1,0 +1,10 @@
+//! One file per command, each with its definition (`cli`) and its handler (`exec`), as cargo
+//! does. Provider commands are built from the provider's descriptor: a flag appears only
+//! when the provider supports it.
+
+pub mod docs;
+pub mod list;
+pub mod sandbox;
+pub mod schema;
+pub mod test;
+pub mod users;

@@ -1,0 +1,199 @@
+//! `connector <provider> sandbox` (serve a provider's embedded fake API until Ctrl-C) and
+//! `--sandbox` on `test` and `users`. The options every sandbox takes are generic (users,
+//! seed, port, latency, rate limit, error rate); `--deny` and `--malformed-page` appear only
+//! for providers whose sandbox declares them.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{value_parser, Arg, ArgAction, ArgMatches, Command};
+use connector_core::sandbox::SandboxOptions;
+use connector_core::ProviderDescriptor;
+
+use crate::config::Source;
+use crate::exit;
+use crate::runtime::{block_on, print_out, report_error, shutdown_signal};
+
+/// `--sandbox` and `--sandbox-users`, for providers that have a sandbox.
+pub fn source_args(d: &ProviderDescriptor) -> Vec<Arg> {
+    if d.sandbox().is_none() {
+        return Vec::new();
+    }
+    vec![
+        Arg::new("sandbox")
+            .long("sandbox")
+            .action(ArgAction::SetTrue)
+            .conflicts_with("config")
+            .help("Use an embedded sandbox started for this command instead of a real account"),
+        Arg::new("sandbox-users")
+            .long("sandbox-users")
+            .alias("sandbox-employees")
+            .value_name("N")
+            .value_parser(value_parser!(u64))
+            .requires("sandbox")
+            .help("Users in that sandbox [default: 300]"),
+    ]
+}
+
+/// `--sandbox [--sandbox-users N]` or `--config FILE`.
+pub fn source(m: &ArgMatches) -> Source {
+    if m.try_get_one::<bool>("sandbox").ok().flatten() == Some(&true) {
+        let mut options = SandboxOptions::default();
+        if let Some(n) = m.get_one::<u64>("sandbox-users") {
+            options.employees = *n;
+        }
+        Source::Sandbox(options)
+    } else {
+        Source::Config(m.get_one::<PathBuf>("config").cloned())
+    }
+}
+
+/// The command.
+pub fn cli(d: &ProviderDescriptor) -> Command {
+    let program = connector_core::program::name();
+    let features = d.sandbox_features();
+    let mut cmd = Command::new("sandbox")
+        .about(format!("Run an embedded {} sandbox on loopback until Ctrl-C", d.name()))
+        .long_about(format!(
+            "Run a loopback server that behaves like {}'s API, over a deterministic generated set of users, until Ctrl-C. Its ready-to-use settings (the sandbox's own made-up credentials, and its address where the provider has a URL setting) are printed on stdout as one JSON object of the shape --config reads, so `{program} {} test --config <that file>` works against it.",
+            d.name(),
+            d.id()
+        ))
+        .arg(
+            Arg::new("users")
+                .long("users")
+                .alias("employees")
+                .short('n')
+                .value_name("N")
+                .value_parser(value_parser!(u64))
+                .default_value("300")
+                .help("Users in the generated data"),
+        )
+        .arg(
+            Arg::new("port")
+                .long("port")
+                .short('p')
+                .value_name("PORT")
+                .value_parser(value_parser!(u16))
+                .default_value("0")
+                .help("Port on 127.0.0.1 (0: any free port)"),
+        )
+        .arg(
+            Arg::new("seed")
+                .long("seed")
+                .value_name("SEED")
+                .value_parser(value_parser!(u64))
+                .default_value("42")
+                .help("Seed of the generated data (same seed, same people)"),
+        )
+        .arg(
+            Arg::new("latency-ms")
+                .long("latency-ms")
+                .value_name("MS")
+                .value_parser(value_parser!(u64))
+                .help("Added latency per request, in milliseconds"),
+        )
+        .arg(
+            Arg::new("rate-limit")
+                .long("rate-limit")
+                .value_name("N")
+                .value_parser(value_parser!(u32).range(1..))
+                .help("Requests per minute before answering 429 (without Retry-After)"),
+        )
+        .arg(
+            Arg::new("error-rate")
+                .long("error-rate")
+                .value_name("FRACTION")
+                .value_parser(value_parser!(f64))
+                .help("Fraction of requests answered 502/503, e.g. 0.1"),
+        );
+    if !features.deny.is_empty() {
+        cmd = cmd.arg(
+            Arg::new("deny")
+                .long("deny")
+                .value_name("PERMISSION")
+                .value_delimiter(',')
+                .action(ArgAction::Append)
+                .help(format!(
+                    "Permission the sandbox account lacks (403): {}",
+                    features.deny.join(", ")
+                )),
+        );
+    }
+    if features.malformed_page {
+        cmd = cmd.arg(
+            Arg::new("malformed-page")
+                .long("malformed-page")
+                .value_name("PAGE")
+                .value_parser(value_parser!(u32).range(1..))
+                .help("Answer this page of the first listing with an HTML page"),
+        );
+    }
+    cmd
+}
+
+fn options(m: &ArgMatches) -> SandboxOptions {
+    let mut o = SandboxOptions::default();
+    o.employees = m.get_one::<u64>("users").copied().unwrap_or(o.employees);
+    o.port = m.get_one::<u16>("port").copied().unwrap_or(0);
+    o.seed = m.get_one::<u64>("seed").copied().unwrap_or(o.seed);
+    o.latency = Duration::from_millis(m.get_one::<u64>("latency-ms").copied().unwrap_or(0));
+    o.rate_limit_per_minute = m.get_one::<u32>("rate-limit").copied();
+    o.error_rate = m.get_one::<f64>("error-rate").copied().unwrap_or(0.0);
+    o.deny = m
+        .try_get_many::<String>("deny")
+        .ok()
+        .flatten()
+        .map(|v| v.cloned().collect())
+        .unwrap_or_default();
+    o.malformed_page = m
+        .try_get_one::<u32>("malformed-page")
+        .ok()
+        .flatten()
+        .copied();
+    o
+}
+
+/// Serves until Ctrl-C, the settings on stdout.
+pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
+    let Some(start) = d.sandbox() else {
+        eprintln!("error: {} has no sandbox", d.id());
+        return exit::USAGE;
+    };
+    let options = options(m);
+    let program = connector_core::program::name();
+    block_on(async {
+        let users = options.employees;
+        let sandbox = match start(options).await {
+            Ok(s) => s,
+            Err(e) => return report_error(&e),
+        };
+        let config = serde_json::to_string(&sandbox.settings).unwrap_or_default();
+        let printed = print_out(&format!("{config}\n"));
+        if printed != exit::OK {
+            return printed;
+        }
+        // A provider without a URL setting is pointed at the sandbox by a variable.
+        let variable = if config.contains(&sandbox.base_url) {
+            String::new()
+        } else {
+            format!(
+                "{}={} ",
+                crate::config::endpoint_variable(d),
+                sandbox.base_url
+            )
+        };
+        eprintln!(
+            "{} sandbox: {users} generated users at {}\n  save the line above as sandbox.json, then: {variable}{program} {} test --config sandbox.json\n  press Ctrl-C to stop",
+            d.name(),
+            sandbox.base_url,
+            d.id()
+        );
+        shutdown_signal().await;
+        eprintln!(
+            "sandbox stopped after {} requests",
+            sandbox.counters.requests()
+        );
+        exit::OK
+    })
+}

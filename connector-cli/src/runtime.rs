@@ -1,0 +1,106 @@
+//! What every command shares at run time: the async runtime, signals, writing to stdout
+//! (a closed pipe is not an error), and reporting errors with their hints.
+
+use std::io::{IsTerminal, Write};
+
+use connector_core::{Error, ErrorKind};
+
+use crate::exit;
+
+/// Logs go to stderr, filtered by `RUST_LOG` (default `warn`); they never hold secrets.
+pub(crate) fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}
+
+/// Prints an error (every field problem on its own line) and its hint to stderr; returns the
+/// exit status for its kind.
+pub(crate) fn report_error(error: &Error) -> u8 {
+    match error.kind() {
+        ErrorKind::InvalidSettings(fields) if !fields.is_empty() => {
+            eprintln!("error: {}: invalid settings:", error.provider());
+            for f in fields {
+                eprintln!("  {}: {}", f.field, f.message);
+            }
+        }
+        _ => eprintln!("error: {}", error.full_message()),
+    }
+    if let Some(hint) = error.hint() {
+        eprintln!("hint: {hint}");
+    }
+    exit::code_for(error.kind())
+}
+
+/// Resolves on Ctrl-C or (on Unix) SIGTERM.
+pub(crate) async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    {
+        let term = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            () = ctrl_c => {}
+            () = term => {}
+        }
+    }
+    #[cfg(not(unix))]
+    ctrl_c.await;
+}
+
+/// Runs a command's async body on a new runtime; its result is the exit status.
+pub(crate) fn block_on(body: impl std::future::Future<Output = u8>) -> u8 {
+    block_on_value(body).unwrap_or(exit::OTHER)
+}
+
+/// Runs `body` on a new multi-threaded runtime (`None`, reported, if it cannot start).
+pub(crate) fn block_on_value<T>(body: impl std::future::Future<Output = T>) -> Option<T> {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => Some(rt.block_on(body)),
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            None
+        }
+    }
+}
+
+/// Pretty JSON on stdout.
+pub(crate) fn print_json(value: &serde_json::Value) -> u8 {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => print_out(&format!("{text}\n")),
+        Err(e) => {
+            eprintln!("error: cannot render JSON: {e}");
+            exit::OTHER
+        }
+    }
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error worth a panic.
+pub(crate) fn print_out(text: &str) -> u8 {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => exit::OK,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::OK,
+        Err(e) => {
+            eprintln!("error: cannot write output: {e}");
+            exit::OTHER
+        }
+    }
+}

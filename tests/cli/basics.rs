@@ -1,0 +1,161 @@
+//! `list`, `schema`, `docs`, usage errors: what needs no tenant.
+
+use super::harness::*;
+
+#[tokio::test]
+async fn list_shows_the_registered_providers() {
+    let o = connector(&["list"], &[]).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("ukgpro "), "{}", stdout(&o));
+
+    let o = connector(&["list", "--json"], &[]).await;
+    assert_eq!(code(&o), 0);
+    let list: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(list[0]["id"], "ukgpro");
+    assert_eq!(list[0]["name"], "UKG Pro");
+    assert_eq!(
+        list[0]["capabilities"],
+        json!(["connection_test", "user_export"])
+    );
+}
+
+#[tokio::test]
+async fn schema_is_valid_in_both_dialects() {
+    let o = connector(&["ukgpro", "schema"], &[]).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let schema: Value = serde_json::from_slice(&o.stdout).unwrap();
+    jsonschema::draft202012::meta::validate(&schema).expect("valid 2020-12");
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    assert_eq!(
+        schema["required"],
+        json!(["base_url", "username", "password", "customer_api_key"])
+    );
+    for secret in ["password", "customer_api_key", "user_api_key"] {
+        assert_eq!(schema["properties"][secret]["writeOnly"], true, "{secret}");
+        assert_eq!(schema["properties"][secret]["x-secret"], true, "{secret}");
+    }
+    // The schema validates a good config and rejects one missing a secret.
+    let validator = jsonschema::draft202012::new(&schema).unwrap();
+    assert!(validator.is_valid(&settings("https://service5.ultipro.com")));
+    assert!(!validator.is_valid(&json!({"base_url": "x", "username": "u", "password": "p"})));
+
+    let o = connector(&["ukgpro", "schema", "--draft", "07"], &[]).await;
+    assert_eq!(code(&o), 0);
+    let d07: Value = serde_json::from_slice(&o.stdout).unwrap();
+    jsonschema::draft7::meta::validate(&d07).expect("valid draft-07");
+    assert_eq!(d07["$schema"], "http://json-schema.org/draft-07/schema#");
+
+    let o = connector(&["ukgpro", "schema", "--draft", "04"], &[]).await;
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("2020-12"), "{}", stderr(&o));
+}
+
+#[tokio::test]
+async fn usage_errors_exit_2() {
+    let o = connector(&["nosuchprovider", "test"], &[]).await;
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("nosuchprovider"));
+
+    let o = connector(&["ukgpro", "test", "--password", PASSWORD], &[]).await;
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(err.contains("UKGPRO_PASSWORD"), "{err}");
+    assert!(!err.contains(PASSWORD), "the secret was echoed: {err}");
+
+    let o = connector(&["ukgpro", "test", "--frobnicate"], &[]).await;
+    assert_eq!(code(&o), 2);
+
+    let o = connector(&["--help"], &[]).await;
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).contains("Exit status"));
+}
+
+#[tokio::test]
+async fn user_schema_is_printed() {
+    let o = connector(&["schema", "user"], &[]).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let schema: Value = serde_json::from_slice(&o.stdout).unwrap();
+    jsonschema::draft202012::meta::validate(&schema).unwrap();
+    let props: Vec<&str> = schema["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert!(props.contains(&"email") && props.contains(&"status"));
+    assert!(!props
+        .iter()
+        .any(|p| p.contains("ssn") || p.contains("birth")));
+    let o = connector(&["schema", "user", "--draft", "07"], &[]).await;
+    let d07: Value = serde_json::from_slice(&o.stdout).unwrap();
+    jsonschema::draft7::meta::validate(&d07).unwrap();
+}
+
+#[tokio::test]
+async fn the_committed_provider_page_is_what_the_docs_command_generates() {
+    let o = connector(&["ukgpro", "docs"], &[]).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let page = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/providers/ukgpro.md");
+    let committed = std::fs::read_to_string(&page).unwrap_or_default();
+    assert!(
+        committed == stdout(&o),
+        "docs/providers/ukgpro.md is out of date; regenerate it with:\n  cargo run -q -p connector-cli -- ukgpro docs > docs/providers/ukgpro.md"
+    );
+    for needle in [
+        "| `password` | `UKGPRO_PASSWORD` | yes | yes |",
+        "View on the “Personnel Integration” web service",
+        "Authenticated",
+    ] {
+        assert!(committed.contains(needle), "{needle}");
+    }
+}
+
+#[tokio::test]
+async fn ui_schema_matches_the_schema() {
+    let o = connector(&["ukgpro", "schema", "--ui-schema"], &[]).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let ui: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let o = connector(&["ukgpro", "schema"], &[]).await;
+    let schema: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let props: Vec<&String> = schema["properties"].as_object().unwrap().keys().collect();
+    let mut order: Vec<String> = ui["ui:order"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(order.pop().as_deref(), Some("*"));
+    assert_eq!(
+        order.iter().collect::<Vec<_>>(),
+        props,
+        "ui:order follows x-order"
+    );
+    for (name, prop) in schema["properties"].as_object().unwrap() {
+        let hints = &ui[name];
+        assert_eq!(hints["ui:help"], prop["description"], "{name}");
+        let secret = prop["x-secret"] == true;
+        assert_eq!(
+            hints["ui:widget"] == "password",
+            secret,
+            "{name}: password widget iff secret"
+        );
+    }
+    for key in ui
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|k| !k.starts_with("ui:"))
+    {
+        assert!(
+            schema["properties"].get(key).is_some(),
+            "ui hint for unknown field {key}"
+        );
+    }
+    // What such a form submits validates against the schema with a real validator.
+    let validator = jsonschema::draft202012::new(&schema).unwrap();
+    let submitted = json!({"base_url": "service5.ultipro.com", "username": "svc", "password": "p", "customer_api_key": "k", "page_size": 500});
+    assert!(validator.is_valid(&submitted));
+}

@@ -1,0 +1,186 @@
+//! The example third-party provider's own binary (`cargo build --example acmehr`): it links
+//! only its provider, passes its connection test on its sandbox, and its export is exact at
+//! every page size or fails loudly (the regression test for the silent truncation at a page
+//! size above the server's maximum).
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use super::harness::*;
+
+/// The example binary, built by `cargo test` next to this test's own binary.
+fn acmehr() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps");
+    let binary = dir
+        .join("examples")
+        .join(format!("acmehr{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        binary.exists(),
+        "{} is missing: `cargo test` builds the examples; with a filter run `cargo build --example acmehr` first",
+        binary.display()
+    );
+    binary
+}
+
+async fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+    program(&acmehr(), args, env)
+        .output()
+        .await
+        .expect("run acmehr")
+}
+
+#[tokio::test]
+async fn the_example_binary_links_only_its_provider() {
+    let o = run(&["list", "--json"], &[]).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let list: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ids: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["id"].as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        ["acmehr"],
+        "connector_cli::run() links no provider itself"
+    );
+    // Its help names itself and offers only what Acme HR supports.
+    let o = run(&["acmehr", "users", "--help"], &[]).await;
+    let help = stdout(&o);
+    assert!(help.contains("--status"), "{help}");
+    assert!(help.contains("at most 500"), "{help}");
+    assert!(
+        !help.contains("--company"),
+        "Acme HR has no companies: {help}"
+    );
+    let o = run(&["acmehr", "sandbox", "--help"], &[]).await;
+    let help = stdout(&o);
+    assert!(help.contains("employees:read"), "{help}");
+    assert!(!help.contains("--malformed-page"), "{help}");
+    let o = run(&["acmehr", "schema"], &[]).await;
+    let schema: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        schema["properties"].get("timeout_secs").is_some(),
+        "the shared HTTP settings are flattened in"
+    );
+}
+
+#[tokio::test]
+async fn the_example_passes_its_connection_test_on_its_sandbox() {
+    let o = run(&["acmehr", "test", "--sandbox", "--json"], &[]).await;
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let steps: Vec<&str> = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "settings",
+            "reachable",
+            "authenticated",
+            "scope_employees_read"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_1200_employee_export_is_exact_at_every_page_size_or_fails_loudly() {
+    for size in ["1", "7", "100", "499", "500"] {
+        let o = run(
+            &[
+                "acmehr",
+                "users",
+                "--sandbox",
+                "--sandbox-users",
+                "1200",
+                "--page-size",
+                size,
+            ],
+            &[],
+        )
+        .await;
+        assert_eq!(code(&o), 0, "page size {size}: {}", stderr(&o));
+        let ids: Vec<String> = stdout(&o)
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<Value>(l).unwrap()["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(ids.len(), 1200, "page size {size}");
+        assert_eq!(
+            ids.iter().collect::<HashSet<_>>().len(),
+            1200,
+            "page size {size}"
+        );
+        assert!(stderr(&o).contains("1,200"), "{}", stderr(&o));
+    }
+    // Above the server's maximum: refused before any request, naming the limit.
+    let o = run(
+        &[
+            "acmehr",
+            "users",
+            "--sandbox",
+            "--sandbox-users",
+            "1200",
+            "--page-size",
+            "2000",
+        ],
+        &[],
+    )
+    .await;
+    assert_ne!(code(&o), 0);
+    assert!(stdout(&o).is_empty(), "nothing exported: {}", stdout(&o));
+    assert!(
+        stderr(&o).contains("page_size: 2000 is more than the 500 records per page"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[tokio::test]
+async fn a_standalone_sandbox_is_reached_through_the_endpoint_variable() {
+    let mut child = program(&acmehr(), &["acmehr", "sandbox", "--users", "12"], &[])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start the sandbox");
+    use tokio::io::AsyncBufReadExt;
+    let mut out = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut err = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let settings = out.next_line().await.unwrap().expect("settings line");
+    let mut hint = String::new();
+    while !hint.contains("ACMEHR_ENDPOINT_OVERRIDE=") {
+        hint = err.next_line().await.unwrap().expect("hint line");
+    }
+    let endpoint = hint
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("ACMEHR_ENDPOINT_OVERRIDE="))
+        .unwrap()
+        .to_owned();
+    let dir = temp_dir("acmehr-sandbox");
+    let file = dir.join("sandbox.json");
+    std::fs::write(&file, &settings).unwrap();
+    let config = file.to_string_lossy().into_owned();
+    let o = run(
+        &["acmehr", "users", "--config", &config],
+        &[("ACMEHR_ENDPOINT_OVERRIDE", &endpoint)],
+    )
+    .await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 12);
+    assert!(!stdout(&o).contains("acme-sandbox-secret"));
+    let _ = child.kill().await;
+}

@@ -1,0 +1,430 @@
+//! `<provider> users`: formats, summary, filters, paging, atomic output, exit codes.
+
+use super::harness::*;
+
+#[tokio::test]
+async fn users_in_all_three_formats_hold_the_same_users() {
+    let server = fixture_server().await;
+    let dir = temp_dir("formats");
+    let config = write_config(&dir, &support::settings(&server.uri()));
+
+    let o = connector(&["ukgpro", "users", "--config", &config], &[]).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let jsonl: Vec<Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+
+    let o = connector(
+        &["ukgpro", "users", "--config", &config, "--format", "json"],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let json: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
+
+    let o = connector(
+        &["ukgpro", "users", "--config", &config, "--format", "csv"],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let mut reader = csv::Reader::from_reader(o.stdout.as_slice());
+    let headers: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let csv_users: Vec<Value> = reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            let map: serde_json::Map<String, Value> = headers
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| {
+                    (
+                        h.clone(),
+                        if v.is_empty() {
+                            Value::Null
+                        } else {
+                            Value::String(v.to_owned())
+                        },
+                    )
+                })
+                .collect();
+            Value::Object(map)
+        })
+        .collect();
+
+    let expected = [
+        "C1/E100", "C1/E101", "C1/E102", "C1/E300", "C2/E200", "C2/E201",
+    ];
+    assert_eq!(ids_of(&jsonl), expected);
+    assert_eq!(ids_of(&json), expected);
+    assert_eq!(ids_of(&csv_users), expected);
+    // Same content in every format (CSV carries everything as text).
+    let by_id = |users: &[Value], id: &str| users.iter().find(|u| u["id"] == id).cloned().unwrap();
+    assert_eq!(by_id(&jsonl, "E100"), by_id(&json, "E100"));
+    let ana = by_id(&csv_users, "E100");
+    assert_eq!(ana["display_name"], "Ana Diaz");
+    assert_eq!(ana["hire_date"], "2015-06-01");
+    assert_eq!(ana["status"], "active");
+    assert_eq!(by_id(&csv_users, "E201")["last_name"], "García");
+    for field in [
+        "email",
+        "job_title",
+        "manager_id",
+        "termination_date",
+        "updated_at",
+    ] {
+        for id in ["E100", "E101", "E200"] {
+            let a = &by_id(&jsonl, id)[field];
+            let b = &by_id(&csv_users, id)[field];
+            assert_eq!(a, b, "{id}.{field}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn users_summary_reports_statuses_partners_malformed_and_fill_rates() {
+    let server = fixture_server().await;
+    let dir = temp_dir("summary");
+    let config = write_config(&dir, &support::settings(&server.uri()));
+    let o = connector(&["ukgpro", "users", "--config", &config], &[]).await;
+    assert_eq!(code(&o), 0);
+    let err = stderr(&o);
+    assert!(
+        err.contains("Exported 6 users to stdout (active 1, leave 1, suspended 1, terminated 1, inactive 1, unknown 1)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Records without a partner: 1 person-details without employment-details"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Records without a partner: 1 employment-details without person-details"),
+        "{err}"
+    );
+    assert!(err.contains("Malformed records skipped: 1"), "{err}");
+    assert!(
+        err.contains("person-details page 1, record 5: no employee id (company C1)"),
+        "{err}"
+    );
+    assert!(err.contains("email             4 of 6   66%"), "{err}");
+    assert!(!err.contains("WARNING"), "{err}");
+    // No personal data beyond the export's own fields, anywhere.
+    let all = format!("{}{err}", stdout(&o));
+    for personal in [
+        "111-22-3333",
+        "999-88-7777",
+        "1985-04-12",
+        "Secret Lane",
+        "555-0100",
+        "Ghost",
+    ] {
+        assert!(!all.contains(personal), "{personal} leaked");
+    }
+}
+
+#[tokio::test]
+async fn a_missing_field_across_the_tenant_is_a_loud_warning() {
+    let (mut persons, employments) = generated(50);
+    for p in &mut persons {
+        p.as_object_mut().unwrap().remove("emailAddress");
+    }
+    let server = support::ukg(Paged::new(persons), Paged::new(employments)).await;
+    let dir = temp_dir("warning");
+    let config = write_config(&dir, &support::settings(&server.uri()));
+    let o = connector(
+        &["ukgpro", "users", "--config", &config, "--format", "csv"],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&o), 0);
+    assert!(
+        stderr(&o).contains("WARNING: email: 0 of 50 users have it"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[tokio::test]
+async fn status_and_company_filters() {
+    let server = fixture_server().await;
+    let dir = temp_dir("filters");
+    let config = write_config(&dir, &support::settings(&server.uri()));
+    let o = connector(
+        &[
+            "ukgpro",
+            "users",
+            "--config",
+            &config,
+            "--status",
+            "active,leave",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let users: Vec<Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(ids_of(&users), ["C1/E100", "C1/E101"]);
+    assert!(
+        stderr(&o).contains("Left out by the filters: 4"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = connector(
+        &[
+            "ukgpro",
+            "users",
+            "--config",
+            &config,
+            "--company",
+            "C2",
+            "--format",
+            "json",
+        ],
+        &[],
+    )
+    .await;
+    let users: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(ids_of(&users), ["C2/E200", "C2/E201"]);
+
+    let o = connector(
+        &[
+            "ukgpro", "users", "--config", &config, "--status", "retired",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("active"), "{}", stderr(&o));
+
+    let o = connector(
+        &[
+            "ukgpro",
+            "users",
+            "--config",
+            &config,
+            "--page-size",
+            "20000",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("page_size: 20000 is more than UKG Pro's maximum"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[tokio::test]
+async fn page_size_flag_controls_paging() {
+    let (persons, employments) = generated(250);
+    let server = support::ukg(Paged::new(persons), Paged::new(employments)).await;
+    let dir = temp_dir("paging");
+    let config = write_config(&dir, &support::settings(&server.uri()));
+    let o = connector(
+        &["ukgpro", "users", "--config", &config, "--page-size", "100"],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 250);
+    let mut pages = pages_requested(&server, support::PERSON).await;
+    pages.sort_unstable();
+    pages.dedup();
+    assert_eq!(&pages[..3], [1, 2, 3]);
+}
+
+#[tokio::test]
+async fn output_file_is_replaced_only_by_a_complete_export() {
+    let (persons, employments) = generated(500);
+    let failing = support::ukg(
+        Paged::new(persons.clone()),
+        Paged::new(employments.clone()).with_fault(3, ResponseTemplate::new(500)),
+    )
+    .await;
+    let dir = temp_dir("atomic-fail");
+    let config = write_config(&dir, &support::settings(&failing.uri()));
+    let target = dir.join("users.csv");
+    std::fs::write(&target, "previous good export\n").unwrap();
+    let target_s = target.to_str().unwrap();
+    let o = connector(
+        &[
+            "ukgpro",
+            "users",
+            "--config",
+            &config,
+            "--format",
+            "csv",
+            "--page-size",
+            "100",
+            "--output",
+            target_s,
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("server error (HTTP 500)"), "{err}");
+    assert!(
+        err.contains("page") || err.contains("employment-details"),
+        "{err}"
+    );
+    assert!(
+        err.contains("was not written; an existing file there is unchanged"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "previous good export\n"
+    );
+    assert_eq!(
+        dir_entries(&dir),
+        ["ukgpro.json", "users.csv"],
+        "a partial file was left behind"
+    );
+
+    // The same export against a healthy server replaces the file.
+    let healthy = support::ukg(Paged::new(persons), Paged::new(employments)).await;
+    let config = write_config(&dir, &support::settings(&healthy.uri()));
+    let o = connector(
+        &[
+            "ukgpro", "users", "--config", &config, "--format", "csv", "--output", target_s,
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stdout(&o).is_empty(),
+        "with --output nothing goes to stdout"
+    );
+    let mut reader = csv::Reader::from_path(&target).unwrap();
+    assert_eq!(reader.records().count(), 500);
+    assert!(
+        stderr(&o).contains(&format!("Exported 500 users to {target_s}")),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(dir_entries(&dir), ["ukgpro.json", "users.csv"]);
+}
+
+#[tokio::test]
+async fn killing_an_export_leaves_the_old_file_intact() {
+    let (persons, employments) = generated(300);
+    let slow = |records: &[Value]| {
+        ResponseTemplate::new(200)
+            .set_body_json(records)
+            .set_delay(std::time::Duration::from_secs(60))
+    };
+    let server = support::ukg(
+        Paged::new(persons.clone()).with_fault(3, slow(&persons[200..])),
+        Paged::new(employments.clone()).with_fault(3, slow(&employments[200..])),
+    )
+    .await;
+    let dir = temp_dir("atomic-kill");
+    let config = write_config(&dir, &support::settings(&server.uri()));
+    let target = dir.join("users.jsonl");
+    for signal in ["TERM", "KILL"] {
+        std::fs::write(&target, "previous good export\n").unwrap();
+        let mut child = command(
+            &[
+                "ukgpro",
+                "users",
+                "--config",
+                &config,
+                "--page-size",
+                "100",
+                "--output",
+                target.to_str().unwrap(),
+            ],
+            &[],
+        )
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+        // Wait until the export is underway: page 3 has been requested (and hangs).
+        for _ in 0..200 {
+            if pages_requested(&server, support::PERSON).await.contains(&3) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let pid = child.id().unwrap().to_string();
+        let killed = std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = child.wait().await.unwrap();
+        assert!(
+            !status.success(),
+            "{signal}: the export must not report success"
+        );
+        if signal == "TERM" {
+            assert_eq!(status.code(), Some(130), "SIGTERM is handled: interrupted");
+            assert_eq!(
+                dir_entries(&dir),
+                ["ukgpro.json", "users.jsonl"],
+                "SIGTERM left a temporary file"
+            );
+        }
+        assert_eq!(
+            std::fs::read_to_string(&target).unwrap(),
+            "previous good export\n",
+            "{signal}"
+        );
+        // After SIGKILL nothing can clean up: only a hidden `.users.jsonl.*.partial` may remain.
+        for name in dir_entries(&dir) {
+            assert!(
+                ["ukgpro.json", "users.jsonl"].contains(&name.as_str())
+                    || (name.starts_with(".users.jsonl.") && name.ends_with(".partial")),
+                "{name}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn export_failures_use_the_documented_exit_codes() {
+    let dir = temp_dir("export-codes");
+    let server = support::ukg(
+        Paged::new(vec![]),
+        Paged::new(vec![]).with_fault(1, ResponseTemplate::new(403)),
+    )
+    .await;
+    let config = write_config(&dir, &support::settings(&server.uri()));
+    let o = connector(&["ukgpro", "users", "--config", &config], &[]).await;
+    assert_eq!(code(&o), 4, "{}", stderr(&o));
+    assert!(stderr(&o).contains(
+        "hint: give the service account View on the \u{201c}Personnel Integration\u{201d}"
+    ));
+
+    let mut bad = support::settings(&server.uri());
+    bad["password"] = json!("wrong");
+    let config = write_config(&dir, &bad);
+    let o = connector(&["ukgpro", "users", "--config", &config], &[]).await;
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+
+    let config = write_config(&dir, &json!({"base_url": "x.example"}));
+    let o = connector(&["ukgpro", "users", "--config", &config], &[]).await;
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("  password: is required"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -1,0 +1,11 @@
+//! End-to-end tests of the real binaries (`connector`, and the example provider's own) against
+//! loopback mock servers and embedded sandboxes, one file per area.
+
+mod harness;
+
+mod basics;
+mod example;
+mod export;
+mod sandbox;
+mod secrets;
+mod test_command;

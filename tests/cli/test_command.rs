@@ -1,0 +1,213 @@
+//! `<provider> test`: checklists, exit codes, settings from files and the environment.
+
+use super::harness::*;
+
+#[tokio::test]
+async fn test_passes_against_a_good_tenant() {
+    let server = ukg(rows(), rows()).await;
+    let dir = temp_dir("pass");
+    let config = write_config(&dir, &settings(&server.uri()));
+    let o = connector(&["ukgpro", "test", "--config", &config], &[]).await;
+    let out = stdout(&o);
+    assert_eq!(code(&o), 0, "{out}{}", stderr(&o));
+    assert_eq!(out.matches('\u{2713}').count(), 5, "{out}");
+    assert!(out.contains("Result: passed (5 of 5 steps)"), "{out}");
+    let requests = server.received_requests().await.unwrap();
+    assert!(requests.iter().all(|r| r.headers["api-key"] == USER_KEY));
+}
+
+#[tokio::test]
+async fn json_report_lists_every_step() {
+    let server = ukg(rows(), ResponseTemplate::new(403)).await;
+    let dir = temp_dir("json");
+    let config = write_config(&dir, &settings(&server.uri()));
+    let o = connector(&["ukgpro", "test", "--config", &config, "--json"], &[]).await;
+    assert_eq!(code(&o), 4, "{}", stderr(&o));
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["provider"], "ukgpro");
+    assert_eq!(report["passed"], false);
+    let statuses: Vec<_> = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["id"].as_str().unwrap(), s["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("settings", "passed"),
+            ("reachable", "passed"),
+            ("authenticated", "passed"),
+            ("permission_employee_person_details", "passed"),
+            ("permission_personnel_integration", "failed"),
+        ]
+    );
+    let failed = &report["steps"][4];
+    assert_eq!(failed["error_kind"], "permission");
+    assert!(failed["hint"]
+        .as_str()
+        .unwrap()
+        .contains("Personnel Integration"));
+    assert!(failed["duration_ms"].is_u64());
+}
+
+#[tokio::test]
+async fn wrong_password_exits_3_with_the_fix() {
+    let server = ukg(rows(), rows()).await;
+    let dir = temp_dir("401");
+    let mut bad = settings(&server.uri());
+    bad["password"] = json!("not-the-password");
+    let config = write_config(&dir, &bad);
+    let o = connector(&["ukgpro", "test", "--config", &config], &[]).await;
+    assert_eq!(code(&o), 3);
+    let out = stdout(&o);
+    assert!(out.contains("\u{2717} Authenticated"), "{out}");
+    assert!(
+        out.contains("hint: UKG Pro rejected the service account"),
+        "{out}"
+    );
+    assert_eq!(
+        out.matches('\u{2013}').count(),
+        2,
+        "two skipped steps: {out}"
+    );
+}
+
+#[tokio::test]
+async fn environment_overrides_the_config_file() {
+    let server = ukg(rows(), rows()).await;
+    let dir = temp_dir("env");
+    let mut file = settings(&server.uri());
+    file["password"] = json!("stale-password");
+    let config = write_config(&dir, &file);
+    let o = connector(
+        &["ukgpro", "test", "--config", &config],
+        &[("UKGPRO_PASSWORD", PASSWORD)],
+    )
+    .await;
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+
+    // Environment only, no file at all.
+    let base = server.uri();
+    let env = [
+        ("UKGPRO_BASE_URL", base.as_str()),
+        ("UKGPRO_USERNAME", USER),
+        ("UKGPRO_PASSWORD", PASSWORD),
+        ("UKGPRO_CUSTOMER_API_KEY", CUSTOMER_KEY),
+    ];
+    let o = connector(&["ukgpro", "test"], &env).await;
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+}
+
+#[tokio::test]
+async fn unreachable_host_exits_5() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let dir = temp_dir("net");
+    let config = write_config(&dir, &settings(&format!("http://{addr}")));
+    let o = connector(&["ukgpro", "test", "--config", &config], &[]).await;
+    assert_eq!(code(&o), 5, "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("\u{2717} Host reachable"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[tokio::test]
+async fn all_settings_problems_at_once_exit_2() {
+    let dir = temp_dir("invalid");
+    let config = write_config(
+        &dir,
+        &json!({"base_url": "service5.ultipro.com", "username": "svc", "colour": "teal"}),
+    );
+    let o = connector(&["ukgpro", "test", "--config", &config], &[]).await;
+    assert_eq!(code(&o), 2);
+    let out = stdout(&o);
+    assert!(out.contains("password: is required"), "{out}");
+    assert!(out.contains("customer_api_key: is required"), "{out}");
+    assert!(out.contains("colour: is not a known field"), "{out}");
+    assert!(out.contains("3 problem(s)"), "{out}");
+
+    let o = connector(&["ukgpro", "test", "--config", &config, "--json"], &[]).await;
+    assert_eq!(code(&o), 2);
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["steps"][0]["error_kind"], "invalid_settings");
+}
+
+#[tokio::test]
+async fn unreadable_or_malformed_config_is_a_usage_error() {
+    let o = connector(
+        &["ukgpro", "test", "--config", "/nonexistent/ukg.json"],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&o), 2);
+    assert!(
+        stdout(&o).contains("--config: cannot read /nonexistent/ukg.json"),
+        "{}",
+        stdout(&o)
+    );
+
+    let dir = temp_dir("malformed");
+    let file = dir.join("bad.json");
+    std::fs::write(&file, format!("{{\"password\": \"{PASSWORD}\",")).unwrap();
+    let o = connector(&["ukgpro", "test", "--config", file.to_str().unwrap()], &[]).await;
+    assert_eq!(code(&o), 2);
+    assert!(stdout(&o).contains("is not valid JSON"), "{}", stdout(&o));
+    assert!(!stdout(&o).contains(PASSWORD) && !stderr(&o).contains(PASSWORD));
+
+    let array = write_config(&dir, &json!([1, 2]));
+    let o = connector(&["ukgpro", "test", "--config", &array], &[]).await;
+    assert_eq!(code(&o), 2);
+    assert!(
+        stdout(&o).contains("must be a JSON object"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_config_file_readable_by_others_is_warned_about_without_values() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = ukg(rows(), rows()).await;
+    let dir = temp_dir("perms");
+    let config = write_config(&dir, &settings(&server.uri()));
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let o = connector(&["ukgpro", "test", "--config", &config], &[]).await;
+    assert_eq!(code(&o), 0, "a warning, not a failure");
+    let err = stderr(&o);
+    assert!(
+        err.contains("holds secrets (password, customer_api_key, user_api_key)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("mode 644") && err.contains(&format!("chmod 600 {config}")),
+        "{err}"
+    );
+    assert!(
+        !err.contains(PASSWORD) && !err.contains(CUSTOMER_KEY),
+        "{err}"
+    );
+
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let o = connector(&["ukgpro", "test", "--config", &config], &[]).await;
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+
+    // No secrets in the file (they come from the environment): nothing to warn about.
+    let base = server.uri();
+    let no_secrets = write_config(&dir, &json!({"base_url": base, "username": USER}));
+    std::fs::set_permissions(&no_secrets, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let o = connector(
+        &["ukgpro", "test", "--config", &no_secrets],
+        &[
+            ("UKGPRO_PASSWORD", PASSWORD),
+            ("UKGPRO_CUSTOMER_API_KEY", CUSTOMER_KEY),
+        ],
+    )
+    .await;
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+}
