@@ -94,20 +94,20 @@ async fn the_example_passes_its_connection_test_on_its_sandbox() {
 
 #[tokio::test]
 async fn the_1200_employee_export_is_exact_at_every_page_size_or_fails_loudly() {
+    let export = |size: &'static str| async move {
+        let args = [
+            "acmehr",
+            "users",
+            "--sandbox",
+            "--sandbox-users",
+            "1200",
+            "--page-size",
+            size,
+        ];
+        run(&args, &[]).await
+    };
     for size in ["1", "7", "100", "499", "500"] {
-        let o = run(
-            &[
-                "acmehr",
-                "users",
-                "--sandbox",
-                "--sandbox-users",
-                "1200",
-                "--page-size",
-                size,
-            ],
-            &[],
-        )
-        .await;
+        let o = export(size).await;
         assert_eq!(code(&o), 0, "page size {size}: {}", stderr(&o));
         let ids: Vec<String> = stdout(&o)
             .lines()
@@ -127,19 +127,7 @@ async fn the_1200_employee_export_is_exact_at_every_page_size_or_fails_loudly() 
         assert!(stderr(&o).contains("1,200"), "{}", stderr(&o));
     }
     // Above the server's maximum: refused before any request, naming the limit.
-    let o = run(
-        &[
-            "acmehr",
-            "users",
-            "--sandbox",
-            "--sandbox-users",
-            "1200",
-            "--page-size",
-            "2000",
-        ],
-        &[],
-    )
-    .await;
+    let o = export("2000").await;
     assert_ne!(code(&o), 0);
     assert!(stdout(&o).is_empty(), "nothing exported: {}", stdout(&o));
     assert!(
@@ -151,16 +139,8 @@ async fn the_1200_employee_export_is_exact_at_every_page_size_or_fails_loudly() 
 
 #[tokio::test]
 async fn a_standalone_sandbox_is_reached_through_the_endpoint_variable() {
-    let mut child = program(&acmehr(), &["acmehr", "sandbox", "--users", "12"], &[])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start the sandbox");
-    use tokio::io::AsyncBufReadExt;
-    let mut out = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut err = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
-    let settings = out.next_line().await.unwrap().expect("settings line");
+    let (mut child, settings, mut err) =
+        spawn_sandbox(&acmehr(), &["acmehr", "sandbox", "--users", "12"]).await;
     let mut hint = String::new();
     while !hint.contains("ACMEHR_ENDPOINT_OVERRIDE=") {
         hint = err.next_line().await.unwrap().expect("hint line");
@@ -172,7 +152,7 @@ async fn a_standalone_sandbox_is_reached_through_the_endpoint_variable() {
         .to_owned();
     let dir = temp_dir("acmehr-sandbox");
     let file = dir.join("sandbox.json");
-    std::fs::write(&file, &settings).unwrap();
+    std::fs::write(&file, settings.to_string()).unwrap();
     let config = file.to_string_lossy().into_owned();
     let o = run(
         &["acmehr", "users", "--config", &config],

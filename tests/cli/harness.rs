@@ -137,21 +137,36 @@ pub(crate) fn dir_entries(dir: &Path) -> Vec<String> {
 
 /// Starts `connector ukgpro sandbox ARGS` and returns the process and its config line.
 pub(crate) async fn sandbox_process(args: &[&str]) -> (tokio::process::Child, Value) {
-    use tokio::io::AsyncBufReadExt;
     let mut full = vec!["ukgpro", "sandbox"];
     full.extend_from_slice(args);
-    let mut child = command(&full, &[])
+    let (child, settings, _) =
+        spawn_sandbox(Path::new(env!("CARGO_BIN_EXE_connector")), &full).await;
+    (child, settings)
+}
+
+/// The stderr lines of a running sandbox.
+pub(crate) type Lines = tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStderr>>;
+
+/// Starts `binary args` (a `<provider> sandbox` command) and reads the settings it prints.
+pub(crate) async fn spawn_sandbox(
+    binary: &Path,
+    args: &[&str],
+) -> (tokio::process::Child, Value, Lines) {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = program(binary, args, &[])
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
+    let stderr = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
     let mut lines = tokio::io::BufReader::new(stdout).lines();
     let line = tokio::time::timeout(std::time::Duration::from_secs(30), lines.next_line())
         .await
         .expect("the sandbox prints its config")
         .unwrap()
         .expect("a line");
-    (child, serde_json::from_str(&line).expect("one JSON object"))
+    let settings = serde_json::from_str(&line).expect("one JSON object");
+    (child, settings, stderr)
 }

@@ -118,6 +118,19 @@ async fn setup(expires_in: u64, delay: Duration) -> Setup {
     }
 }
 
+/// A mock API and a client for it that authenticates with `auth`.
+async fn api_with(auth: OAuth2ClientCredentials) -> (MockServer, HttpClient) {
+    let api = MockServer::start().await;
+    let client = HttpClient::new(
+        "t",
+        Url::parse(&api.uri()).unwrap(),
+        auth,
+        HttpConfig::default(),
+    )
+    .unwrap();
+    (api, client)
+}
+
 #[tokio::test]
 async fn one_token_is_fetched_for_concurrent_requests_and_reused() {
     let s = setup(3600, Duration::from_millis(100)).await;
@@ -198,14 +211,7 @@ async fn a_refused_client_quotes_the_oauth_error_never_the_secret() {
         Secret::new(CLIENT_SECRET),
     )
     .hint("check client_id and client_secret (Admin > API clients)");
-    let api = MockServer::start().await;
-    let client = HttpClient::new(
-        "t",
-        Url::parse(&api.uri()).unwrap(),
-        auth,
-        HttpConfig::default(),
-    )
-    .unwrap();
+    let (api, client) = api_with(auth).await;
     let err = client.send(&Request::get("/x")).await.unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Authentication);
     let shown = format!(
@@ -238,14 +244,7 @@ async fn a_token_answer_that_is_not_a_token_is_a_protocol_error_without_echo() {
         "c",
         Secret::new(CLIENT_SECRET),
     );
-    let api = MockServer::start().await;
-    let client = HttpClient::new(
-        "t",
-        Url::parse(&api.uri()).unwrap(),
-        auth,
-        HttpConfig::default(),
-    )
-    .unwrap();
+    let (_api, client) = api_with(auth).await;
     let err = client.send(&Request::get("/x")).await.unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Protocol);
     assert!(err.message().contains("without an access_token"), "{err}");
@@ -259,14 +258,7 @@ async fn the_token_endpoint_must_use_https_off_loopback() {
         "c",
         Secret::new(CLIENT_SECRET),
     );
-    let api = MockServer::start().await;
-    let client = HttpClient::new(
-        "t",
-        Url::parse(&api.uri()).unwrap(),
-        auth,
-        HttpConfig::default(),
-    )
-    .unwrap();
+    let (_api, client) = api_with(auth).await;
     let err = client.send(&Request::get("/x")).await.unwrap_err();
     assert!(
         err.field_errors().iter().any(|f| f.field == "token_url"),

@@ -24,6 +24,10 @@ fn client_with(base: &str, config: HttpConfig) -> HttpClient {
     HttpClient::new("t", Url::parse(base).unwrap(), auth, config).unwrap()
 }
 
+fn plain_client(base: &str, config: HttpConfig) -> HttpClient {
+    HttpClient::new("t", Url::parse(base).unwrap(), crate::auth::NoAuth, config).unwrap()
+}
+
 fn fast_retries(max_attempts: u32) -> HttpConfig {
     HttpConfig {
         retry: RetryPolicy {
@@ -347,13 +351,7 @@ async fn oversized_bodies_are_refused() {
         max_body_bytes: 1024,
         ..HttpConfig::default()
     };
-    let c = HttpClient::new(
-        "t",
-        Url::parse(&server.uri()).unwrap(),
-        crate::auth::NoAuth,
-        config,
-    )
-    .unwrap();
+    let c = plain_client(&server.uri(), config);
     let err = c.get("/big", &[]).await.unwrap_err();
     assert!(err.message().contains("larger than"), "{err}");
 }
@@ -369,13 +367,7 @@ async fn requests_in_flight_are_limited_per_client() {
         max_in_flight: 1,
         ..HttpConfig::default()
     };
-    let c = HttpClient::new(
-        "t",
-        Url::parse(&server.uri()).unwrap(),
-        crate::auth::NoAuth,
-        config,
-    )
-    .unwrap();
+    let c = plain_client(&server.uri(), config);
     let started = Instant::now();
     let all = futures_util::future::join_all((0..4).map(|_| c.get("/slow", &[]))).await;
     assert!(all.iter().all(Result::is_ok));

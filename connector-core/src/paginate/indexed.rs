@@ -113,16 +113,7 @@ where
                 last,
             ))
         });
-        let item = match outcome {
-            Ok((page, last)) => {
-                s.done = last;
-                Ok(page)
-            }
-            Err(e) => {
-                s.done = true;
-                Err(e)
-            }
-        };
+        let item = super::settle(outcome, &mut s.done);
         if s.done {
             // Speculative requests past the end are dropped (cancelled).
             s.in_flight = FuturesOrdered::new();

@@ -18,5 +18,20 @@ mod sequential;
 pub use listing::{Listing, Strategy};
 pub use page_number::{paginate, paginate_checked, Page, Paging};
 
+/// Ends a listing after an error or its last page: `outcome` is a page and whether it is
+/// the last.
+fn settle<P>(outcome: crate::Result<(P, bool)>, done: &mut bool) -> crate::Result<P> {
+    match outcome {
+        Ok((page, last)) => {
+            *done = last;
+            Ok(page)
+        }
+        Err(e) => {
+            *done = true;
+            Err(e)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -111,34 +111,25 @@ where
             });
         }
         let (number, result) = s.in_flight.next().await?;
-        let item = match result {
-            Ok(items) => {
-                let page = Page { number, items };
-                let print = if page.items.is_empty() { None } else { (s.fingerprint)(&page.items) };
-                if print.is_some() && print == s.previous {
-                    s.done = true;
-                    Err(crate::Error::new(
-                        provider,
-                        crate::ErrorKind::Protocol,
-                        format!(
-                            "page {number} repeats page {} record for record; stopped instead of looping forever",
-                            number - 1
-                        ),
-                    )
-                    .with_hint("the server seems to ignore the page parameter; check base_url and any proxy in front of the API"))
-                } else {
-                    s.previous = print;
-                    if page.is_last(page_size) {
-                        s.done = true;
-                    }
-                    Ok(page)
-                }
+        let outcome = result.and_then(|items| {
+            let page = Page { number, items };
+            let print = if page.items.is_empty() { None } else { (s.fingerprint)(&page.items) };
+            if print.is_some() && print == s.previous {
+                return Err(crate::Error::new(
+                    provider,
+                    crate::ErrorKind::Protocol,
+                    format!(
+                        "page {number} repeats page {} record for record; stopped instead of looping forever",
+                        number - 1
+                    ),
+                )
+                .with_hint("the server seems to ignore the page parameter; check the API URL and any proxy in front of the API"));
             }
-            Err(e) => {
-                s.done = true;
-                Err(e)
-            }
-        };
+            s.previous = print;
+            let last = page.is_last(page_size);
+            Ok((page, last))
+        });
+        let item = super::settle(outcome, &mut s.done);
         if s.done {
             // Speculative requests past the end are dropped (cancelled).
             s.in_flight = FuturesOrdered::new();

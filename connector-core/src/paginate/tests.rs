@@ -15,6 +15,27 @@ use crate::auth::NoAuth;
 use crate::error::ErrorKind;
 use crate::http::{HttpClient, HttpConfig, Request};
 
+/// A client without credentials for `base`.
+fn plain_client(base: &str) -> HttpClient {
+    HttpClient::new(
+        "t",
+        Url::parse(base).unwrap(),
+        NoAuth,
+        HttpConfig::default(),
+    )
+    .unwrap()
+}
+
+/// A fake with one quirk set by `set`.
+async fn quirky(
+    total: u64,
+    set: impl FnOnce(&mut Quirks),
+) -> (MockServer, HttpClient, Arc<AtomicUsize>) {
+    let mut quirks = Quirks::default();
+    set(&mut quirks);
+    fake(total, quirks).await
+}
+
 /// How the fake misbehaves.
 #[derive(Clone, Copy, Default)]
 struct Quirks {
@@ -82,13 +103,7 @@ async fn fake(total: u64, quirks: Quirks) -> (MockServer, HttpClient, Arc<Atomic
         })
         .mount(&server)
         .await;
-    let http = HttpClient::new(
-        "t",
-        Url::parse(&server.uri()).unwrap(),
-        NoAuth,
-        HttpConfig::default(),
-    )
-    .unwrap();
+    let http = plain_client(&server.uri());
     (server, http, calls)
 }
 
@@ -118,14 +133,7 @@ fn expected(total: u64) -> Vec<String> {
 
 #[tokio::test]
 async fn offset_pages_are_exact_at_every_page_size() {
-    let (_server, http, _) = fake(
-        1200,
-        Quirks {
-            cap: Some(500),
-            ..Quirks::default()
-        },
-    )
-    .await;
+    let (_server, http, _) = quirky(1200, |q| q.cap = Some(500)).await;
     for size in [1, 7, 100, 499, 500] {
         let listing = offset_listing(size).max_page_size(500).look_ahead(4);
         assert_eq!(
@@ -140,14 +148,7 @@ async fn offset_pages_are_exact_at_every_page_size() {
 
 #[tokio::test]
 async fn a_page_size_above_the_declared_maximum_is_refused_before_any_request() {
-    let (_server, http, calls) = fake(
-        1200,
-        Quirks {
-            cap: Some(500),
-            ..Quirks::default()
-        },
-    )
-    .await;
+    let (_server, http, calls) = quirky(1200, |q| q.cap = Some(500)).await;
     let err = ids(offset_listing(2000).max_page_size(500), &http)
         .await
         .unwrap_err();
@@ -159,14 +160,7 @@ async fn a_page_size_above_the_declared_maximum_is_refused_before_any_request() 
 
 #[tokio::test]
 async fn a_server_that_caps_pages_silently_is_caught_by_the_total() {
-    let (_server, http, _) = fake(
-        1200,
-        Quirks {
-            cap: Some(500),
-            ..Quirks::default()
-        },
-    )
-    .await;
+    let (_server, http, _) = quirky(1200, |q| q.cap = Some(500)).await;
     let err = ids(offset_listing(1000), &http).await.unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Protocol);
     assert!(
@@ -178,14 +172,7 @@ async fn a_server_that_caps_pages_silently_is_caught_by_the_total() {
 
 #[tokio::test]
 async fn pages_larger_than_asked_are_refused() {
-    let (_server, http, _) = fake(
-        1200,
-        Quirks {
-            oversize: true,
-            ..Quirks::default()
-        },
-    )
-    .await;
+    let (_server, http, _) = quirky(1200, |q| q.oversize = true).await;
     let err = ids(offset_listing(100), &http).await.unwrap_err();
     assert!(
         err.message().contains("more than the 100 asked for"),
@@ -195,14 +182,7 @@ async fn pages_larger_than_asked_are_refused() {
 
 #[tokio::test]
 async fn a_server_that_ignores_the_offset_is_stopped() {
-    let (_server, http, calls) = fake(
-        1200,
-        Quirks {
-            ignore_offset: true,
-            ..Quirks::default()
-        },
-    )
-    .await;
+    let (_server, http, calls) = quirky(1200, |q| q.ignore_offset = true).await;
     let err = ids(offset_listing(100).look_ahead(2), &http)
         .await
         .unwrap_err();
@@ -212,14 +192,7 @@ async fn a_server_that_ignores_the_offset_is_stopped() {
 
 #[tokio::test]
 async fn a_count_short_of_the_total_is_an_error() {
-    let (_server, http, _) = fake(
-        250,
-        Quirks {
-            total_bonus: 1,
-            ..Quirks::default()
-        },
-    )
-    .await;
+    let (_server, http, _) = quirky(250, |q| q.total_bonus = 1).await;
     let err = ids(offset_listing(100), &http).await.unwrap_err();
     assert!(
         err.message().contains("where 51 were due")
@@ -243,14 +216,7 @@ async fn a_count_short_of_the_total_is_an_error() {
 
 #[tokio::test]
 async fn a_total_that_changes_mid_listing_is_an_error() {
-    let (_server, http, _) = fake(
-        300,
-        Quirks {
-            drifting_total: true,
-            ..Quirks::default()
-        },
-    )
-    .await;
+    let (_server, http, _) = quirky(300, |q| q.drifting_total = true).await;
     let err = ids(offset_listing(100), &http).await.unwrap_err();
     assert!(
         err.message().contains("the total changed from 300"),
@@ -278,13 +244,7 @@ async fn page_numbers_without_a_total_stop_at_the_short_page() {
         .respond_with(Numbered)
         .mount(&server)
         .await;
-    let http = HttpClient::new(
-        "t",
-        Url::parse(&server.uri()).unwrap(),
-        NoAuth,
-        HttpConfig::default(),
-    )
-    .unwrap();
+    let http = plain_client(&server.uri());
     let listing = Listing::new(Request::get("/list"))
         .page_number("page", "per_page")
         .page_size(10);
@@ -322,13 +282,7 @@ async fn cursor_api(api: Cursors) -> (MockServer, HttpClient) {
         .respond_with(api)
         .mount(&server)
         .await;
-    let http = HttpClient::new(
-        "t",
-        Url::parse(&server.uri()).unwrap(),
-        NoAuth,
-        HttpConfig::default(),
-    )
-    .unwrap();
+    let http = plain_client(&server.uri());
     (server, http)
 }
 
@@ -417,7 +371,7 @@ async fn link_api(links: impl Fn(&str) -> Vec<Option<String>>) -> (MockServer, H
         .mount(&server)
         .await;
     let base = Url::parse(&format!("{}/api/v2", server.uri())).unwrap();
-    let http = HttpClient::new("t", base, NoAuth, HttpConfig::default()).unwrap();
+    let http = plain_client(base.as_str());
     (server, http)
 }
 

@@ -34,7 +34,7 @@ impl SettingsSchema {
                     WHOLE_DOCUMENT,
                     format!(
                         "must be a JSON object of field names to values, got {}",
-                        json_type_name(&other)
+                        crate::json_envelope::json_type(&other)
                     ),
                 )])
             }
@@ -225,17 +225,6 @@ impl SettingsSchema {
 
 /// A cleaned settings object and the schema problems found in it.
 type Checked = (Map<String, Value>, Vec<FieldError>);
-
-fn json_type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
 
 fn article(word: &str) -> &'static str {
     match word.chars().next() {
