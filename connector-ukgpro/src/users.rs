@@ -231,6 +231,7 @@ where
             Ok(Page {
                 number,
                 items: records,
+                malformed: Vec::new(),
             })
         })
         .boxed()

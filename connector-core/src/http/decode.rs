@@ -52,6 +52,31 @@ pub struct RecordPage<T> {
     /// A digest of the page's records (count, first and last record's bytes), to tell a
     /// server that repeats a page from one that moves on.
     pub fingerprint: u64,
+    /// Records that did not decode, when decoding is lenient: their position in the page and
+    /// what was wrong, without quoting values (see [`describe_malformed`]).
+    pub malformed: Vec<String>,
+}
+
+/// What is wrong with record `position` (1-based) of a page, without quoting its values
+/// (serde quotes the offending value between backticks; it may be personal data).
+pub fn describe_malformed(position: usize, error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    let mut out = String::with_capacity(text.len());
+    let mut quoted = false;
+    for c in text.chars() {
+        match c {
+            '`' if !quoted => {
+                quoted = true;
+                out.push('…');
+            }
+            '`' => quoted = false,
+            _ if !quoted => out.push(c),
+            _ => {}
+        }
+    }
+    // serde's position is within the record, not the page: drop it.
+    let out = out.split(" at line ").next().unwrap_or_default().to_owned();
+    format!("record {position}: {out}")
 }
 
 /// A protocol error for an answer that is not what the endpoint promises: `expected` says
@@ -164,8 +189,33 @@ impl HttpClient {
         permission: &str,
         page_size: u32,
     ) -> Result<RecordPage<T>> {
+        self.fetch_records_with(request, at, permission, page_size, false)
+            .await
+    }
+
+    /// [`fetch_records`](Self::fetch_records), where a record that does not decode as `T` is
+    /// skipped and described in [`RecordPage::malformed`] instead of failing the page.
+    pub async fn fetch_records_lenient<T: DeserializeOwned>(
+        &self,
+        request: &Request,
+        at: &RecordsAt,
+        permission: &str,
+        page_size: u32,
+    ) -> Result<RecordPage<T>> {
+        self.fetch_records_with(request, at, permission, page_size, true)
+            .await
+    }
+
+    async fn fetch_records_with<T: DeserializeOwned>(
+        &self,
+        request: &Request,
+        at: &RecordsAt,
+        permission: &str,
+        page_size: u32,
+        lenient: bool,
+    ) -> Result<RecordPage<T>> {
         let capacity = page_size.min(100_000) as usize;
-        let once = || self.fetch_records_once(request, at, permission, capacity);
+        let once = || self.fetch_records_once(request, at, permission, capacity, lenient);
         if request.is_retry_safe() {
             self.retry(&request.label(), once).await
         } else {
@@ -179,6 +229,7 @@ impl HttpClient {
         at: &RecordsAt,
         permission: &str,
         capacity: usize,
+        lenient: bool,
     ) -> Result<RecordPage<T>> {
         let provider = self.provider();
         let expected = at.expected();
@@ -208,9 +259,14 @@ impl HttpClient {
                 }
             },
         };
+        let mut malformed = Vec::new();
         let mut element = |bytes: &[u8]| {
             digest.add(bytes);
-            items.push(serde_json::from_slice::<T>(bytes)?);
+            match serde_json::from_slice::<T>(bytes) {
+                Ok(item) => items.push(item),
+                Err(e) if lenient => malformed.push(describe_malformed(digest.count, &e)),
+                Err(e) => return Err(e),
+            }
             Ok::<(), serde_json::Error>(())
         };
         while let Some(chunk) = response.next_chunk().await? {
@@ -263,6 +319,7 @@ impl HttpClient {
             items,
             envelope,
             fingerprint: digest.finish(),
+            malformed,
         })
     }
 }

@@ -26,7 +26,7 @@ pub mod retry;
 mod transport;
 
 pub use client::{user_agent, HttpClient, HttpConfig};
-pub use decode::{decode_error, RecordPage, RecordsAt};
+pub use decode::{decode_error, describe_malformed, RecordPage, RecordsAt};
 pub use probe::Reachability;
 pub use redact::{redact_url, redact_urls_in};
 pub use request::{Method, Request, Value as RequestValue};

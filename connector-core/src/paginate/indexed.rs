@@ -109,6 +109,7 @@ where
                 Page {
                     number,
                     items: page.items,
+                    malformed: page.malformed,
                 },
                 last,
             ))

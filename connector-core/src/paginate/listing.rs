@@ -75,6 +75,7 @@ pub struct Listing {
     pub(super) total_at: Option<String>,
     pub(super) look_ahead: usize,
     pub(super) permission: String,
+    pub(super) lenient: bool,
 }
 
 impl Listing {
@@ -91,6 +92,7 @@ impl Listing {
             total_at: None,
             look_ahead: 4,
             permission: String::new(),
+            lenient: false,
         }
     }
 
@@ -186,6 +188,13 @@ impl Listing {
         self
     }
 
+    /// Skip records that do not decode and describe them in [`Page::malformed`] (without
+    /// their values), instead of failing the listing.
+    pub fn lenient(mut self) -> Self {
+        self.lenient = true;
+        self
+    }
+
     /// The page size in effect.
     pub fn page_size_value(&self) -> u32 {
         self.page_size
@@ -235,8 +244,13 @@ impl Listing {
         http: &HttpClient,
         request: &Request,
     ) -> Result<RecordPage<T>> {
-        http.fetch_records(request, &self.records, &self.permission, self.page_size)
-            .await
+        if self.lenient {
+            http.fetch_records_lenient(request, &self.records, &self.permission, self.page_size)
+                .await
+        } else {
+            http.fetch_records(request, &self.records, &self.permission, self.page_size)
+                .await
+        }
     }
 }
 

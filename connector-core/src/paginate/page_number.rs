@@ -43,6 +43,8 @@ pub struct Page<T> {
     pub number: u32,
     /// The page's items.
     pub items: Vec<T>,
+    /// Records that did not decode (lenient listings only), described without their values.
+    pub malformed: Vec<String>,
 }
 
 impl<T> Page<T> {
@@ -112,7 +114,11 @@ where
         }
         let (number, result) = s.in_flight.next().await?;
         let outcome = result.and_then(|items| {
-            let page = Page { number, items };
+            let page = Page {
+                number,
+                items,
+                malformed: Vec::new(),
+            };
             let print = if page.items.is_empty() { None } else { (s.fingerprint)(&page.items) };
             if print.is_some() && print == s.previous {
                 return Err(crate::Error::new(

@@ -94,13 +94,17 @@ where
             if next.is_none() {
                 s.rules.finish()?;
             }
-            Ok((page.items, next))
+            Ok((page.items, page.malformed, next))
         }
         .await;
         let item = match outcome {
-            Ok((items, next)) => {
+            Ok((items, malformed, next)) => {
                 s.next = next;
-                Ok(Page { number, items })
+                Ok(Page {
+                    number,
+                    items,
+                    malformed,
+                })
             }
             Err(e) => Err(e),
         };

@@ -424,3 +424,38 @@ async fn unpaged_lists_are_one_request() {
     assert_eq!(ids(listing, &http).await.unwrap(), expected(40));
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
+
+#[tokio::test]
+async fn lenient_listings_skip_and_describe_malformed_records() {
+    let server = MockServer::start().await;
+    Mock::given(path("/l"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [{"id": "a"}, {"id": 12345, "name": "Secret Name"}, {"id": "c"}],
+        })))
+        .mount(&server)
+        .await;
+    #[derive(serde::Deserialize)]
+    struct Rec {
+        #[allow(dead_code)]
+        id: String,
+    }
+    let http = plain_client(&server.uri());
+    let strict = Listing::new(Request::get("/l")).records_at("/data");
+    let mut pages = strict.clone().pages::<Rec>(&http).unwrap();
+    let err = pages.next().await.unwrap().err().expect("strict fails");
+    assert!(err.message().contains("invalid JSON in record 2"), "{err}");
+    let mut pages = strict.lenient().pages::<Rec>(&http).unwrap();
+    let page = pages.next().await.unwrap().unwrap();
+    assert_eq!(page.items.len(), 2);
+    assert_eq!(page.malformed.len(), 1);
+    assert!(
+        page.malformed[0].starts_with("record 2: invalid type"),
+        "{:?}",
+        page.malformed
+    );
+    assert!(
+        !page.malformed[0].contains("12345"),
+        "values are not quoted: {:?}",
+        page.malformed
+    );
+}

@@ -26,6 +26,7 @@ pub fn listing(page_size: u32) -> Listing {
         .page_size(page_size)
         .max_page_size(MAX_PAGE_SIZE)
         .look_ahead(4)
+        .lenient()
         .permission(SCOPE)
 }
 
@@ -37,7 +38,10 @@ pub fn export(client: &AcmeClient, page_size: u32) -> Result<UserExport> {
     let users = pages.flat_map(move |page| {
         let users: Vec<Result<User>> = match page {
             Ok(page) => {
-                counted.add_page(page.items.len());
+                counted.add_page(page.items.len() + page.malformed.len());
+                for why in page.malformed {
+                    counted.add_malformed(format!("{EMPLOYEES} page {}: {why}", page.number));
+                }
                 page.items.into_iter().map(|e| Ok(to_user(e))).collect()
             }
             Err(e) => vec![Err(with_hint(e))],
