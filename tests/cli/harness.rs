@@ -139,8 +139,10 @@ pub(crate) fn dir_entries(dir: &Path) -> Vec<String> {
 pub(crate) async fn sandbox_process(args: &[&str]) -> (tokio::process::Child, Value) {
     let mut full = vec!["ukgpro", "sandbox"];
     full.extend_from_slice(args);
-    let (child, settings, _) =
+    let (child, settings, mut stderr) =
         spawn_sandbox(Path::new(env!("CARGO_BIN_EXE_connector")), &full).await;
+    // Keep reading its diagnostics: a closed pipe would end the sandbox.
+    tokio::spawn(async move { while let Ok(Some(_)) = stderr.next_line().await {} });
     (child, settings)
 }
 
