@@ -64,10 +64,19 @@ async fn a_sloppy_provider_fails_with_explanations() {
         .passed
         .iter()
         .any(|p| p == "settings schema is valid JSON Schema 2020-12"));
+    // The checks ran in a child process whose logs and stderr were scanned.
+    assert!(
+        report
+            .passed
+            .iter()
+            .any(|p| p == "logs were captured at trace level"),
+        "{:?}",
+        report.passed
+    );
     let panic = std::panic::catch_unwind(|| report.assert_ok()).unwrap_err();
     let text = panic.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(
-        text.contains("provider `sloppy` fails 3 conformance check(s)"),
+        text.contains("provider `sloppy` fails 6 conformance check(s)"),
         "{text}"
     );
 

@@ -25,29 +25,42 @@ pub const CLIENT_ID: &str = "acme-sandbox-client";
 /// The sandbox's API client secret (made up; only the sandbox accepts it).
 pub const CLIENT_SECRET: &str = "acme-sandbox-secret";
 
-/// How the mock behaves beyond [`SandboxOptions`].
+/// How the mock behaves beyond [`SandboxOptions`] (for tests).
 #[derive(Debug, Clone, Copy)]
 pub struct Behaviour {
     /// Seconds a token lives (`expires_in`).
     pub token_ttl: u64,
-    /// The client secret the token endpoint accepts.
-    pub secret: &'static str,
+    /// Requests the first token is accepted for before it is revoked (401), as when a token
+    /// expires mid-export; the tokens issued after it last their whole lifetime.
+    pub token_uses: Option<u32>,
+    /// API requests answered 429 before the account answers normally.
+    pub throttle_first: u32,
+    /// The employee whose record is served malformed (its id a number).
+    pub malformed: Option<u64>,
 }
 
 impl Default for Behaviour {
     fn default() -> Self {
         Behaviour {
             token_ttl: 3600,
-            secret: CLIENT_SECRET,
+            token_uses: None,
+            throttle_first: 0,
+            malformed: None,
         }
     }
 }
+
+/// Lists the tokens the mock issued (for leak scans).
+pub type Issued = Arc<dyn Fn() -> Vec<String> + Send + Sync>;
+
+/// A token: until when, and how many more requests it is good for.
+type Grant = (Instant, Option<u32>);
 
 struct Account {
     options: SandboxOptions,
     behaviour: Behaviour,
     deny_scope: bool,
-    tokens: Mutex<HashMap<String, Instant>>,
+    tokens: Arc<Mutex<HashMap<String, Grant>>>,
     issued: AtomicU64,
     window: Mutex<(Instant, u32)>,
     counters: SandboxCounters,
@@ -95,13 +108,24 @@ impl Account {
         else {
             return false;
         };
-        let tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
-        tokens
-            .get(token)
-            .is_some_and(|until| Instant::now() < *until)
+        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        match tokens.get_mut(token) {
+            Some((until, uses)) if Instant::now() < *until => match uses {
+                Some(0) => false,
+                Some(n) => {
+                    *n -= 1;
+                    true
+                }
+                None => true,
+            },
+            _ => false,
+        }
     }
 
-    fn throttled(&self) -> bool {
+    fn throttled(&self, n: u64) -> bool {
+        if n <= u64::from(self.behaviour.throttle_first) {
+            return true;
+        }
         let Some(limit) = self.options.rate_limit_per_minute else {
             return false;
         };
@@ -127,7 +151,7 @@ impl Account {
         let f = form(req);
         let ok = f.get("grant_type").map(String::as_str) == Some("client_credentials")
             && f.get("client_id").map(String::as_str) == Some(CLIENT_ID)
-            && f.get("client_secret").map(String::as_str) == Some(self.behaviour.secret);
+            && f.get("client_secret").map(String::as_str) == Some(CLIENT_SECRET);
         if !ok {
             return ResponseTemplate::new(401).set_body_json(json!({
                 "error": "invalid_client",
@@ -140,7 +164,13 @@ impl Account {
         self.tokens
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(token.clone(), Instant::now() + ttl);
+            .insert(
+                token.clone(),
+                (
+                    Instant::now() + ttl,
+                    self.behaviour.token_uses.filter(|_| n == 1),
+                ),
+            );
         ResponseTemplate::new(200).set_body_json(json!({
             "access_token": token,
             "token_type": "Bearer",
@@ -161,7 +191,15 @@ impl Account {
             .unwrap_or(50)
             .clamp(1, u64::from(MAX_PAGE_SIZE));
         let end = offset.saturating_add(limit).min(total);
-        let data: Vec<Value> = (offset.min(end)..end).map(employee).collect();
+        let data: Vec<Value> = (offset.min(end)..end)
+            .map(|i| {
+                let mut e = employee(i);
+                if self.behaviour.malformed == Some(i) {
+                    e["id"] = json!(i);
+                }
+                e
+            })
+            .collect();
         ResponseTemplate::new(200).set_body_json(json!({
             "data": data,
             "metadata": {"total_elements": total, "offset": offset, "limit": limit},
@@ -178,7 +216,7 @@ impl Respond for Api {
         let n = account.counters.requests();
         let answer = if req.url.path() == "/oauth/token" && req.method.as_str() == "POST" {
             account.token(req)
-        } else if account.throttled() {
+        } else if account.throttled(n) {
             ResponseTemplate::new(429)
         } else if account.faulty(n) {
             ResponseTemplate::new(503)
@@ -199,6 +237,16 @@ impl Respond for Api {
 
 /// Starts the mock with `options` and `behaviour`.
 pub async fn start_with(options: SandboxOptions, behaviour: Behaviour) -> Result<SandboxHandle> {
+    start_mock(options, behaviour)
+        .await
+        .map(|(handle, _)| handle)
+}
+
+/// [`start_with`], and how to list the tokens it issues.
+pub async fn start_mock(
+    options: SandboxOptions,
+    behaviour: Behaviour,
+) -> Result<(SandboxHandle, Issued)> {
     let mut deny_scope = false;
     let mut unknown = Vec::new();
     for id in &options.deny {
@@ -226,11 +274,17 @@ pub async fn start_with(options: SandboxOptions, behaviour: Behaviour) -> Result
     })?;
     let server = MockServer::builder().listener(listener).start().await;
     let counters = SandboxCounters::default();
+    let tokens: Arc<Mutex<HashMap<String, Grant>>> = Arc::default();
+    let listed = tokens.clone();
+    let issued: Issued = Arc::new(move || {
+        let tokens = listed.lock().unwrap_or_else(|e| e.into_inner());
+        tokens.keys().cloned().collect()
+    });
     let account = Account {
         options,
         behaviour,
         deny_scope,
-        tokens: Mutex::new(HashMap::new()),
+        tokens,
         issued: AtomicU64::new(0),
         window: Mutex::new((Instant::now(), 0)),
         counters: counters.clone(),
@@ -239,14 +293,14 @@ pub async fn start_with(options: SandboxOptions, behaviour: Behaviour) -> Result
         .respond_with(Api(Arc::new(account)))
         .mount(&server)
         .await;
-    let settings = json!({"client_id": CLIENT_ID, "client_secret": behaviour.secret});
+    let settings = json!({"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET});
     let base_url = server.uri();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
         let _server = server;
         let _ = rx.await;
     });
-    Ok(SandboxHandle::new(base_url, settings, counters, tx))
+    Ok((SandboxHandle::new(base_url, settings, counters, tx), issued))
 }
 
 /// The sandbox hook of the descriptor.

@@ -1,0 +1,134 @@
+//! Checks of the connection test against the mock: it passes on a healthy tenant, fails at
+//! the right step with the right kind when credentials are wrong, a permission is missing or
+//! the host is unreachable, and skips what follows.
+
+use crate::check::{StepStatus, TestReport};
+
+use super::{Conformance, ConformanceReport, Scenario};
+
+impl Conformance {
+    /// Runs the connection test for `scenario`, keeping everything it showed; `None` (and a
+    /// skip) when the mock does not play the scenario.
+    async fn test_report(
+        &self,
+        report: &mut ConformanceReport,
+        scenario: Scenario,
+        name: &str,
+    ) -> Option<TestReport> {
+        let tenant = self.tenant(report, scenario, name).await?;
+        let outcome = crate::connector::test_connection_with(
+            self.descriptor,
+            tenant.settings.clone(),
+            &tenant.context,
+        )
+        .await;
+        let place = format!("the connection test report ({scenario:?})");
+        report.evidence(&place, format!("{outcome:?}"));
+        report.evidence(&place, serde_json::to_string(&outcome).unwrap_or_default());
+        if let Ok(connector) = self
+            .descriptor
+            .connect_with(tenant.settings.clone(), &tenant.context)
+        {
+            report.evidence(
+                &format!("the connector's Debug output ({scenario:?})"),
+                format!("{connector:?} {connector:#?}"),
+            );
+        }
+        self.register_issued(report, &tenant);
+        Some(outcome)
+    }
+
+    /// The connection test passes against a healthy mock.
+    pub async fn check_connection(&self, report: &mut ConformanceReport) {
+        let name = "connection test passes against the mock";
+        let Some(ok) = self
+            .test_report(report, Scenario::Healthy { users: 3 }, name)
+            .await
+        else {
+            return;
+        };
+        report.check(ok.passed, name, || {
+            let failed: Vec<String> = ok
+                .steps
+                .iter()
+                .filter(|s| s.status != StepStatus::Passed)
+                .map(|s| format!("{} ({:?}: {})", s.id, s.status, s.message))
+                .collect();
+            format!("steps not passed: {}", failed.join("; "))
+        });
+    }
+
+    /// A failing scenario fails the test at a step of `kind` with a hint; with `blocks_rest`,
+    /// nothing after it passes (independent permission steps may).
+    async fn check_failing(
+        &self,
+        report: &mut ConformanceReport,
+        scenario: Scenario,
+        kind: &str,
+        blocks_rest: bool,
+        name: &str,
+    ) {
+        let Some(bad) = self.test_report(report, scenario, name).await else {
+            return;
+        };
+        let failed = bad
+            .steps
+            .iter()
+            .position(|s| s.status == StepStatus::Failed && s.error_kind == Some(kind));
+        let right_kind = failed.is_some_and(|i| bad.steps[i].error_kind == Some(kind));
+        let rest_skipped = !blocks_rest
+            || failed.is_some_and(|i| {
+                bad.steps[i + 1..]
+                    .iter()
+                    .all(|s| s.status != StepStatus::Passed)
+            });
+        let hinted = failed.is_some_and(|i| bad.steps[i].hint.is_some());
+        report.check(right_kind && rest_skipped && hinted, name, || {
+            let steps: Vec<String> = bad
+                .steps
+                .iter()
+                .map(|s| format!("{}={:?}/{:?}", s.id, s.status, s.error_kind))
+                .collect();
+            format!(
+                "expected a failed step of kind `{kind}` with a hint, then nothing passed; got {}",
+                steps.join(", ")
+            )
+        });
+    }
+
+    /// Rejected credentials fail authentication (with a hint) and skip later steps.
+    pub async fn check_rejected_credentials(&self, report: &mut ConformanceReport) {
+        self.check_failing(
+            report,
+            Scenario::RejectCredentials,
+            "authentication",
+            true,
+            "rejected credentials fail authentication and skip later steps",
+        )
+        .await;
+    }
+
+    /// A missing permission fails a permission step (with the provider's hint).
+    pub async fn check_permission_denied(&self, report: &mut ConformanceReport) {
+        self.check_failing(
+            report,
+            Scenario::DenyPermission,
+            "permission",
+            false,
+            "a missing permission fails its step with a hint",
+        )
+        .await;
+    }
+
+    /// An unreachable host fails the reachability step as a network failure.
+    pub async fn check_unreachable(&self, report: &mut ConformanceReport) {
+        self.check_failing(
+            report,
+            Scenario::Unreachable,
+            "network",
+            true,
+            "an unreachable host fails as a network error",
+        )
+        .await;
+    }
+}

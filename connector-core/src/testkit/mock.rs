@@ -1,0 +1,130 @@
+//! What a provider's mock tenant is asked to be ([`Scenario`]) and what it hands back
+//! ([`MockTenant`]): settings that point at it, what the testkit should find there, and the
+//! secrets it issued at run time.
+
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+/// What the provider's mock tenant must do. A mock that cannot play a scenario answers with
+/// [`MockTenant::unsupported`]; the checks that need it are then reported as skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Scenario {
+    /// A working tenant with this many users, every permission granted.
+    Healthy {
+        /// Users in the tenant.
+        users: u64,
+    },
+    /// A tenant with no users.
+    Empty,
+    /// Settings whose credentials the mock rejects (e.g. a wrong password).
+    RejectCredentials,
+    /// Valid credentials that lack the permission the user export needs (403 on its
+    /// listing).
+    DenyPermission,
+    /// Settings that point at a port where nothing listens.
+    Unreachable,
+    /// A working tenant whose run-time credentials (tokens, sessions) stop being accepted
+    /// after a few requests, so the provider must renew them mid-export.
+    ExpiringCredentials {
+        /// Users in the tenant.
+        users: u64,
+    },
+    /// A working tenant that answers its first few requests with 429 (without
+    /// `Retry-After`).
+    RateLimited {
+        /// Users in the tenant.
+        users: u64,
+    },
+    /// A working tenant in which one user's record cannot be decoded.
+    MalformedRecord {
+        /// Users in the tenant, the malformed one included.
+        users: u64,
+    },
+}
+
+/// Lists the secrets a mock issued at run time (tokens).
+pub type IssuedSecrets = Arc<dyn Fn() -> Vec<String> + Send + Sync>;
+
+/// A running mock tenant: settings that point at it, what to expect there, and whatever keeps
+/// it alive.
+pub struct MockTenant {
+    /// Raw settings for the provider's `connect`.
+    pub settings: Value,
+    /// How to point a fixed-host provider at the mock (see [`MockTenant::with_endpoint`]).
+    pub context: crate::Context,
+    pub(super) expected: Vec<(String, Map<String, Value>)>,
+    pub(super) issued: Option<IssuedSecrets>,
+    pub(super) supported: bool,
+    _guard: Box<dyn Any + Send>,
+}
+
+impl fmt::Debug for MockTenant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockTenant")
+            .field("supported", &self.supported)
+            .field("expected", &self.expected.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl MockTenant {
+    /// Settings, and a guard that keeps the mock running until the tenant is dropped.
+    pub fn new(settings: Value, guard: impl Any + Send) -> Self {
+        MockTenant {
+            settings,
+            context: crate::Context::default(),
+            expected: Vec::new(),
+            issued: None,
+            supported: true,
+            _guard: Box::new(guard),
+        }
+    }
+
+    /// The mock cannot play this scenario (e.g. there are no run-time credentials to expire).
+    pub fn unsupported() -> Self {
+        MockTenant {
+            supported: false,
+            ..MockTenant::new(Value::Null, ())
+        }
+    }
+
+    /// For a provider whose host is fixed (no URL setting): the mock's address, passed to
+    /// `connect` in the [`Context`](crate::Context).
+    pub fn with_endpoint(mut self, endpoint: url::Url) -> Self {
+        self.context = crate::Context::with_endpoint(endpoint);
+        self
+    }
+
+    /// What the export must yield for user `id`: normalized field names (as in the `User`
+    /// JSON: `email`, `first_name`, `status`, `manager_id`, ...) and their values, stated
+    /// independently of the provider's mapping (from the mock's own records).
+    pub fn expect_user(mut self, id: impl Into<String>, fields: Value) -> Self {
+        let fields = match fields {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        };
+        self.expected.push((id.into(), fields));
+        self
+    }
+
+    /// How to list the secrets the mock issued at run time (tokens), so that the leak scan
+    /// looks for them too.
+    pub fn with_issued_secrets(mut self, issued: IssuedSecrets) -> Self {
+        self.issued = Some(issued);
+        self
+    }
+
+    pub(super) fn issued_secrets(&self) -> Vec<String> {
+        self.issued.as_ref().map(|f| f()).unwrap_or_default()
+    }
+}
+
+/// Starts a mock tenant for a scenario.
+pub(super) type StartMock =
+    Box<dyn Fn(Scenario) -> Pin<Box<dyn Future<Output = MockTenant> + Send>> + Send + Sync>;
