@@ -9,6 +9,7 @@ use connector_core::sandbox::SandboxOptions;
 use connector_core::testkit::{Conformance, MockTenant, Scenario};
 use provider::sandbox::{start_mock, Behaviour};
 use serde_json::{json, Value};
+use std::sync::Arc;
 
 /// What the export must say of employee `i` of the mock, stated from Acme's documented
 /// record shape (not from the provider's mapping).
@@ -58,7 +59,7 @@ async fn mock(scenario: Scenario) -> MockTenant {
         _ => return MockTenant::unsupported(),
     }
     let users = options.employees;
-    let (sandbox, issued) = start_mock(options, behaviour).await.expect("mock starts");
+    let (sandbox, issued, received) = start_mock(options, behaviour).await.expect("mock starts");
     let mut settings = sandbox.settings.clone();
     if scenario == Scenario::RejectCredentials {
         settings["client_secret"] = json!("not-the-secret-456");
@@ -66,7 +67,11 @@ async fn mock(scenario: Scenario) -> MockTenant {
     let endpoint = sandbox.context().endpoint.expect("a URL");
     let mut tenant = MockTenant::new(settings, sandbox)
         .with_endpoint(endpoint)
-        .with_issued_secrets(issued);
+        .with_issued_secrets(issued)
+        .with_received_urls(Arc::new(move || {
+            let urls = received();
+            Box::pin(async move { urls })
+        }));
     for i in 0..users.min(6) {
         tenant = tenant.expect_user(format!("E{i:05}"), expected(i));
     }

@@ -96,7 +96,7 @@ pub mod reexports {
     pub use futures_util;
     pub use inventory;
     pub use jiff;
-    pub use reqwest::header::HeaderMap;
+    pub use reqwest::header::{self, HeaderMap};
     pub use schemars;
     pub use serde_json;
     pub use url;

@@ -4,6 +4,7 @@
 use connector_core::testkit::{Conformance, MockTenant, Scenario};
 use connector_ukgpro::testing::{generated, settings, ukg, Paged, EMPLOYMENT, PERSON};
 use serde_json::{json, Value};
+use std::sync::Arc;
 use wiremock::matchers::path;
 use wiremock::{Mock, ResponseTemplate};
 
@@ -92,7 +93,15 @@ async fn mock(scenario: Scenario) -> MockTenant {
     if scenario == Scenario::RejectCredentials {
         settings["password"] = json!("not-the-password");
     }
-    let mut tenant = MockTenant::new(settings, server);
+    let server = Arc::new(server);
+    let seen = server.clone();
+    let mut tenant = MockTenant::new(settings, server).with_received_urls(Arc::new(move || {
+        let seen = seen.clone();
+        Box::pin(async move {
+            let requests = seen.received_requests().await.unwrap_or_default();
+            requests.iter().map(|r| r.url.to_string()).collect()
+        })
+    }));
     for (id, fields) in expected {
         tenant = tenant.expect_user(id, fields);
     }

@@ -34,7 +34,7 @@ impl Conformance {
                 format!("{connector:?} {connector:#?}"),
             );
         }
-        self.register_issued(report, &tenant);
+        self.collect(report, &tenant).await;
         Some(outcome)
     }
 
@@ -56,6 +56,47 @@ impl Conformance {
                 .collect();
             format!("steps not passed: {}", failed.join("; "))
         });
+    }
+
+    /// Every optional setting the mock's settings use can be left out: the connection test
+    /// still passes without it (a field that is really needed must be required).
+    pub async fn check_optional_fields(&self, report: &mut ConformanceReport) {
+        let schema = self.descriptor.settings_schema();
+        for field in schema.fields().iter().filter(|f| !f.required) {
+            let name = format!("optional `{}` is not needed to connect", field.name);
+            let Some(tenant) = self
+                .tenant(report, Scenario::Healthy { users: 3 }, &name)
+                .await
+            else {
+                return;
+            };
+            let Some(mut without) = tenant.settings.as_object().cloned() else {
+                continue;
+            };
+            if without.remove(&field.name).is_none() {
+                continue;
+            }
+            let outcome = crate::connector::test_connection_with(
+                self.descriptor,
+                serde_json::Value::Object(without),
+                &tenant.context,
+            )
+            .await;
+            report.evidence(
+                &format!("the connection test report (without `{}`)", field.name),
+                format!("{outcome:?}"),
+            );
+            report.check(outcome.passed, &name, || {
+                let failed = outcome
+                    .first_failure()
+                    .map(|s| format!("{}: {}", s.id, s.message))
+                    .unwrap_or_default();
+                format!(
+                    "without it the connection test fails ({failed}); make `{}` required",
+                    field.name
+                )
+            });
+        }
     }
 
     /// A failing scenario fails the test at a step of `kind` with a hint; with `blocks_rest`,

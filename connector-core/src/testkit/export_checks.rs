@@ -91,7 +91,7 @@ impl Conformance {
             &format!("the export summary ({place})"),
             format!("{summary:?}"),
         );
-        self.register_issued(report, tenant);
+        self.collect(report, tenant).await;
         Run {
             users: outcome,
             summary,

@@ -51,6 +51,10 @@ pub enum Scenario {
 /// Lists the secrets a mock issued at run time (tokens).
 pub type IssuedSecrets = Arc<dyn Fn() -> Vec<String> + Send + Sync>;
 
+/// Lists the URLs (with their queries) a mock received so far.
+pub type ReceivedUrls =
+    Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Vec<String>> + Send>> + Send + Sync>;
+
 /// A running mock tenant: settings that point at it, what to expect there, and whatever keeps
 /// it alive.
 pub struct MockTenant {
@@ -60,6 +64,7 @@ pub struct MockTenant {
     pub context: crate::Context,
     pub(super) expected: Vec<(String, Map<String, Value>)>,
     pub(super) issued: Option<IssuedSecrets>,
+    pub(super) received: Option<ReceivedUrls>,
     pub(super) supported: bool,
     _guard: Box<dyn Any + Send>,
 }
@@ -81,6 +86,7 @@ impl MockTenant {
             context: crate::Context::default(),
             expected: Vec::new(),
             issued: None,
+            received: None,
             supported: true,
             _guard: Box::new(guard),
         }
@@ -118,6 +124,21 @@ impl MockTenant {
     pub fn with_issued_secrets(mut self, issued: IssuedSecrets) -> Self {
         self.issued = Some(issued);
         self
+    }
+
+    /// How to list the URLs the mock received, so that the testkit can check that no secret
+    /// travels in a URL (query strings end up in server and proxy logs).
+    pub fn with_received_urls(mut self, received: ReceivedUrls) -> Self {
+        self.received = Some(received);
+        self
+    }
+
+    /// The URLs received so far (none when the mock does not say).
+    pub(super) async fn received_urls(&self) -> Vec<String> {
+        match &self.received {
+            Some(f) => f().await,
+            None => Vec::new(),
+        }
     }
 
     pub(super) fn issued_secrets(&self) -> Vec<String> {

@@ -51,7 +51,7 @@ use crate::registry::{Capability, ProviderDescriptor};
 
 pub use capture::CHILD_REPORT;
 pub use export_checks::KEY_FIELDS;
-pub use mock::{IssuedSecrets, MockTenant, Scenario};
+pub use mock::{IssuedSecrets, MockTenant, ReceivedUrls, Scenario};
 pub use report::ConformanceReport;
 
 /// The conformance suite for one provider.
@@ -60,6 +60,7 @@ pub struct Conformance {
     example: Value,
     start_mock: Option<mock::StartMock>,
     not_secret: Vec<(String, String)>,
+    secret_in_url: Vec<(String, String)>,
 }
 
 impl Conformance {
@@ -71,6 +72,7 @@ impl Conformance {
             example: example_settings,
             start_mock: None,
             not_secret: Vec::new(),
+            secret_in_url: Vec::new(),
         }
     }
 
@@ -89,6 +91,14 @@ impl Conformance {
     /// reason (e.g. `("key_field", "names a column, holds no credential")`).
     pub fn allow_not_secret(mut self, field: &str, reason: &str) -> Self {
         self.not_secret.push((field.to_owned(), reason.to_owned()));
+        self
+    }
+
+    /// Allows the secret setting `field` in request URLs, with the reason (an API whose only
+    /// scheme is an API key in the query).
+    pub fn allow_secret_in_url(mut self, field: &str, reason: &str) -> Self {
+        self.secret_in_url
+            .push((field.to_owned(), reason.to_owned()));
         self
     }
 
@@ -134,6 +144,7 @@ impl Conformance {
         self.check_validation(&mut report);
         if self.descriptor.can(Capability::ConnectionTest) {
             self.check_connection(&mut report).await;
+            self.check_optional_fields(&mut report).await;
             self.check_rejected_credentials(&mut report).await;
             self.check_permission_denied(&mut report).await;
             self.check_unreachable(&mut report).await;
@@ -196,10 +207,29 @@ impl Conformance {
         }
     }
 
-    /// Registers what the mock issued at run time (tokens) for the leak scan.
-    fn register_issued(&self, report: &mut ConformanceReport, tenant: &MockTenant) {
+    /// After a scenario: registers what the mock issued at run time (tokens) for the leak
+    /// scan, and scans the URLs it received for secrets.
+    async fn collect(&self, report: &mut ConformanceReport, tenant: &MockTenant) {
         for token in tenant.issued_secrets() {
             report.secret("a credential the mock issued at run time (a token)", &token);
         }
+        let allowed: Vec<&str> = self
+            .secret_in_url
+            .iter()
+            .filter_map(|(field, _)| tenant.settings.get(field)?.as_str())
+            .collect();
+        let urls = tenant.received_urls().await.join("\n");
+        let mut scan = ConformanceReport::new(self.descriptor.id());
+        scan.secrets = report
+            .secrets
+            .iter()
+            .filter(|(_, v)| !allowed.contains(&v.as_str()))
+            .cloned()
+            .collect();
+        scan.scan(
+            "a URL the provider requested (query strings end up in server and proxy logs)",
+            &urls,
+        );
+        report.failures.append(&mut scan.failures);
     }
 }

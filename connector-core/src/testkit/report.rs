@@ -73,8 +73,13 @@ impl ConformanceReport {
                 ));
             }
         }
+        leaks.dedup();
         let found = leaks.len();
-        self.failures.extend(leaks);
+        for leak in leaks {
+            if !self.failures.contains(&leak) {
+                self.failures.push(leak);
+            }
+        }
         found
     }
 

@@ -50,7 +50,7 @@ impl Default for Behaviour {
     }
 }
 
-/// Lists the tokens the mock issued (for leak scans).
+/// Lists the tokens the mock issued, or the URLs it received (for leak scans).
 pub type Issued = Arc<dyn Fn() -> Vec<String> + Send + Sync>;
 
 /// A token: until when, and how many more requests it is good for.
@@ -64,6 +64,7 @@ struct Account {
     issued: AtomicU64,
     window: Mutex<(Instant, u32)>,
     counters: SandboxCounters,
+    received: Arc<Mutex<Vec<String>>>,
 }
 
 fn param(req: &Request, name: &str) -> Option<u64> {
@@ -214,6 +215,11 @@ impl Respond for Api {
         let account = &self.0;
         account.counters.add_request();
         let n = account.counters.requests();
+        account
+            .received
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(req.url.to_string());
         let answer = if req.url.path() == "/oauth/token" && req.method.as_str() == "POST" {
             account.token(req)
         } else if account.throttled(n) {
@@ -239,14 +245,14 @@ impl Respond for Api {
 pub async fn start_with(options: SandboxOptions, behaviour: Behaviour) -> Result<SandboxHandle> {
     start_mock(options, behaviour)
         .await
-        .map(|(handle, _)| handle)
+        .map(|(handle, _, _)| handle)
 }
 
-/// [`start_with`], and how to list the tokens it issues.
+/// [`start_with`], and how to list the tokens it issues and the URLs it receives.
 pub async fn start_mock(
     options: SandboxOptions,
     behaviour: Behaviour,
-) -> Result<(SandboxHandle, Issued)> {
+) -> Result<(SandboxHandle, Issued, Issued)> {
     let mut deny_scope = false;
     let mut unknown = Vec::new();
     for id in &options.deny {
@@ -280,7 +286,12 @@ pub async fn start_mock(
         let tokens = listed.lock().unwrap_or_else(|e| e.into_inner());
         tokens.keys().cloned().collect()
     });
+    let received: Arc<Mutex<Vec<String>>> = Arc::default();
+    let urls = received.clone();
+    let listed_urls: Issued =
+        Arc::new(move || urls.lock().unwrap_or_else(|e| e.into_inner()).clone());
     let account = Account {
+        received,
         options,
         behaviour,
         deny_scope,
@@ -300,7 +311,11 @@ pub async fn start_mock(
         let _server = server;
         let _ = rx.await;
     });
-    Ok((SandboxHandle::new(base_url, settings, counters, tx), issued))
+    Ok((
+        SandboxHandle::new(base_url, settings, counters, tx),
+        issued,
+        listed_urls,
+    ))
 }
 
 /// The sandbox hook of the descriptor.
