@@ -3,21 +3,25 @@
 //! The contracts every provider of the connector SDK implements, and the machinery they share:
 //!
 //! * [`Secret`]: the only type that holds a credential; redacted everywhere.
+//! * [`Provider`] and [`ProviderDescriptor`]: the typed provider contract (settings type,
+//!   connect), built into a descriptor and registered with [`register!`]; [`registry`] finds
+//!   them.
 //! * [`settings`]: a provider's settings struct is the single source of its JSON Schema
 //!   (draft 2020-12, or draft-07 for form renderers) and of validation that reports every
-//!   field problem at once.
-//! * [`auth`]: request decorators (HTTP Basic, bearer, API-key headers, and compositions).
-//! * [`http`]: the shared HTTP client (timeouts, user agent, HTTPS-only except loopback,
-//!   credentials never sent to another origin, transport errors told apart).
-//! * [`retry`]: backoff with jitter, adaptive concurrency and request budgets, used by
-//!   the HTTP client for every provider.
+//!   field problem at once; [`settings::BaseUrl`] and [`settings::HttpSettings`] are shared.
+//! * [`auth`]: authenticators (Basic, bearer, API keys in a header or the query, OAuth2 client
+//!   credentials, compositions); credentials can be renewed during a run.
+//! * [`http`]: the one request pipeline (any method and body, retries of what is safe to
+//!   retry, rate limits, redirects, size cap, transport errors told apart, URLs redacted) and
+//!   records decoded as they arrive from bare arrays or envelopes.
+//! * [`paginate`]: listing strategies (page number, offset/limit, cursor, next link) with
+//!   end rules that cannot silently truncate.
 //! * [`Error`]: one error type, grouped by [`ErrorKind`], with provider, endpoint and hint.
-//! * [`check`]: connection tests as ordered, named steps.
-//! * [`registry`]: providers register a [`ProviderDescriptor`] with `inventory`.
-//! * `testkit` (feature `testkit`): the conformance suite every provider runs.
+//! * [`check`]: connection tests as ordered, named, typed steps.
+//! * [`user`]: the normalized [`User`] and the export contract; [`export_users`] applies the
+//!   shared filters.
 //! * [`sandbox`]: the contract of a provider's embedded sandbox (a loopback fake of its API).
-//! * [`user`]: the normalized [`User`] and the export contract (a stream of users);
-//!   [`paginate`]: the shared page-until-short-page mechanism with bounded look-ahead.
+//! * `testkit` (feature `testkit`): the conformance suite every provider runs.
 //!
 //! ## Example
 //!
@@ -30,7 +34,6 @@
 //!
 //! /// Settings of a hypothetical service.
 //! #[derive(Deserialize, JsonSchema)]
-//! #[serde(deny_unknown_fields)]
 //! #[schemars(title = "Acme HR")]
 //! struct AcmeSettings {
 //!     /// API host, e.g. `api.acme.example`.

@@ -1,5 +1,5 @@
 //! The provider registry: every provider crate describes itself with a
-//! [`ProviderDescriptor`] built from its typed [`Provider`](crate::Provider) contract, and
+//! [`ProviderDescriptor`] built from its typed [`Provider`] contract, and
 //! registers it with [`register!`](crate::register); the CLI lists and finds them here.
 //!
 //! A binary must reference each provider crate it links (e.g. call its `descriptor()`), or
