@@ -5,25 +5,14 @@ use serde_json::{json, Value};
 use wiremock::matchers::{header, header_exists, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-const USER: &str = "svc-sync";
-const PASSWORD: &str = "Pw-Canary-31337";
-const CUSTOMER_KEY: &str = "CK9Z1";
-const USER_KEY: &str = "UserKey12Abc";
-const PERSON: &str = "/personnel/v1/person-details";
-const EMPLOYMENT: &str = "/personnel/v1/employment-details";
+use connector_ukgpro::testing::{
+    settings, BASIC_B64, CUSTOMER_KEY, EMPLOYMENT, PASSWORD, PERSON, USER,
+};
 
-fn settings(base: &str) -> Value {
-    json!({
-        "base_url": base,
-        "username": USER,
-        "password": PASSWORD,
-        "customer_api_key": CUSTOMER_KEY,
-    })
-}
+const USER_KEY: &str = "UserKey12Abc";
 
 fn basic() -> String {
-    // base64("svc-sync:Pw-Canary-31337")
-    "Basic c3ZjLXN5bmM6UHctQ2FuYXJ5LTMxMzM3".to_owned()
+    format!("Basic {BASIC_B64}")
 }
 
 fn one_row() -> ResponseTemplate {

@@ -98,6 +98,19 @@ impl Conformance {
         }
     }
 
+    /// Starts the mock for `scenario` and exports from it (`None`: the mock does not play it).
+    async fn export_scenario(
+        &self,
+        report: &mut ConformanceReport,
+        scenario: Scenario,
+        name: &str,
+        options: ExportOptions,
+        place: &str,
+    ) -> Option<Run> {
+        let tenant = self.tenant(report, scenario, name).await?;
+        Some(self.export(report, &tenant, options, place).await)
+    }
+
     /// Every user of a healthy tenant exactly once, valid against the `User` schema, with the
     /// key fields as the mock states them.
     pub async fn check_export(&self, report: &mut ConformanceReport) {
@@ -256,12 +269,12 @@ impl Conformance {
     pub async fn check_rate_limited(&self, report: &mut ConformanceReport) {
         let name = "a rate limit is waited out and the export completes exactly";
         let scenario = Scenario::RateLimited { users: USERS };
-        let Some(tenant) = self.tenant(report, scenario, name).await else {
+        let Some(run) = self
+            .export_scenario(report, scenario, name, ExportOptions::new(), "rate limited")
+            .await
+        else {
             return;
         };
-        let run = self
-            .export(report, &tenant, ExportOptions::new(), "rate limited")
-            .await;
         self.check_exact(report, name, run, USERS);
     }
 
@@ -270,12 +283,18 @@ impl Conformance {
     pub async fn check_malformed_record(&self, report: &mut ConformanceReport) {
         let name = "a malformed record is counted or refused, never lost silently";
         let scenario = Scenario::MalformedRecord { users: USERS };
-        let Some(tenant) = self.tenant(report, scenario, name).await else {
+        let Some(run) = self
+            .export_scenario(
+                report,
+                scenario,
+                name,
+                ExportOptions::new(),
+                "malformed record",
+            )
+            .await
+        else {
             return;
         };
-        let run = self
-            .export(report, &tenant, ExportOptions::new(), "malformed record")
-            .await;
         match run.users {
             Ok(list) => {
                 // A user may span several records (UKG: two endpoints), so: something was
@@ -359,12 +378,12 @@ impl Conformance {
     /// An empty tenant is an empty export.
     pub async fn check_empty(&self, report: &mut ConformanceReport) {
         let name = "an empty tenant is an empty export";
-        let Some(tenant) = self.tenant(report, Scenario::Empty, name).await else {
+        let Some(run) = self
+            .export_scenario(report, Scenario::Empty, name, ExportOptions::new(), "empty")
+            .await
+        else {
             return;
         };
-        let run = self
-            .export(report, &tenant, ExportOptions::new(), "empty")
-            .await;
         report.check(
             matches!(&run.users, Ok(l) if l.is_empty()),
             name,
@@ -381,12 +400,18 @@ impl Conformance {
         if !self.descriptor.can(Capability::UserExport) {
             return;
         }
-        let Some(tenant) = self.tenant(report, Scenario::DenyPermission, name).await else {
+        let Some(run) = self
+            .export_scenario(
+                report,
+                Scenario::DenyPermission,
+                name,
+                ExportOptions::new(),
+                "permission denied",
+            )
+            .await
+        else {
             return;
         };
-        let run = self
-            .export(report, &tenant, ExportOptions::new(), "permission denied")
-            .await;
         report.check(
             run.users.as_ref().is_err_and(|e| {
                 matches!(e.kind(), ErrorKind::Permission { .. }) && e.hint().is_some()
