@@ -10,14 +10,12 @@ use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use acme::sandbox::{start_mock, Behaviour};
 use connector_core::auth::{Authenticator, Credentials, OAuth2ClientCredentials};
 use connector_core::check::{CheckStep, Checklist};
 use connector_core::http::{HttpClient, Method, RecordsAt, Request};
 use connector_core::reexports::{async_trait, header, url};
-use connector_core::sandbox::SandboxOptions;
 use connector_core::settings::{HttpSettings, Settings};
-use connector_core::testkit::{Conformance, MockTenant, Scenario};
+use connector_core::testkit::Conformance;
 use connector_core::{
     Capability, Connector, Context, Error, ErrorKind, ExportOptions, ExportStats, Filter, Provider,
     ProviderDescriptor, Result, Secret, User, UserExport, UserStatus,
@@ -492,72 +490,6 @@ static PLANTED_OPTIONAL: ProviderDescriptor = ProviderDescriptor::new::<PlantedO
     .with_filters(&[Filter::Status])
     .with_max_page_size(500);
 
-/// The example's mock, playing every scenario (as in the example's own conformance test).
-async fn mock(scenario: Scenario) -> MockTenant {
-    let mut behaviour = Behaviour::default();
-    let mut options = SandboxOptions::with_employees(3);
-    match scenario {
-        Scenario::Healthy { users } => options.employees = users,
-        Scenario::Empty => options.employees = 0,
-        Scenario::RejectCredentials => {}
-        Scenario::DenyPermission => options.deny = vec![acme::check::SCOPE.into()],
-        Scenario::Unreachable => {
-            let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            let addr = closed.local_addr().unwrap();
-            drop(closed);
-            let settings = json!({"client_id": "c", "client_secret": "unreachable-secret"});
-            let url = format!("http://{addr}/").parse().unwrap();
-            return MockTenant::new(settings, ()).with_endpoint(url);
-        }
-        Scenario::ExpiringCredentials { users } => {
-            options.employees = users;
-            behaviour.token_uses = Some(2);
-        }
-        Scenario::RateLimited { users } => {
-            options.employees = users;
-            behaviour.throttle_first = 2;
-        }
-        Scenario::MalformedRecord { users } => {
-            options.employees = users;
-            behaviour.malformed = Some(4);
-        }
-        _ => return MockTenant::unsupported(),
-    }
-    let users = options.employees;
-    let (sandbox, issued, received) = start_mock(options, behaviour).await.expect("mock");
-    let mut settings = sandbox.settings.clone();
-    if scenario == Scenario::RejectCredentials {
-        settings["client_secret"] = json!("not-the-secret-456");
-    }
-    let endpoint = sandbox.context().endpoint.expect("a URL");
-    let mut tenant = MockTenant::new(settings, sandbox)
-        .with_endpoint(endpoint)
-        .with_issued_secrets(issued)
-        .with_received_urls(Arc::new(move || {
-            let urls = received();
-            Box::pin(async move { urls })
-        }));
-    for i in 0..users.min(6) {
-        let status = ["active", "active", "active", "leave", "terminated"][(i % 5) as usize];
-        let manager = if i == 0 {
-            Value::Null
-        } else {
-            json!(format!("E{:05}", (i - 1) / 5))
-        };
-        tenant = tenant.expect_user(
-            format!("E{i:05}"),
-            json!({
-                "email": format!("employee{i}@acme.example"),
-                "first_name": format!("Given{i}"),
-                "last_name": format!("Family{i}"),
-                "status": status,
-                "manager_id": manager,
-            }),
-        );
-    }
-    tenant
-}
-
 #[tokio::test]
 async fn the_testkit_fails_every_planted_defect() {
     let example = json!({"client_id": "acme-client-7f3a", "client_secret": "example-secret-123"});
@@ -570,7 +502,7 @@ async fn the_testkit_fails_every_planted_defect() {
             &PLANTED
         };
         let report = Conformance::new(descriptor, example.clone())
-            .with_mock(mock)
+            .with_mock(acme::testing::mock)
             .run()
             .await;
         let caught = if *defect == Defect::None {

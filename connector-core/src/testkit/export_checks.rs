@@ -219,14 +219,14 @@ impl Conformance {
             );
             return;
         }
-        let Some(tenant) = self
-            .tenant(report, Scenario::Healthy { users: USERS }, name)
+        let options = ExportOptions::new().with_page_size(SMALL_PAGE);
+        let scenario = Scenario::Healthy { users: USERS };
+        let Some(run) = self
+            .export_scenario(report, scenario, name, options, "small pages")
             .await
         else {
             return;
         };
-        let options = ExportOptions::new().with_page_size(SMALL_PAGE);
-        let run = self.export(report, &tenant, options, "small pages").await;
         self.check_exact(report, name, run, USERS);
     }
 

@@ -10,6 +10,7 @@
 //! | `mapping.rs` | Acme employees → the SDK's `User` |
 //! | `model.rs` | serde types for Acme's records |
 //! | `sandbox.rs` | a mock Acme HR (token endpoint + API), also its sandbox |
+//! | `testing.rs` | the sandbox as the testkit's mock tenant (tests only) |
 
 pub mod check;
 pub mod client;
@@ -18,6 +19,8 @@ pub mod mapping;
 pub mod model;
 pub mod sandbox;
 pub mod settings;
+#[cfg(test)]
+pub mod testing;
 
 use std::fmt;
 
