@@ -231,6 +231,21 @@ mod tests {
     }
 
     #[test]
+    fn a_retry_after_near_the_maximum_gives_up_instead_of_overflowing() {
+        let policy = RetryPolicy::default();
+        for after in [Duration::MAX, Duration::from_secs(u64::MAX)] {
+            let error = Error::new(
+                "t",
+                ErrorKind::RateLimited {
+                    retry_after: Some(after),
+                },
+                "429",
+            );
+            assert_eq!(policy.wait(1, &error, Instant::now()), None);
+        }
+    }
+
+    #[test]
     fn only_retryable_errors_are_retried() {
         let p = RetryPolicy::default();
         let now = Instant::now();
