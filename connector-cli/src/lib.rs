@@ -37,6 +37,7 @@ pub mod exit;
 pub mod output;
 pub mod render;
 mod runtime;
+pub mod sanitize;
 pub mod summary;
 
 use std::ffi::OsString;

@@ -5,6 +5,8 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use connector_core::User;
+
+use crate::sanitize::csv_cell;
 use tempfile::NamedTempFile;
 
 /// Output format.
@@ -110,6 +112,7 @@ impl Write for Sink {
 pub struct UserWriter<W: Write> {
     inner: Inner<W>,
     written: u64,
+    neutralise: bool,
 }
 
 enum Inner<W: Write> {
@@ -139,7 +142,19 @@ impl<W: Write> UserWriter<W> {
                 Inner::Csv(Box::new(w))
             }
         };
-        Ok(UserWriter { inner, written: 0 })
+        Ok(UserWriter {
+            inner,
+            written: 0,
+            neutralise: true,
+        })
+    }
+
+    /// CSV only: write values as they are, without neutralising spreadsheet formulas (by
+    /// default a value starting with `=`, `+`, `-`, `@`, tab or CR gets a leading `'`).
+    /// Control characters are removed either way.
+    pub fn raw_csv(mut self, raw: bool) -> Self {
+        self.neutralise = !raw;
+        self
     }
 
     /// Writes one user.
@@ -154,7 +169,15 @@ impl<W: Write> UserWriter<W> {
                     out.write_all(b"\n")?;
                 }
             }
-            Inner::Csv(w) => w.serialize(user).map_err(csv_error)?,
+            Inner::Csv(w) => {
+                let value = serde_json::to_value(user).map_err(io::Error::other)?;
+                let cells = User::FIELDS.iter().map(|field| match &value[field] {
+                    serde_json::Value::Null => String::new(),
+                    serde_json::Value::String(s) => csv_cell(s, self.neutralise).into_owned(),
+                    other => other.to_string(),
+                });
+                w.write_record(cells).map_err(csv_error)?;
+            }
         }
         self.written += 1;
         Ok(())

@@ -6,6 +6,7 @@ use std::io::{IsTerminal, Write};
 use connector_core::{Error, ErrorKind};
 
 use crate::exit;
+use crate::sanitize::terminal;
 
 /// Logs go to stderr, filtered by `RUST_LOG` (default `warn`); they never hold secrets.
 pub(crate) fn init_tracing() {
@@ -25,13 +26,14 @@ pub(crate) fn report_error(error: &Error) -> u8 {
         ErrorKind::InvalidSettings(fields) if !fields.is_empty() => {
             eprintln!("error: {}: invalid settings:", error.provider());
             for f in fields {
-                eprintln!("  {}: {}", f.field, f.message);
+                eprintln!("  {}: {}", terminal(&f.field), terminal(&f.message));
             }
         }
-        _ => eprintln!("error: {}", error.full_message()),
+        // Messages may carry server data (an OAuth error description, a record's ids).
+        _ => eprintln!("error: {}", terminal(&error.full_message())),
     }
     if let Some(hint) = error.hint() {
-        eprintln!("hint: {hint}");
+        eprintln!("hint: {}", terminal(hint));
     }
     exit::code_for(error.kind())
 }

@@ -75,7 +75,7 @@ impl Tally {
         if stats.malformed > 0 {
             let _ = writeln!(out, "Malformed records skipped: {}", count(stats.malformed));
             for sample in &stats.malformed_samples {
-                let _ = writeln!(out, "  {sample}");
+                let _ = writeln!(out, "  {}", crate::sanitize::terminal(sample));
             }
             if stats.malformed > stats.malformed_samples.len() as u64 {
                 let _ = writeln!(out, "  ...");

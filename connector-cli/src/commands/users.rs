@@ -47,6 +47,12 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
                 .value_name("FILE")
                 .value_parser(value_parser!(PathBuf))
                 .help("Write to FILE (atomically) instead of stdout"),
+        )
+        .arg(
+            Arg::new("csv-raw")
+                .long("csv-raw")
+                .action(clap::ArgAction::SetTrue)
+                .help("CSV: write values as they are; by default a value that a spreadsheet would run as a formula (starting with = + - @, tab or CR) gets a leading '"),
         );
     if d.supports(Filter::Status) {
         let statuses: Vec<&'static str> = UserStatus::ALL.iter().map(|s| s.as_str()).collect();
@@ -99,6 +105,7 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
             .unwrap_or_default(),
         company: flag("company"),
         page_size: m.try_get_one::<u32>("page-size").ok().flatten().copied(),
+        csv_raw: m.get_flag("csv-raw"),
     };
     run(d, args)
 }
@@ -118,6 +125,8 @@ pub struct UsersArgs {
     pub company: Option<String>,
     /// `--page-size`.
     pub page_size: Option<u32>,
+    /// `--csv-raw`.
+    pub csv_raw: bool,
 }
 
 /// Exit status when interrupted by Ctrl-C or SIGTERM (128 + SIGINT).
@@ -172,7 +181,7 @@ async fn export(connector: Box<dyn Connector>, args: UsersArgs) -> u8 {
         }
     };
     let mut writer = match UserWriter::new(args.format, sink) {
-        Ok(w) => w,
+        Ok(w) => w.raw_csv(args.csv_raw),
         Err(e) => return write_failed(&e),
     };
     let mut tally = Tally::default();
