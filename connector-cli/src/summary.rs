@@ -69,6 +69,13 @@ impl Tally {
                 count(stats.filtered_out)
             );
         }
+        if stats.duplicates > 0 {
+            let _ = writeln!(
+                out,
+                "Duplicates dropped: {} (the server sent a user or record again; the first was kept)",
+                count(stats.duplicates)
+            );
+        }
         for (reason, n) in &stats.partial {
             let _ = writeln!(out, "Records without a partner: {} {reason}", count(*n));
         }

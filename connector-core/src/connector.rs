@@ -65,26 +65,74 @@ pub async fn test_connection_with(
 }
 
 /// Starts `connector`'s user export with the SDK's shared plumbing around the provider's
-/// stream: the status and company filters of `options` are applied (and counted in the
-/// stats as filtered out), whatever the provider did itself. Use this rather than calling
-/// [`Connector::export_users`] directly.
+/// stream, the same for every provider:
+///
+/// * the status and company filters of `options` are applied (and counted as filtered out),
+///   whatever the provider did itself;
+/// * a user that repeats one already exported (same company and id) is dropped and counted as
+///   a duplicate: the first one wins, whatever the timing;
+/// * an export that yields more than [`ExportOptions::max_users`] users stops with an error (a
+///   listing that never ends).
+///
+/// Use this rather than calling [`Connector::export_users`] directly.
 pub fn export_users(connector: &dyn Connector, options: ExportOptions) -> Result<UserExport> {
     use futures_util::StreamExt;
+    let provider = connector.provider_id();
     let export = connector.export_users(options.clone())?;
     let stats = export.stats.clone();
     let counted = stats.clone();
-    let users = export.users.filter(move |user| {
-        let keep = match user {
-            Ok(user) => options.matches(user),
-            Err(_) => true,
-        };
-        if !keep {
-            counted.add_filtered_out();
-        }
-        std::future::ready(keep)
-    });
+    let max = options
+        .max_users
+        .unwrap_or(ExportOptions::DEFAULT_MAX_USERS);
+    let mut seen = std::collections::HashSet::new();
+    let mut ended = false;
+    // `scan` ends the stream after the ceiling error; `filter_map` drops what is skipped.
+    let users = export
+        .users
+        .scan((), move |(), item| {
+            if ended {
+                return std::future::ready(None);
+            }
+            let out = match item {
+                Err(e) => Some(Err(e)),
+                Ok(user) if !seen.insert(user_key(&user)) => {
+                    counted.add_duplicate();
+                    None
+                }
+                Ok(_) if seen.len() as u64 > max => {
+                    ended = true;
+                    Some(Err(Error::new(
+                        provider,
+                        ErrorKind::Protocol,
+                        format!("the listing went past {max} users without ending; stopped"),
+                    )
+                    .with_hint("if the tenant really is this large, raise the ceiling (--max-users); otherwise the server keeps sending new records")))
+                }
+                Ok(user) if options.matches(&user) => Some(Ok(user)),
+                Ok(_) => {
+                    counted.add_filtered_out();
+                    None
+                }
+            };
+            std::future::ready(Some(out))
+        })
+        .filter_map(std::future::ready);
     Ok(UserExport {
         users: Box::pin(users),
         stats,
     })
+}
+
+/// A user's identity (company and id) as 128 bits: 16 bytes per user remembered, collisions
+/// out of reach.
+fn user_key(user: &crate::User) -> u128 {
+    use std::hash::{Hash, Hasher};
+    let half = |salt: u8| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        salt.hash(&mut h);
+        user.company_id.hash(&mut h);
+        user.id.hash(&mut h);
+        h.finish()
+    };
+    (u128::from(half(1)) << 64) | u128::from(half(2))
 }

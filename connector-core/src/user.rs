@@ -227,9 +227,16 @@ pub struct ExportOptions {
     pub company_id: Option<String>,
     /// Rows per request, overriding the provider's setting.
     pub page_size: Option<u32>,
+    /// The most users an export may yield before it stops with an error (a listing that never
+    /// ends); default [`ExportOptions::DEFAULT_MAX_USERS`].
+    pub max_users: Option<u64>,
 }
 
 impl ExportOptions {
+    /// The default ceiling on users per export: far above any real tenant, low enough that a
+    /// listing that never ends stops within minutes.
+    pub const DEFAULT_MAX_USERS: u64 = 5_000_000;
+
     /// All users, provider defaults.
     pub fn new() -> Self {
         ExportOptions::default()
@@ -250,6 +257,12 @@ impl ExportOptions {
     /// Rows per request.
     pub fn with_page_size(mut self, page_size: u32) -> Self {
         self.page_size = Some(page_size);
+        self
+    }
+
+    /// At most `max` users (see [`ExportOptions::max_users`]).
+    pub fn with_max_users(mut self, max: u64) -> Self {
+        self.max_users = Some(max);
         self
     }
 
@@ -295,6 +308,7 @@ struct StatsInner {
     records: AtomicU64,
     malformed: AtomicU64,
     filtered_out: AtomicU64,
+    duplicates: AtomicU64,
     partial: Mutex<BTreeMap<String, u64>>,
     samples: Mutex<Vec<String>>,
 }
@@ -310,6 +324,8 @@ pub struct ExportSummary {
     pub malformed: u64,
     /// Users left out by the status or company filter.
     pub filtered_out: u64,
+    /// Records or users that repeated one already exported (the first was kept).
+    pub duplicates: u64,
     /// Users exported with only part of their data, by reason
     /// (e.g. `person-details without employment-details`).
     pub partial: BTreeMap<String, u64>,
@@ -340,11 +356,21 @@ impl ExportStats {
         self.0.filtered_out.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts a record or user that repeats one already seen (the first is kept).
+    pub fn add_duplicate(&self) {
+        self.0.duplicates.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Counts a user exported with only part of its data.
     pub fn add_partial(&self, reason: &str) {
         if let Ok(mut partial) = self.0.partial.lock() {
             *partial.entry(reason.to_owned()).or_default() += 1;
         }
+    }
+
+    /// Malformed records counted so far.
+    pub fn snapshot_malformed(&self) -> u64 {
+        self.0.malformed.load(Ordering::Relaxed)
     }
 
     /// Pages fetched so far.
@@ -359,6 +385,7 @@ impl ExportStats {
             records: self.0.records.load(Ordering::Relaxed),
             malformed: self.0.malformed.load(Ordering::Relaxed),
             filtered_out: self.0.filtered_out.load(Ordering::Relaxed),
+            duplicates: self.0.duplicates.load(Ordering::Relaxed),
             partial: self.0.partial.lock().map(|p| p.clone()).unwrap_or_default(),
             malformed_samples: self.0.samples.lock().map(|s| s.clone()).unwrap_or_default(),
         }

@@ -150,27 +150,40 @@ pub async fn ukg(person: Paged, employment: Paged) -> MockServer {
     server
 }
 
-/// Runs a UKG export to the end: the users, and the error that ended it early, if any.
+/// Runs a UKG export to the end through the SDK's export plumbing (filters, duplicates,
+/// ceiling), as the CLI does: the users, and the error that ended it early, if any.
 pub async fn export_all(
     settings: Value,
     options: connector_core::ExportOptions,
 ) -> (Vec<connector_core::User>, Option<connector_core::Error>) {
+    let (users, error, _) = export_with_stats(settings, options).await;
+    (users, error)
+}
+
+/// [`export_all`], with the export's statistics at the end.
+pub async fn export_with_stats(
+    settings: Value,
+    options: connector_core::ExportOptions,
+) -> (
+    Vec<connector_core::User>,
+    Option<connector_core::Error>,
+    connector_core::ExportSummary,
+) {
     use futures_util::StreamExt;
     let connector = crate::descriptor()
         .connect(settings)
         .expect("valid settings");
-    let mut stream = connector
-        .export_users(options)
-        .expect("export starts")
-        .users;
+    let export = connector_core::export_users(&*connector, options).expect("export starts");
+    let stats = export.stats.clone();
+    let mut stream = export.users;
     let mut users = Vec::new();
     while let Some(item) = stream.next().await {
         match item {
             Ok(u) => users.push(u),
-            Err(e) => return (users, Some(e)),
+            Err(e) => return (users, Some(e), stats.snapshot()),
         }
     }
-    (users, None)
+    (users, None, stats.snapshot())
 }
 
 /// Pages requested per endpoint, in arrival order.

@@ -3,7 +3,7 @@
 //! in, so memory holds only the records still waiting for their partner; records whose
 //! partner never comes are exported at the end with what is known, and counted.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -24,6 +24,9 @@ use crate::PROVIDER_ID;
 const ROWS_IN_FLIGHT: u32 = 20_000;
 /// At most this many page requests in flight per endpoint.
 const MAX_LOOK_AHEAD: u32 = 8;
+
+/// Malformed records logged one by one before the log only counts them.
+const MALFORMED_LOGGED: u64 = 10;
 
 /// Why a user was exported with only part of its data.
 pub const PERSON_ONLY: &str = "person-details without employment-details";
@@ -101,6 +104,7 @@ pub fn export(client: &UkgClient, default_page_size: u32, options: ExportOptions
     let joiner = Joiner {
         persons: HashMap::new(),
         employments: HashMap::new(),
+        joined: HashSet::new(),
         options,
         stats: stats.clone(),
     };
@@ -223,7 +227,19 @@ where
                             endpoint.path,
                             index + 1
                         );
-                        tracing::warn!(provider = PROVIDER_ID, "skipped malformed record: {at}");
+                        // A few lines say what; the summary counts them all.
+                        let before = stats.snapshot_malformed();
+                        if before < MALFORMED_LOGGED {
+                            tracing::warn!(
+                                provider = PROVIDER_ID,
+                                "skipped malformed record: {at}"
+                            );
+                        } else if before == MALFORMED_LOGGED {
+                            tracing::warn!(
+                                provider = PROVIDER_ID,
+                                "more malformed records skipped; the summary counts them"
+                            );
+                        }
                         stats.add_malformed(at);
                     }
                 }
@@ -262,12 +278,26 @@ impl<T> Future for AbortOnDrop<T> {
     }
 }
 
-/// The streaming join's state: records waiting for their partner.
+/// The streaming join's state: records waiting for their partner, and the keys already
+/// joined. A key seen twice on one endpoint keeps its first record, whatever the timing
+/// between the endpoints (the repeat is counted as a duplicate).
 struct Joiner {
     persons: HashMap<Key, PersonRecord>,
     employments: HashMap<Key, EmploymentRecord>,
+    joined: HashSet<u128>,
     options: ExportOptions,
     stats: ExportStats,
+}
+
+/// A join key as 128 bits (16 bytes remembered per joined user).
+fn digest(key: &Key) -> u128 {
+    use std::hash::{Hash, Hasher};
+    let half = |salt: u8| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (salt, key).hash(&mut h);
+        h.finish()
+    };
+    (u128::from(half(1)) << 64) | u128::from(half(2))
 }
 
 impl Joiner {
@@ -275,8 +305,13 @@ impl Joiner {
         let mut out = Vec::new();
         for mut person in page.items {
             let key = person.take_key();
+            if self.persons.contains_key(&key) || self.joined.contains(&digest(&key)) {
+                self.stats.add_duplicate();
+                continue;
+            }
             match self.employments.remove(&key) {
                 Some(employment) => {
+                    self.joined.insert(digest(&key));
                     self.emit(to_user(key, Some(person), Some(employment)), &mut out)
                 }
                 None => {
@@ -291,8 +326,15 @@ impl Joiner {
         let mut out = Vec::new();
         for mut employment in page.items {
             let key = employment.take_key();
+            if self.employments.contains_key(&key) || self.joined.contains(&digest(&key)) {
+                self.stats.add_duplicate();
+                continue;
+            }
             match self.persons.remove(&key) {
-                Some(person) => self.emit(to_user(key, Some(person), Some(employment)), &mut out),
+                Some(person) => {
+                    self.joined.insert(digest(&key));
+                    self.emit(to_user(key, Some(person), Some(employment)), &mut out)
+                }
                 None => {
                     self.employments.insert(key, employment);
                 }

@@ -181,3 +181,139 @@ async fn html_with_a_json_content_type_is_still_refused() {
     );
     assert!(!text.contains("Maintenance"), "{text}");
 }
+
+/// Serves `pages[n - 1]` for page `n` of both endpoints (and `[]` after the last).
+struct Scripted(Vec<Vec<Value>>);
+
+impl wiremock::Respond for Scripted {
+    fn respond(&self, req: &wiremock::Request) -> ResponseTemplate {
+        let page: usize = req
+            .url
+            .query_pairs()
+            .find(|(k, _)| k == "page")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(1);
+        let body = self.0.get(page - 1).cloned().unwrap_or_default();
+        ResponseTemplate::new(200).set_body_json(body)
+    }
+}
+
+async fn scripted(persons: Vec<Vec<Value>>, employments: Vec<Vec<Value>>) -> String {
+    let server = ukg(Paged::new(vec![]), Paged::new(vec![])).await;
+    for (p, pages) in [(PERSON, persons), (EMPLOYMENT, employments)] {
+        Mock::given(wiremock::matchers::path(p))
+            .respond_with(Scripted(pages))
+            .with_priority(1)
+            .mount(&server)
+            .await;
+    }
+    let uri = server.uri();
+    std::mem::forget(server);
+    uri
+}
+
+#[tokio::test]
+async fn pages_overlapping_by_one_record_give_each_user_once_and_count_the_repeats() {
+    let (p, e) = generated(9);
+    // Pages of 4 where each page repeats the last record of the one before.
+    let pages = |all: &[Value]| vec![all[0..4].to_vec(), all[3..7].to_vec(), all[6..9].to_vec()];
+    let base = scripted(pages(&p), pages(&e)).await;
+    let (users, error, stats) =
+        export_with_stats(settings(&base), ExportOptions::new().with_page_size(4)).await;
+    assert!(error.is_none(), "{error:?}");
+    let ids: HashSet<_> = users.iter().map(|u| u.id.clone()).collect();
+    assert_eq!((users.len(), ids.len()), (9, 9));
+    assert_eq!(stats.duplicates, 4, "two repeats on each endpoint");
+    assert!(stats.partial.is_empty(), "{:?}", stats.partial);
+}
+
+#[tokio::test]
+async fn a_listing_that_cycles_stops_at_the_first_repeat() {
+    let (p, e) = generated(8);
+    let a = p[0..4].to_vec();
+    let b = p[4..8].to_vec();
+    let cycle: Vec<Vec<Value>> = (0..50)
+        .map(|i| if i % 2 == 0 { a.clone() } else { b.clone() })
+        .collect();
+    let base = scripted(cycle, vec![e[0..4].to_vec(), e[4..8].to_vec()]).await;
+    let (_, error, _) =
+        export_with_stats(settings(&base), ExportOptions::new().with_page_size(4)).await;
+    let error = error.expect("a cycle is an error");
+    assert!(error.message().contains("page 3 repeats page 1"), "{error}");
+}
+
+#[tokio::test]
+async fn the_same_employee_twice_on_one_endpoint_keeps_the_first_whatever_the_timing() {
+    let (mut p, e) = generated(6);
+    let mut twin = p[2].clone();
+    twin["firstName"] = json!("Second");
+    p.push(twin);
+    let mut outputs = HashSet::new();
+    for _ in 0..5 {
+        let base = scripted(vec![p.clone()], vec![e.clone()]).await;
+        let (users, error, stats) = export_with_stats(settings(&base), ExportOptions::new()).await;
+        assert!(error.is_none(), "{error:?}");
+        assert_eq!(stats.duplicates, 1);
+        let mut names: Vec<_> = users
+            .iter()
+            .map(|u| format!("{}={:?}", u.id, u.first_name))
+            .collect();
+        names.sort();
+        outputs.insert(names.join(","));
+    }
+    assert_eq!(
+        outputs.len(),
+        1,
+        "the same input gave different outputs: {outputs:?}"
+    );
+    assert!(
+        !outputs.iter().next().unwrap().contains("Second"),
+        "the first record wins"
+    );
+}
+
+#[tokio::test]
+async fn a_page_with_far_more_records_than_asked_is_refused_while_it_streams() {
+    // 1.7 million tiny records when 100 were asked for.
+    let mut body = Vec::with_capacity(3_400_002);
+    body.push(b'[');
+    for i in 0..1_700_000u32 {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.push(b'1');
+    }
+    body.push(b']');
+    let head = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    let base = raw_server(head, body, 64 * 1024, Duration::ZERO).await;
+    let started = Instant::now();
+    let (users, error) =
+        export_all(settings(&base), ExportOptions::new().with_page_size(100)).await;
+    assert!(users.is_empty());
+    let error = error.expect("refused");
+    assert_eq!(error.kind(), &ErrorKind::Protocol);
+    assert!(
+        error
+            .message()
+            .contains("more than the 100 records asked for"),
+        "{error}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+}
+
+#[tokio::test]
+async fn an_export_past_the_ceiling_stops_with_an_error() {
+    let (p, e) = generated(30);
+    let server = ukg(Paged::new(p), Paged::new(e)).await;
+    let (users, error) = export_all(
+        settings(&server.uri()),
+        ExportOptions::new().with_page_size(10).with_max_users(12),
+    )
+    .await;
+    let error = error.expect("stopped");
+    assert!(error.message().contains("went past 12 users"), "{error}");
+    assert_eq!(users.len(), 12);
+}

@@ -49,6 +49,16 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
                 .help("Write to FILE (atomically) instead of stdout"),
         )
         .arg(
+            Arg::new("max-users")
+                .long("max-users")
+                .value_name("N")
+                .value_parser(value_parser!(u64).range(1..))
+                .help(format!(
+                    "Stop with an error past N users: a listing that never ends [default: {}]",
+                    connector_core::ExportOptions::DEFAULT_MAX_USERS
+                )),
+        )
+        .arg(
             Arg::new("csv-raw")
                 .long("csv-raw")
                 .action(clap::ArgAction::SetTrue)
@@ -106,6 +116,7 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
         company: flag("company"),
         page_size: m.try_get_one::<u32>("page-size").ok().flatten().copied(),
         csv_raw: m.get_flag("csv-raw"),
+        max_users: m.get_one::<u64>("max-users").copied(),
     };
     run(d, args)
 }
@@ -127,6 +138,8 @@ pub struct UsersArgs {
     pub page_size: Option<u32>,
     /// `--csv-raw`.
     pub csv_raw: bool,
+    /// `--max-users`.
+    pub max_users: Option<u64>,
 }
 
 /// Exit status when interrupted by Ctrl-C or SIGTERM (128 + SIGINT).
@@ -157,6 +170,9 @@ async fn export(connector: Box<dyn Connector>, args: UsersArgs) -> u8 {
     }
     if let Some(size) = args.page_size {
         options = options.with_page_size(size);
+    }
+    if let Some(max) = args.max_users {
+        options = options.with_max_users(max);
     }
     let export = match connector_core::export_users(&*connector, options) {
         Ok(e) => e,

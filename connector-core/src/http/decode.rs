@@ -214,8 +214,7 @@ impl HttpClient {
         page_size: u32,
         lenient: bool,
     ) -> Result<RecordPage<T>> {
-        let capacity = page_size.min(100_000) as usize;
-        let once = || self.fetch_records_once(request, at, permission, capacity, lenient);
+        let once = || self.fetch_records_once(request, at, permission, page_size, lenient);
         if request.is_retry_safe() {
             self.retry(&request.label(), once).await
         } else {
@@ -228,10 +227,14 @@ impl HttpClient {
         request: &Request,
         at: &RecordsAt,
         permission: &str,
-        capacity: usize,
+        page_size: u32,
         lenient: bool,
     ) -> Result<RecordPage<T>> {
         let provider = self.provider();
+        // Memory is bounded by records, not only bytes: a page may not hold more records than
+        // were asked for (a tiny record can decode to far more memory than its bytes).
+        let limit = (page_size > 0).then_some(page_size as usize);
+        let capacity = page_size.min(100_000) as usize;
         let expected = at.expected();
         let mut response = self.send_stream(request).await?;
         if !response.status.is_success() {
@@ -261,13 +264,16 @@ impl HttpClient {
         };
         let mut malformed = Vec::new();
         let mut element = |bytes: &[u8]| {
+            if let Some(limit) = limit.filter(|l| digest.count >= *l) {
+                return Err(Bad::TooMany(limit));
+            }
             digest.add(bytes);
             match serde_json::from_slice::<T>(bytes) {
                 Ok(item) => items.push(item),
                 Err(e) if lenient => malformed.push(describe_malformed(digest.count, &e)),
-                Err(e) => return Err(e),
+                Err(e) => return Err(Bad::Json(e)),
             }
-            Ok::<(), serde_json::Error>(())
+            Ok(())
         };
         while let Some(chunk) = response.next_chunk().await? {
             let pushed = match &mut splitter {
@@ -302,10 +308,10 @@ impl HttpClient {
         }
         let envelope = match splitter {
             Splitter::Root(s) => s
-                .finish::<serde_json::Error>()
+                .finish::<Bad>()
                 .map(|()| Value::Null)
                 .map_err(Shape::Array),
-            Splitter::Envelope(s) => s.finish::<serde_json::Error>().map_err(Shape::Envelope),
+            Splitter::Envelope(s) => s.finish::<Bad>().map_err(Shape::Envelope),
         }
         .map_err(|e| {
             decode_error(
@@ -328,20 +334,43 @@ fn items_len(digest: &Digest) -> usize {
     digest.count
 }
 
+/// Why a record was refused.
+#[derive(Debug)]
+enum Bad {
+    /// It is not valid JSON of the expected shape.
+    Json(serde_json::Error),
+    /// The page holds more records than this.
+    TooMany(usize),
+}
+
+impl std::fmt::Display for Bad {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Bad::Json(e) => e.fmt(f),
+            Bad::TooMany(limit) => write!(
+                f,
+                "more than the {limit} records asked for in one page (stopped reading)"
+            ),
+        }
+    }
+}
+
 /// A decoding failure of either shape.
 enum Shape {
-    Array(SplitError<serde_json::Error>),
-    Envelope(EnvelopeError<serde_json::Error>),
+    Array(SplitError<Bad>),
+    Envelope(EnvelopeError<Bad>),
 }
 
 impl Shape {
     /// What the body is, for the message; `seen` counts the records split so far.
     fn describe(&self, seen: impl Fn() -> usize) -> String {
         match self {
-            Shape::Array(SplitError::Element(e))
-            | Shape::Envelope(EnvelopeError::Records(SplitError::Element(e))) => {
+            Shape::Array(SplitError::Element(Bad::Json(e)))
+            | Shape::Envelope(EnvelopeError::Records(SplitError::Element(Bad::Json(e)))) => {
                 format!("invalid JSON in record {} ({e})", seen())
             }
+            Shape::Array(SplitError::Element(bad))
+            | Shape::Envelope(EnvelopeError::Records(SplitError::Element(bad))) => bad.to_string(),
             Shape::Array(e) => e.to_string(),
             Shape::Envelope(e) => e.to_string(),
         }

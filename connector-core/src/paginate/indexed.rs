@@ -76,7 +76,7 @@ where
             let Some(req) = request(&s.listing, k) else { break };
             let (listing, http) = (s.listing.clone(), s.http.clone());
             s.in_flight.push_back(Box::pin(async move {
-                (k, listing.fetch::<T>(&http, &req).await)
+                (k, listing.fetch::<T>(&http, &req, true).await)
             }));
             s.next = k.saturating_add(1);
         }

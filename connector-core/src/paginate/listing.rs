@@ -238,17 +238,20 @@ impl Listing {
         })
     }
 
-    /// Fetches one page of this listing with `request`.
+    /// Fetches one page of this listing with `request`; `limited`: the request carried the
+    /// page size, so a page with more records is refused as it streams in.
     pub(super) async fn fetch<T: DeserializeOwned>(
         &self,
         http: &HttpClient,
         request: &Request,
+        limited: bool,
     ) -> Result<RecordPage<T>> {
+        let limit = if limited { self.page_size } else { 0 };
         if self.lenient {
-            http.fetch_records_lenient(request, &self.records, &self.permission, self.page_size)
+            http.fetch_records_lenient(request, &self.records, &self.permission, limit)
                 .await
         } else {
-            http.fetch_records(request, &self.records, &self.permission, self.page_size)
+            http.fetch_records(request, &self.records, &self.permission, limit)
                 .await
         }
     }

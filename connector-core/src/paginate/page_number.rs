@@ -66,10 +66,10 @@ where
     paginate_checked(paging, fetch, |_: &[T]| None, "pages")
 }
 
-/// [`paginate`] that also stops a server which ignores the page number: when a full page has
-/// the same `fingerprint` as the page before it, the stream ends with a protocol error (from
-/// `provider`) instead of looping forever and repeating records. `fingerprint` returns `None`
-/// for pages it cannot judge.
+/// [`paginate`] that also stops a server which ignores the page number or cycles: when a page
+/// has the same `fingerprint` as any page before it (A, B, A, … included), the stream ends
+/// with a protocol error (from `provider`) instead of looping forever and repeating records.
+/// `fingerprint` returns `None` for pages it cannot judge (empty pages are never judged).
 pub fn paginate_checked<T, F, Fut, K>(
     paging: Paging,
     fetch: F,
@@ -88,7 +88,8 @@ where
         in_flight: FuturesOrdered<Numbered<Fut>>,
         done: bool,
         fingerprint: K,
-        previous: Option<u64>,
+        /// Fingerprints of the pages so far, with their numbers.
+        seen: std::collections::HashMap<u64, u32>,
     }
     let state = State {
         fetch,
@@ -96,7 +97,7 @@ where
         in_flight: FuturesOrdered::new(),
         done: false,
         fingerprint,
-        previous: None,
+        seen: std::collections::HashMap::new(),
     };
     let look_ahead = paging.look_ahead.max(1);
     let page_size = paging.page_size.max(1);
@@ -120,18 +121,19 @@ where
                 malformed: Vec::new(),
             };
             let print = if page.items.is_empty() { None } else { (s.fingerprint)(&page.items) };
-            if print.is_some() && print == s.previous {
+            if let Some(earlier) = print.and_then(|p| s.seen.get(&p)) {
                 return Err(crate::Error::new(
                     provider,
                     crate::ErrorKind::Protocol,
                     format!(
-                        "page {number} repeats page {} record for record; stopped instead of looping forever",
-                        number - 1
+                        "page {number} repeats page {earlier} record for record; stopped instead of looping forever"
                     ),
                 )
                 .with_hint("the server seems to ignore the page parameter; check the API URL and any proxy in front of the API"));
             }
-            s.previous = print;
+            if let Some(p) = print {
+                s.seen.insert(p, number);
+            }
             let last = page.is_last(page_size);
             Ok((page, last))
         });
@@ -247,6 +249,37 @@ mod tests {
         .await;
         assert_eq!(count, 50);
         assert_eq!(peak.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn a_listing_that_cycles_is_stopped_at_the_first_repeat() {
+        let calls = Arc::new(AtomicU32::new(0));
+        let c = calls.clone();
+        // Pages alternate A, B, A, B, ... and are always full.
+        let pages: Vec<_> = paginate_checked(
+            Paging {
+                page_size: 2,
+                look_ahead: 1,
+            },
+            move |page| {
+                c.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    Ok(if page % 2 == 1 {
+                        vec![1u32, 2]
+                    } else {
+                        vec![3, 4]
+                    })
+                }
+            },
+            |items: &[u32]| Some(items.iter().map(|i| u64::from(*i)).product()),
+            "t",
+        )
+        .collect()
+        .await;
+        assert_eq!(pages.len(), 3);
+        let err = pages[2].as_ref().unwrap_err();
+        assert!(err.message().contains("page 3 repeats page 1"), "{err}");
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
     }
 
     #[tokio::test]

@@ -174,8 +174,10 @@ async fn a_server_that_caps_pages_silently_is_caught_by_the_total() {
 async fn pages_larger_than_asked_are_refused() {
     let (_server, http, _) = quirky(1200, |q| q.oversize = true).await;
     let err = ids(offset_listing(100), &http).await.unwrap_err();
+    // Refused while the page streams in: memory is bounded by records, not only bytes.
     assert!(
-        err.message().contains("more than the 100 asked for"),
+        err.message()
+            .contains("more than the 100 records asked for in one page (stopped reading)"),
         "{err}"
     );
 }
@@ -458,4 +460,13 @@ async fn lenient_listings_skip_and_describe_malformed_records() {
         "values are not quoted: {:?}",
         page.malformed
     );
+}
+
+#[tokio::test]
+async fn unpaged_lists_are_not_limited_to_the_page_size() {
+    let (_server, http, _) = fake(250, Quirks::default()).await;
+    let listing =
+        Listing::new(Request::get("/v1/users").query("limit", "1000")).records_at("/data");
+    assert_eq!(listing.page_size_value(), 100);
+    assert_eq!(ids(listing, &http).await.unwrap(), expected(250));
 }

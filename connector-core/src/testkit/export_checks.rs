@@ -230,15 +230,18 @@ impl Conformance {
         self.check_exact(report, name, run, USERS);
     }
 
-    /// The export of a scenario's `users` completes with every user exactly once.
+    /// The export of a scenario's `users` completes with every user exactly once, and the
+    /// provider fetched no record twice (the SDK drops repeats, but a healthy mock sends none,
+    /// so a repeat means the provider's paging overlaps).
     fn check_exact(&self, report: &mut ConformanceReport, name: &str, run: Run, users: u64) {
+        let repeats = run.summary.duplicates;
         match run.users {
             Ok(list) => report.check(
-                list.len() as u64 == users && ids(&list).len() == list.len(),
+                list.len() as u64 == users && ids(&list).len() == list.len() && repeats == 0,
                 name,
                 || {
                     format!(
-                        "expected {users} distinct users, got {} ({} distinct ids)",
+                        "expected {users} distinct users, got {} ({} distinct ids; {repeats} fetched twice and dropped)",
                         list.len(),
                         ids(&list).len()
                     )
