@@ -47,6 +47,83 @@ pub enum Sink {
     },
 }
 
+/// Checks, before any request is sent, that `target` can receive the export: a regular file
+/// (replaced when the export completes) or a missing name in an existing folder. Directories,
+/// devices, FIFOs and sockets are refused: they are never replaced by a file of personal data.
+pub fn check_target(target: &Path) -> io::Result<()> {
+    let refuse = |what: &str| {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{} is {what}, not a file; give the path of a file to create or replace",
+                target.display()
+            ),
+        ))
+    };
+    match std::fs::metadata(target) {
+        Ok(meta) if meta.is_file() => Ok(()),
+        Ok(meta) if meta.is_dir() => refuse("a directory"),
+        Ok(_) => refuse("a device, FIFO or socket"),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let dir = folder_of(target);
+            match std::fs::metadata(&dir) {
+                Ok(meta) if meta.is_dir() => Ok(()),
+                _ => Err(io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!("the folder {} does not exist", dir.display()),
+                )),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The folder a file goes in (`.` for a bare name).
+fn folder_of(target: &Path) -> PathBuf {
+    match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Removes `.NAME.<pid>.*.partial` files left in `dir` by earlier exports whose process is
+/// gone (killed, crashed): they hold personal data. Files of running exports are kept.
+fn remove_stale_partials(dir: &Path, name: &str) {
+    let prefix = format!(".{name}.");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = file
+            .strip_prefix(&prefix)
+            .filter(|_| file.ends_with(".partial"))
+        else {
+            continue;
+        };
+        let pid = rest.split('.').next().and_then(|p| p.parse::<u32>().ok());
+        if pid.is_some_and(|pid| !process_alive(pid)) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Whether process `pid` still runs.
+fn process_alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    #[cfg(target_os = "linux")]
+    {
+        Path::new(&format!("/proc/{pid}")).exists()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        // Without a cheap check elsewhere, leave the file alone.
+        true
+    }
+}
+
 impl Sink {
     /// Standard output, or a temporary file beside `target`. The file is created readable by
     /// its owner only: it holds personal data.
@@ -54,16 +131,15 @@ impl Sink {
         let Some(target) = target else {
             return Ok(Sink::Stdout(io::stdout()));
         };
-        let dir = match target.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        check_target(target)?;
+        let dir = folder_of(target);
         let name = target
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "export".into());
+        remove_stale_partials(&dir, &name);
         let temp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
+            .prefix(&format!(".{name}.{}.", std::process::id()))
             .suffix(".partial")
             .tempfile_in(&dir)
             .map_err(|e| {

@@ -38,7 +38,7 @@ pub(crate) fn report_error(error: &Error) -> u8 {
     exit::code_for(error.kind())
 }
 
-/// Resolves on Ctrl-C or (on Unix) SIGTERM.
+/// Resolves on Ctrl-C or (on Unix) SIGTERM or SIGHUP (a closed terminal or SSH session).
 pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
@@ -47,8 +47,9 @@ pub(crate) async fn shutdown_signal() {
     };
     #[cfg(unix)]
     {
-        let term = async {
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        use tokio::signal::unix::{signal, SignalKind};
+        let on = |kind: SignalKind| async move {
+            match signal(kind) {
                 Ok(mut s) => {
                     s.recv().await;
                 }
@@ -57,7 +58,8 @@ pub(crate) async fn shutdown_signal() {
         };
         tokio::select! {
             () = ctrl_c => {}
-            () = term => {}
+            () = on(SignalKind::terminate()) => {}
+            () = on(SignalKind::hangup()) => {}
         }
     }
     #[cfg(not(unix))]

@@ -484,3 +484,108 @@ async fn csv_output_neutralises_spreadsheet_formulas_and_control_characters() {
         "control characters are removed even raw"
     );
 }
+
+#[tokio::test]
+async fn output_refuses_special_files_and_folders_before_any_request() {
+    let server = fixture_server().await;
+    let dir = temp_dir("special-output");
+    let file = write_config(&dir, &settings(&server.uri()));
+    let missing_folder = dir.join("nope").join("users.csv");
+    let targets: Vec<(String, &str)> = vec![
+        (dir.to_string_lossy().into_owned(), "is a directory"),
+        ("/dev/null".to_owned(), "is a device, FIFO or socket"),
+        (
+            missing_folder.to_string_lossy().into_owned(),
+            "does not exist",
+        ),
+    ];
+    for (target, why) in targets {
+        let o = connector(
+            &["ukgpro", "users", "--config", &file, "--output", &target],
+            &[],
+        )
+        .await;
+        assert_eq!(code(&o), 2, "{target}: {}", stderr(&o));
+        assert!(stderr(&o).contains(why), "{target}: {}", stderr(&o));
+    }
+    assert!(
+        server.received_requests().await.unwrap().is_empty(),
+        "no request before the destination was checked"
+    );
+}
+
+#[tokio::test]
+async fn stale_partial_files_of_dead_exports_are_removed() {
+    let server = fixture_server().await;
+    let dir = temp_dir("stale-partials");
+    let file = write_config(&dir, &settings(&server.uri()));
+    // A partial file of a process that no longer exists, and one of a live process (this one).
+    let stale = dir.join(".users.jsonl.4000000.abc123.partial");
+    let live = dir.join(format!(
+        ".users.jsonl.{}.def456.partial",
+        std::process::id()
+    ));
+    std::fs::write(&stale, "personal data").unwrap();
+    std::fs::write(&live, "in progress").unwrap();
+    let target = dir.join("users.jsonl");
+    let o = connector(
+        &[
+            "ukgpro",
+            "users",
+            "--config",
+            &file,
+            "--output",
+            &target.to_string_lossy(),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(!stale.exists(), "the dead export's partial file is removed");
+    assert!(live.exists(), "a running export's file is kept");
+}
+
+#[tokio::test]
+async fn an_export_of_mostly_broken_data_fails_and_replaces_nothing() {
+    let (persons, employments) = generated(10);
+    // Every person record lacks its id (malformed); employments are fine.
+    let broken: Vec<Value> = persons
+        .into_iter()
+        .map(|mut p| {
+            p.as_object_mut().unwrap().remove("employeeId");
+            p
+        })
+        .collect();
+    let server = support::ukg(Paged::new(broken), Paged::new(employments)).await;
+    let dir = temp_dir("mostly-broken");
+    let file = write_config(&dir, &settings(&server.uri()));
+    let target = dir.join("users.jsonl");
+    std::fs::write(&target, "the last good export\n").unwrap();
+    let args = [
+        "ukgpro",
+        "users",
+        "--config",
+        &file,
+        "--output",
+        &target.to_string_lossy(),
+    ];
+    let o = connector(&args, &[]).await;
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("10 of 10 users have only part of their data"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "the last good export\n"
+    );
+    let mut accepting = args.to_vec();
+    accepting.push("--accept-incomplete");
+    let o = connector(&accepting, &[]).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap().lines().count(),
+        10
+    );
+}

@@ -59,6 +59,12 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
                 )),
         )
         .arg(
+            Arg::new("accept-incomplete")
+                .long("accept-incomplete")
+                .action(clap::ArgAction::SetTrue)
+                .help("Succeed even when most records could not be read or most users have only part of their data (by default that fails and writes nothing)"),
+        )
+        .arg(
             Arg::new("csv-raw")
                 .long("csv-raw")
                 .action(clap::ArgAction::SetTrue)
@@ -117,6 +123,7 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
         page_size: m.try_get_one::<u32>("page-size").ok().flatten().copied(),
         csv_raw: m.get_flag("csv-raw"),
         max_users: m.get_one::<u64>("max-users").copied(),
+        accept_incomplete: m.get_flag("accept-incomplete"),
     };
     run(d, args)
 }
@@ -140,6 +147,8 @@ pub struct UsersArgs {
     pub csv_raw: bool,
     /// `--max-users`.
     pub max_users: Option<u64>,
+    /// `--accept-incomplete`.
+    pub accept_incomplete: bool,
 }
 
 /// Exit status when interrupted by Ctrl-C or SIGTERM (128 + SIGINT).
@@ -147,6 +156,14 @@ pub const INTERRUPTED: u8 = 130;
 
 /// Runs the export; returns the exit status.
 pub fn run(d: &'static ProviderDescriptor, args: UsersArgs) -> u8 {
+    // Before any request: a destination that cannot take the export is refused now, not
+    // after the whole export (and its API quota) was spent.
+    if let Some(target) = &args.output {
+        if let Err(e) = crate::output::check_target(target) {
+            eprintln!("error: --output: {e}");
+            return exit::USAGE;
+        }
+    }
     block_on(async {
         let schema = d.settings_schema();
         let resolved = match config::resolve(d, &schema, args.source.clone()).await {
@@ -234,12 +251,43 @@ async fn export(connector: Box<dyn Connector>, args: UsersArgs) -> u8 {
         }
     }
     progress.clear();
+    let summary = export.stats.snapshot();
+    if let Some(problem) = incomplete(&summary, tally.users()).filter(|_| !args.accept_incomplete) {
+        eprint!("{}", tally.render(&summary, &destination));
+        eprintln!("error: {problem}");
+        eprintln!("hint: the account may lack a permission, or the server sent broken data; run `test`, or pass --accept-incomplete to keep such an export");
+        not_written();
+        return exit::OTHER;
+    }
     if let Err(e) = writer.finish().and_then(Sink::commit) {
         not_written();
         return write_failed(&e);
     }
     eprint!("{}", tally.render(&export.stats.snapshot(), &destination));
     exit::OK
+}
+
+/// Why an export is too incomplete to replace a good one: more than half of the records read
+/// were malformed, or more than half of the users have only part of their data.
+fn incomplete(summary: &connector_core::ExportSummary, users: u64) -> Option<String> {
+    let partial: u64 = summary.partial.values().sum();
+    if summary.malformed > 0 && summary.malformed.saturating_mul(2) > summary.records {
+        return Some(format!(
+            "{} of {} records read could not be decoded",
+            count(summary.malformed),
+            count(summary.records)
+        ));
+    }
+    // Partial users are counted before the filters: compare with every user produced.
+    let produced = users.saturating_add(summary.filtered_out);
+    if partial > 0 && partial.saturating_mul(2) > produced {
+        return Some(format!(
+            "{} of {} users have only part of their data (records without a partner)",
+            count(partial),
+            count(produced)
+        ));
+    }
+    None
 }
 
 fn write_failed(e: &std::io::Error) -> u8 {
