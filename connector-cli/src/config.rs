@@ -106,7 +106,41 @@ pub fn load(
     if let Value::Object(map) = &mut raw {
         schema.apply_env(descriptor.id(), map, |var| std::env::var(var).ok());
     }
+    for warning in unknown_variables(descriptor, schema, std::env::vars().map(|(k, _)| k)) {
+        eprintln!("warning: {warning}");
+    }
     Ok(raw)
+}
+
+/// `<PROVIDER>_*` variables that set nothing (a typo silently ignored would let a stale or
+/// default value win), each with the closest real one.
+pub fn unknown_variables(
+    descriptor: &ProviderDescriptor,
+    schema: &SettingsSchema,
+    names: impl Iterator<Item = String>,
+) -> Vec<String> {
+    let prefix = format!("{}_", descriptor.id().to_ascii_uppercase());
+    let mut known: Vec<String> = schema
+        .fields()
+        .iter()
+        .map(|f| env_var_name(descriptor.id(), &f.name))
+        .collect();
+    known.push(endpoint_variable(descriptor));
+    let mut found: Vec<String> = names
+        .filter(|n| n.starts_with(&prefix) && !known.contains(n))
+        .map(|name| {
+            let suggestion =
+                connector_core::settings::closest(&name, known.iter().map(String::as_str))
+                    .map(|k| format!("; did you mean {k}?"))
+                    .unwrap_or_else(|| format!("; the variables are {}", known.join(", ")));
+            format!(
+                "{name} is not a {} setting and is ignored{suggestion}",
+                descriptor.name()
+            )
+        })
+        .collect();
+    found.sort();
+    found
 }
 
 /// Like ssh with a private key: a config file that holds secrets must not be readable by
@@ -149,15 +183,34 @@ pub fn exposure(path: &Path, schema: &SettingsSchema, raw: &Value) -> Option<Str
     }
 }
 
+/// The largest settings file read (a settings file is a few hundred bytes).
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
 fn read_file(provider: &'static str, path: &Path) -> Result<Value, Error> {
+    use std::io::Read as _;
     let shown = path.display();
     let field = "--config";
-    let bytes = std::fs::read(path).map_err(|e| {
-        Error::invalid_settings(
-            provider,
-            vec![FieldError::new(field, format!("cannot read {shown}: {e}"))],
-        )
-    })?;
+    let refuse =
+        |message: String| Error::invalid_settings(provider, vec![FieldError::new(field, message)]);
+    let file =
+        std::fs::File::open(path).map_err(|e| refuse(format!("cannot read {shown}: {e}")))?;
+    // A FIFO or a device would block or never end: only regular files are read.
+    match file.metadata() {
+        Ok(meta) if !meta.is_file() => {
+            return Err(refuse(format!("{shown} is not a regular file")))
+        }
+        Ok(meta) if meta.len() > MAX_CONFIG_BYTES => {
+            return Err(refuse(format!(
+                "{shown} is larger than 1 MiB; a settings file is a small JSON object"
+            )))
+        }
+        Ok(_) => {}
+        Err(e) => return Err(refuse(format!("cannot read {shown}: {e}"))),
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_CONFIG_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| refuse(format!("cannot read {shown}: {e}")))?;
     serde_json::from_slice(&bytes).map_err(|e| {
         // serde_json's syntax errors give a position, never the content.
         Error::invalid_settings(

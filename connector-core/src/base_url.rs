@@ -123,6 +123,18 @@ pub fn normalize(
     let Some(host) = url.host() else {
         return Err(format!("has no host; give the API host, e.g. {example}"));
     };
+    if let url::Host::Domain(name) = &host {
+        if !valid_host_name(name) {
+            return Err(format!(
+                "has a host name that cannot exist (empty labels, or labels that start or end with `-`); give the API host, e.g. {example}"
+            ));
+        }
+    }
+    if url.port() == Some(0) {
+        return Err(format!(
+            "has port 0; give the port the API listens on, or none for the default, e.g. https://{host}"
+        ));
+    }
     if url.scheme() == "http" && !is_loopback(&host) {
         return Err(format!(
             "uses plain http; credentials must travel encrypted, so use https://{} (http is only allowed for loopback test servers)",
@@ -146,13 +158,31 @@ pub fn normalize(
             return Ok(url);
         }
         if !ignored {
+            // The path is not quoted: a password pasted into it must not be shown.
             return Err(format!(
-                "has a path (`{path}`); use just the host, e.g. https://{host}"
+                "has a path after the host; use just the host, e.g. https://{host}"
             ));
         }
     }
     url.set_path("/");
     Ok(url)
+}
+
+/// Whether `name` can be a DNS host name: labels of 1 to 63 letters, digits, `-` or `_`, not
+/// starting or ending with `-` (a trailing dot is allowed).
+fn valid_host_name(name: &str) -> bool {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
 }
 
 #[cfg(test)]
@@ -202,7 +232,11 @@ mod tests {
         assert!(err("").contains("is empty"));
         assert!(err("http://service5.ultipro.com").contains("plain http"));
         assert!(err("http://10.0.0.1").contains("plain http"));
-        assert!(err("https://h.example/api/v1").contains("has a path (`/api/v1`)"));
+        assert!(err("https://h.example/api/v1").contains("has a path after the host"));
+        assert!(
+            !err("https://h.example/api/v1").contains("/api/v1"),
+            "the path is not echoed"
+        );
         assert!(err("https://h.example/?x=1").contains("query"));
         assert!(err("ftp://h.example").contains("scheme `ftp`"));
         assert!(err("https://h.example:70000").contains("not a valid"));
@@ -226,5 +260,37 @@ mod tests {
             &Url::parse("http://localhost:1").unwrap()
         ));
         assert!(!is_allowed_scheme(&Url::parse("http://x.example").unwrap()));
+    }
+}
+
+#[cfg(test)]
+mod hostile_input {
+    use super::*;
+
+    #[test]
+    fn impossible_hosts_port_zero_and_paths_are_refused_without_echo() {
+        let rules = BaseUrlRules {
+            ignored_paths: &[],
+            example_host: "api.example.com",
+            keep_path: false,
+        };
+        for bad in [
+            "-bad-.example",
+            "a..b",
+            "https://x-.example",
+            "https://host.example:0",
+        ] {
+            assert!(normalize_base_url(bad, &rules).is_err(), "{bad}");
+        }
+        let err = normalize_base_url("https://api.example.com/Secr3tPass", &rules).unwrap_err();
+        assert!(!err.contains("Secr3tPass"), "{err}");
+        for good in [
+            "api.example.com",
+            "my_host.internal",
+            "xn--bcher-kva.example",
+            "localhost:8443",
+        ] {
+            assert!(normalize_base_url(good, &rules).is_ok(), "{good}");
+        }
     }
 }

@@ -211,3 +211,63 @@ async fn a_config_file_readable_by_others_is_warned_about_without_values() {
     assert_eq!(code(&o), 0, "{}", stdout(&o));
     assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
 }
+
+#[tokio::test]
+async fn a_misspelled_variable_is_named_with_the_real_one() {
+    let server = ukg(rows(), rows()).await;
+    let dir = temp_dir("misspelled-env");
+    let file = write_config(&dir, &settings(&server.uri()));
+    let o = connector(
+        &["ukgpro", "test", "--config", &file],
+        &[("UKGPRO_PASWORD", "stale"), ("UKGPRO_COLOUR", "blue")],
+    )
+    .await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "UKGPRO_PASWORD is not a UKG Pro setting and is ignored; did you mean UKGPRO_PASSWORD?"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("UKGPRO_COLOUR is not a UKG Pro setting"),
+        "{err}"
+    );
+    assert!(!err.contains("stale"), "values are never shown: {err}");
+}
+
+#[tokio::test]
+async fn a_config_that_is_not_a_small_regular_file_is_refused() {
+    for (path, why) in [
+        ("/dev/zero", "is not a regular file"),
+        ("/dev/null", "is not a regular file"),
+    ] {
+        let o = connector(&["ukgpro", "test", "--config", path, "--json"], &[]).await;
+        assert_eq!(code(&o), 2, "{path}: {}", stderr(&o));
+        assert!(stdout(&o).contains(why), "{path}: {}", stdout(&o));
+    }
+    let dir = temp_dir("huge-config");
+    let huge = dir.join("huge.json");
+    std::fs::write(&huge, vec![b' '; 2 * 1024 * 1024]).unwrap();
+    let o = connector(
+        &[
+            "ukgpro",
+            "test",
+            "--config",
+            &huge.to_string_lossy(),
+            "--json",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&o), 2);
+    assert!(stdout(&o).contains("larger than 1 MiB"), "{}", stdout(&o));
+    let o = connector(&["ukgpro", "users", "--sandbox", "--company", ""], &[]).await;
+    assert_eq!(
+        code(&o),
+        2,
+        "an empty filter value is refused: {}",
+        stderr(&o)
+    );
+}

@@ -86,6 +86,7 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
             Arg::new("company")
                 .long("company")
                 .value_name("ID")
+                .value_parser(clap::builder::NonEmptyStringValueParser::new())
                 .help("Only users of this company id"),
         );
     }

@@ -80,6 +80,24 @@ pub trait Settings: DeserializeOwned + JsonSchema + Send + Sync + 'static {
     }
 }
 
+/// The known name closest to `name` (case-insensitive, at most 3 edits away), for "did you
+/// mean" hints.
+///
+/// ```
+/// use connector_core::settings::closest;
+/// assert_eq!(closest("UKGPRO_PASWORD", ["UKGPRO_PASSWORD", "UKGPRO_USERNAME"]), Some("UKGPRO_PASSWORD"));
+/// assert_eq!(closest("UKGPRO_COLOUR", ["UKGPRO_PASSWORD"]), None);
+/// ```
+pub fn closest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let lower = name.to_ascii_lowercase();
+    known
+        .into_iter()
+        .map(|k| (validate::edit_distance(&k.to_ascii_lowercase(), &lower), k))
+        .filter(|(d, _)| *d <= 3)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
 /// The environment variable that sets `field` for `prefix` (`UKGPRO_PASSWORD`).
 pub fn env_var_name(prefix: &str, field: &str) -> String {
     format!(

@@ -271,3 +271,52 @@ mod shared_types {
         );
     }
 }
+
+mod hostile_values {
+    use super::super::{parse_settings, Settings};
+    use crate::Secret;
+    use schemars::JsonSchema;
+    use serde::Deserialize;
+
+    /// A key and a size.
+    #[derive(Deserialize, JsonSchema)]
+    #[schemars(title = "T")]
+    #[allow(dead_code)]
+    struct Keyed {
+        /// The key.
+        #[schemars(title = "Key")]
+        key: Secret,
+        /// A size.
+        #[schemars(title = "Size")]
+        #[serde(default)]
+        size: u32,
+    }
+    impl Settings for Keyed {}
+
+    #[test]
+    fn control_characters_in_a_secret_are_refused_without_echo() {
+        for bad in ["abc\r\nX-Evil: 1", "ab\u{0}cd", "k\u{1b}ey"] {
+            let err = parse_settings::<Keyed>("t", serde_json::json!({"key": bad}))
+                .err()
+                .expect("refused");
+            assert_eq!(err.field_errors()[0].field, "key");
+            assert!(err.to_string().contains("control character"), "{err}");
+            assert!(
+                !err.to_string().contains("abc") && !err.to_string().contains("Evil"),
+                "{err}"
+            );
+        }
+        assert!(parse_settings::<Keyed>("t", serde_json::json!({"key": " padded "})).is_ok());
+    }
+
+    #[test]
+    fn a_whole_number_written_as_a_float_is_that_number() {
+        let k: Keyed =
+            parse_settings("t", serde_json::json!({"key": "k3y0", "size": 1e3})).unwrap();
+        assert_eq!(k.size, 1000);
+        let err = parse_settings::<Keyed>("t", serde_json::json!({"key": "k3y0", "size": 1.5}))
+            .err()
+            .expect("refused");
+        assert_eq!(err.field_errors()[0].field, "size", "{err}");
+    }
+}

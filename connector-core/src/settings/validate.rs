@@ -61,7 +61,30 @@ impl SettingsSchema {
     /// Trims strings; drops optional fields that are `null` or blank; reports blank or `null`
     /// required fields (the schema check would otherwise report them less clearly).
     fn clean(&self, map: &mut Map<String, Value>, errors: &mut Vec<FieldError>) {
-        for value in map.values_mut() {
+        for (name, value) in map.iter_mut() {
+            let field = self.field(name);
+            // `1e3` for an integer field is 1000 (JSON has one number type).
+            if let (Value::Number(n), Some("integer")) =
+                (&*value, field.and_then(|f| f.json_type.as_deref()))
+            {
+                if let Some(whole) = n
+                    .as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                    .filter(|_| !n.is_i64() && !n.is_u64())
+                {
+                    *value = Value::from(whole as i64);
+                }
+            }
+            // A credential never holds a line break or control character; one that does would
+            // fail only when a request is built (and could split a header).
+            if let (Value::String(text), Some(f)) = (&*value, field) {
+                if f.secret && text.trim().chars().any(char::is_control) {
+                    errors.push(FieldError::new(
+                        name.clone(),
+                        "contains a line break or control character; paste the value again",
+                    ));
+                }
+            }
             if let Value::String(s) = value {
                 let trimmed = s.trim();
                 if trimmed.len() != s.len() {
