@@ -1,9 +1,14 @@
-//! Property tests: base-URL normalisation and the streaming JSON array splitter.
+//! Property tests: base-URL normalisation, the streaming JSON array and envelope splitters,
+//! and the retry wait on any server-sent delay.
 
 use connector_core::base_url::{normalize_base_url, BaseUrlRules};
 use connector_core::json_array::ArraySplitter;
+use connector_core::json_envelope::EnvelopeSplitter;
+use connector_core::retry::RetryPolicy;
+use connector_core::{Error, ErrorKind};
 use proptest::prelude::*;
 use serde_json::Value;
+use std::time::{Duration, Instant};
 
 const RULES: BaseUrlRules = BaseUrlRules {
     keep_path: false,
@@ -93,6 +98,67 @@ proptest! {
     #[test]
     fn the_splitter_never_panics_on_garbage(bytes in proptest::collection::vec(any::<u8>(), 0..256), chunk in 1usize..32) {
         let mut splitter = ArraySplitter::new();
+        for piece in bytes.chunks(chunk) {
+            if splitter.push(piece, |_| Ok::<(), ()>(())).is_err() {
+                return Ok(());
+            }
+        }
+        let _ = splitter.finish::<()>();
+    }
+
+    #[test]
+    fn the_retry_wait_never_panics_and_stays_within_the_caps(
+        retry in any::<u32>(),
+        after_secs in proptest::option::of(any::<u64>()),
+        after_nanos in 0u32..1_000_000_000,
+        elapsed_ms in 0u64..10_000,
+        max_elapsed_secs in 0u64..100_000,
+    ) {
+        let policy = RetryPolicy {
+            max_elapsed: Duration::from_secs(max_elapsed_secs),
+            ..RetryPolicy::default()
+        };
+        let error = Error::new(
+            "t",
+            ErrorKind::RateLimited { retry_after: after_secs.map(|s| Duration::new(s, after_nanos)) },
+            "429",
+        );
+        let started = Instant::now()
+            .checked_sub(Duration::from_millis(elapsed_ms))
+            .unwrap_or_else(Instant::now);
+        if let Some(wait) = policy.wait(retry, &error, started) {
+            prop_assert!(wait <= policy.max_elapsed);
+            prop_assert!(retry < policy.max_attempts);
+        }
+    }
+
+    #[test]
+    fn the_envelope_splitter_returns_every_record_at_any_chunking(
+        items in proptest::collection::vec(json(), 0..6),
+        before in json(),
+        after in json(),
+        chunk in 1usize..48,
+    ) {
+        let text = serde_json::json!({"before": before, "data": items, "after": after}).to_string();
+        let mut parsed = Vec::new();
+        let mut splitter = EnvelopeSplitter::new("/data").unwrap();
+        for piece in text.as_bytes().chunks(chunk) {
+            splitter
+                .push(piece, |e| {
+                    parsed.push(serde_json::from_slice::<Value>(e).unwrap());
+                    Ok::<(), ()>(())
+                })
+                .unwrap();
+        }
+        let envelope = splitter.finish::<()>().unwrap();
+        prop_assert_eq!(parsed, items);
+        prop_assert_eq!(&envelope["before"], &before);
+        prop_assert_eq!(&envelope["after"], &after);
+    }
+
+    #[test]
+    fn the_envelope_splitter_never_panics_on_garbage(bytes in proptest::collection::vec(any::<u8>(), 0..256), chunk in 1usize..32) {
+        let mut splitter = EnvelopeSplitter::new("/data").unwrap();
         for piece in bytes.chunks(chunk) {
             if splitter.push(piece, |_| Ok::<(), ()>(())).is_err() {
                 return Ok(());

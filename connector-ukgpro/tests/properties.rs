@@ -1,8 +1,9 @@
 //! Property tests: lenient record decoding takes any JSON value in any field without failing
-//! or panicking, and the date parsers read both UKG shapes and never panic.
+//! or panicking, page fingerprints are stable and tell pages apart, and the date parsers read
+//! both UKG shapes and never panic.
 
 use connector_ukgpro::model::{
-    parse_date, parse_datetime, Decoded, EmploymentRecord, PersonRecord,
+    fingerprint, parse_date, parse_datetime, Decoded, EmploymentRecord, PersonRecord,
 };
 use jiff::civil::Date;
 use proptest::prelude::*;
@@ -94,5 +95,21 @@ proptest! {
         prop_assert_eq!(parse_date(&us), Some(d));
         prop_assert_eq!(parse_datetime(&us), Some(d.at(h, m, s, 0)));
         prop_assert_eq!(parse_datetime(&iso), Some(d.at(h, m, s, millis * 1_000_000)));
+    }
+
+    #[test]
+    fn page_fingerprints_are_stable_and_tell_pages_apart(
+        records in proptest::collection::vec(prop_oneof![record(), json()], 1..6),
+        other in "[A-Z][0-9]{6}",
+    ) {
+        let page = serde_json::to_string(&records).unwrap();
+        let decode = |text: &str| serde_json::from_str::<Vec<Decoded<PersonRecord>>>(text).unwrap();
+        let print = fingerprint(&decode(&page));
+        prop_assert_eq!(print, fingerprint(&decode(&page)), "same page, same print");
+        // The same page with a record for another employee added is another page.
+        let mut more = records.clone();
+        more.push(serde_json::json!({"employeeId": other, "companyId": "CX"}));
+        let more = serde_json::to_string(&more).unwrap();
+        prop_assert_ne!(print, fingerprint(&decode(&more)));
     }
 }
