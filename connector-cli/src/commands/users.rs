@@ -52,6 +52,7 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
             Arg::new("max-users")
                 .long("max-users")
                 .value_name("N")
+                .allow_negative_numbers(true)
                 .value_parser(value_parser!(u64).range(1..))
                 .help(format!(
                     "Stop with an error past N users: a listing that never ends [default: {}]",
@@ -95,6 +96,7 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
             Arg::new("page-size")
                 .long("page-size")
                 .value_name("N")
+                .allow_negative_numbers(true)
                 .value_parser(value_parser!(u32).range(1..))
                 .help(format!(
                     "Records per request, at most {max} (default: the page_size setting)"
