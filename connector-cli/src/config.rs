@@ -192,10 +192,8 @@ fn read_file(provider: &'static str, path: &Path) -> Result<Value, Error> {
     let field = "--config";
     let refuse =
         |message: String| Error::invalid_settings(provider, vec![FieldError::new(field, message)]);
-    let file =
-        std::fs::File::open(path).map_err(|e| refuse(format!("cannot read {shown}: {e}")))?;
-    // A FIFO or a device would block or never end: only regular files are read.
-    match file.metadata() {
+    // A FIFO or a device would block or never end: only regular files are opened and read.
+    match std::fs::metadata(path) {
         Ok(meta) if !meta.is_file() => {
             return Err(refuse(format!("{shown} is not a regular file")))
         }
@@ -207,6 +205,8 @@ fn read_file(provider: &'static str, path: &Path) -> Result<Value, Error> {
         Ok(_) => {}
         Err(e) => return Err(refuse(format!("cannot read {shown}: {e}"))),
     }
+    let file =
+        std::fs::File::open(path).map_err(|e| refuse(format!("cannot read {shown}: {e}")))?;
     let mut bytes = Vec::new();
     file.take(MAX_CONFIG_BYTES + 1)
         .read_to_end(&mut bytes)

@@ -375,7 +375,11 @@ async fn killing_an_export_leaves_the_old_file_intact() {
             "{signal}: the export must not report success"
         );
         if signal != "KILL" {
-            assert_eq!(status.code(), Some(130), "SIG{signal} is handled: interrupted");
+            assert_eq!(
+                status.code(),
+                Some(130),
+                "SIG{signal} is handled: interrupted"
+            );
             assert_eq!(
                 dir_entries(&dir),
                 ["ukgpro.json", "users.jsonl"],

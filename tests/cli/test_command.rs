@@ -248,6 +248,30 @@ async fn a_config_that_is_not_a_small_regular_file_is_refused() {
         assert!(stdout(&o).contains(why), "{path}: {}", stdout(&o));
     }
     let dir = temp_dir("huge-config");
+    let fifo = dir.join("fifo.json");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let o = tokio::time::timeout(
+            std::time::Duration::from_secs(20),
+            connector(
+                &[
+                    "ukgpro",
+                    "test",
+                    "--config",
+                    &fifo.to_string_lossy(),
+                    "--json",
+                ],
+                &[],
+            ),
+        )
+        .await
+        .expect("a FIFO must not block");
+        assert!(
+            stdout(&o).contains("is not a regular file"),
+            "{}",
+            stdout(&o)
+        );
+    }
     let huge = dir.join("huge.json");
     std::fs::write(&huge, vec![b' '; 2 * 1024 * 1024]).unwrap();
     let o = connector(
