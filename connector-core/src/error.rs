@@ -49,6 +49,9 @@ pub enum NetworkKind {
     Tls,
     /// No answer in time.
     Timeout,
+    /// The configured proxy refused to open a tunnel to the host (CONNECT answered with an
+    /// error, or the proxy wants credentials).
+    Proxy,
     /// Any other transport failure (connection closed mid-answer, ...).
     Other,
 }
@@ -61,6 +64,7 @@ impl NetworkKind {
             NetworkKind::Connect => "connect",
             NetworkKind::Tls => "tls",
             NetworkKind::Timeout => "timeout",
+            NetworkKind::Proxy => "proxy",
             NetworkKind::Other => "other",
         }
     }

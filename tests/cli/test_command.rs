@@ -295,3 +295,59 @@ async fn a_config_that_is_not_a_small_regular_file_is_refused() {
         stderr(&o)
     );
 }
+
+/// A proxy that answers every CONNECT with `status`, counting them.
+async fn refusing_proxy(
+    status: &'static str,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = count.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                let answer = format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\n\r\n");
+                let _ = socket.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    (format!("http://{addr}"), count)
+}
+
+#[tokio::test]
+async fn a_proxy_that_refuses_the_tunnel_is_named_and_not_retried() {
+    let (proxy, connects) = refusing_proxy("403 Forbidden").await;
+    let dir = temp_dir("refusing-proxy");
+    let file = write_config(&dir, &settings("https://service5.ultipro.com"));
+    let env = [("HTTPS_PROXY", proxy.as_str())];
+    let o = connector(&["ukgpro", "test", "--config", &file, "--json"], &env).await;
+    assert_eq!(code(&o), 5, "{}{}", stdout(&o), stderr(&o));
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let reachable = &report["steps"][1];
+    assert_eq!(reachable["status"], "failed", "{report}");
+    assert!(
+        reachable["message"]
+            .as_str()
+            .unwrap()
+            .contains("the proxy refused"),
+        "{report}"
+    );
+    assert!(
+        reachable["hint"].as_str().unwrap().contains("HTTPS_PROXY"),
+        "{report}"
+    );
+    let before = connects.load(std::sync::atomic::Ordering::SeqCst);
+    let o = connector(&["ukgpro", "users", "--config", &file], &env).await;
+    assert_eq!(code(&o), 5, "{}", stderr(&o));
+    assert!(stderr(&o).contains("the proxy refused"), "{}", stderr(&o));
+    let during = connects.load(std::sync::atomic::Ordering::SeqCst) - before;
+    assert!(
+        during <= 4,
+        "a refused tunnel is not retried ({during} CONNECTs)"
+    );
+}

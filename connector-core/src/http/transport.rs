@@ -60,6 +60,10 @@ impl HttpClient {
                 format!("no complete answer from {host} within {timeout} s"),
                 "the service may be slow or unreachable; try again, or raise the timeout".to_owned(),
             ),
+            NetworkKind::Proxy => (
+                format!("the proxy refused to open a connection to {host}"),
+                format!("check HTTPS_PROXY / HTTP_PROXY and NO_PROXY, and that the proxy allows connections to {host} (a proxy that wants credentials answers 407)"),
+            ),
             NetworkKind::Other => (
                 format!("the connection to {host} failed"),
                 "the connection broke mid-request; try again".to_owned(),
@@ -111,6 +115,11 @@ pub(crate) fn classify(error: &reqwest::Error) -> NetworkKind {
             }
         }
         cause = c.source();
+    }
+    // The proxy's answer to CONNECT (reqwest: "unsuccessful tunnel", "proxy authentication
+    // required"): retrying will not change it.
+    if chain.contains("tunnel") || chain.contains("proxy authentication") {
+        return NetworkKind::Proxy;
     }
     if chain.contains("dns error") || chain.contains("failed to lookup address") {
         return NetworkKind::Dns;
