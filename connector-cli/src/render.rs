@@ -5,6 +5,8 @@ use std::fmt::Write as _;
 use connector_core::check::{StepStatus, TestReport};
 use connector_core::{ErrorKind, ProviderDescriptor};
 
+use crate::sanitize::terminal;
+
 /// The checklist: one line per step (✓ passed, ✗ failed, – skipped), the hint under a failure.
 pub fn checklist(descriptor: &ProviderDescriptor, report: &TestReport) -> String {
     let mut out = String::new();
@@ -19,15 +21,21 @@ pub fn checklist(descriptor: &ProviderDescriptor, report: &TestReport) -> String
             Some(ErrorKind::InvalidSettings(fields)) if !fields.is_empty() => {
                 let _ = writeln!(out, "  {mark} {}: {} problem(s)", step.title, fields.len());
                 for f in fields {
-                    let _ = writeln!(out, "      {}: {}", f.field, f.message);
+                    let _ = writeln!(
+                        out,
+                        "      {}: {}",
+                        terminal(&f.field),
+                        terminal(&f.message)
+                    );
                 }
             }
             _ => {
-                let _ = writeln!(out, "  {mark} {}: {}", step.title, step.message);
+                // Messages can carry server data (an OAuth error description, a body summary).
+                let _ = writeln!(out, "  {mark} {}: {}", step.title, terminal(&step.message));
             }
         }
         if let Some(hint) = &step.hint {
-            let _ = writeln!(out, "      hint: {hint}");
+            let _ = writeln!(out, "      hint: {}", terminal(hint));
         }
     }
     let failed = report
