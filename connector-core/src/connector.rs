@@ -23,6 +23,13 @@ pub trait Connector: fmt::Debug + Send + Sync {
     /// Runs the provider's connection-test steps (everything after the settings step).
     async fn test_connection(&self, checks: &mut Checklist);
 
+    /// Whether the export already yields each user (company and id) at most once, so that
+    /// [`export_users`] need not remember every user to drop repeats (UKG Pro's join does it
+    /// while joining). Default: no.
+    fn yields_unique_users(&self) -> bool {
+        false
+    }
+
     /// Starts a user export: users stream out while later pages are still being fetched.
     /// Providers without the [`Capability::UserExport`](crate::Capability) capability keep the
     /// default, which says so.
@@ -84,7 +91,9 @@ pub fn export_users(connector: &dyn Connector, options: ExportOptions) -> Result
     let max = options
         .max_users
         .unwrap_or(ExportOptions::DEFAULT_MAX_USERS);
+    let unique = connector.yields_unique_users();
     let mut seen = std::collections::HashSet::new();
+    let mut produced: u64 = 0;
     let mut ended = false;
     // `scan` ends the stream after the ceiling error; `filter_map` drops what is skipped.
     let users = export
@@ -95,23 +104,26 @@ pub fn export_users(connector: &dyn Connector, options: ExportOptions) -> Result
             }
             let out = match item {
                 Err(e) => Some(Err(e)),
-                Ok(user) if !seen.insert(user_key(&user)) => {
+                Ok(user) if !unique && !seen.insert(user_key(&user)) => {
                     counted.add_duplicate();
                     None
                 }
-                Ok(_) if seen.len() as u64 > max => {
-                    ended = true;
-                    Some(Err(Error::new(
-                        provider,
-                        ErrorKind::Protocol,
-                        format!("the listing went past {max} users without ending; stopped"),
-                    )
-                    .with_hint("if the tenant really is this large, raise the ceiling (--max-users); otherwise the server keeps sending new records")))
-                }
-                Ok(user) if options.matches(&user) => Some(Ok(user)),
-                Ok(_) => {
-                    counted.add_filtered_out();
-                    None
+                Ok(user) => {
+                    produced += 1;
+                    if produced > max {
+                        ended = true;
+                        Some(Err(Error::new(
+                            provider,
+                            ErrorKind::Protocol,
+                            format!("the listing went past {max} users without ending; stopped"),
+                        )
+                        .with_hint("if the tenant really is this large, raise the ceiling (--max-users); otherwise the server keeps sending new records")))
+                    } else if options.matches(&user) {
+                        Some(Ok(user))
+                    } else {
+                        counted.add_filtered_out();
+                        None
+                    }
                 }
             };
             std::future::ready(Some(out))
@@ -123,16 +135,96 @@ pub fn export_users(connector: &dyn Connector, options: ExportOptions) -> Result
     })
 }
 
-/// A user's identity (company and id) as 128 bits: 16 bytes per user remembered, collisions
-/// out of reach.
-fn user_key(user: &crate::User) -> u128 {
+/// A user's identity (company and id) as 64 bits: 8 bytes remembered per user (two users of
+/// a million share a digest with a probability of about 3 in 100 million).
+fn user_key(user: &crate::User) -> u64 {
     use std::hash::{Hash, Hasher};
-    let half = |salt: u8| {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        salt.hash(&mut h);
-        user.company_id.hash(&mut h);
-        user.id.hash(&mut h);
-        h.finish()
-    };
-    (u128::from(half(1)) << 64) | u128::from(half(2))
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    user.company_id.hash(&mut h);
+    user.id.hash(&mut h);
+    h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Checklist;
+    use crate::user::{ExportStats, User, UserStatus};
+    use futures_util::StreamExt;
+
+    /// Yields users with these ids (company C1), in order.
+    #[derive(Debug)]
+    struct Fixed(Vec<&'static str>);
+
+    #[async_trait]
+    impl Connector for Fixed {
+        fn provider_id(&self) -> &'static str {
+            "t"
+        }
+        async fn test_connection(&self, _: &mut Checklist) {}
+        fn export_users(&self, _: ExportOptions) -> Result<UserExport> {
+            let users: Vec<Result<User>> = self
+                .0
+                .iter()
+                .map(|id| {
+                    let mut u = User::new(*id);
+                    u.company_id = Some("C1".into());
+                    u.status = if id.starts_with('a') {
+                        UserStatus::Active
+                    } else {
+                        UserStatus::Leave
+                    };
+                    Ok(u)
+                })
+                .collect();
+            Ok(UserExport {
+                users: Box::pin(futures_util::stream::iter(users)),
+                stats: ExportStats::default(),
+            })
+        }
+    }
+
+    async fn run(
+        ids: Vec<&'static str>,
+        options: ExportOptions,
+    ) -> (Vec<String>, Option<Error>, u64, u64) {
+        let export = export_users(&Fixed(ids), options).unwrap();
+        let stats = export.stats.clone();
+        let items: Vec<Result<User>> = export.users.collect().await;
+        let error = items
+            .iter()
+            .find_map(|i| i.as_ref().err())
+            .map(|e| Error::new(e.provider(), e.kind().clone(), e.message()));
+        let ids = items
+            .into_iter()
+            .filter_map(|i| i.ok())
+            .map(|u| u.id)
+            .collect();
+        let s = stats.snapshot();
+        (ids, error, s.duplicates, s.filtered_out)
+    }
+
+    #[tokio::test]
+    async fn repeats_are_dropped_first_wins_and_filters_are_counted() {
+        let (ids, error, dups, filtered) =
+            run(vec!["a1", "b1", "a1", "a2", "b1"], ExportOptions::new()).await;
+        assert!(error.is_none());
+        assert_eq!(ids, ["a1", "b1", "a2"]);
+        assert_eq!((dups, filtered), (2, 0));
+        let only_active = ExportOptions::new().with_statuses(vec![UserStatus::Active]);
+        let (ids, _, _, filtered) = run(vec!["a1", "b1", "a2"], only_active).await;
+        assert_eq!(ids, ["a1", "a2"]);
+        assert_eq!(filtered, 1);
+    }
+
+    #[tokio::test]
+    async fn an_export_past_the_ceiling_ends_with_an_error() {
+        let (ids, error, _, _) = run(
+            vec!["a1", "a2", "a3", "a4"],
+            ExportOptions::new().with_max_users(2),
+        )
+        .await;
+        assert_eq!(ids, ["a1", "a2"]);
+        assert!(error.unwrap().message().contains("went past 2 users"));
+    }
 }

@@ -119,6 +119,11 @@ impl Connector for UkgProConnector {
         check::run(&self.client, checks).await;
     }
 
+    /// The join yields each (company, employee) once, first record first.
+    fn yields_unique_users(&self) -> bool {
+        true
+    }
+
     fn export_users(&self, options: ExportOptions) -> Result<UserExport> {
         if let Some(size) = options.page_size.filter(|s| *s > settings::MAX_PAGE_SIZE) {
             return Err(connector_core::Error::invalid_settings(
