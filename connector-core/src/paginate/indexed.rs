@@ -84,7 +84,8 @@ where
         let number = u32::try_from(k.saturating_add(1)).unwrap_or(u32::MAX);
         let outcome = result.and_then(|page| {
             s.rules.check(number, &page, true)?;
-            let len = page.items.len() as u64;
+            // Records the server sent, decoded or not (lenient listings skip malformed ones).
+        let len = (page.items.len() + page.malformed.len()) as u64;
             let size = u64::from(s.listing.page_size);
             let last = match s.rules.total {
                 Some(total) => {

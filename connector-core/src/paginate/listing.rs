@@ -30,6 +30,15 @@ pub enum Strategy {
         /// The page-size parameter (`limit`, `count`).
         limit: String,
     },
+    /// `?{index}=1&{count}=100`, then the next index is the previous one plus the records
+    /// actually returned (a server may return fewer than asked: SCIM's `startIndex`/`count`).
+    /// Sequential; ends at the reported total (required) or an empty page.
+    Advancing {
+        /// The index parameter (`startIndex`).
+        index: String,
+        /// The page-size parameter (`count`).
+        count: String,
+    },
     /// `?{param}=<cursor>` where the cursor comes from the previous answer at `next_at`.
     Cursor {
         /// The cursor parameter.
@@ -120,6 +129,17 @@ impl Listing {
             limit: limit.into(),
         };
         self.first = 0;
+        self
+    }
+
+    /// Index paging that advances by what was returned (SCIM), the first index 1 (see
+    /// [`first_index`](Self::first_index)); use with [`total_at`](Self::total_at).
+    pub fn advancing(mut self, index: &str, count: &str) -> Self {
+        self.strategy = Strategy::Advancing {
+            index: index.into(),
+            count: count.into(),
+        };
+        self.first = 1;
         self
     }
 
@@ -232,9 +252,10 @@ impl Listing {
             Strategy::PageNumber { .. } | Strategy::Offset { .. } => {
                 super::indexed::pages(self, http.clone())
             }
-            Strategy::Cursor { .. } | Strategy::NextLink { .. } | Strategy::Unpaged => {
-                super::sequential::pages(self, http.clone())
-            }
+            Strategy::Cursor { .. }
+            | Strategy::NextLink { .. }
+            | Strategy::Advancing { .. }
+            | Strategy::Unpaged => super::sequential::pages(self, http.clone()),
         })
     }
 
@@ -297,7 +318,8 @@ impl Rules {
         page: &RecordPage<T>,
         limited: bool,
     ) -> Result<()> {
-        let len = page.items.len() as u64;
+        // Records the server sent, decoded or not (lenient listings skip malformed ones).
+        let len = (page.items.len() + page.malformed.len()) as u64;
         if limited && len > u64::from(self.page_size) {
             return Err(self.error(
                 format!(

@@ -22,8 +22,29 @@ struct State {
     number: u32,
 }
 
+/// The request of an advancing listing at `index`.
+fn at_index(listing: &Listing, index: u64) -> Option<Request> {
+    let Strategy::Advancing {
+        index: param,
+        count,
+    } = &listing.strategy
+    else {
+        return None;
+    };
+    Some(
+        listing
+            .request
+            .clone()
+            .query(param.clone(), index.to_string())
+            .query(count.clone(), listing.page_size.to_string()),
+    )
+}
+
 /// The first request: the listing's own, with the page size when the API takes one.
 fn first(listing: &Listing) -> Request {
+    if let Some(request) = at_index(listing, listing.first) {
+        return request;
+    }
     let size = match &listing.strategy {
         Strategy::Cursor { size, .. } | Strategy::NextLink { size, .. } => size.as_ref(),
         _ => None,
@@ -65,6 +86,7 @@ where
         // Whether this request carried our page size (next links carry their own).
         let strategy = s.listing.strategy.clone();
         let limited = match &strategy {
+            Strategy::Advancing { .. } => true,
             Strategy::Cursor { size, .. } => size.is_some(),
             Strategy::NextLink { size, .. } => size.is_some() && number == 1,
             _ => false,
@@ -89,6 +111,23 @@ where
                     None => None,
                     Some(link) => Some(next_link(&mut s, &request, &link, number)?),
                 },
+                Strategy::Advancing { .. } => {
+                    let returned = (page.items.len() + page.malformed.len()) as u64;
+                    match s.rules.total {
+                        Some(total) if s.rules.count >= total => None,
+                        Some(total) if returned == 0 => {
+                            return Err(s.rules.error(
+                                format!("page {number} is empty after {} of the {total} records the server reported", s.rules.count),
+                                "the server stopped before its own total; run it again, and report it to the API's owner if it persists",
+                            ))
+                        }
+                        None if returned == 0 => None,
+                        _ => {
+                            let next = s.listing.first.saturating_add(s.rules.count);
+                            at_index(&s.listing, next)
+                        }
+                    }
+                }
                 _ => None,
             };
             if next.is_none() {

@@ -470,3 +470,49 @@ async fn unpaged_lists_are_not_limited_to_the_page_size() {
     assert_eq!(listing.page_size_value(), 100);
     assert_eq!(ids(listing, &http).await.unwrap(), expected(250));
 }
+
+/// A SCIM-like server: `startIndex` (1-based) and `count`, capped at `cap` per page.
+struct Scim {
+    total: u64,
+    cap: u64,
+}
+
+impl Respond for Scim {
+    fn respond(&self, req: &Seen) -> ResponseTemplate {
+        let num = |n: &str| param(req, n).and_then(|v| v.parse::<u64>().ok());
+        let start = num("startIndex").unwrap_or(1).max(1);
+        let count = num("count").unwrap_or(100).min(self.cap);
+        let first = start - 1;
+        let end = (first + count).min(self.total);
+        let items: Vec<Value> = (first.min(end)..end)
+            .map(|i| json!({"id": format!("u{i:05}")}))
+            .collect();
+        ResponseTemplate::new(200).set_body_json(json!({
+            "totalResults": self.total,
+            "startIndex": start,
+            "itemsPerPage": items.len(),
+            "Resources": items,
+        }))
+    }
+}
+
+#[tokio::test]
+async fn advancing_listings_follow_what_the_server_returns() {
+    let server = MockServer::start().await;
+    Mock::given(path("/scim/v2/Users"))
+        .respond_with(Scim { total: 47, cap: 10 })
+        .mount(&server)
+        .await;
+    let http = plain_client(&format!("{}/scim/v2", server.uri()));
+    let listing = |size| {
+        Listing::new(Request::get("/Users"))
+            .records_at("/Resources")
+            .advancing("startIndex", "count")
+            .total_at("/totalResults")
+            .page_size(size)
+    };
+    // The server caps pages at 10: asking for 25 still gets everyone exactly once.
+    for size in [1, 7, 10, 25] {
+        assert_eq!(ids(listing(size), &http).await.unwrap(), expected(47), "size {size}");
+    }
+}
