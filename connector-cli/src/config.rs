@@ -160,12 +160,12 @@ pub fn exposure(path: &Path, schema: &SettingsSchema, raw: &Value) -> Option<Str
         if mode & 0o077 == 0 {
             return None;
         }
-        let secrets: Vec<&str> = schema
-            .fields()
-            .iter()
-            .filter(|f| f.secret && raw.get(&f.name).is_some_and(|v| !v.is_null()))
-            .map(|f| f.name.as_str())
+        let paths: Vec<String> = schema
+            .secret_values(raw)
+            .into_iter()
+            .map(|(path, _)| path)
             .collect();
+        let secrets: Vec<&str> = paths.iter().map(String::as_str).collect();
         if secrets.is_empty() {
             return None;
         }

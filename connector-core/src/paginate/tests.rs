@@ -513,6 +513,10 @@ async fn advancing_listings_follow_what_the_server_returns() {
     };
     // The server caps pages at 10: asking for 25 still gets everyone exactly once.
     for size in [1, 7, 10, 25] {
-        assert_eq!(ids(listing(size), &http).await.unwrap(), expected(47), "size {size}");
+        assert_eq!(
+            ids(listing(size), &http).await.unwrap(),
+            expected(47),
+            "size {size}"
+        );
     }
 }

@@ -22,6 +22,8 @@ pub struct FieldInfo {
     pub required: bool,
     /// Whether the field is a credential (`x-secret`).
     pub secret: bool,
+    /// Whether the field is, or holds somewhere inside it (an auth choice, say), a credential.
+    pub holds_secret: bool,
     /// The JSON type (`string`, `integer`, ...), when the schema names one.
     pub json_type: Option<String>,
 }
@@ -188,9 +190,109 @@ fn field_infos(doc: &Value) -> Vec<FieldInfo> {
             description: p["description"].as_str().map(str::to_owned),
             required: required.contains(&name.as_str()),
             secret: p["x-secret"] == Value::Bool(true),
+            holds_secret: holds_secret(p, doc, 0),
             json_type: p["type"].as_str().map(str::to_owned),
         })
         .collect()
+}
+
+/// `schema`, or what its `$ref` points to in `root`.
+fn resolve<'a>(schema: &'a Value, root: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str().and_then(|r| r.strip_prefix('#')) {
+        Some(pointer) => root.pointer(pointer).unwrap_or(schema),
+        None => schema,
+    }
+}
+
+/// The subschemas a value may have to match (`oneOf`, `anyOf`, `allOf` branches) and the
+/// schemas of its properties.
+fn branches(schema: &Value) -> impl Iterator<Item = &Value> {
+    ["oneOf", "anyOf", "allOf"]
+        .into_iter()
+        .filter_map(|k| schema[k].as_array())
+        .flatten()
+}
+
+/// Whether `schema` is, or holds in a property or branch, an `x-secret`.
+fn holds_secret(schema: &Value, root: &Value, depth: usize) -> bool {
+    let schema = resolve(schema, root);
+    if depth > 8 {
+        return false;
+    }
+    schema["x-secret"] == Value::Bool(true)
+        || branches(schema).any(|b| holds_secret(b, root, depth + 1))
+        || schema["properties"]
+            .as_object()
+            .is_some_and(|p| p.values().any(|s| holds_secret(s, root, depth + 1)))
+}
+
+/// Collects `(path, value)` of every secret string in `raw` under `schema`.
+fn collect_secrets(
+    schema: &Value,
+    root: &Value,
+    raw: &Value,
+    path: &str,
+    depth: usize,
+    out: &mut Vec<(String, String)>,
+) {
+    let schema = resolve(schema, root);
+    if depth > 8 {
+        return;
+    }
+    if schema["x-secret"] == Value::Bool(true) {
+        if let Some(text) = raw.as_str() {
+            if !out.iter().any(|(p, _)| p == path) {
+                out.push((path.to_owned(), text.to_owned()));
+            }
+        }
+        return;
+    }
+    for branch in branches(schema) {
+        collect_secrets(branch, root, raw, path, depth + 1, out);
+    }
+    if let (Some(props), Some(object)) = (schema["properties"].as_object(), raw.as_object()) {
+        for (name, sub) in props {
+            if let Some(value) = object.get(name) {
+                let inner = if path.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{path}.{name}")
+                };
+                collect_secrets(sub, root, value, &inner, depth + 1, out);
+            }
+        }
+    }
+}
+
+impl SettingsSchema {
+    /// The names of the secret properties directly inside field `field` (in any of its
+    /// branches): `token` and `password` for an auth choice.
+    pub fn nested_secret_names(&self, field: &str) -> Vec<String> {
+        let root = &self.document;
+        let schema = resolve(&root["properties"][field], root);
+        let mut names = Vec::new();
+        let mut visit = |s: &Value| {
+            let s = resolve(s, root);
+            for (name, p) in s["properties"].as_object().into_iter().flatten() {
+                if resolve(p, root)["x-secret"] == Value::Bool(true) && !names.contains(name) {
+                    names.push(name.clone());
+                }
+            }
+        };
+        visit(schema);
+        for branch in branches(schema) {
+            visit(branch);
+        }
+        names
+    }
+
+    /// Every secret string in `raw` settings, with its path (`password`, `auth.token`), at
+    /// any depth: for leak scans and warnings, never for display.
+    pub fn secret_values(&self, raw: &Value) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        collect_secrets(&self.document, &self.document, raw, "", 0, &mut out);
+        out
+    }
 }
 
 /// Removes the [`BaseUrl`](super::BaseUrl) rules from the published document and returns them

@@ -320,3 +320,71 @@ mod hostile_values {
         assert_eq!(err.field_errors()[0].field, "size", "{err}");
     }
 }
+
+mod auth_choice {
+    use super::super::{parse_settings, Settings, SettingsSchema};
+    use crate::Secret;
+    use schemars::JsonSchema;
+    use serde::Deserialize;
+
+    /// How to authenticate.
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(tag = "method", rename_all = "snake_case")]
+    #[allow(dead_code)]
+    enum Auth {
+        /// A bearer token.
+        Bearer {
+            /// The token.
+            token: Secret,
+        },
+        /// HTTP Basic.
+        Basic {
+            /// The user name.
+            username: String,
+            /// The password.
+            password: Secret,
+        },
+    }
+
+    /// Settings with an auth choice.
+    #[derive(Deserialize, JsonSchema)]
+    #[schemars(title = "T")]
+    #[allow(dead_code)]
+    struct WithAuth {
+        /// How to authenticate.
+        #[schemars(title = "Authentication")]
+        auth: Auth,
+    }
+    impl Settings for WithAuth {}
+
+    #[test]
+    fn secrets_inside_a_choice_are_found_hinted_and_validated() {
+        let schema = SettingsSchema::of::<WithAuth>();
+        let doc = schema.document().to_string();
+        assert!(
+            doc.contains("\"oneOf\"") && doc.contains("\"const\":\"bearer\""),
+            "{doc}"
+        );
+        assert!(schema.field("auth").unwrap().holds_secret);
+        let raw =
+            serde_json::json!({"auth": {"method": "basic", "username": "u", "password": "pw-123"}});
+        assert_eq!(
+            schema.secret_values(&raw),
+            [("auth.password".to_owned(), "pw-123".to_owned())]
+        );
+        let ui = schema.ui_schema();
+        assert_eq!(ui["auth"]["token"]["ui:widget"], "password");
+        assert_eq!(ui["auth"]["password"]["ui:widget"], "password");
+        assert!(parse_settings::<WithAuth>("t", raw).is_ok());
+        let err =
+            parse_settings::<WithAuth>("t", serde_json::json!({"auth": {"method": "digest"}}))
+                .err()
+                .unwrap();
+        assert_eq!(err.field_errors()[0].field, "auth");
+        let mut env = serde_json::Map::new();
+        schema.apply_env("t", &mut env, |v| {
+            (v == "T_AUTH").then(|| r#"{"method":"bearer","token":"t0k"}"#.to_owned())
+        });
+        assert_eq!(env["auth"]["method"], "bearer");
+    }
+}

@@ -29,6 +29,15 @@ impl SettingsSchema {
                     "ui:autocomplete".into(),
                     Value::String("new-password".into()),
                 );
+            } else if field.holds_secret {
+                // A choice such as an auth method: the secrets of every option get a password
+                // widget (react-jsonschema-form applies these to the option shown).
+                for name in self.nested_secret_names(&field.name) {
+                    hints.insert(
+                        name,
+                        serde_json::json!({"ui:widget": "password", "ui:autocomplete": "new-password"}),
+                    );
+                }
             } else if let Some(example) = self.document["properties"][&field.name]["examples"]
                 .as_array()
                 .and_then(|e| e.first())

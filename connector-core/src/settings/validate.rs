@@ -234,6 +234,13 @@ impl SettingsSchema {
                     .and_then(serde_json::Number::from_f64)
                     .map(Value::Number)
                     .unwrap_or(Value::String(text)),
+                // An object field (an auth choice) takes JSON: {"method": "bearer", ...}.
+                Some("object") | None if text.trim_start().starts_with('{') => {
+                    serde_json::from_str::<Value>(&text)
+                        .ok()
+                        .filter(Value::is_object)
+                        .unwrap_or(Value::String(text))
+                }
                 Some("boolean") => match text.trim().to_ascii_lowercase().as_str() {
                     "true" | "1" | "yes" => Value::Bool(true),
                     "false" | "0" | "no" => Value::Bool(false),

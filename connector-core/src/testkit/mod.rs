@@ -190,16 +190,23 @@ impl Conformance {
     fn register_secrets(&self, report: &mut ConformanceReport, settings: &Value) {
         let schema = self.descriptor.settings_schema();
         let mut secrets = Vec::new();
+        for (path, value) in schema.secret_values(settings) {
+            report.secret(&format!("the `{path}` setting"), &value);
+            secrets.push(value);
+        }
+        // Strings that may be a Basic user name: every non-secret string, one level deep.
         let mut strings = Vec::new();
-        for field in schema.fields() {
-            let Some(value) = settings.get(&field.name).and_then(Value::as_str) else {
-                continue;
-            };
-            if field.secret {
-                report.secret(&format!("the `{}` setting", field.name), value);
-                secrets.push(value.to_owned());
-            } else {
-                strings.push(value.to_owned());
+        let mut add = |v: &Value| {
+            if let Some(text) = v.as_str() {
+                if !secrets.iter().any(|s| s == text) {
+                    strings.push(text.to_owned());
+                }
+            }
+        };
+        for value in settings.as_object().into_iter().flat_map(|o| o.values()) {
+            add(value);
+            for inner in value.as_object().into_iter().flat_map(|o| o.values()) {
+                add(inner);
             }
         }
         for pair in report::basic_pairs(&strings, &secrets) {
