@@ -3,5 +3,6 @@
 fn main() -> std::process::ExitCode {
     // Referencing each built-in provider keeps the linker from dropping its registration.
     std::hint::black_box(connector_ukgpro::descriptor());
+    std::hint::black_box(connector_scim::descriptor());
     connector_cli::run()
 }

@@ -131,7 +131,13 @@ pub fn provider_docs(d: &ProviderDescriptor) -> String {
             f.name,
             env_var_name(d.id(), &f.name),
             if f.required { "yes" } else { "no" },
-            if f.secret { "yes" } else { "no" },
+            if f.secret {
+                "yes"
+            } else if f.holds_secret {
+                "inside (token, password)"
+            } else {
+                "no"
+            },
             kind,
             default,
             f.title.as_deref().unwrap_or(&f.name),

@@ -6,15 +6,24 @@ use super::harness::*;
 async fn list_shows_the_registered_providers() {
     let o = connector(&["list"], &[]).await;
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert!(stdout(&o).starts_with("ukgpro "), "{}", stdout(&o));
+    let text = stdout(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("scim "), "{text}");
+    assert!(lines[1].starts_with("ukgpro "), "{text}");
 
     let o = connector(&["list", "--json"], &[]).await;
     assert_eq!(code(&o), 0);
     let list: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(list[0]["id"], "ukgpro");
-    assert_eq!(list[0]["name"], "UKG Pro");
+    let ids: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["scim", "ukgpro"], "the built-in providers, sorted");
+    assert_eq!(list[1]["name"], "UKG Pro");
     assert_eq!(
-        list[0]["capabilities"],
+        list[1]["capabilities"],
         json!(["connection_test", "user_export"])
     );
 }
@@ -96,14 +105,20 @@ async fn user_schema_is_printed() {
 
 #[tokio::test]
 async fn the_committed_provider_page_is_what_the_docs_command_generates() {
-    let o = connector(&["ukgpro", "docs"], &[]).await;
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let page = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/providers/ukgpro.md");
-    let committed = std::fs::read_to_string(&page).unwrap_or_default();
-    assert!(
-        committed == stdout(&o),
-        "docs/providers/ukgpro.md is out of date; regenerate it with:\n  cargo run -q -p connector-cli -- ukgpro docs > docs/providers/ukgpro.md"
-    );
+    for id in ["ukgpro", "scim"] {
+        let o = connector(&[id, "docs"], &[]).await;
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let page = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../docs/providers/{id}.md"));
+        let committed = std::fs::read_to_string(&page).unwrap_or_default();
+        assert!(
+            committed == stdout(&o),
+            "docs/providers/{id}.md is out of date; regenerate it with:\n  cargo run -q -p connector-cli -- {id} docs > docs/providers/{id}.md"
+        );
+    }
+    let committed = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/providers/ukgpro.md"),
+    )
+    .unwrap_or_default();
     for needle in [
         "| `password` | `UKGPRO_PASSWORD` | yes | yes |",
         "View on the “Personnel Integration” web service",

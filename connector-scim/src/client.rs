@@ -1,0 +1,104 @@
+//! The SCIM client: the SDK's HTTP client with bearer or Basic credentials, SCIM's media
+//! type, and SCIM error bodies (`detail`, `scimType`) in messages.
+
+use connector_core::auth::{Basic, Bearer};
+use connector_core::http::{HttpClient, HttpResponse, Request};
+use connector_core::{Error, Result};
+use serde::Deserialize;
+
+use crate::settings::{ScimAuth, ScimSettings};
+use crate::ID;
+
+/// SCIM's media type.
+pub const SCIM_JSON: &str = "application/scim+json";
+
+/// The SCIM client.
+#[derive(Debug, Clone)]
+pub struct ScimClient {
+    http: HttpClient,
+}
+
+impl ScimClient {
+    /// A client for validated settings.
+    pub fn new(settings: &ScimSettings) -> Result<Self> {
+        let base = settings.base_url.url().clone();
+        let config = settings.http.config("base_url");
+        let http = match &settings.auth {
+            ScimAuth::Bearer { token } => {
+                HttpClient::new(ID, base, Bearer::new(token.clone()), config)?
+            }
+            ScimAuth::Basic { username, password } => HttpClient::new(
+                ID,
+                base,
+                Basic::new(username.clone(), password.clone()),
+                config,
+            )?,
+        };
+        Ok(ScimClient { http })
+    }
+
+    /// The SDK's HTTP client.
+    pub fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
+    /// `GET path` with SCIM's media type, whole answer, statuses mapped to errors with the
+    /// SCIM error's `detail` and `scimType`.
+    pub async fn get(&self, path: &str, permission: &str) -> Result<HttpResponse> {
+        let response = self
+            .http
+            .send(&Request::get(path).accept(SCIM_JSON))
+            .await?;
+        check_status(&response, permission)?;
+        Ok(response)
+    }
+}
+
+/// A SCIM error body (RFC 7644 §3.12).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ScimError {
+    detail: Option<String>,
+    scim_type: Option<String>,
+}
+
+/// Maps a non-2xx answer to an error that quotes the SCIM error's `detail` and `scimType`.
+pub fn check_status(response: &HttpResponse, permission: &str) -> Result<()> {
+    response
+        .error_for_status(ID, permission)
+        .map_err(|e| with_scim_detail(e, response))
+}
+
+fn with_scim_detail(e: Error, response: &HttpResponse) -> Error {
+    let Ok(body) = serde_json::from_slice::<ScimError>(&response.body) else {
+        return with_hint(e);
+    };
+    let detail: String = body
+        .detail
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    let kind = body
+        .scim_type
+        .map(|t| format!(" (scimType {t})"))
+        .unwrap_or_default();
+    if detail.is_empty() && kind.is_empty() {
+        return with_hint(e);
+    }
+    let message = format!("{}; the service says: {detail}{kind}", e.message());
+    with_hint(e.with_message(message))
+}
+
+/// What to do, in a SCIM administrator's words.
+pub fn with_hint(e: Error) -> Error {
+    use connector_core::ErrorKind;
+    let hint = match e.kind() {
+        ErrorKind::Authentication => "the SCIM service rejected the credentials: check auth (a token is usually created in the product's SCIM or provisioning settings, and may have expired)",
+        ErrorKind::Permission { .. } => "the credentials are valid but may not read users: give the token or account read access to users in the product's SCIM settings",
+        ErrorKind::NotFound => "the host answered but has no SCIM service there: check that base_url ends with the SCIM path (often /scim/v2)",
+        _ => return e,
+    };
+    e.with_hint(hint)
+}

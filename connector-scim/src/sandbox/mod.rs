@@ -1,0 +1,245 @@
+//! An embedded SCIM 2.0 service on loopback (feature `sandbox`): generated users with the
+//! enterprise extension, pages capped at 50 whatever `count` asks, a bearer token, `active eq`
+//! filters, and the SDK's faults. `connector scim users --sandbox` exports from it.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use connector_core::sandbox::{SandboxCounters, SandboxHandle, SandboxOptions};
+use connector_core::{Error, ErrorKind, FieldError, Result};
+use serde_json::{json, Value};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use crate::model::ENTERPRISE;
+use crate::ID;
+
+/// The sandbox's bearer token (made up; only the sandbox accepts it).
+pub const TOKEN: &str = "scim-sandbox-token";
+/// The most users the sandbox returns per page.
+pub const MAX_RESULTS: u64 = 50;
+/// The permission `--deny` takes.
+pub const READ_USERS: &str = "read-users";
+
+/// Test-only behaviour beyond [`SandboxOptions`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Behaviour {
+    /// Requests answered 429 before the service answers normally.
+    pub throttle_first: u64,
+    /// The user whose record is served malformed (its `id` a number).
+    pub malformed: Option<u64>,
+}
+
+/// User `i` of the generated directory.
+pub fn user(i: u64) -> Value {
+    let department = ["R&D", "Sales", "People"][(i % 3) as usize];
+    let mut emails =
+        vec![json!({"value": format!("user{i}@scim.example"), "type": "work", "primary": true})];
+    if i % 4 == 0 {
+        emails.push(json!({"value": format!("u{i}@home.example"), "type": "home"}));
+    }
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE],
+        "id": format!("id-{i:06}"),
+        "userName": format!("user{i}"),
+        "name": {"givenName": format!("Given{i}"), "familyName": format!("Family{i}")},
+        "emails": emails,
+        "title": "Engineer",
+        "active": i % 5 != 4,
+        "meta": {"resourceType": "User", "lastModified": "2026-01-15T08:30:00Z"},
+        ENTERPRISE: {
+            "employeeNumber": format!("{:05}", 10_000 + i),
+            "department": department,
+            "manager": if i == 0 { Value::Null } else { json!({"value": format!("id-{:06}", (i - 1) / 5)}) },
+        },
+    })
+}
+
+struct Service {
+    options: SandboxOptions,
+    behaviour: Behaviour,
+    deny: bool,
+    counters: SandboxCounters,
+    seen: AtomicU64,
+}
+
+fn scim_error(status: u16, detail: &str, scim_type: Option<&str>) -> ResponseTemplate {
+    let mut body = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+        "status": status.to_string(),
+        "detail": detail,
+    });
+    if let Some(t) = scim_type {
+        body["scimType"] = json!(t);
+    }
+    ResponseTemplate::new(status).set_body_json(body)
+}
+
+fn list(resources: Vec<Value>, total: u64, start: u64) -> ResponseTemplate {
+    ResponseTemplate::new(200)
+        .insert_header("content-type", "application/scim+json")
+        .set_body_json(json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+            "totalResults": total,
+            "startIndex": start,
+            "itemsPerPage": resources.len(),
+            "Resources": resources,
+        }))
+}
+
+impl Service {
+    fn users(&self, req: &Request) -> ResponseTemplate {
+        if self.deny {
+            return scim_error(403, "this token may not read users", None);
+        }
+        let param = |n: &str| {
+            req.url
+                .query_pairs()
+                .find(|(k, _)| k == n)
+                .map(|(_, v)| v.into_owned())
+        };
+        let active = match param("filter").as_deref() {
+            None => None,
+            Some("active eq true") => Some(true),
+            Some("active eq false") => Some(false),
+            Some(_) => {
+                return scim_error(
+                    400,
+                    "the sandbox understands only active eq true|false",
+                    Some("invalidFilter"),
+                )
+            }
+        };
+        let ids: Vec<u64> = (0..self.options.employees)
+            .filter(|i| active.is_none_or(|a| (i % 5 != 4) == a))
+            .collect();
+        let total = ids.len() as u64;
+        let start = param("startIndex")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1u64)
+            .max(1);
+        let count = param("count")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(MAX_RESULTS)
+            .min(MAX_RESULTS);
+        let first = (start - 1).min(total) as usize;
+        let last = (first as u64 + count).min(total) as usize;
+        let resources = ids[first..last]
+            .iter()
+            .map(|&i| {
+                let mut u = user(i);
+                if self.behaviour.malformed == Some(i) {
+                    u["id"] = json!(i);
+                }
+                u
+            })
+            .collect();
+        list(resources, total, start)
+    }
+}
+
+struct Api(Arc<Service>);
+
+impl Respond for Api {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let s = &self.0;
+        s.counters.add_request();
+        let n = s.seen.fetch_add(1, Ordering::SeqCst) + 1;
+        let authorized = req
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            == Some(&format!("Bearer {TOKEN}"));
+        let path = req.url.path().strip_prefix("/scim/v2").unwrap_or("");
+        let answer = if n <= s.behaviour.throttle_first {
+            ResponseTemplate::new(429)
+        } else if !authorized {
+            scim_error(401, "the bearer token is missing or invalid", None)
+        } else {
+            match path {
+                "/ServiceProviderConfig" => ResponseTemplate::new(200).set_body_json(json!({
+                    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+                    "patch": {"supported": false},
+                    "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+                    "filter": {"supported": true, "maxResults": MAX_RESULTS},
+                    "changePassword": {"supported": false},
+                    "sort": {"supported": false},
+                    "etag": {"supported": false},
+                    "authenticationSchemes": [{"type": "oauthbearertoken", "name": "Bearer", "description": "bearer token"}],
+                })),
+                "/ResourceTypes" => list(
+                    vec![json!({
+                        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
+                        "id": "User", "name": "User", "endpoint": "/Users",
+                        "schema": "urn:ietf:params:scim:schemas:core:2.0:User",
+                        "schemaExtensions": [{"schema": ENTERPRISE, "required": false}],
+                    })],
+                    1,
+                    1,
+                ),
+                "/Users" => s.users(req),
+                _ => scim_error(404, "no such resource", None),
+            }
+        };
+        answer.set_delay(s.options.latency)
+    }
+}
+
+/// Starts the sandbox with test behaviour.
+pub async fn start_with(options: SandboxOptions, behaviour: Behaviour) -> Result<SandboxHandle> {
+    let mut deny = false;
+    let mut problems = Vec::new();
+    for id in &options.deny {
+        if id == READ_USERS {
+            deny = true;
+        } else {
+            problems.push(FieldError::new(
+                "deny",
+                format!("unknown permission `{id}`; use {READ_USERS}"),
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::invalid_settings(ID, problems));
+    }
+    let listener = std::net::TcpListener::bind(("127.0.0.1", options.port)).map_err(|e| {
+        Error::new(
+            ID,
+            ErrorKind::Unsupported,
+            format!("cannot listen on 127.0.0.1:{} ({e})", options.port),
+        )
+    })?;
+    let server = MockServer::builder().listener(listener).start().await;
+    let counters = SandboxCounters::default();
+    let service = Service {
+        options,
+        behaviour,
+        deny,
+        counters: counters.clone(),
+        seen: AtomicU64::new(0),
+    };
+    Mock::given(any())
+        .respond_with(Api(Arc::new(service)))
+        .mount(&server)
+        .await;
+    let base_url = server.uri();
+    let settings = json!({
+        "base_url": format!("{base_url}/scim/v2"),
+        "auth": {"method": "bearer", "token": TOKEN},
+    });
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _server = server;
+        let _ = rx.await;
+    });
+    Ok(SandboxHandle::new(base_url, settings, counters, tx))
+}
+
+/// The sandbox hook of the descriptor.
+pub fn start_boxed(
+    options: SandboxOptions,
+) -> Pin<Box<dyn Future<Output = Result<SandboxHandle>> + Send>> {
+    Box::pin(start_with(options, Behaviour::default()))
+}

@@ -1,0 +1,73 @@
+//! The SCIM provider passes the SDK's conformance suite with its sandbox as the mock tenant.
+
+use connector_core::sandbox::SandboxOptions;
+use connector_core::testkit::{Conformance, MockTenant, Scenario};
+use connector_scim::sandbox::{start_with, Behaviour, READ_USERS};
+use serde_json::{json, Value};
+
+/// What the export must say of user `i`, from the sandbox's documented records.
+fn expected(i: u64) -> Value {
+    json!({
+        "email": format!("user{i}@scim.example"),
+        "first_name": format!("Given{i}"),
+        "last_name": format!("Family{i}"),
+        "status": if i % 5 == 4 { "inactive" } else { "active" },
+        "manager_id": if i == 0 { Value::Null } else { json!(format!("id-{:06}", (i - 1) / 5)) },
+        "employee_number": format!("{:05}", 10_000 + i),
+        "username": format!("user{i}"),
+    })
+}
+
+async fn mock(scenario: Scenario) -> MockTenant {
+    let mut options = SandboxOptions::with_employees(3);
+    let mut behaviour = Behaviour::default();
+    match scenario {
+        Scenario::Healthy { users } => options.employees = users,
+        Scenario::Empty => options.employees = 0,
+        Scenario::RejectCredentials => {}
+        Scenario::DenyPermission => options.deny = vec![READ_USERS.into()],
+        Scenario::Unreachable => {
+            let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = closed.local_addr().unwrap();
+            drop(closed);
+            let settings = json!({"base_url": format!("http://{addr}/scim/v2"), "auth": {"method": "bearer", "token": "unreachable-token"}});
+            return MockTenant::new(settings, ());
+        }
+        Scenario::RateLimited { users } => {
+            options.employees = users;
+            behaviour.throttle_first = 2;
+        }
+        Scenario::MalformedRecord { users } => {
+            options.employees = users;
+            behaviour.malformed = Some(4);
+        }
+        // A static token does not expire.
+        _ => return MockTenant::unsupported(),
+    }
+    let users = options.employees;
+    let sandbox = start_with(options, behaviour)
+        .await
+        .expect("sandbox starts");
+    let mut settings = sandbox.settings.clone();
+    if scenario == Scenario::RejectCredentials {
+        settings["auth"]["token"] = json!("not-the-token-123");
+    }
+    let mut tenant = MockTenant::new(settings, sandbox);
+    for i in 0..users.min(6) {
+        tenant = tenant.expect_user(format!("id-{i:06}"), expected(i));
+    }
+    tenant
+}
+
+#[tokio::test]
+async fn scim_conforms() {
+    let example = json!({
+        "base_url": "https://idp.example.com/scim/v2",
+        "auth": {"method": "basic", "username": "svc", "password": "Example-Password-1"},
+    });
+    let report = Conformance::new(connector_scim::descriptor(), example)
+        .with_mock(mock)
+        .run()
+        .await;
+    report.assert_ok();
+}
