@@ -125,19 +125,20 @@ pub fn provider_docs(d: &ProviderDescriptor) -> String {
         if let (Some(min), Some(max)) = (prop["minimum"].as_u64(), prop["maximum"].as_u64()) {
             kind = format!("{kind} {min}–{max}");
         }
+        let secret = if f.secret {
+            "yes".to_owned()
+        } else if f.holds_secret {
+            format!("inside (`{}`)", schema.nested_secret_names(&f.name).join("`, `"))
+        } else {
+            "no".to_owned()
+        };
         let _ = writeln!(
             out,
             "| `{}` | `{}` | {} | {} | {} | {} | **{}.** {} |",
             f.name,
             env_var_name(d.id(), &f.name),
             if f.required { "yes" } else { "no" },
-            if f.secret {
-                "yes"
-            } else if f.holds_secret {
-                "inside (token, password)"
-            } else {
-                "no"
-            },
+            secret,
             kind,
             default,
             f.title.as_deref().unwrap_or(&f.name),
