@@ -128,7 +128,10 @@ pub fn provider_docs(d: &ProviderDescriptor) -> String {
         let secret = if f.secret {
             "yes".to_owned()
         } else if f.holds_secret {
-            format!("inside (`{}`)", schema.nested_secret_names(&f.name).join("`, `"))
+            format!(
+                "inside (`{}`)",
+                schema.nested_secret_names(&f.name).join("`, `")
+            )
         } else {
             "no".to_owned()
         };

@@ -73,6 +73,16 @@ pub async fn run(client: &ScimClient, checks: &mut Checklist) {
         .run("authenticated", || async {
             let answer = client.get("/ServiceProviderConfig", READ_USERS).await?;
             config = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
+            // Many services publish their configuration to anyone: the credentials are proven
+            // on /Users (a 403 there means they were accepted; the next steps say what lacks).
+            let probe = Request::get("/Users")
+                .accept(SCIM_JSON)
+                .query("startIndex", "1")
+                .query("count", "0");
+            let users = http.send(&probe).await.map_err(with_hint)?;
+            if users.status.as_u16() == 401 {
+                crate::client::check_status(&users, READ_USERS)?;
+            }
             Ok("the SCIM service accepted the credentials".into())
         })
         .await;

@@ -7,5 +7,6 @@ mod basics;
 mod example;
 mod export;
 mod sandbox;
+mod scim;
 mod secrets;
 mod test_command;
