@@ -2,7 +2,7 @@
 //! capabilities read → `/Users` readable → enterprise extension present.
 
 use connector_core::check::{CheckStep, Checklist};
-use connector_core::http::{RecordsAt, Request};
+use connector_core::http::Request;
 use connector_core::{Error, ErrorKind};
 use serde_json::Value;
 
@@ -71,7 +71,9 @@ pub async fn run(client: &ScimClient, checks: &mut Checklist) {
     let mut config = Value::Null;
     checks
         .run("authenticated", || async {
-            let answer = client.get("/ServiceProviderConfig", READ_USERS).await?;
+            let answer = client
+                .get("/ServiceProviderConfig", &[], READ_USERS)
+                .await?;
             config = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
             // Many services publish their configuration to anyone: the credentials are proven
             // on /Users (a 403 there means they were accepted; the next steps say what lacks).
@@ -101,26 +103,27 @@ pub async fn run(client: &ScimClient, checks: &mut Checklist) {
         .await;
     checks
         .run("users_readable", || async {
-            let one = Request::get("/Users")
-                .accept(SCIM_JSON)
-                .query("startIndex", "1")
-                .query("count", "1");
-            let page = http
-                .fetch_records_lenient::<Value>(
-                    &one,
-                    &RecordsAt::pointer("/Resources"),
-                    READ_USERS,
-                    0,
-                )
-                .await
-                .map_err(with_hint)?;
-            let total = page.envelope["totalResults"].as_u64().unwrap_or(0);
+            // Whole answer, so that a refusal quotes the SCIM error's detail and scimType.
+            let answer = client
+                .get("/Users", &[("startIndex", "1"), ("count", "1")], READ_USERS)
+                .await?;
+            let total = serde_json::from_slice::<Value>(&answer.body)
+                .ok()
+                .and_then(|list| list["totalResults"].as_u64())
+                .ok_or_else(|| {
+                    connector_core::http::decode_error(
+                        ID,
+                        &answer.endpoint,
+                        "a SCIM ListResponse with totalResults",
+                        &answer.describe_body(),
+                    )
+                })?;
             Ok(format!("/Users lists {total} users"))
         })
         .await;
     checks
         .run("enterprise_extension", || async {
-            let types = client.get("/ResourceTypes", READ_USERS).await;
+            let types = client.get("/ResourceTypes", &[], READ_USERS).await;
             let announced = types.ok().is_some_and(|t| {
                 String::from_utf8_lossy(&t.body).contains(ENTERPRISE)
             });

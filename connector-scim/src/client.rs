@@ -42,13 +42,18 @@ impl ScimClient {
         &self.http
     }
 
-    /// `GET path` with SCIM's media type, whole answer, statuses mapped to errors with the
+    /// `GET path?query` with SCIM's media type, whole answer, statuses mapped to errors with the
     /// SCIM error's `detail` and `scimType`.
-    pub async fn get(&self, path: &str, permission: &str) -> Result<HttpResponse> {
-        let response = self
-            .http
-            .send(&Request::get(path).accept(SCIM_JSON))
-            .await?;
+    pub async fn get(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        permission: &str,
+    ) -> Result<HttpResponse> {
+        let request = Request::get(path)
+            .accept(SCIM_JSON)
+            .queries(query.iter().copied());
+        let response = self.http.send(&request).await?;
         check_status(&response, permission)?;
         Ok(response)
     }

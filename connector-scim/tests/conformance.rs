@@ -71,3 +71,40 @@ async fn scim_conforms() {
         .await;
     report.assert_ok();
 }
+
+#[tokio::test]
+async fn a_refusal_quotes_the_scim_error_detail() {
+    let mut options = SandboxOptions::with_employees(3);
+    options.deny = vec![READ_USERS.into()];
+    let sandbox = start_with(options, Behaviour::default()).await.unwrap();
+    let report =
+        connector_core::test_connection(connector_scim::descriptor(), sandbox.settings.clone())
+            .await;
+    let step = report.step("users_readable").unwrap();
+    assert_eq!(step.error_kind, Some("permission"));
+    assert!(
+        step.message
+            .contains("the service says: this token may not read users"),
+        "{}",
+        step.message
+    );
+    assert_eq!(
+        report.step("authenticated").unwrap().error_kind,
+        None,
+        "403 is not 401"
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_filter_is_refused_before_any_request() {
+    let sandbox = start_with(SandboxOptions::with_employees(3), Behaviour::default())
+        .await
+        .unwrap();
+    let mut settings = sandbox.settings.clone();
+    settings["filter"] = json!("active eq");
+    let report = connector_core::test_connection(connector_scim::descriptor(), settings).await;
+    let first = report.first_failure().unwrap();
+    assert_eq!(first.id, "settings");
+    assert!(first.message.contains("filter"), "{}", first.message);
+    assert_eq!(sandbox.counters.requests(), 0);
+}

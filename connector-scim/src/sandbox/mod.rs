@@ -63,6 +63,7 @@ struct Service {
     deny: bool,
     counters: SandboxCounters,
     seen: AtomicU64,
+    window: std::sync::Mutex<(std::time::Instant, u64)>,
 }
 
 fn scim_error(status: u16, detail: &str, scim_type: Option<&str>) -> ResponseTemplate {
@@ -90,6 +91,31 @@ fn list(resources: Vec<Value>, total: u64, start: u64) -> ResponseTemplate {
 }
 
 impl Service {
+    /// `--rate-limit`: requests past the limit in the current minute are answered 429.
+    fn over_rate(&self, n: u64) -> bool {
+        let Some(limit) = self.options.rate_limit_per_minute else {
+            return false;
+        };
+        let mut window = self.window.lock().unwrap_or_else(|e| e.into_inner());
+        if window.0.elapsed() >= std::time::Duration::from_secs(60) {
+            *window = (std::time::Instant::now(), 0);
+        }
+        window.1 += 1;
+        let _ = n;
+        window.1 > u64::from(limit)
+    }
+
+    /// `--error-rate`: a deterministic share of requests answered 503.
+    fn faulty(&self, n: u64) -> bool {
+        let rate = self.options.error_rate;
+        if rate <= 0.0 {
+            return false;
+        }
+        let mut x = n ^ self.options.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        x = (x ^ (x >> 31)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        ((x >> 11) as f64 / (1u64 << 53) as f64) < rate
+    }
+
     fn users(&self, req: &Request) -> ResponseTemplate {
         if self.deny {
             return scim_error(403, "this token may not read users", None);
@@ -153,8 +179,10 @@ impl Respond for Api {
             .and_then(|v| v.to_str().ok())
             == Some(&format!("Bearer {TOKEN}"));
         let path = req.url.path().strip_prefix("/scim/v2").unwrap_or("");
-        let answer = if n <= s.behaviour.throttle_first {
+        let answer = if n <= s.behaviour.throttle_first || s.over_rate(n) {
             ResponseTemplate::new(429)
+        } else if s.faulty(n) {
+            scim_error(503, "the sandbox's injected failure", None)
         } else if !authorized {
             scim_error(401, "the bearer token is missing or invalid", None)
         } else {
@@ -201,6 +229,9 @@ pub async fn start_with(options: SandboxOptions, behaviour: Behaviour) -> Result
             ));
         }
     }
+    if !(0.0..=1.0).contains(&options.error_rate) {
+        problems.push(FieldError::new("error_rate", "must be between 0 and 1"));
+    }
     if !problems.is_empty() {
         return Err(Error::invalid_settings(ID, problems));
     }
@@ -219,6 +250,7 @@ pub async fn start_with(options: SandboxOptions, behaviour: Behaviour) -> Result
         deny,
         counters: counters.clone(),
         seen: AtomicU64::new(0),
+        window: std::sync::Mutex::new((std::time::Instant::now(), 0)),
     };
     Mock::given(any())
         .respond_with(Api(Arc::new(service)))
