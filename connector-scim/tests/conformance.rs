@@ -108,3 +108,29 @@ async fn a_malformed_filter_is_refused_before_any_request() {
     assert!(first.message.contains("filter"), "{}", first.message);
     assert_eq!(sandbox.counters.requests(), 0);
 }
+
+#[tokio::test]
+async fn cursor_paging_is_used_when_the_service_announces_it() {
+    let behaviour = Behaviour {
+        cursor: true,
+        ..Behaviour::default()
+    };
+    let sandbox = start_with(SandboxOptions::with_employees(137), behaviour)
+        .await
+        .unwrap();
+    let connector = connector_scim::descriptor()
+        .connect(sandbox.settings.clone())
+        .unwrap();
+    let export = connector_core::export_users(
+        &*connector,
+        connector_core::ExportOptions::new().with_page_size(40),
+    )
+    .unwrap();
+    use futures_util::StreamExt;
+    let users: Vec<_> = export.users.collect().await;
+    let ids: std::collections::HashSet<String> = users.into_iter().map(|u| u.unwrap().id).collect();
+    // The sandbox ignores startIndex in this mode: only cursors reach every user.
+    assert_eq!(ids.len(), 137);
+    // The configuration, then pages of 40: 40, 40, 40, 17.
+    assert_eq!(sandbox.counters.requests(), 5);
+}

@@ -129,6 +129,13 @@ impl Request {
         self
     }
 
+    /// Sets query parameter `name` to `value`, replacing any value it had.
+    pub fn set_query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        let name = name.into();
+        self.query.retain(|(k, _)| *k != name);
+        self.query(name, value)
+    }
+
     /// Adds query parameters.
     pub fn queries<K: Into<String>, V: Into<String>>(
         mut self,

@@ -104,7 +104,9 @@ where
                                 "the server hands out the same cursor again; report it to the API's owner",
                             ));
                         }
-                        Some(first(&s.listing).query(param.clone(), cursor))
+                        // The cursor replaces one the first request may carry (SCIM sends an
+                        // empty `cursor` to ask for cursor paging).
+                        Some(first(&s.listing).set_query(param.clone(), cursor))
                     }
                 },
                 Strategy::NextLink { next_at, .. } => match token(&page.envelope, next_at) {

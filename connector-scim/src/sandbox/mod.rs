@@ -30,6 +30,9 @@ pub struct Behaviour {
     pub throttle_first: u64,
     /// The user whose record is served malformed (its `id` a number).
     pub malformed: Option<u64>,
+    /// Announce and serve cursor paging (RFC 9865) only: `startIndex` is then ignored, as a
+    /// cursor-only service would.
+    pub cursor: bool,
 }
 
 /// User `i` of the generated directory.
@@ -78,16 +81,21 @@ fn scim_error(status: u16, detail: &str, scim_type: Option<&str>) -> ResponseTem
     ResponseTemplate::new(status).set_body_json(body)
 }
 
-fn list(resources: Vec<Value>, total: u64, start: u64) -> ResponseTemplate {
+/// A `ListResponse`; `next` is the cursor of the next page (cursor paging only).
+fn list(resources: Vec<Value>, total: u64, start: u64, next: Option<String>) -> ResponseTemplate {
+    let mut body = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": total,
+        "startIndex": start,
+        "itemsPerPage": resources.len(),
+        "Resources": resources,
+    });
+    if let Some(next) = next {
+        body["nextCursor"] = json!(next);
+    }
     ResponseTemplate::new(200)
         .insert_header("content-type", "application/scim+json")
-        .set_body_json(json!({
-            "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
-            "totalResults": total,
-            "startIndex": start,
-            "itemsPerPage": resources.len(),
-            "Resources": resources,
-        }))
+        .set_body_json(body)
 }
 
 impl Service {
@@ -142,10 +150,26 @@ impl Service {
             .filter(|i| active.is_none_or(|a| (i % 5 != 4) == a))
             .collect();
         let total = ids.len() as u64;
-        let start = param("startIndex")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(1u64)
-            .max(1);
+        let cursor = param("cursor").filter(|_| self.behaviour.cursor);
+        let start = match &cursor {
+            // An empty cursor asks for the first page; a cursor names where to go on.
+            Some(c) if c.is_empty() => 1,
+            Some(c) => match c.strip_prefix('c').and_then(|n| n.parse::<u64>().ok()) {
+                Some(n) => n.max(1),
+                None => {
+                    return scim_error(
+                        400,
+                        "the cursor is not one this service issued",
+                        Some("invalidCursor"),
+                    )
+                }
+            },
+            None if self.behaviour.cursor => 1,
+            None => param("startIndex")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(1u64)
+                .max(1),
+        };
         let count = param("count")
             .and_then(|v| v.parse().ok())
             .unwrap_or(MAX_RESULTS)
@@ -162,7 +186,8 @@ impl Service {
                 u
             })
             .collect();
-        list(resources, total, start)
+        let next = (cursor.is_some() && (last as u64) < total).then(|| format!("c{}", last + 1));
+        list(resources, total, start, next)
     }
 }
 
@@ -195,6 +220,7 @@ impl Respond for Api {
                     "changePassword": {"supported": false},
                     "sort": {"supported": false},
                     "etag": {"supported": false},
+                    "pagination": {"cursor": s.behaviour.cursor, "index": true},
                     "authenticationSchemes": [{"type": "oauthbearertoken", "name": "Bearer", "description": "bearer token"}],
                 })),
                 "/ResourceTypes" => list(
@@ -206,6 +232,7 @@ impl Respond for Api {
                     })],
                     1,
                     1,
+                    None,
                 ),
                 "/Users" => s.users(req),
                 _ => scim_error(404, "no such resource", None),
