@@ -108,7 +108,37 @@ impl SandboxHandle {
     }
 }
 
+/// A listener on 127.0.0.1:`port` (0: any free port) for a sandbox; the error names the port
+/// and what to do.
+pub fn loopback_listener(provider: &'static str, port: u16) -> Result<std::net::TcpListener> {
+    std::net::TcpListener::bind(("127.0.0.1", port)).map_err(|e| {
+        crate::Error::invalid_settings(
+            provider,
+            vec![crate::FieldError::new(
+                "port",
+                format!("cannot listen on 127.0.0.1:{port} ({e}); pick another port, or 0 for any free one"),
+            )],
+        )
+    })
+}
+
 impl SandboxHandle {
+    /// A handle that keeps `server` (whatever serves the sandbox) running until the handle is
+    /// dropped. Needs a tokio runtime.
+    pub fn keep(
+        base_url: String,
+        settings: Value,
+        counters: SandboxCounters,
+        server: impl Send + 'static,
+    ) -> Self {
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _server = server;
+            let _ = rx.await;
+        });
+        SandboxHandle::new(base_url, settings, counters, tx)
+    }
+
     /// The [`Context`](crate::Context) that points a provider at this sandbox (needed by
     /// providers whose host is fixed; harmless for the others).
     pub fn context(&self) -> crate::Context {

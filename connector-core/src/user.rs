@@ -287,6 +287,40 @@ pub struct UserExport {
     pub stats: ExportStats,
 }
 
+impl UserExport {
+    /// The export of one listing: each page's records mapped to users by `map`, pages and
+    /// malformed records counted (described as `<label> page N: …`), and errors passed
+    /// through `on_error` (to add the provider's hint). The plumbing every provider with one
+    /// listing needs.
+    pub fn from_pages<T: Send + 'static>(
+        pages: crate::paginate::PageStream<T>,
+        label: &'static str,
+        map: fn(T) -> User,
+        on_error: fn(crate::Error) -> crate::Error,
+    ) -> UserExport {
+        use futures_util::StreamExt;
+        let stats = ExportStats::default();
+        let counted = stats.clone();
+        let users = pages.flat_map(move |page| {
+            let users: Vec<Result<User>> = match page {
+                Ok(page) => {
+                    counted.add_page(page.items.len() + page.malformed.len());
+                    for why in page.malformed {
+                        counted.add_malformed(format!("{label} page {}: {why}", page.number));
+                    }
+                    page.items.into_iter().map(|r| Ok(map(r))).collect()
+                }
+                Err(e) => vec![Err(on_error(e))],
+            };
+            futures_util::stream::iter(users)
+        });
+        UserExport {
+            users: Box::pin(users),
+            stats,
+        }
+    }
+}
+
 impl fmt::Debug for UserExport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UserExport")

@@ -5,7 +5,7 @@
 use connector_core::http::Request;
 use connector_core::paginate::Listing;
 use connector_core::reexports::futures_util::{stream, StreamExt};
-use connector_core::{ExportStats, Result, User, UserExport};
+use connector_core::{Result, UserExport};
 
 use crate::check::READ_USERS;
 use crate::client::{with_hint, ScimClient, SCIM_JSON};
@@ -58,23 +58,10 @@ pub fn export(client: &ScimClient, page_size: u32, filter: Option<&str>) -> Resu
         Ok(pages) => pages,
         Err(e) => stream::once(std::future::ready(Err(e))).boxed(),
     });
-    let stats = ExportStats::default();
-    let counted = stats.clone();
-    let users = pages.flat_map(move |page| {
-        let users: Vec<Result<User>> = match page {
-            Ok(page) => {
-                counted.add_page(page.items.len() + page.malformed.len());
-                for why in page.malformed {
-                    counted.add_malformed(format!("/Users page {}: {why}", page.number));
-                }
-                page.items.into_iter().map(|u| Ok(to_user(u))).collect()
-            }
-            Err(e) => vec![Err(with_hint(e))],
-        };
-        stream::iter(users)
-    });
-    Ok(UserExport {
-        users: Box::pin(users),
-        stats,
-    })
+    Ok(UserExport::from_pages(
+        pages.boxed(),
+        "/Users",
+        to_user,
+        with_hint,
+    ))
 }

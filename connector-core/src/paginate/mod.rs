@@ -16,6 +16,9 @@ mod page_number;
 mod sequential;
 
 pub use listing::{Listing, Strategy};
+
+/// A listing's pages, in order; an error ends it.
+pub type PageStream<T> = futures_util::stream::BoxStream<'static, crate::Result<Page<T>>>;
 pub use page_number::{paginate, paginate_checked, Page, Paging};
 
 /// Ends a listing after an error or its last page: `outcome` is a page and whether it is

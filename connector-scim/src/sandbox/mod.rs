@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use connector_core::sandbox::{SandboxCounters, SandboxHandle, SandboxOptions};
-use connector_core::{Error, ErrorKind, FieldError, Result};
+use connector_core::{Error, FieldError, Result};
 use serde_json::{json, Value};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -262,13 +262,7 @@ pub async fn start_with(options: SandboxOptions, behaviour: Behaviour) -> Result
     if !problems.is_empty() {
         return Err(Error::invalid_settings(ID, problems));
     }
-    let listener = std::net::TcpListener::bind(("127.0.0.1", options.port)).map_err(|e| {
-        Error::new(
-            ID,
-            ErrorKind::Unsupported,
-            format!("cannot listen on 127.0.0.1:{} ({e})", options.port),
-        )
-    })?;
+    let listener = connector_core::sandbox::loopback_listener(ID, options.port)?;
     let server = MockServer::builder().listener(listener).start().await;
     let counters = SandboxCounters::default();
     let service = Service {
@@ -288,12 +282,7 @@ pub async fn start_with(options: SandboxOptions, behaviour: Behaviour) -> Result
         "base_url": format!("{base_url}/scim/v2"),
         "auth": {"method": "bearer", "token": TOKEN},
     });
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let _server = server;
-        let _ = rx.await;
-    });
-    Ok(SandboxHandle::new(base_url, settings, counters, tx))
+    Ok(SandboxHandle::keep(base_url, settings, counters, server))
 }
 
 /// The sandbox hook of the descriptor.

@@ -5,8 +5,7 @@
 
 use connector_core::http::Request;
 use connector_core::paginate::Listing;
-use connector_core::reexports::futures_util::{stream, StreamExt};
-use connector_core::{ExportStats, Result, User, UserExport};
+use connector_core::{Result, UserExport};
 
 use super::check::SCOPE;
 use super::client::{with_hint, AcmeClient};
@@ -33,23 +32,5 @@ pub fn listing(page_size: u32) -> Listing {
 /// Starts the export.
 pub fn export(client: &AcmeClient, page_size: u32) -> Result<UserExport> {
     let pages = listing(page_size).pages::<Employee>(client.http())?;
-    let stats = ExportStats::default();
-    let counted = stats.clone();
-    let users = pages.flat_map(move |page| {
-        let users: Vec<Result<User>> = match page {
-            Ok(page) => {
-                counted.add_page(page.items.len() + page.malformed.len());
-                for why in page.malformed {
-                    counted.add_malformed(format!("{EMPLOYEES} page {}: {why}", page.number));
-                }
-                page.items.into_iter().map(|e| Ok(to_user(e))).collect()
-            }
-            Err(e) => vec![Err(with_hint(e))],
-        };
-        stream::iter(users)
-    });
-    Ok(UserExport {
-        users: Box::pin(users),
-        stats,
-    })
+    Ok(UserExport::from_pages(pages, EMPLOYEES, to_user, with_hint))
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use connector_core::reexports::url;
 use connector_core::sandbox::{SandboxCounters, SandboxHandle, SandboxOptions};
-use connector_core::{Error, ErrorKind, FieldError, Result};
+use connector_core::{Error, FieldError, Result};
 use serde_json::{json, Value};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -271,13 +271,7 @@ pub async fn start_mock(
     if !unknown.is_empty() {
         return Err(Error::invalid_settings(ID, unknown));
     }
-    let listener = std::net::TcpListener::bind(("127.0.0.1", options.port)).map_err(|e| {
-        Error::new(
-            ID,
-            ErrorKind::Unsupported,
-            format!("cannot listen on 127.0.0.1:{} ({e})", options.port),
-        )
-    })?;
+    let listener = connector_core::sandbox::loopback_listener(ID, options.port)?;
     let server = MockServer::builder().listener(listener).start().await;
     let counters = SandboxCounters::default();
     let tokens: Arc<Mutex<HashMap<String, Grant>>> = Arc::default();
@@ -306,13 +300,8 @@ pub async fn start_mock(
         .await;
     let settings = json!({"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET});
     let base_url = server.uri();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let _server = server;
-        let _ = rx.await;
-    });
     Ok((
-        SandboxHandle::new(base_url, settings, counters, tx),
+        SandboxHandle::keep(base_url, settings, counters, server),
         issued,
         listed_urls,
     ))
