@@ -28,7 +28,8 @@ Exit status:
   3  authentication failed (credentials rejected)
   4  permission missing
   5  network failure (DNS, connect, TLS, timeout)
-  6  rate limited";
+  6  rate limited
+  130 interrupted (Ctrl-C, SIGTERM, SIGHUP)";
 
 /// The exit code for an error kind.
 pub fn code_for(kind: &ErrorKind) -> u8 {

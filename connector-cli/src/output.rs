@@ -21,13 +21,29 @@ pub enum Format {
 }
 
 impl Format {
-    /// Parses `jsonl`, `json` or `csv`.
+    /// Parses `jsonl`, `json` or `csv` (any case; `ndjson` for JSONL).
     pub fn parse(text: &str) -> Option<Format> {
-        match text {
-            "jsonl" => Some(Format::Jsonl),
+        match text.trim().to_ascii_lowercase().as_str() {
+            "jsonl" | "ndjson" => Some(Format::Jsonl),
             "json" => Some(Format::Json),
             "csv" => Some(Format::Csv),
             _ => None,
+        }
+    }
+
+    /// The format a file name's extension names (`users.csv` → CSV), if any.
+    pub fn of_path(path: &Path) -> Option<Format> {
+        path.extension()
+            .and_then(|e| e.to_str())
+            .and_then(Format::parse)
+    }
+
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Jsonl => "jsonl",
+            Format::Json => "json",
+            Format::Csv => "csv",
         }
     }
 }
@@ -240,7 +256,7 @@ impl<W: Write> UserWriter<W> {
                 if *array {
                     out.write_all(if self.written == 0 { b"\n" } else { b",\n" })?;
                 }
-                serde_json::to_writer(&mut *out, user).map_err(io::Error::other)?;
+                serde_json::to_writer(&mut *out, user).map_err(io::Error::from)?;
                 if !*array {
                     out.write_all(b"\n")?;
                 }

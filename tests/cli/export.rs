@@ -593,3 +593,156 @@ async fn an_export_of_mostly_broken_data_fails_and_replaces_nothing() {
         10
     );
 }
+
+#[tokio::test]
+async fn the_format_follows_the_output_file_and_values_are_tolerant() {
+    let server = fixture_server().await;
+    let dir = temp_dir("format-inference");
+    let file = write_config(&dir, &settings(&server.uri()));
+    let csv = dir.join("users.csv");
+    let csv_path = csv.to_string_lossy().into_owned();
+    let o = connector(
+        &["ukgpro", "users", "--config", &file, "--output", &csv_path],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let written = std::fs::read_to_string(&csv).unwrap();
+    assert!(
+        written.starts_with("id,company_id,"),
+        "CSV inferred from .csv: {written}"
+    );
+    let o = connector(
+        &[
+            "ukgpro", "users", "--config", &file, "--output", &csv_path, "--format", "jsonl",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("does not match the output file's extension"),
+        "{}",
+        stderr(&o)
+    );
+    let o = connector(
+        &[
+            "ukgpro",
+            "users",
+            "--config",
+            &file,
+            "--output",
+            "-",
+            "--format",
+            "CSV",
+            "--status",
+            "Active, leave",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("id,company_id,"),
+        "`-` is stdout: {}",
+        stdout(&o)
+    );
+    assert!(!dir.join("-").exists(), "no file named -");
+}
+
+#[tokio::test]
+async fn an_empty_or_small_export_fails_unless_allowed() {
+    let server = fixture_server().await;
+    let dir = temp_dir("empty-export");
+    let file = write_config(&dir, &settings(&server.uri()));
+    let target = dir.join("users.jsonl");
+    std::fs::write(&target, "the last good export\n").unwrap();
+    let out = target.to_string_lossy().into_owned();
+    let nobody = [
+        "ukgpro",
+        "users",
+        "--config",
+        &file,
+        "--company",
+        "C9999",
+        "--output",
+        &out,
+    ];
+    let o = connector(&nobody, &[]).await;
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("the export holds no user"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "the last good export\n"
+    );
+    let mut allowed = nobody.to_vec();
+    allowed.push("--allow-empty");
+    let o = connector(&allowed, &[]).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "");
+    let o = connector(
+        &[
+            "ukgpro",
+            "users",
+            "--config",
+            &file,
+            "--min-users",
+            "1000",
+            "--output",
+            &out,
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("fewer than --min-users 1,000"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[tokio::test]
+async fn a_closed_pipe_ends_the_export_quietly() {
+    let mut child = command(
+        &["ukgpro", "users", "--sandbox", "--sandbox-users", "20000"],
+        &[],
+    )
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+    // Read one line, then close the pipe, as `| head -1` does.
+    {
+        use tokio::io::AsyncBufReadExt;
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = tokio::io::BufReader::new(stdout).lines();
+        assert!(lines.next_line().await.unwrap().is_some());
+    }
+    let out = child.wait_with_output().await.unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("error"), "{err}");
+}
+
+#[tokio::test]
+async fn a_wrong_address_fails_fast_instead_of_retrying_every_page() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = closed.local_addr().unwrap();
+    drop(closed);
+    let dir = temp_dir("refused-port");
+    let file = write_config(&dir, &settings(&format!("http://{addr}")));
+    let started = std::time::Instant::now();
+    let o = connector(&["ukgpro", "users", "--config", &file], &[]).await;
+    assert_eq!(code(&o), 5, "{}", stderr(&o));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "a refused port must not be retried for every page ({:?})",
+        started.elapsed()
+    );
+    assert!(!stderr(&o).contains("retrying"), "{}", stderr(&o));
+}

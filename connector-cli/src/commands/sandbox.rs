@@ -184,8 +184,9 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
             )
         };
         eprintln!(
-            "{} sandbox: {users} generated users at {}\n  save the line above as sandbox.json, then: {variable}{program} {} test --config sandbox.json\n  press Ctrl-C to stop",
+            "{} sandbox: {users} generated user{} at {}\n  save the line above as sandbox.json, then: {variable}{program} {} test --config sandbox.json\n  press Ctrl-C to stop",
             d.name(),
+            if users == 1 { "" } else { "s" },
             sandbox.base_url,
             d.id()
         );

@@ -4,7 +4,6 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use clap::builder::PossibleValuesParser;
 use clap::{value_parser, Arg, ArgMatches, Command};
 use connector_core::{
     Connector, ExportOptions, ExportStats, Filter, ProviderDescriptor, UserStatus,
@@ -28,7 +27,7 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
             "Export every user as JSONL (default), one JSON array, or CSV with a header. Users stream out while later pages are still being fetched. Results go to stdout, or to --output FILE, which appears only when the export completed (a failed or interrupted export leaves no partial file and an existing file unchanged). A progress line (when stderr is a terminal) and a closing summary with the fill rate of every field go to stderr.\n\nThe record format is printed by `{program} schema user`.\n\n{}",
             args::settings_help(d)
         ))
-        .after_help(format!("{}\n  130 interrupted (Ctrl-C, SIGTERM)", exit::TABLE))
+        .after_help(exit::TABLE)
         .arg(args::config())
         .args(sandbox::source_args(d))
         .arg(
@@ -37,8 +36,8 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
                 .short('f')
                 .value_name("FORMAT")
                 .value_parser(["jsonl", "json", "csv"])
-                .default_value("jsonl")
-                .help("Output format"),
+                .ignore_case(true)
+                .help("Output format [default: from the --output extension (.csv, .json, .jsonl), else jsonl]"),
         )
         .arg(
             Arg::new("output")
@@ -46,7 +45,20 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
                 .short('o')
                 .value_name("FILE")
                 .value_parser(value_parser!(PathBuf))
-                .help("Write to FILE (atomically) instead of stdout"),
+                .help("Write to FILE (atomically) instead of stdout; - is stdout"),
+        )
+        .arg(
+            Arg::new("allow-empty")
+                .long("allow-empty")
+                .action(clap::ArgAction::SetTrue)
+                .help("Succeed even when the export holds no user (by default an empty export fails and replaces nothing: downstream it could deprovision everyone)"),
+        )
+        .arg(
+            Arg::new("min-users")
+                .long("min-users")
+                .value_name("N")
+                .value_parser(value_parser!(u64))
+                .help("Fail (and replace nothing) when fewer than N users were exported"),
         )
         .arg(
             Arg::new("max-users")
@@ -78,8 +90,18 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
                 .long("status")
                 .value_name("LIST")
                 .value_delimiter(',')
-                .value_parser(PossibleValuesParser::new(statuses))
-                .help("Only users with these statuses, comma-separated"),
+                .value_parser(move |text: &str| {
+                    UserStatus::parse(&text.trim().to_ascii_lowercase())
+                        .map(|s| s.as_str().to_owned())
+                        .ok_or_else(|| {
+                            format!(
+                                "`{}` is not a status; use {}",
+                                text.trim(),
+                                statuses.join(", ")
+                            )
+                        })
+                })
+                .help("Only users with these statuses, comma-separated (any case, spaces allowed)"),
         );
     }
     if d.supports(Filter::Company) {
@@ -109,13 +131,30 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
 /// Runs it.
 pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
     let flag = |name: &str| m.try_get_one::<String>(name).ok().flatten().cloned();
+    // `--output -` is stdout; the format follows the file's extension unless given.
+    let output = m
+        .get_one::<PathBuf>("output")
+        .filter(|p| p.as_os_str() != "-")
+        .cloned();
+    let given = m.get_one::<String>("format").and_then(|f| Format::parse(f));
+    let implied = output.as_deref().and_then(Format::of_path);
+    let format = match (given, implied) {
+        (Some(g), Some(i)) if g != i => {
+            eprintln!(
+                "error: --format {} does not match the output file's extension (.{}); drop --format, or rename the file",
+                g.name(),
+                i.name()
+            );
+            return exit::USAGE;
+        }
+        (Some(g), _) => g,
+        (None, Some(i)) => i,
+        (None, None) => Format::Jsonl,
+    };
     let args = UsersArgs {
         source: sandbox::source(m),
-        format: m
-            .get_one::<String>("format")
-            .and_then(|f| Format::parse(f))
-            .unwrap_or(Format::Jsonl),
-        output: m.get_one::<PathBuf>("output").cloned(),
+        format,
+        output,
         statuses: m
             .try_get_many::<String>("status")
             .ok()
@@ -127,6 +166,8 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
         csv_raw: m.get_flag("csv-raw"),
         max_users: m.get_one::<u64>("max-users").copied(),
         accept_incomplete: m.get_flag("accept-incomplete"),
+        allow_empty: m.get_flag("allow-empty"),
+        min_users: m.get_one::<u64>("min-users").copied(),
     };
     run(d, args)
 }
@@ -152,6 +193,10 @@ pub struct UsersArgs {
     pub max_users: Option<u64>,
     /// `--accept-incomplete`.
     pub accept_incomplete: bool,
+    /// `--allow-empty`.
+    pub allow_empty: bool,
+    /// `--min-users`.
+    pub min_users: Option<u64>,
 }
 
 /// Exit status when interrupted by Ctrl-C or SIGTERM (128 + SIGINT).
@@ -231,7 +276,9 @@ async fn export(connector: Box<dyn Connector>, args: UsersArgs) -> u8 {
                 Some(Ok(user)) => {
                     if let Err(e) = writer.write(&user) {
                         progress.clear();
-                        not_written();
+                        if e.kind() != std::io::ErrorKind::BrokenPipe {
+                            not_written();
+                        }
                         return write_failed(&e);
                     }
                     tally.add(&user);
@@ -255,19 +302,43 @@ async fn export(connector: Box<dyn Connector>, args: UsersArgs) -> u8 {
     }
     progress.clear();
     let summary = export.stats.snapshot();
-    if let Some(problem) = incomplete(&summary, tally.users()).filter(|_| !args.accept_incomplete) {
+    let too_few = too_few(tally.users(), args.allow_empty, args.min_users);
+    let small = too_few.is_some();
+    if let Some(problem) =
+        too_few.or_else(|| incomplete(&summary, tally.users()).filter(|_| !args.accept_incomplete))
+    {
         eprint!("{}", tally.render(&summary, &destination));
         eprintln!("error: {problem}");
-        eprintln!("hint: the account may lack a permission, or the server sent broken data; run `test`, or pass --accept-incomplete to keep such an export");
+        if !small {
+            eprintln!("hint: the account may lack a permission, or the server sent broken data; run `test`, or pass --accept-incomplete to keep such an export");
+        }
         not_written();
         return exit::OTHER;
     }
     if let Err(e) = writer.finish().and_then(Sink::commit) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return exit::OK;
+        }
         not_written();
         return write_failed(&e);
     }
     eprint!("{}", tally.render(&export.stats.snapshot(), &destination));
     exit::OK
+}
+
+/// Why an export is too small to replace a good one: empty (unless allowed), or under
+/// `--min-users`.
+fn too_few(users: u64, allow_empty: bool, min_users: Option<u64>) -> Option<String> {
+    if let Some(min) = min_users.filter(|m| users < *m) {
+        return Some(format!(
+            "only {} users were exported, fewer than --min-users {}",
+            count(users),
+            count(min)
+        ));
+    }
+    (users == 0 && !allow_empty).then(|| {
+        "the export holds no user (check the filters and permissions; pass --allow-empty if an empty export is expected)".to_owned()
+    })
 }
 
 /// Why an export is too incomplete to replace a good one: more than half of the records read
@@ -293,12 +364,13 @@ fn incomplete(summary: &connector_core::ExportSummary, users: u64) -> Option<Str
     None
 }
 
+/// A closed pipe (`| head`) ends the export quietly, as other command-line tools do; any
+/// other write failure is an error.
 fn write_failed(e: &std::io::Error) -> u8 {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
-        eprintln!("error: the output was closed before the export finished");
-    } else {
-        eprintln!("error: cannot write the output: {e}");
+        return exit::OK;
     }
+    eprintln!("error: cannot write the output: {e}");
     exit::OTHER
 }
 

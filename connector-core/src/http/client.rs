@@ -81,6 +81,9 @@ impl std::fmt::Debug for HttpClient {
 
 pub(super) struct Inner {
     pub(super) in_flight: Arc<Concurrency>,
+    /// Whether any answer ever came back: until then a refused connection or an unknown host
+    /// is a wrong address, not a hiccup, and is not retried.
+    reached: std::sync::atomic::AtomicBool,
     pacer: Option<Pacer>,
     pub(super) provider: &'static str,
     pub(super) base: Url,
@@ -139,6 +142,7 @@ impl HttpClient {
         Ok(HttpClient {
             inner: Arc::new(Inner {
                 in_flight: Concurrency::new(config.max_in_flight),
+                reached: std::sync::atomic::AtomicBool::new(false),
                 pacer: config.requests_per_minute.map(Pacer::new),
                 provider,
                 base,
@@ -228,7 +232,22 @@ impl HttpClient {
                 Ok(value) => return Ok(value),
                 Err(error) => error,
             };
-            let Some(wait) = policy.wait(attempt, &error, started) else {
+            // Fail fast on a wrong address: nothing answered yet, and the host is unknown or
+            // refuses connections.
+            let unreachable = !self
+                .inner
+                .reached
+                .load(std::sync::atomic::Ordering::Relaxed)
+                && matches!(
+                    error.kind(),
+                    ErrorKind::Network(NetworkKind::Dns | NetworkKind::Connect)
+                );
+            let wait = if unreachable {
+                None
+            } else {
+                policy.wait(attempt, &error, started)
+            };
+            let Some(wait) = wait else {
                 return Err(if attempt > 1 {
                     let message = format!("{} (gave up after {attempt} attempts)", error.message());
                     error.with_message(message)
@@ -385,6 +404,9 @@ impl HttpClient {
                 .await
                 .map_err(|e| self.transport_error(e, endpoint))?;
             let status = response.status();
+            inner
+                .reached
+                .store(true, std::sync::atomic::Ordering::Relaxed);
             tracing::debug!(
                 provider = inner.provider,
                 endpoint = %endpoint,
