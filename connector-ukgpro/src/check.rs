@@ -79,6 +79,8 @@ fn authenticated(response: &HttpResponse) -> Result<String> {
         return Ok("credentials accepted (the request was refused only for lack of a permission; see below)".into());
     }
     check_status(response, PERSON_DETAILS)?;
+    // A 200 is not a verdict by itself: a login page or a proxy's page answers 200 too.
+    parse_list::<serde::de::IgnoredAny>(response, 1)?;
     Ok(format!(
         "UKG Pro accepted the service account (HTTP {})",
         response.status.as_u16()

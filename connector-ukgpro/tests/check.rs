@@ -245,19 +245,34 @@ async fn html_login_page_is_a_clear_protocol_failure() {
         .set_body_string("<!DOCTYPE html><html><body>Sign in</body></html>");
     let server = ukg(html, ResponseTemplate::new(200)).await;
     let report = run(settings(&server.uri())).await;
-    let person = report.step("permission_employee_person_details").unwrap();
-    assert_eq!(person.status, Failed);
-    assert_eq!(person.error, Some(ErrorKind::Protocol));
+    // A 200 login page is not a verdict on the credentials: "authenticated" fails.
+    let auth = report.step("authenticated").unwrap();
+    assert_eq!(auth.status, Failed);
+    assert_eq!(auth.error, Some(ErrorKind::Protocol));
     assert!(
-        person
-            .message
+        auth.message
             .contains("expected a JSON array, got an HTML page"),
-        "{person:?}"
+        "{auth:?}"
     );
     assert!(
-        !person.message.contains("Sign in"),
+        !auth.message.contains("Sign in"),
         "body content must not be quoted"
     );
+    assert!(
+        auth.hint
+            .as_deref()
+            .unwrap_or("")
+            .contains("not the login page"),
+        "{auth:?}"
+    );
+    let person = report.step("permission_employee_person_details").unwrap();
+    assert_eq!(person.status, Skipped);
+}
+
+#[tokio::test]
+async fn an_empty_200_list_answer_fails_the_permission_step() {
+    let server = ukg(one_row(), ResponseTemplate::new(200)).await;
+    let report = run(settings(&server.uri())).await;
     let employment = report.step("permission_personnel_integration").unwrap();
     assert_eq!(employment.status, Failed, "an empty 200 body is not a list");
     assert!(
