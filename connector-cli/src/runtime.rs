@@ -38,6 +38,30 @@ pub(crate) fn report_error(error: &Error) -> u8 {
     exit::code_for(error.kind())
 }
 
+/// Reports an error caused by command-line flags: problems with the fields that `flags`
+/// name (`("page_size", "--page-size")`) are shown as flag errors, without the settings-file
+/// hint; any other error is reported as usual.
+pub(crate) fn report_flag_error(error: &Error, flags: &[(&str, &str)]) -> u8 {
+    let fields = error.field_errors();
+    let flag_of = |field: &str| {
+        flags
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, flag)| *flag)
+    };
+    if fields.is_empty() || !fields.iter().all(|f| flag_of(&f.field).is_some()) {
+        return report_error(error);
+    }
+    for f in fields {
+        eprintln!(
+            "error: {}: {}",
+            flag_of(&f.field).unwrap_or_default(),
+            terminal(&f.message)
+        );
+    }
+    exit::USAGE
+}
+
 /// Resolves on Ctrl-C or (on Unix) SIGTERM or SIGHUP (a closed terminal or SSH session).
 pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {

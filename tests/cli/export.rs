@@ -220,7 +220,7 @@ async fn status_and_company_filters() {
     .await;
     assert_eq!(code(&o), 2);
     assert!(
-        stderr(&o).contains("page_size: 20000 is more than UKG Pro's maximum"),
+        stderr(&o).contains("--page-size: 20000 is more than UKG Pro's maximum"),
         "{}",
         stderr(&o)
     );

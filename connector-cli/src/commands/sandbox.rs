@@ -12,7 +12,7 @@ use connector_core::ProviderDescriptor;
 
 use crate::config::Source;
 use crate::exit;
-use crate::runtime::{block_on, print_out, report_error, shutdown_signal};
+use crate::runtime::{block_on, print_out, shutdown_signal};
 
 /// `--sandbox` and `--sandbox-users`, for providers that have a sandbox.
 pub fn source_args(d: &ProviderDescriptor) -> Vec<Arg> {
@@ -166,7 +166,15 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
         let users = options.employees;
         let sandbox = match start(options).await {
             Ok(s) => s,
-            Err(e) => return report_error(&e),
+            Err(e) => {
+                let flags = [
+                    ("deny", "--deny"),
+                    ("port", "--port"),
+                    ("error_rate", "--error-rate"),
+                    ("malformed_page", "--malformed-page"),
+                ];
+                return crate::runtime::report_flag_error(&e, &flags);
+            }
         };
         let config = serde_json::to_string(&sandbox.settings).unwrap_or_default();
         let printed = print_out(&format!("{config}\n"));

@@ -241,6 +241,10 @@ async fn export(connector: Box<dyn Connector>, args: UsersArgs) -> u8 {
     }
     let export = match connector_core::export_users(&*connector, options) {
         Ok(e) => e,
+        // A page size above the provider's maximum came from --page-size when it was given.
+        Err(e) if args.page_size.is_some() => {
+            return crate::runtime::report_flag_error(&e, &[("page_size", "--page-size")])
+        }
         Err(e) => return report_error(&e),
     };
     let destination = args
