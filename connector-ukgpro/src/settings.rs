@@ -94,6 +94,15 @@ impl fmt::Debug for UkgProSettings {
 impl Settings for UkgProSettings {
     fn check(raw: &Map<String, Value>) -> Vec<FieldError> {
         let mut errors = Vec::new();
+        if let Some(Value::String(base)) = raw.get("base_url") {
+            let lower = base.to_ascii_lowercase();
+            if lower.contains("login") || lower.contains("signin") {
+                errors.push(FieldError::new(
+                    "base_url",
+                    "is the address of the UKG Pro login page, not of its web services; copy the web services host from Menu > System Configuration > Security > Web Services (e.g. service5.ultipro.com)",
+                ));
+            }
+        }
         if let Some(Value::String(user)) = raw.get("username") {
             if user.contains(':') {
                 errors.push(FieldError::new(

@@ -153,3 +153,29 @@ fn defaults_and_ranges() {
         "{err}"
     );
 }
+
+#[test]
+fn a_pasted_login_page_address_points_to_the_web_services_host() {
+    let raw = serde_json::json!({
+        "base_url": "https://e32.ultipro.com/Login.aspx",
+        "username": "svc",
+        "password": "pw",
+        "customer_api_key": "ABCDE",
+    });
+    let err =
+        connector_core::settings::parse_settings::<connector_ukgpro::UkgProSettings>("ukgpro", raw)
+            .err()
+            .expect("refused");
+    let problem = &err.field_errors()[0];
+    assert_eq!(problem.field, "base_url");
+    assert!(
+        problem.message.contains("login page"),
+        "{}",
+        problem.message
+    );
+    assert!(
+        problem.message.contains("Web Services"),
+        "{}",
+        problem.message
+    );
+}

@@ -123,8 +123,11 @@ pub fn parse_with_schema<S: Settings>(
         .check_document(raw)
         .map_err(|errors| Error::invalid_settings(provider, errors))?;
     // The provider's own checks run even when the schema found problems, so that everything
-    // is reported in one go.
-    errors.extend(S::check(&map));
+    // is reported in one go; they come first, being the more specific (one problem is shown
+    // per field).
+    let mut specific = S::check(&map);
+    specific.append(&mut errors);
+    let errors = specific;
     if !errors.is_empty() {
         return Err(Error::invalid_settings(provider, schema.sorted(errors)));
     }
