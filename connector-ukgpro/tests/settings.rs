@@ -164,8 +164,7 @@ fn a_pasted_login_page_address_points_to_the_web_services_host() {
     });
     let err =
         connector_core::settings::parse_settings::<connector_ukgpro::UkgProSettings>("ukgpro", raw)
-            .err()
-            .expect("refused");
+            .expect_err("refused");
     let problem = &err.field_errors()[0];
     assert_eq!(problem.field, "base_url");
     assert!(
