@@ -51,6 +51,38 @@ impl Default for SandboxOptions {
 }
 
 impl SandboxOptions {
+    /// Checks the generic options and the permission ids to deny against `deniable` (what the
+    /// provider's sandbox can deny); returns the ids denied. Every problem is reported at once,
+    /// by option.
+    pub fn check(&self, provider: &'static str, deniable: &[&str]) -> Result<Vec<String>> {
+        let mut problems = Vec::new();
+        let mut denied = Vec::new();
+        for id in &self.deny {
+            match deniable.iter().find(|d| d.eq_ignore_ascii_case(id)) {
+                Some(d) => denied.push((*d).to_owned()),
+                None if deniable.is_empty() => problems.push(crate::FieldError::new(
+                    "deny",
+                    "this sandbox cannot deny permissions",
+                )),
+                None => problems.push(crate::FieldError::new(
+                    "deny",
+                    format!("unknown permission `{id}`; use {}", deniable.join(" or ")),
+                )),
+            }
+        }
+        if !(0.0..=1.0).contains(&self.error_rate) {
+            problems.push(crate::FieldError::new(
+                "error_rate",
+                "must be between 0 and 1",
+            ));
+        }
+        if problems.is_empty() {
+            Ok(denied)
+        } else {
+            Err(crate::Error::invalid_settings(provider, problems))
+        }
+    }
+
     /// Default options with `employees` employees.
     pub fn with_employees(employees: u64) -> Self {
         SandboxOptions {

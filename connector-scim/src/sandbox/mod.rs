@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use connector_core::sandbox::{SandboxCounters, SandboxHandle, SandboxOptions};
-use connector_core::{Error, FieldError, Result};
+use connector_core::Result;
 use serde_json::{json, Value};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -244,24 +244,7 @@ impl Respond for Api {
 
 /// Starts the sandbox with test behaviour.
 pub async fn start_with(options: SandboxOptions, behaviour: Behaviour) -> Result<SandboxHandle> {
-    let mut deny = false;
-    let mut problems = Vec::new();
-    for id in &options.deny {
-        if id == READ_USERS {
-            deny = true;
-        } else {
-            problems.push(FieldError::new(
-                "deny",
-                format!("unknown permission `{id}`; use {READ_USERS}"),
-            ));
-        }
-    }
-    if !(0.0..=1.0).contains(&options.error_rate) {
-        problems.push(FieldError::new("error_rate", "must be between 0 and 1"));
-    }
-    if !problems.is_empty() {
-        return Err(Error::invalid_settings(ID, problems));
-    }
+    let deny = !options.check(ID, &[READ_USERS])?.is_empty();
     let listener = connector_core::sandbox::loopback_listener(ID, options.port)?;
     let server = MockServer::builder().listener(listener).start().await;
     let counters = SandboxCounters::default();

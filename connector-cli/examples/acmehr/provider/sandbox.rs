@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use connector_core::reexports::url;
 use connector_core::sandbox::{SandboxCounters, SandboxHandle, SandboxOptions};
-use connector_core::{Error, FieldError, Result};
+use connector_core::Result;
 use serde_json::{json, Value};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -253,24 +253,7 @@ pub async fn start_mock(
     options: SandboxOptions,
     behaviour: Behaviour,
 ) -> Result<(SandboxHandle, Issued, Issued)> {
-    let mut deny_scope = false;
-    let mut unknown = Vec::new();
-    for id in &options.deny {
-        if id == SCOPE {
-            deny_scope = true;
-        } else {
-            unknown.push(FieldError::new(
-                "deny",
-                format!("unknown scope `{id}`; use {SCOPE}"),
-            ));
-        }
-    }
-    if !(0.0..=1.0).contains(&options.error_rate) {
-        unknown.push(FieldError::new("error_rate", "must be between 0 and 1"));
-    }
-    if !unknown.is_empty() {
-        return Err(Error::invalid_settings(ID, unknown));
-    }
+    let deny_scope = !options.check(ID, &[SCOPE])?.is_empty();
     let listener = connector_core::sandbox::loopback_listener(ID, options.port)?;
     let server = MockServer::builder().listener(listener).start().await;
     let counters = SandboxCounters::default();
