@@ -83,7 +83,7 @@ pub async fn run(client: &ScimClient, checks: &mut Checklist) {
                 .query("count", "0");
             let users = http.send(&probe).await.map_err(with_hint)?;
             if users.status.as_u16() == 401 {
-                crate::client::check_status(&users, READ_USERS)?;
+                client.check_status(&users, READ_USERS)?;
             }
             Ok("the SCIM service accepted the credentials".into())
         })

@@ -54,8 +54,16 @@ impl ScimClient {
             .accept(SCIM_JSON)
             .queries(query.iter().copied());
         let response = self.http.send(&request).await?;
-        check_status(&response, permission)?;
+        self.check_status(&response, permission)?;
         Ok(response)
+    }
+
+    /// Maps a non-2xx answer to an error that quotes the SCIM error's `detail` and `scimType`
+    /// (with the configured credentials removed, should the service echo them).
+    pub fn check_status(&self, response: &HttpResponse, permission: &str) -> Result<()> {
+        response
+            .error_for_status(ID, permission)
+            .map_err(|e| with_scim_detail(e, response, &self.http.secrets()))
     }
 }
 
@@ -67,24 +75,26 @@ struct ScimError {
     scim_type: Option<String>,
 }
 
-/// Maps a non-2xx answer to an error that quotes the SCIM error's `detail` and `scimType`.
-pub fn check_status(response: &HttpResponse, permission: &str) -> Result<()> {
-    response
-        .error_for_status(ID, permission)
-        .map_err(|e| with_scim_detail(e, response))
-}
-
-fn with_scim_detail(e: Error, response: &HttpResponse) -> Error {
+fn with_scim_detail(
+    e: Error,
+    response: &HttpResponse,
+    secrets: &[connector_core::Secret],
+) -> Error {
     let Ok(body) = serde_json::from_slice::<ScimError>(&response.body) else {
         return with_hint(e);
     };
-    let detail: String = body
+    let mut detail: String = body
         .detail
         .unwrap_or_default()
         .chars()
         .filter(|c| !c.is_control())
         .take(200)
         .collect();
+    for secret in secrets {
+        if secret.expose().len() >= 4 {
+            detail = detail.replace(secret.expose(), connector_core::REDACTED);
+        }
+    }
     let kind = body
         .scim_type
         .map(|t| format!(" (scimType {t})"))

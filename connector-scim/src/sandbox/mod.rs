@@ -209,7 +209,18 @@ impl Respond for Api {
         } else if s.faulty(n) {
             scim_error(503, "the sandbox's injected failure", None)
         } else if !authorized {
-            scim_error(401, "the bearer token is missing or invalid", None)
+            // Like some real services, it echoes what it was given: the provider must not.
+            let given = req
+                .headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            scim_error(
+                401,
+                &format!("the bearer token is missing or invalid ({given})"),
+                None,
+            )
         } else {
             match path {
                 "/ServiceProviderConfig" => ResponseTemplate::new(200).set_body_json(json!({
