@@ -7,15 +7,29 @@ use connector_core::{ErrorKind, ProviderDescriptor};
 
 use crate::sanitize::terminal;
 
-/// The checklist: one line per step (✓ passed, ✗ failed, – skipped), the hint under a failure.
-pub fn checklist(descriptor: &ProviderDescriptor, report: &TestReport) -> String {
+/// Whether to colour what goes to stdout: a terminal, and `NO_COLOR` not set.
+pub fn colour_stdout() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// The checklist: one line per step (✓ passed, ✗ failed, – skipped), the hint under a failure;
+/// with `colour`, the marks are green, red and dim.
+pub fn checklist(descriptor: &ProviderDescriptor, report: &TestReport, colour: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} connection test", descriptor.name());
     for step in &report.steps {
-        let mark = match step.status {
-            StepStatus::Passed => "\u{2713}",
-            StepStatus::Failed => "\u{2717}",
-            StepStatus::Skipped => "\u{2013}",
+        let (mark, code) = match step.status {
+            StepStatus::Passed => ("\u{2713}", "32"),
+            StepStatus::Failed => ("\u{2717}", "31"),
+            StepStatus::Skipped => ("\u{2013}", "2"),
+        };
+        let coloured;
+        let mark = if colour {
+            coloured = format!("\x1b[{code}m{mark}\x1b[0m");
+            coloured.as_str()
+        } else {
+            mark
         };
         match &step.error {
             Some(ErrorKind::InvalidSettings(fields)) if !fields.is_empty() => {
@@ -185,4 +199,57 @@ fn capability_names(d: &ProviderDescriptor) -> Vec<String> {
         .iter()
         .filter_map(|c| serde_json::to_value(c).ok()?.as_str().map(str::to_owned))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use connector_core::check::{CheckStep, Checklist};
+    use connector_core::settings::Settings;
+    use connector_core::{Connector, Context, Provider, Result};
+    use std::time::Duration;
+
+    /// Settings of a provider that needs none.
+    #[derive(serde::Deserialize, schemars::JsonSchema)]
+    #[schemars(title = "None")]
+    struct NoSettings {}
+    impl Settings for NoSettings {}
+
+    #[derive(Debug)]
+    struct Quiet;
+    #[connector_core::reexports::async_trait]
+    impl Connector for Quiet {
+        fn provider_id(&self) -> &'static str {
+            "quiet"
+        }
+        async fn test_connection(&self, _: &mut Checklist) {}
+    }
+    impl Provider for Quiet {
+        const ID: &'static str = "quiet";
+        type Settings = NoSettings;
+        type Connector = Quiet;
+        fn connect(_: NoSettings, _: &Context) -> Result<Quiet> {
+            Ok(Quiet)
+        }
+    }
+    static QUIET: ProviderDescriptor = ProviderDescriptor::new::<Quiet>("Quiet");
+
+    #[test]
+    fn marks_are_coloured_only_when_asked() {
+        let steps = [CheckStep::reachable()];
+        let mut checks = Checklist::new("quiet", &steps);
+        checks.record("settings", Ok("valid".into()), Duration::ZERO);
+        checks.record("reachable", Ok("yes".into()), Duration::ZERO);
+        let report = checks.finish();
+        let plain = checklist(&QUIET, &report, false);
+        let coloured = checklist(&QUIET, &report, true);
+        assert!(
+            plain.contains("\u{2713} Host reachable") && !plain.contains('\x1b'),
+            "{plain}"
+        );
+        assert!(
+            coloured.contains("\x1b[32m\u{2713}\x1b[0m Host reachable"),
+            "{coloured}"
+        );
+    }
 }

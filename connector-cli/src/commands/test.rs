@@ -52,7 +52,7 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
     let printed = if m.get_flag("json") {
         print_json(&serde_json::to_value(&report).unwrap_or_default())
     } else {
-        print_out(&render::checklist(d, &report))
+        print_out(&render::checklist(d, &report, render::colour_stdout()))
     };
     if printed != exit::OK {
         return printed;
