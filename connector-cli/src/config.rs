@@ -106,10 +106,13 @@ pub fn load(
     if let Value::Object(map) = &mut raw {
         schema.apply_env(descriptor.id(), map, |var| std::env::var(var).ok());
     }
-    for warning in unknown_variables(descriptor, schema, std::env::vars().map(|(k, _)| k)) {
-        eprintln!("warning: {warning}");
-    }
+    warn_unknown_variables(descriptor, schema);
     Ok(raw)
+}
+
+/// The settings file alone (no environment), as read for `config`.
+pub fn read_only_file(descriptor: &ProviderDescriptor, path: &Path) -> Result<Value, Error> {
+    read_file(descriptor.id(), path)
 }
 
 /// `<PROVIDER>_*` variables that set nothing (a typo silently ignored would let a stale or
@@ -141,6 +144,13 @@ pub fn unknown_variables(
         .collect();
     found.sort();
     found
+}
+
+/// Warns about `<PROVIDER>_*` variables that set nothing.
+fn warn_unknown_variables(descriptor: &ProviderDescriptor, schema: &SettingsSchema) {
+    for warning in unknown_variables(descriptor, schema, std::env::vars().map(|(k, _)| k)) {
+        eprintln!("warning: {warning}");
+    }
 }
 
 /// Like ssh with a private key: a config file that holds secrets must not be readable by

@@ -22,6 +22,7 @@
 //! connector schema user [--draft 2020-12|07]
 //! connector <provider> schema [--draft 2020-12|07] [--ui-schema]
 //! connector <provider> docs
+//! connector <provider> config [--config FILE]
 //! connector <provider> test [--config FILE | --sandbox] [--json]
 //! connector <provider> users [--config FILE | --sandbox] [--format jsonl|json|csv] [--output FILE]
 //!                            [--status LIST] [--company ID] [--page-size N]   (where supported)
@@ -47,6 +48,7 @@ use std::process::ExitCode;
 use clap::{ArgMatches, Command};
 use connector_core::{registry, Capability, ProviderDescriptor};
 
+use commands::config as config_command;
 use commands::{docs, list, sandbox, schema, test, users};
 
 /// Runs the CLI with the process arguments and returns the exit status.
@@ -140,7 +142,8 @@ fn provider_subcommand(d: &'static ProviderDescriptor) -> Command {
         .subcommand_required(true)
         .arg_required_else_help(true)
         .subcommand(schema::cli())
-        .subcommand(docs::cli());
+        .subcommand(docs::cli())
+        .subcommand(config_command::cli());
     if d.can(Capability::ConnectionTest) {
         cmd = cmd.subcommand(test::cli(d));
     }
@@ -157,6 +160,7 @@ fn provider_command(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
     match m.subcommand() {
         Some(("schema", m)) => schema::exec(d, m),
         Some(("docs", _)) => docs::exec(d),
+        Some(("config", m)) => config_command::exec(d, m),
         Some(("test", m)) => test::exec(d, m),
         Some(("users", m)) => users::exec(d, m),
         Some(("sandbox", m)) => sandbox::exec(d, m),

@@ -351,3 +351,38 @@ async fn a_proxy_that_refuses_the_tunnel_is_named_and_not_retried() {
         "a refused tunnel is not retried ({during} CONNECTs)"
     );
 }
+
+#[tokio::test]
+async fn config_shows_where_each_setting_comes_from_without_secrets() {
+    let dir = temp_dir("config-sources");
+    let file = write_config(&dir, &settings("https://service5.ultipro.com"));
+    let o = connector(
+        &["ukgpro", "config", "--config", &file],
+        &[
+            ("UKGPRO_PASSWORD", "Stale-Env-Pw-99"),
+            ("UKGPRO_PASWORD", "x"),
+        ],
+    )
+    .await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    let line = |name: &str| {
+        out.lines()
+            .find(|l| l.trim_start().starts_with(&format!("{name} ")))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(
+        line("password").contains("set (secret)  (variable UKGPRO_PASSWORD)"),
+        "{out}"
+    );
+    assert!(line("username").ends_with("(config file)"), "{out}");
+    assert!(line("page_size").contains("10000  (default)"), "{out}");
+    assert!(out.contains("did you mean UKGPRO_PASSWORD?"), "{out}");
+    for secret in [PASSWORD, CUSTOMER_KEY, USER_KEY, "Stale-Env-Pw-99"] {
+        assert!(
+            !out.contains(secret) && !stderr(&o).contains(secret),
+            "{secret} shown: {out}"
+        );
+    }
+}

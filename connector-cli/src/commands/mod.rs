@@ -2,6 +2,7 @@
 //! does. Provider commands are built from the provider's descriptor: a flag appears only
 //! when the provider supports it.
 
+pub mod config;
 pub mod docs;
 pub mod list;
 pub mod sandbox;
