@@ -175,3 +175,145 @@ async fn a_persistent_429_storm_fails_clearly_after_the_retry_budget() {
     );
     assert!(!out.exists(), "a failed export left a file");
 }
+
+#[tokio::test]
+async fn settings_out_writes_a_complete_owner_only_file_once_the_sandbox_answers() {
+    use std::os::unix::fs::PermissionsExt;
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt};
+    let dir = temp_dir("sandbox-settings-out");
+    let file = dir.join("sandbox.json");
+    let file_arg = file.to_str().unwrap();
+    let mut child = command(
+        &[
+            "ukgpro",
+            "sandbox",
+            "--users",
+            "7",
+            "--settings-out",
+            file_arg,
+        ],
+        &[],
+    )
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .kill_on_drop(true)
+    .spawn()
+    .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let announced = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line.contains("settings written to") {
+                return line;
+            }
+        }
+        String::new()
+    })
+    .await
+    .expect("the sandbox announces its settings file");
+    assert!(announced.contains(file_arg), "{announced}");
+    assert!(
+        announced.contains(&format!("ukgpro test --config {file_arg}")),
+        "{announced}"
+    );
+    // The file is there, whole and owner-only, the moment it is announced.
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "mode {mode:o}");
+    let config: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(config["username"], "sandbox-svc");
+    assert_eq!(
+        dir_entries(&dir),
+        vec!["sandbox.json".to_string()],
+        "no temporary file is left"
+    );
+    let o = connector(&["ukgpro", "users", "--config", file_arg], &[]).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("Exported 7 users"), "{}", stderr(&o));
+    assert!(
+        !stderr(&o).contains("readable by other users"),
+        "{}",
+        stderr(&o)
+    );
+    child.kill().await.unwrap();
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .await
+        .unwrap();
+    assert_eq!(out, "", "with --settings-out nothing is printed on stdout");
+
+    let o = connector(
+        &[
+            "ukgpro",
+            "sandbox",
+            "--settings-out",
+            "/nonexistent-folder/s.json",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--settings-out /nonexistent-folder/s.json"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// The README's sandbox recipe, run as written by a shell with `connector` on its PATH: the
+/// background sandbox and the commands that follow it do not race.
+#[tokio::test]
+async fn the_readme_sandbox_recipe_runs_as_written() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let section = readme
+        .split("### `connector ukgpro sandbox")
+        .nth(1)
+        .expect("the README documents the sandbox command");
+    let script = section
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|block| block.split("```").next())
+        .expect("a sh block in the sandbox section");
+    assert!(script.contains("--settings-out sandbox.json &"), "{script}");
+    let dir = temp_dir("readme-sandbox-recipe");
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_connector"))
+        .parent()
+        .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let full = format!("set -eu\n{script}\nkill $!\nwait $! || true\n");
+    let o = tokio::time::timeout(
+        std::time::Duration::from_secs(120),
+        tokio::process::Command::new("bash")
+            .arg("-c")
+            .arg(&full)
+            .current_dir(&dir)
+            .env("PATH", path)
+            .env_remove("UKGPRO_PASSWORD")
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("the recipe finishes")
+    .unwrap();
+    assert_eq!(code(&o), 0, "{}\n{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("Result: passed"), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("Exported 25,000 users"),
+        "{}",
+        stderr(&o)
+    );
+    let csv = std::fs::read_to_string(dir.join("users.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 25_001, "a header and 25,000 rows");
+    assert!(
+        !stderr(&o).contains("readable by other users"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -106,6 +106,13 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
                 .value_name("FRACTION")
                 .value_parser(value_parser!(f64))
                 .help("Fraction of requests answered 502/503, e.g. 0.1"),
+        )
+        .arg(
+            Arg::new("settings-out")
+                .long("settings-out")
+                .value_name("FILE")
+                .value_parser(value_parser!(PathBuf))
+                .help("Write the settings to FILE (owner-only, complete, once the sandbox answers) instead of stdout"),
         );
     if !features.deny.is_empty() {
         cmd = cmd.arg(
@@ -177,10 +184,26 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
             }
         };
         let config = serde_json::to_string(&sandbox.settings).unwrap_or_default();
-        let printed = print_out(&format!("{config}\n"));
-        if printed != exit::OK {
-            return printed;
-        }
+        let settings_out = m.get_one::<PathBuf>("settings-out");
+        let config_path = match settings_out {
+            Some(path) => {
+                if let Err(e) = write_settings(path, &config) {
+                    eprintln!(
+                        "error: --settings-out {}: {e}\n  hint: give the path of a file in an existing folder you can write to",
+                        path.display()
+                    );
+                    return exit::USAGE;
+                }
+                path.display().to_string()
+            }
+            None => {
+                let printed = print_out(&format!("{config}\n"));
+                if printed != exit::OK {
+                    return printed;
+                }
+                "sandbox.json".to_string()
+            }
+        };
         // A provider without a URL setting is pointed at the sandbox by a variable.
         let variable = if config.contains(&sandbox.base_url) {
             String::new()
@@ -191,8 +214,13 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
                 sandbox.base_url
             )
         };
+        let saved = if settings_out.is_some() {
+            format!("settings written to {config_path}; now")
+        } else {
+            format!("save the line above as {config_path}, then")
+        };
         eprintln!(
-            "{} sandbox: {users} generated user{} at {}\n  save the line above as sandbox.json, then: {variable}{program} {} test --config sandbox.json\n  press Ctrl-C to stop",
+            "{} sandbox: {users} generated user{} at {}\n  {saved}: {variable}{program} {} test --config {config_path}\n  press Ctrl-C to stop",
             d.name(),
             if users == 1 { "" } else { "s" },
             sandbox.base_url,
@@ -205,4 +233,31 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
         );
         exit::OK
     })
+}
+
+/// Writes the sandbox's settings to `path` atomically (a temporary file in the same folder,
+/// renamed into place), readable by the owner only: a reader that sees the file sees all of it,
+/// and the config loader's permission check has nothing to warn about.
+fn write_settings(path: &std::path::Path, config: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    if path.is_dir() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "is a directory, not a file",
+        ));
+    }
+    let folder = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    // `tempfile` creates the file with mode 0600 on Unix.
+    let mut temp = tempfile::Builder::new()
+        .prefix(".settings.")
+        .suffix(".partial")
+        .tempfile_in(&folder)?;
+    temp.write_all(config.as_bytes())?;
+    temp.write_all(b"\n")?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
