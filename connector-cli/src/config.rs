@@ -221,7 +221,7 @@ fn read_file(provider: &'static str, path: &Path) -> Result<Value, Error> {
     file.take(MAX_CONFIG_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| refuse(format!("cannot read {shown}: {e}")))?;
-    serde_json::from_slice(&bytes).map_err(|e| {
+    let mut value: Value = serde_json::from_slice(&bytes).map_err(|e| {
         // serde_json's syntax errors give a position, never the content.
         Error::invalid_settings(
             provider,
@@ -230,7 +230,27 @@ fn read_file(provider: &'static str, path: &Path) -> Result<Value, Error> {
                 format!("{shown} is not valid JSON ({e})"),
             )],
         )
-    })
+    })?;
+    strip_schema_reference(provider, &mut value)?;
+    Ok(value)
+}
+
+/// Removes a top-level `"$schema"` key: it points editors at the output of
+/// `connector <provider> schema` for completion and checking, and is no setting.
+fn strip_schema_reference(provider: &'static str, value: &mut Value) -> Result<(), Error> {
+    let Value::Object(map) = value else {
+        return Ok(());
+    };
+    match map.remove("$schema") {
+        None | Some(Value::String(_)) => Ok(()),
+        Some(_) => Err(Error::invalid_settings(
+            provider,
+            vec![FieldError::new(
+                "$schema",
+                "must be a string: the path or URL of the settings' JSON Schema (for editors; the connector ignores it)",
+            )],
+        )),
+    }
 }
 
 /// Refuses settings given as command-line flags (`--password ...`): they would end up in shell

@@ -28,6 +28,30 @@ async fn list_shows_the_registered_providers() {
     );
 }
 
+/// `schema --editor` is what a config file's `"$schema"` points at: an editor validating the
+/// file against it accepts that key (the form schema does not, on purpose: no form field).
+#[tokio::test]
+async fn the_editor_schema_accepts_the_schema_reference_the_connector_ignores() {
+    let mut file = settings("https://service5.ultipro.com");
+    file["$schema"] = json!("./ukgpro.schema.json");
+
+    let o = connector(&["ukgpro", "schema"], &[]).await;
+    let form: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(!jsonschema::draft202012::new(&form).unwrap().is_valid(&file));
+
+    let o = connector(&["ukgpro", "schema", "--editor"], &[]).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let editor: Value = serde_json::from_slice(&o.stdout).unwrap();
+    jsonschema::draft202012::meta::validate(&editor).expect("valid 2020-12");
+    let validator = jsonschema::draft202012::new(&editor).unwrap();
+    assert!(validator.is_valid(&file));
+    file["pasword"] = json!("x");
+    assert!(
+        !validator.is_valid(&file),
+        "other unknown keys stay refused"
+    );
+}
+
 #[tokio::test]
 async fn schema_is_valid_in_both_dialects() {
     let o = connector(&["ukgpro", "schema"], &[]).await;

@@ -386,3 +386,34 @@ async fn config_shows_where_each_setting_comes_from_without_secrets() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_schema_reference_for_editors_is_accepted_in_the_config_file() {
+    let server = ukg(rows(), rows()).await;
+    let dir = temp_dir("schema-ref");
+    let mut file = settings(&server.uri());
+    file["$schema"] = json!("./ukgpro.schema.json");
+    let config = write_config(&dir, &file);
+    let o = connector(&["ukgpro", "test", "--config", &config], &[]).await;
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("Result: passed"), "{}", stdout(&o));
+
+    // Anything else than a path or URL there is a mistake, named as such.
+    file["$schema"] = json!(7);
+    let config = write_config(&dir, &file);
+    let o = connector(&["ukgpro", "test", "--config", &config], &[]).await;
+    assert_eq!(code(&o), 2, "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("$schema: must be a string"),
+        "{}",
+        stdout(&o)
+    );
+
+    // Other unknown keys are still refused.
+    file["$schema"] = json!("./ukgpro.schema.json");
+    file["pasword"] = json!("x");
+    let config = write_config(&dir, &file);
+    let o = connector(&["ukgpro", "test", "--config", &config], &[]).await;
+    assert_eq!(code(&o), 2, "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("pasword"), "{}", stdout(&o));
+}

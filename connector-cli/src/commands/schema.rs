@@ -39,6 +39,13 @@ pub fn cli() -> Command {
                 .action(ArgAction::SetTrue)
                 .help("Print the UI hints for form renderers (react-jsonschema-form uiSchema) instead"),
         )
+        .arg(
+            Arg::new("editor")
+                .long("editor")
+                .action(ArgAction::SetTrue)
+                .conflicts_with("ui-schema")
+                .help("Allow a \"$schema\" key in the settings, so an editor that the config file points at this schema completes and checks it without flagging the key"),
+        )
 }
 
 /// Runs `<provider> schema`.
@@ -47,6 +54,27 @@ pub fn exec(d: &ProviderDescriptor, m: &ArgMatches) -> u8 {
     if m.get_flag("ui-schema") {
         print_json(&schema.ui_schema())
     } else {
-        print_json(&schema.to_draft(args::draft_of(m)))
+        let mut document = schema.to_draft(args::draft_of(m));
+        if m.get_flag("editor") {
+            allow_schema_reference(&mut document);
+        }
+        print_json(&document)
+    }
+}
+
+/// Declares the `"$schema"` key that config files may carry (editors validate it against the
+/// schema, which otherwise allows no unknown key; the connector ignores it when reading).
+fn allow_schema_reference(document: &mut serde_json::Value) {
+    if let Some(properties) = document
+        .get_mut("properties")
+        .and_then(|p| p.as_object_mut())
+    {
+        properties.insert(
+            "$schema".to_owned(),
+            serde_json::json!({
+                "type": "string",
+                "description": "Path or URL of this schema, for editors; ignored by the connector"
+            }),
+        );
     }
 }
