@@ -40,6 +40,7 @@ pub(crate) fn program(
     for (key, _) in std::env::vars() {
         if key.starts_with("UKGPRO_")
             || key.starts_with("ACMEHR_")
+            || key.starts_with("SCIM_")
             || key.to_ascii_lowercase().ends_with("_proxy")
             || key == "RUST_LOG"
         {

@@ -4,6 +4,7 @@
 mod harness;
 
 mod basics;
+mod docs;
 mod example;
 mod export;
 mod sandbox;
