@@ -746,3 +746,44 @@ async fn a_wrong_address_fails_fast_instead_of_retrying_every_page() {
     );
     assert!(!stderr(&o).contains("retrying"), "{}", stderr(&o));
 }
+
+#[tokio::test]
+async fn limit_peeks_at_the_first_users_without_fetching_the_rest() {
+    let dir = temp_dir("limit");
+    let file = dir.join("peek.csv");
+    let o = connector(
+        &[
+            "ukgpro",
+            "users",
+            "--sandbox",
+            "--limit",
+            "7",
+            "--output",
+            file.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let csv = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(csv.lines().count(), 8, "a header and 7 users:\n{csv}");
+    let err = stderr(&o);
+    assert!(err.contains("Exported 7 users"), "{err}");
+    assert!(err.contains("stopped at --limit 7"), "{err}");
+    // The sandbox's 300 employees are 600 records; a peek reads a small page of each.
+    let read: u64 = err
+        .split(" records read")
+        .next()
+        .and_then(|head| head.rsplit(' ').next())
+        .and_then(|n| n.replace(',', "").parse().ok())
+        .expect("the summary counts records");
+    assert!(read < 100, "{read} records read for 7 users:\n{err}");
+
+    // Without --limit the whole workforce is exported, and no limit is mentioned.
+    let o = connector(&["ukgpro", "users", "--sandbox"], &[]).await;
+    assert_eq!(stdout(&o).lines().count(), 300);
+    assert!(!stderr(&o).contains("--limit"), "{}", stderr(&o));
+
+    let o = connector(&["ukgpro", "users", "--sandbox", "--limit", "0"], &[]).await;
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+}

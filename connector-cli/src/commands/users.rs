@@ -72,6 +72,13 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
                 )),
         )
         .arg(
+            Arg::new("limit")
+                .long("limit")
+                .value_name("N")
+                .value_parser(value_parser!(u64).range(1..))
+                .help("Stop after the first N users (a peek at the data; no more pages are fetched)"),
+        )
+        .arg(
             Arg::new("accept-incomplete")
                 .long("accept-incomplete")
                 .action(clap::ArgAction::SetTrue)
@@ -165,6 +172,7 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
         page_size: m.try_get_one::<u32>("page-size").ok().flatten().copied(),
         csv_raw: m.get_flag("csv-raw"),
         max_users: m.get_one::<u64>("max-users").copied(),
+        limit: m.get_one::<u64>("limit").copied(),
         accept_incomplete: m.get_flag("accept-incomplete"),
         allow_empty: m.get_flag("allow-empty"),
         min_users: m.get_one::<u64>("min-users").copied(),
@@ -191,6 +199,8 @@ pub struct UsersArgs {
     pub csv_raw: bool,
     /// `--max-users`.
     pub max_users: Option<u64>,
+    /// `--limit`: stop after this many users.
+    pub limit: Option<u64>,
     /// `--accept-incomplete`.
     pub accept_incomplete: bool,
     /// `--allow-empty`.
@@ -233,7 +243,12 @@ async fn export(connector: Box<dyn Connector>, args: UsersArgs) -> u8 {
     if let Some(company) = &args.company {
         options = options.with_company(company.clone());
     }
-    if let Some(size) = args.page_size {
+    // A small peek asks for small pages (every provider takes pages of 100).
+    let peek_page = args
+        .limit
+        .filter(|limit| *limit <= 100)
+        .and_then(|limit| u32::try_from(limit).ok());
+    if let Some(size) = args.page_size.or(peek_page) {
         options = options.with_page_size(size);
     }
     if let Some(max) = args.max_users {
@@ -272,6 +287,7 @@ async fn export(connector: Box<dyn Connector>, args: UsersArgs) -> u8 {
     let mut tally = Tally::default();
     let mut progress = Progress::new(export.stats.clone());
     let mut users = export.users;
+    let mut limited = false;
     let interrupted = shutdown_signal();
     tokio::pin!(interrupted);
     loop {
@@ -287,6 +303,10 @@ async fn export(connector: Box<dyn Connector>, args: UsersArgs) -> u8 {
                     }
                     tally.add(&user);
                     progress.tick(tally.users());
+                    if args.limit.is_some_and(|limit| tally.users() >= limit) {
+                        limited = true;
+                        break;
+                    }
                 }
                 Some(Err(e)) => {
                     progress.clear();
@@ -305,6 +325,8 @@ async fn export(connector: Box<dyn Connector>, args: UsersArgs) -> u8 {
         }
     }
     progress.clear();
+    // Stops the pages still being fetched: a peek costs only the pages it needed.
+    drop(users);
     let summary = export.stats.snapshot();
     let too_few = too_few(tally.users(), args.allow_empty, args.min_users);
     let small = too_few.is_some();
@@ -327,6 +349,12 @@ async fn export(connector: Box<dyn Connector>, args: UsersArgs) -> u8 {
         return write_failed(&e);
     }
     eprint!("{}", tally.render(&export.stats.snapshot(), &destination));
+    if limited {
+        eprintln!(
+            "stopped at --limit {}: the account may have more users",
+            count(tally.users())
+        );
+    }
     exit::OK
 }
 
