@@ -94,6 +94,25 @@ pub fn check_target(target: &Path) -> io::Result<()> {
     }
 }
 
+/// Writes `text` to `path` atomically: a temporary file in the same folder (owner-only on
+/// Unix), synced and renamed into place, so a reader never sees half of it.
+pub fn write_file_atomically(path: &Path, text: &str) -> io::Result<()> {
+    if path.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "is a directory, not a file",
+        ));
+    }
+    let mut temp = tempfile::Builder::new()
+        .prefix(".write.")
+        .suffix(".partial")
+        .tempfile_in(folder_of(path))?;
+    temp.write_all(text.as_bytes())?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 /// The folder a file goes in (`.` for a bare name).
 fn folder_of(target: &Path) -> PathBuf {
     match target.parent() {

@@ -115,6 +115,35 @@ impl Tally {
     }
 }
 
+impl Tally {
+    /// The counts as JSON for `--summary-json`: users, by status, the listing's counters and
+    /// the fill rate of every field (counts only; never a user's data).
+    pub fn to_json(&self, stats: &ExportSummary) -> serde_json::Value {
+        let by_status: serde_json::Map<String, serde_json::Value> = UserStatus::ALL
+            .iter()
+            .zip(self.by_status)
+            .filter(|(_, n)| *n > 0)
+            .map(|(s, n)| (s.as_str().to_owned(), n.into()))
+            .collect();
+        let filled: serde_json::Map<String, serde_json::Value> = User::FIELDS
+            .iter()
+            .zip(self.filled)
+            .map(|(f, n)| ((*f).to_owned(), n.into()))
+            .collect();
+        serde_json::json!({
+            "users": self.users,
+            "by_status": by_status,
+            "pages": stats.pages,
+            "records": stats.records,
+            "malformed": stats.malformed,
+            "filtered_out": stats.filtered_out,
+            "duplicates": stats.duplicates,
+            "partial": stats.partial,
+            "filled": filled,
+        })
+    }
+}
+
 /// `12345` → `12,345`.
 pub fn count(n: u64) -> String {
     let digits = n.to_string();

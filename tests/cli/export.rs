@@ -787,3 +787,112 @@ async fn limit_peeks_at_the_first_users_without_fetching_the_rest() {
     let o = connector(&["ukgpro", "users", "--sandbox", "--limit", "0"], &[]).await;
     assert_eq!(code(&o), 2, "{}", stderr(&o));
 }
+
+#[tokio::test]
+async fn summary_json_reports_the_outcome_and_counts_for_scripts() {
+    let dir = temp_dir("summary-json");
+    let summary = dir.join("summary.json");
+    let summary_arg = summary.to_str().unwrap();
+    let out = dir.join("users.csv");
+    let o = connector(
+        &[
+            "ukgpro",
+            "users",
+            "--sandbox",
+            "--output",
+            out.to_str().unwrap(),
+            "--summary-json",
+            summary_arg,
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    assert_eq!(report["ok"], true);
+    assert_eq!(report["exit_code"], 0);
+    assert_eq!(report["error"], Value::Null);
+    assert_eq!(report["written"], true);
+    assert_eq!(report["format"], "csv");
+    assert_eq!(report["users"], 300);
+    let rows = std::fs::read_to_string(&out).unwrap().lines().count() - 1;
+    assert_eq!(
+        report["users"], rows as u64,
+        "the report counts what was written"
+    );
+    let by_status: u64 = report["by_status"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(by_status, 300);
+    assert_eq!(report["filled"]["id"], 300);
+    assert_eq!(report["records"], 600);
+
+    // A failed export still reports, with the reason and the exit status; nothing written.
+    let o = connector(
+        &[
+            "ukgpro",
+            "users",
+            "--sandbox",
+            "--company",
+            "C1",
+            "--summary-json",
+            summary_arg,
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["exit_code"], 1);
+    assert_eq!(report["written"], false);
+    assert_eq!(report["users"], 0);
+    assert!(
+        report["error"].as_str().unwrap().contains("no user"),
+        "{report}"
+    );
+
+    // A refused password: exit 3 in the report, and the password nowhere in it.
+    let server = ukg(ResponseTemplate::new(401), ResponseTemplate::new(401)).await;
+    let config = write_config(&dir, &settings(&server.uri()));
+    let o = connector(
+        &[
+            "ukgpro",
+            "users",
+            "--config",
+            &config,
+            "--summary-json",
+            summary_arg,
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    let text = std::fs::read_to_string(&summary).unwrap();
+    let report: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(report["exit_code"], 3);
+    assert!(!report["error"].as_str().unwrap().is_empty());
+    assert!(!text.contains(PASSWORD), "{text}");
+
+    // A summary that cannot be written is refused before any request.
+    let o = connector(
+        &[
+            "ukgpro",
+            "users",
+            "--sandbox",
+            "--summary-json",
+            "/nonexistent-folder/s.json",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("--summary-json /nonexistent-folder/s.json"),
+        "{}",
+        stderr(&o)
+    );
+}

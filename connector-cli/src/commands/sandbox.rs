@@ -235,29 +235,8 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
     })
 }
 
-/// Writes the sandbox's settings to `path` atomically (a temporary file in the same folder,
-/// renamed into place), readable by the owner only: a reader that sees the file sees all of it,
-/// and the config loader's permission check has nothing to warn about.
+/// Writes the sandbox's settings to `path` atomically and owner-only: a reader that sees the
+/// file sees all of it, and the config loader's permission check has nothing to warn about.
 fn write_settings(path: &std::path::Path, config: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    if path.is_dir() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "is a directory, not a file",
-        ));
-    }
-    let folder = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    // `tempfile` creates the file with mode 0600 on Unix.
-    let mut temp = tempfile::Builder::new()
-        .prefix(".settings.")
-        .suffix(".partial")
-        .tempfile_in(&folder)?;
-    temp.write_all(config.as_bytes())?;
-    temp.write_all(b"\n")?;
-    temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    crate::output::write_file_atomically(path, &format!("{config}\n"))
 }

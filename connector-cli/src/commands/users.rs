@@ -79,6 +79,13 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
                 .help("Stop after the first N users (a peek at the data; no more pages are fetched)"),
         )
         .arg(
+            Arg::new("summary-json")
+                .long("summary-json")
+                .value_name("FILE")
+                .value_parser(value_parser!(PathBuf))
+                .help("Also write the summary as JSON to FILE, for scripts (written whether the export succeeded or not)"),
+        )
+        .arg(
             Arg::new("accept-incomplete")
                 .long("accept-incomplete")
                 .action(clap::ArgAction::SetTrue)
@@ -173,6 +180,7 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
         csv_raw: m.get_flag("csv-raw"),
         max_users: m.get_one::<u64>("max-users").copied(),
         limit: m.get_one::<u64>("limit").copied(),
+        summary_json: m.get_one::<PathBuf>("summary-json").cloned(),
         accept_incomplete: m.get_flag("accept-incomplete"),
         allow_empty: m.get_flag("allow-empty"),
         min_users: m.get_one::<u64>("min-users").copied(),
@@ -201,6 +209,8 @@ pub struct UsersArgs {
     pub max_users: Option<u64>,
     /// `--limit`: stop after this many users.
     pub limit: Option<u64>,
+    /// `--summary-json FILE`.
+    pub summary_json: Option<PathBuf>,
     /// `--accept-incomplete`.
     pub accept_incomplete: bool,
     /// `--allow-empty`.
@@ -222,23 +232,115 @@ pub fn run(d: &'static ProviderDescriptor, args: UsersArgs) -> u8 {
             return exit::USAGE;
         }
     }
-    block_on(async {
+    if let Some(target) = &args.summary_json {
+        if let Err(e) = crate::output::check_target(target) {
+            eprintln!("error: --summary-json {}: {e}", target.display());
+            return exit::USAGE;
+        }
+    }
+    let summary_json = args.summary_json.clone();
+    let mut report = Report::new(d.id(), &args);
+    let code = block_on(async {
         let schema = d.settings_schema();
         let resolved = match config::resolve(d, &schema, args.source.clone()).await {
             Ok(resolved) => resolved,
-            Err(e) => return report_error(&e),
+            Err(e) => return report.failed(report_error(&e), e.to_string()),
         };
         let connector = match d.connect_with(resolved.raw, &resolved.context) {
             Ok(c) => c,
-            Err(e) => return report_error(&e),
+            Err(e) => return report.failed(report_error(&e), e.to_string()),
         };
-        let code = export(connector, args).await;
+        let code = export(connector, args, &mut report).await;
         drop(resolved.sandbox);
         code
-    })
+    });
+    match summary_json {
+        Some(path) => match report.write(&path, code) {
+            Ok(()) => code,
+            Err(e) => {
+                eprintln!("error: --summary-json {}: {e}", path.display());
+                if code == exit::OK {
+                    exit::OTHER
+                } else {
+                    code
+                }
+            }
+        },
+        None => code,
+    }
 }
 
-async fn export(connector: Box<dyn Connector>, args: UsersArgs) -> u8 {
+/// What `--summary-json` writes: the outcome and the counts of the summary, never a user's
+/// data.
+struct Report {
+    provider: &'static str,
+    destination: String,
+    format: &'static str,
+    tally: Tally,
+    stats: Option<connector_core::ExportStats>,
+    error: Option<String>,
+    written: bool,
+    limited: bool,
+}
+
+impl Report {
+    fn new(provider: &'static str, args: &UsersArgs) -> Self {
+        Report {
+            provider,
+            destination: args
+                .output
+                .as_ref()
+                .map_or_else(|| "stdout".to_owned(), |p| p.display().to_string()),
+            format: args.format.name(),
+            tally: Tally::default(),
+            stats: None,
+            error: None,
+            written: false,
+            limited: false,
+        }
+    }
+
+    /// Records why the export failed; returns its exit status.
+    fn failed(&mut self, code: u8, error: String) -> u8 {
+        self.error = Some(error);
+        code
+    }
+
+    /// Writes the report to `path` atomically.
+    fn write(&self, path: &std::path::Path, code: u8) -> std::io::Result<()> {
+        let stats = self
+            .stats
+            .as_ref()
+            .map(|s| s.snapshot())
+            .unwrap_or_default();
+        let error = match (&self.error, code) {
+            (Some(e), _) => serde_json::Value::from(e.clone()),
+            (None, exit::OK) => serde_json::Value::Null,
+            (None, _) => serde_json::Value::from("the export did not complete"),
+        };
+        // The outcome first, then the counts.
+        let mut map = serde_json::Map::new();
+        for (key, item) in [
+            ("ok", serde_json::Value::from(code == exit::OK)),
+            ("exit_code", code.into()),
+            ("error", error),
+            ("provider", self.provider.into()),
+            ("destination", self.destination.clone().into()),
+            ("format", self.format.into()),
+            ("written", self.written.into()),
+            ("limited", self.limited.into()),
+        ] {
+            map.insert(key.to_owned(), item);
+        }
+        if let serde_json::Value::Object(counts) = self.tally.to_json(&stats) {
+            map.extend(counts);
+        }
+        let value = serde_json::Value::Object(map);
+        crate::output::write_file_atomically(path, &format!("{value:#}\n"))
+    }
+}
+
+async fn export(connector: Box<dyn Connector>, args: UsersArgs, report: &mut Report) -> u8 {
     let mut options = ExportOptions::new().with_statuses(args.statuses.clone());
     if let Some(company) = &args.company {
         options = options.with_company(company.clone());
@@ -258,10 +360,12 @@ async fn export(connector: Box<dyn Connector>, args: UsersArgs) -> u8 {
         Ok(e) => e,
         // A page size above the provider's maximum came from --page-size when it was given.
         Err(e) if args.page_size.is_some() => {
-            return crate::runtime::report_flag_error(&e, &[("page_size", "--page-size")])
+            let code = crate::runtime::report_flag_error(&e, &[("page_size", "--page-size")]);
+            return report.failed(code, e.to_string());
         }
-        Err(e) => return report_error(&e),
+        Err(e) => return report.failed(report_error(&e), e.to_string()),
     };
+    report.stats = Some(export.stats.clone());
     let destination = args
         .output
         .as_ref()
@@ -277,14 +381,15 @@ async fn export(connector: Box<dyn Connector>, args: UsersArgs) -> u8 {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: --output: {e}");
-            return exit::USAGE;
+            return report.failed(exit::USAGE, format!("--output: {e}"));
         }
     };
     let mut writer = match UserWriter::new(args.format, sink) {
         Ok(w) => w.raw_csv(args.csv_raw),
-        Err(e) => return write_failed(&e),
+        Err(e) => return report.failed(write_failed(&e), e.to_string()),
     };
-    let mut tally = Tally::default();
+    let tally = &mut report.tally;
+    let error = &mut report.error;
     let mut progress = Progress::new(export.stats.clone());
     let mut users = export.users;
     let mut limited = false;
@@ -299,6 +404,7 @@ async fn export(connector: Box<dyn Connector>, args: UsersArgs) -> u8 {
                         if e.kind() != std::io::ErrorKind::BrokenPipe {
                             not_written();
                         }
+                        *error = Some(format!("writing the output: {e}"));
                         return write_failed(&e);
                     }
                     tally.add(&user);
@@ -312,6 +418,7 @@ async fn export(connector: Box<dyn Connector>, args: UsersArgs) -> u8 {
                     progress.clear();
                     let code = report_error(&e);
                     not_written();
+                    *error = Some(e.to_string());
                     return code;
                 }
                 None => break,
@@ -320,6 +427,7 @@ async fn export(connector: Box<dyn Connector>, args: UsersArgs) -> u8 {
                 progress.clear();
                 eprintln!("interrupted after {} users", count(tally.users()));
                 not_written();
+                *error = Some("interrupted".to_owned());
                 return INTERRUPTED;
             }
         }
@@ -339,6 +447,7 @@ async fn export(connector: Box<dyn Connector>, args: UsersArgs) -> u8 {
             eprintln!("hint: the account may lack a permission, or the server sent broken data; run `test`, or pass --accept-incomplete to keep such an export");
         }
         not_written();
+        *error = Some(problem);
         return exit::OTHER;
     }
     if let Err(e) = writer.finish().and_then(Sink::commit) {
@@ -346,8 +455,11 @@ async fn export(connector: Box<dyn Connector>, args: UsersArgs) -> u8 {
             return exit::OK;
         }
         not_written();
+        *error = Some(format!("writing the output: {e}"));
         return write_failed(&e);
     }
+    report.written = true;
+    report.limited = limited;
     eprint!("{}", tally.render(&export.stats.snapshot(), &destination));
     if limited {
         eprintln!(
