@@ -224,6 +224,43 @@ pub struct UserWriter<W: Write> {
     inner: Inner<W>,
     written: u64,
     neutralise: bool,
+    /// The fields written, in order (`None`: all of [`User::FIELDS`]).
+    fields: Option<Vec<&'static str>>,
+}
+
+/// Choices about the shape of the output beyond its format.
+#[derive(Debug, Clone, Default)]
+pub struct WriterOptions {
+    /// Only these fields, in this order (CSV columns, JSON keys); `None` for all.
+    pub fields: Option<Vec<&'static str>>,
+    /// CSV only: start with a UTF-8 byte order mark, so Excel reads accents right.
+    pub bom: bool,
+}
+
+/// Parses a `--fields` list against [`User::FIELDS`] (any case, spaces ignored): each known
+/// field once, in the order given; an unknown or repeated one is an error naming it.
+pub fn parse_fields(list: &[String]) -> Result<Vec<&'static str>, String> {
+    let mut fields: Vec<&'static str> = Vec::new();
+    for name in list.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+        let wanted = name.to_ascii_lowercase().replace('-', "_");
+        let Some(field) = User::FIELDS.iter().find(|f| **f == wanted) else {
+            return Err(format!(
+                "`{name}` is not a user field; the fields are: {}",
+                User::FIELDS.join(", ")
+            ));
+        };
+        if fields.contains(field) {
+            return Err(format!("`{field}` is given twice"));
+        }
+        fields.push(field);
+    }
+    if fields.is_empty() {
+        return Err(format!(
+            "name at least one field: {}",
+            User::FIELDS.join(", ")
+        ));
+    }
+    Ok(fields)
 }
 
 enum Inner<W: Write> {
@@ -235,6 +272,18 @@ enum Inner<W: Write> {
 impl<W: Write> UserWriter<W> {
     /// Starts the output (the CSV header, the JSON array's `[`).
     pub fn new(format: Format, out: W) -> io::Result<Self> {
+        Self::with_options(format, out, WriterOptions::default())
+    }
+
+    /// Starts the output with `options` (a subset of the fields, a BOM before a CSV header).
+    pub fn with_options(format: Format, mut out: W, options: WriterOptions) -> io::Result<Self> {
+        if options.bom && format == Format::Csv {
+            out.write_all("\u{feff}".as_bytes())?;
+        }
+        let header: Vec<&str> = options
+            .fields
+            .clone()
+            .unwrap_or_else(|| User::FIELDS.to_vec());
         let inner = match format {
             Format::Jsonl | Format::Json => {
                 let mut out = BufWriter::with_capacity(256 * 1024, out);
@@ -249,7 +298,7 @@ impl<W: Write> UserWriter<W> {
                     .has_headers(false)
                     .buffer_capacity(256 * 1024)
                     .from_writer(out);
-                w.write_record(User::FIELDS).map_err(csv_error)?;
+                w.write_record(&header).map_err(csv_error)?;
                 Inner::Csv(Box::new(w))
             }
         };
@@ -257,6 +306,7 @@ impl<W: Write> UserWriter<W> {
             inner,
             written: 0,
             neutralise: true,
+            fields: options.fields,
         })
     }
 
@@ -275,14 +325,28 @@ impl<W: Write> UserWriter<W> {
                 if *array {
                     out.write_all(if self.written == 0 { b"\n" } else { b",\n" })?;
                 }
-                serde_json::to_writer(&mut *out, user).map_err(io::Error::from)?;
+                match &self.fields {
+                    None => serde_json::to_writer(&mut *out, user).map_err(io::Error::from)?,
+                    Some(fields) => {
+                        let mut value = serde_json::to_value(user).map_err(io::Error::other)?;
+                        let mut chosen = serde_json::Map::new();
+                        if let serde_json::Value::Object(all) = &mut value {
+                            for field in fields {
+                                let item = all.remove(*field).unwrap_or_default();
+                                chosen.insert((*field).to_owned(), item);
+                            }
+                        }
+                        serde_json::to_writer(&mut *out, &chosen).map_err(io::Error::from)?;
+                    }
+                }
                 if !*array {
                     out.write_all(b"\n")?;
                 }
             }
             Inner::Csv(w) => {
                 let value = serde_json::to_value(user).map_err(io::Error::other)?;
-                let cells = User::FIELDS.iter().map(|field| match &value[field] {
+                let fields = self.fields.as_deref().unwrap_or(&User::FIELDS);
+                let cells = fields.iter().map(|field| match &value[*field] {
                     serde_json::Value::Null => String::new(),
                     serde_json::Value::String(s) => csv_cell(s, self.neutralise).into_owned(),
                     other => other.to_string(),
@@ -351,6 +415,63 @@ mod tests {
             .collect();
         assert_eq!(back, users());
         assert_eq!(render(Format::Jsonl, &[]), "");
+    }
+
+    fn render_with(format: Format, options: WriterOptions) -> String {
+        let mut w = UserWriter::with_options(format, Vec::new(), options).unwrap();
+        for u in users() {
+            w.write(&u).unwrap();
+        }
+        String::from_utf8(w.finish().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn chosen_fields_come_in_the_order_given_in_csv_and_json() {
+        let fields = parse_fields(&["Email".into(), " first_name ".into(), "id".into()]).unwrap();
+        assert_eq!(fields, ["email", "first_name", "id"]);
+        let options = WriterOptions {
+            fields: Some(fields),
+            bom: false,
+        };
+        let csv = render_with(Format::Csv, options.clone());
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines[0], "email,first_name,id");
+        assert_eq!(lines[1], ",\"Ana, \"\"the\"\" boss\",E1");
+        let jsonl = render_with(Format::Jsonl, options);
+        let first: serde_json::Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
+        let keys: Vec<&String> = first.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["email", "first_name", "id"]);
+        assert_eq!(first["id"], "E1");
+
+        assert!(parse_fields(&["mail".into()])
+            .unwrap_err()
+            .contains("`mail`"));
+        assert!(parse_fields(&["id".into(), "ID".into()])
+            .unwrap_err()
+            .contains("twice"));
+        assert!(parse_fields(&[" ".into()]).is_err());
+    }
+
+    #[test]
+    fn a_bom_starts_a_csv_only_when_asked() {
+        let with = render_with(
+            Format::Csv,
+            WriterOptions {
+                fields: None,
+                bom: true,
+            },
+        );
+        assert!(with.starts_with("\u{feff}id,"), "{with}");
+        assert!(render(Format::Csv, &users()).starts_with("id,"));
+        // The BOM is for spreadsheets: JSON never gets one.
+        let json = render_with(
+            Format::Jsonl,
+            WriterOptions {
+                fields: None,
+                bom: true,
+            },
+        );
+        assert!(json.starts_with('{'));
     }
 
     #[test]

@@ -896,3 +896,53 @@ async fn summary_json_reports_the_outcome_and_counts_for_scripts() {
         stderr(&o)
     );
 }
+
+#[tokio::test]
+async fn fields_and_bom_shape_the_csv_for_spreadsheets() {
+    let dir = temp_dir("fields-bom");
+    let out = dir.join("people.csv");
+    let o = connector(
+        &[
+            "ukgpro",
+            "users",
+            "--sandbox",
+            "--fields",
+            "id,EMAIL",
+            "--fields",
+            "last_name",
+            "--bom",
+            "--output",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let body = text.strip_prefix('\u{feff}').expect("a BOM first");
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        ["id", "email", "last_name"]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 300);
+    assert!(rows.iter().all(|r| r.len() == 3 && r[0].starts_with('E')));
+
+    let o = connector(&["ukgpro", "users", "--sandbox", "--bom"], &[]).await;
+    assert_eq!(code(&o), 2, "a BOM in JSON Lines is refused");
+    assert!(stderr(&o).contains("--bom is for CSV"), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+
+    let o = connector(
+        &["ukgpro", "users", "--sandbox", "--fields", "id,mail"],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("--fields: `mail` is not a user field"),
+        "{}",
+        stderr(&o)
+    );
+}

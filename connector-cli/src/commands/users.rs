@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use clap::{value_parser, Arg, ArgMatches, Command};
+use clap::{value_parser, Arg, ArgAction, ArgMatches, Command};
 use connector_core::{
     Connector, ExportOptions, ExportStats, Filter, ProviderDescriptor, UserStatus,
 };
@@ -77,6 +77,20 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
                 .value_name("N")
                 .value_parser(value_parser!(u64).range(1..))
                 .help("Stop after the first N users (a peek at the data; no more pages are fetched)"),
+        )
+        .arg(
+            Arg::new("fields")
+                .long("fields")
+                .value_name("LIST")
+                .value_delimiter(',')
+                .action(ArgAction::Append)
+                .help("Only these fields, in this order (CSV columns, JSON keys), e.g. id,email,first_name,last_name"),
+        )
+        .arg(
+            Arg::new("bom")
+                .long("bom")
+                .action(ArgAction::SetTrue)
+                .help("CSV only: start the file with a UTF-8 byte order mark, so Excel shows accented names right"),
         )
         .arg(
             Arg::new("summary-json")
@@ -165,6 +179,24 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
         (None, Some(i)) => i,
         (None, None) => Format::Jsonl,
     };
+    let fields = match m.get_many::<String>("fields") {
+        None => None,
+        Some(list) => match crate::output::parse_fields(&list.cloned().collect::<Vec<_>>()) {
+            Ok(fields) => Some(fields),
+            Err(e) => {
+                eprintln!("error: --fields: {e}");
+                return exit::USAGE;
+            }
+        },
+    };
+    let bom = m.get_flag("bom");
+    if bom && format != Format::Csv {
+        eprintln!(
+            "error: --bom is for CSV (spreadsheets), but the output is {}; drop --bom or export CSV",
+            format.name()
+        );
+        return exit::USAGE;
+    }
     let args = UsersArgs {
         source: sandbox::source(m),
         format,
@@ -181,6 +213,7 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
         max_users: m.get_one::<u64>("max-users").copied(),
         limit: m.get_one::<u64>("limit").copied(),
         summary_json: m.get_one::<PathBuf>("summary-json").cloned(),
+        writer: crate::output::WriterOptions { fields, bom },
         accept_incomplete: m.get_flag("accept-incomplete"),
         allow_empty: m.get_flag("allow-empty"),
         min_users: m.get_one::<u64>("min-users").copied(),
@@ -211,6 +244,8 @@ pub struct UsersArgs {
     pub limit: Option<u64>,
     /// `--summary-json FILE`.
     pub summary_json: Option<PathBuf>,
+    /// `--fields` and `--bom`.
+    pub writer: crate::output::WriterOptions,
     /// `--accept-incomplete`.
     pub accept_incomplete: bool,
     /// `--allow-empty`.
@@ -384,7 +419,7 @@ async fn export(connector: Box<dyn Connector>, args: UsersArgs, report: &mut Rep
             return report.failed(exit::USAGE, format!("--output: {e}"));
         }
     };
-    let mut writer = match UserWriter::new(args.format, sink) {
+    let mut writer = match UserWriter::with_options(args.format, sink, args.writer.clone()) {
         Ok(w) => w.raw_csv(args.csv_raw),
         Err(e) => return report.failed(write_failed(&e), e.to_string()),
     };
