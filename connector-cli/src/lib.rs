@@ -28,6 +28,8 @@
 //!                            [--status LIST] [--company ID] [--page-size N]   (where supported)
 //! connector <provider> sandbox [--users N] [--seed S] [--port P] [--latency-ms MS]
 //!                              [--rate-limit N] [--error-rate F] [provider-specific faults]
+//! connector completions bash|zsh|fish|elvish|powershell
+//! connector man [--dir DIR]
 //! ```
 #![deny(missing_docs)]
 
@@ -49,11 +51,36 @@ use clap::{ArgMatches, Command};
 use connector_core::{registry, Capability, ProviderDescriptor};
 
 use commands::config as config_command;
-use commands::{docs, list, sandbox, schema, test, users};
+use commands::{completions, docs, list, man, sandbox, schema, test, users};
+
+/// The commit this SDK's CLI was built from (`unknown` outside a git checkout).
+pub const COMMIT: &str = env!("CONNECTOR_CLI_COMMIT");
+
+static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// What `--version` prints after the program's name.
+fn version() -> &'static str {
+    VERSION.get_or_init(|| sdk_version(None))
+}
+
+fn sdk_version(own: Option<&str>) -> String {
+    let sdk = env!("CARGO_PKG_VERSION");
+    match own {
+        None => format!("{sdk} (commit {COMMIT})"),
+        Some(own) => format!("{own} (connector SDK {sdk}, commit {COMMIT})"),
+    }
+}
 
 /// Runs the CLI with the process arguments and returns the exit status.
 pub fn run() -> ExitCode {
     run_from(std::env::args_os().collect())
+}
+
+/// Like [`run`], for a binary of its own: `--version` reports `version` (e.g.
+/// `env!("CARGO_PKG_VERSION")` of that binary) and the SDK's version after it.
+pub fn run_with_version(version: &str) -> ExitCode {
+    let _ = VERSION.set(sdk_version(Some(version)));
+    run()
 }
 
 /// The program name: how it was started (`connector`, `acme-connector`, `source-ukgpro`...).
@@ -95,6 +122,8 @@ pub fn run_from(args: Vec<OsString>) -> ExitCode {
     };
     let code = match matches.subcommand() {
         Some(("list", m)) => list::exec(&providers, m),
+        Some(("completions", m)) => completions::exec(command(&providers), m),
+        Some(("man", m)) => man::exec(command(&providers), m),
         Some(("schema", m)) => schema::exec_records(m),
         Some((id, m)) => match registry::provider(id) {
             Ok(descriptor) => provider_command(descriptor, m),
@@ -118,7 +147,7 @@ fn command(providers: &[&'static ProviderDescriptor]) -> Command {
         .map(|d| connector_core::settings::env_var_name(d.id(), "password"))
         .unwrap_or_else(|| "ACME_PASSWORD".into());
     let mut cmd = Command::new(connector_core::program::name())
-        .version(env!("CARGO_PKG_VERSION"))
+        .version(version())
         .about(ABOUT)
         .long_about(format!(
             "{ABOUT}\n\nProviders in this binary: {}.\n\nSettings come from --config FILE (a JSON object) and from environment variables named <PROVIDER>_<FIELD> (e.g. {example}); the environment wins. Secrets are never accepted as command-line flags. Results go to stdout; diagnostics to stderr; RUST_LOG (e.g. RUST_LOG=debug) controls logging, which never contains secrets.",
@@ -128,7 +157,9 @@ fn command(providers: &[&'static ProviderDescriptor]) -> Command {
         .subcommand_required(true)
         .arg_required_else_help(true)
         .subcommand(list::cli())
-        .subcommand(schema::cli_records());
+        .subcommand(schema::cli_records())
+        .subcommand(completions::cli())
+        .subcommand(man::cli());
     for d in providers {
         cmd = cmd.subcommand(provider_subcommand(d));
     }

@@ -198,3 +198,82 @@ async fn ui_schema_matches_the_schema() {
     let submitted = json!({"base_url": "service5.ultipro.com", "username": "svc", "password": "p", "customer_api_key": "k", "page_size": 500});
     assert!(validator.is_valid(&submitted));
 }
+
+#[tokio::test]
+async fn version_names_the_commit_the_binary_was_built_from() {
+    let o = connector(&["--version"], &[]).await;
+    assert_eq!(code(&o), 0);
+    let text = stdout(&o);
+    let commit = text
+        .trim_end()
+        .strip_prefix(&format!("connector {} (commit ", env!("CARGO_PKG_VERSION")))
+        .and_then(|rest| rest.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("unexpected version line: {text}"));
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    match head {
+        Some(head) => assert_eq!(commit, head, "built from the checked-out commit"),
+        None => assert_eq!(commit, "unknown"),
+    }
+}
+
+#[tokio::test]
+async fn completions_are_valid_shell_and_know_every_command_and_option() {
+    let o = connector(&["completions", "bash"], &[]).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let script = stdout(&o);
+    for word in [
+        "ukgpro",
+        "scim",
+        "users",
+        "--summary-json",
+        "--settings-out",
+    ] {
+        assert!(script.contains(word), "{word} completes");
+    }
+    // bash itself parses the script.
+    let dir = temp_dir("completions");
+    let file = dir.join("connector.bash");
+    std::fs::write(&file, &script).unwrap();
+    let check = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&file)
+        .output()
+        .expect("bash runs");
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    for shell in ["zsh", "FISH", "powershell", "elvish"] {
+        let o = connector(&["completions", shell], &[]).await;
+        assert_eq!(code(&o), 0, "{shell}: {}", stderr(&o));
+        assert!(stdout(&o).contains("ukgpro"), "{shell}");
+    }
+    let o = connector(&["completions", "tcsh"], &[]).await;
+    assert_eq!(code(&o), 2);
+}
+
+#[tokio::test]
+async fn man_pages_cover_every_command() {
+    let o = connector(&["man"], &[]).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let page = stdout(&o);
+    assert!(page.contains(".TH connector 1"), "{page}");
+    assert!(page.contains("ukgpro"), "{page}");
+
+    let dir = temp_dir("man-pages");
+    let o = connector(&["man", "--dir", dir.to_str().unwrap()], &[]).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let users = std::fs::read_to_string(dir.join("connector-ukgpro-users.1")).unwrap();
+    assert!(users.contains(r"\-\-limit"), "{users}");
+    assert!(dir.join("connector-scim-test.1").exists());
+
+    let o = connector(&["man", "--dir", "/nonexistent-folder"], &[]).await;
+    assert_eq!(code(&o), 2);
+}

@@ -164,3 +164,16 @@ async fn a_standalone_sandbox_is_reached_through_the_endpoint_variable() {
     assert!(!stdout(&o).contains("acme-sandbox-secret"));
     let _ = child.kill().await;
 }
+
+#[tokio::test]
+async fn a_custom_binary_reports_its_own_name_and_version() {
+    let o = run(&["--version"], &[]).await;
+    assert_eq!(code(&o), 0);
+    let text = stdout(&o);
+    assert!(text.starts_with("acmehr 1.0.0 (connector SDK "), "{text}");
+    let o = run(&["completions", "bash"], &[]).await;
+    assert!(
+        stdout(&o).contains("acmehr"),
+        "completions use the binary's name"
+    );
+}

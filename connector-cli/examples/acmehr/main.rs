@@ -17,5 +17,6 @@ mod provider;
 fn main() -> std::process::ExitCode {
     // Reference the provider so that the linker keeps its registration.
     std::hint::black_box(provider::descriptor());
-    connector_cli::run()
+    // `--version` reports this binary's own version, then the SDK's.
+    connector_cli::run_with_version("1.0.0")
 }

@@ -2,9 +2,11 @@
 //! does. Provider commands are built from the provider's descriptor: a flag appears only
 //! when the provider supports it.
 
+pub mod completions;
 pub mod config;
 pub mod docs;
 pub mod list;
+pub mod man;
 pub mod sandbox;
 pub mod schema;
 pub mod test;
