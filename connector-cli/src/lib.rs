@@ -36,6 +36,7 @@
 mod args;
 pub mod commands;
 pub mod config;
+pub mod diagnostics;
 pub mod exit;
 pub mod output;
 pub mod render;
@@ -96,7 +97,6 @@ fn program_name(args: &[OsString]) -> String {
 /// Runs the CLI with `args` (the first one is the program name).
 pub fn run_from(args: Vec<OsString>) -> ExitCode {
     connector_core::program::set_name(&program_name(&args));
-    runtime::init_tracing();
     let providers = registry::providers();
     let matches = match command(&providers).try_get_matches_from(&args) {
         Ok(m) => m,
@@ -120,6 +120,15 @@ pub fn run_from(args: Vec<OsString>) -> ExitCode {
             return exit::exit(code);
         }
     };
+    let verbosity = if matches.get_flag("quiet") {
+        diagnostics::Verbosity::Quiet
+    } else {
+        match matches.get_count("verbose") {
+            0 => diagnostics::Verbosity::Normal,
+            n => diagnostics::Verbosity::Verbose(n),
+        }
+    };
+    diagnostics::init(verbosity);
     let code = match matches.subcommand() {
         Some(("list", m)) => list::exec(&providers, m),
         Some(("completions", m)) => completions::exec(command(&providers), m),
@@ -154,6 +163,23 @@ fn command(providers: &[&'static ProviderDescriptor]) -> Command {
             if ids.is_empty() { "none".to_owned() } else { ids.join(", ") }
         ))
         .after_help(exit::TABLE)
+        .arg(
+            clap::Arg::new("quiet")
+                .short('q')
+                .long("quiet")
+                .global(true)
+                .action(clap::ArgAction::SetTrue)
+                .conflicts_with("verbose")
+                .help("Say only what went wrong: no retry lines, warnings or export summary"),
+        )
+        .arg(
+            clap::Arg::new("verbose")
+                .short('v')
+                .long("verbose")
+                .global(true)
+                .action(clap::ArgAction::Count)
+                .help("Say more on stderr: -v what the SDK does, -vv debug (RUST_LOG overrides)"),
+        )
         .subcommand_required(true)
         .arg_required_else_help(true)
         .subcommand(list::cli())

@@ -1,23 +1,12 @@
 //! What every command shares at run time: the async runtime, signals, writing to stdout
 //! (a closed pipe is not an error), and reporting errors with their hints.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 use connector_core::{Error, ErrorKind};
 
 use crate::exit;
 use crate::sanitize::terminal;
-
-/// Logs go to stderr, filtered by `RUST_LOG` (default `warn`); they never hold secrets.
-pub(crate) fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .try_init();
-}
 
 /// Prints an error (every field problem on its own line) and its hint to stderr; returns the
 /// exit status for its kind.

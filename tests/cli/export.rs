@@ -744,7 +744,7 @@ async fn a_wrong_address_fails_fast_instead_of_retrying_every_page() {
         "a refused port must not be retried for every page ({:?})",
         started.elapsed()
     );
-    assert!(!stderr(&o).contains("retrying"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("retry: "), "{}", stderr(&o));
 }
 
 #[tokio::test]
@@ -945,4 +945,30 @@ async fn fields_and_bom_shape_the_csv_for_spreadsheets() {
         "{}",
         stderr(&o)
     );
+}
+
+#[tokio::test]
+async fn quiet_says_only_what_went_wrong() {
+    let o = connector(&["-q", "ukgpro", "users", "--sandbox"], &[]).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 300);
+    assert!(
+        !stderr(&o).contains("Exported"),
+        "no summary with -q: {}",
+        stderr(&o)
+    );
+    // An error is still reported, in full.
+    let o = connector(
+        &["ukgpro", "users", "--sandbox", "--company", "C1", "--quiet"],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("error: the export holds no user"),
+        "{}",
+        stderr(&o)
+    );
+    let o = connector(&["-q", "-v", "list"], &[]).await;
+    assert_eq!(code(&o), 2, "-q and -v exclude each other");
 }

@@ -364,6 +364,7 @@ impl Report {
             ("format", self.format.into()),
             ("written", self.written.into()),
             ("limited", self.limited.into()),
+            ("retries", crate::diagnostics::retries().into()),
         ] {
             map.insert(key.to_owned(), item);
         }
@@ -495,7 +496,13 @@ async fn export(connector: Box<dyn Connector>, args: UsersArgs, report: &mut Rep
     }
     report.written = true;
     report.limited = limited;
-    eprint!("{}", tally.render(&export.stats.snapshot(), &destination));
+    if !crate::diagnostics::quiet() {
+        eprint!("{}", tally.render(&export.stats.snapshot(), &destination));
+        let retries = crate::diagnostics::retries();
+        if retries > 0 {
+            eprintln!("Requests retried: {}", count(retries));
+        }
+    }
     if limited {
         eprintln!(
             "stopped at --limit {}: the account may have more users",

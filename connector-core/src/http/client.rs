@@ -255,12 +255,19 @@ impl HttpClient {
                     error
                 });
             };
+            // The HTTP status that caused the retry (0: no answer, e.g. a dropped connection).
+            let status: u16 = match error.kind() {
+                ErrorKind::RateLimited { .. } => 429,
+                ErrorKind::Remote { status } => *status,
+                _ => 0,
+            };
             tracing::warn!(
                 provider = self.inner.provider,
                 endpoint = what,
                 attempt,
-                wait_ms = wait.as_millis() as u64,
+                wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
                 cause = error.kind().name(),
+                status,
                 "retrying"
             );
             tokio::time::sleep(wait).await;
