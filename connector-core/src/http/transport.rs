@@ -41,8 +41,10 @@ impl HttpClient {
         } else {
             format!("the settings that point at {host}")
         };
+        // reqwest's connect timeout covers TCP and TLS; the request timeout the whole answer.
+        let connecting = error.is_connect();
         let error = error.without_url();
-        let timeout = self.inner.config.request_timeout.as_secs();
+        let config = &self.inner.config;
         let (message, hint) = match kind {
             NetworkKind::Dns => (
                 format!("cannot resolve the host of {host}"),
@@ -56,8 +58,18 @@ impl HttpClient {
                 format!("the TLS handshake with {host} failed"),
                 format!("the server's certificate is not trusted or it does not speak HTTPS on this port; check {field}, and if a proxy inspects TLS, add its CA to the system trust store"),
             ),
+            NetworkKind::Timeout if connecting => (
+                format!(
+                    "no connection to {host} within {} s (TCP and TLS)",
+                    config.connect_timeout.as_secs()
+                ),
+                format!("the host does not complete a connection: check {field}, and that no firewall or proxy holds HTTPS connections open"),
+            ),
             NetworkKind::Timeout => (
-                format!("no complete answer from {host} within {timeout} s"),
+                format!(
+                    "no complete answer from {host} within {} s",
+                    config.request_timeout.as_secs()
+                ),
                 "the service may be slow or unreachable; try again, or raise the timeout".to_owned(),
             ),
             NetworkKind::Proxy => (
@@ -69,7 +81,7 @@ impl HttpClient {
                 "the connection broke mid-request; try again".to_owned(),
             ),
         };
-        let cause = crate::http::redact::redact_urls_in(&root_cause(&error));
+        let cause = plain_cause(&crate::http::redact::redact_urls_in(&root_cause(&error)));
         Error::new(
             self.inner.provider,
             ErrorKind::Network(kind),
@@ -89,6 +101,45 @@ pub(crate) fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
         current = next;
     }
     current.to_string()
+}
+
+/// The TLS library's certificate verdicts in words: `invalid peer certificate:
+/// Other(OtherError(CaUsedAsEndEntity))` becomes `the server's certificate was refused: ca used
+/// as end entity`, and the common verdicts get a sentence of their own. Other texts are kept.
+pub(crate) fn plain_cause(cause: &str) -> String {
+    let Some(verdict) = cause.strip_prefix("invalid peer certificate: ") else {
+        return cause.to_owned();
+    };
+    let known = [
+        ("UnknownIssuer", "it is signed by an authority this machine does not trust (a private CA? set SSL_CERT_FILE to its certificate)"),
+        ("Expired", "it has expired"),
+        ("NotValidYet", "it is not valid yet (check this machine's clock)"),
+        ("NotValidForName", "it is not issued for this host name"),
+        ("Revoked", "it was revoked"),
+        ("BadSignature", "its signature is invalid"),
+        ("CaUsedAsEndEntity", "the server presents a CA certificate as its own"),
+    ];
+    // The innermost name of a Rust value like `Other(OtherError(CaUsedAsEndEntity))`.
+    let inner = verdict
+        .rsplit('(')
+        .next()
+        .unwrap_or(verdict)
+        .trim_end_matches(')')
+        .trim();
+    let words = match known.iter().find(|(name, _)| inner.starts_with(name)) {
+        Some((_, words)) => (*words).to_owned(),
+        None => {
+            let mut words = String::new();
+            for (i, c) in inner.chars().enumerate() {
+                if c.is_ascii_uppercase() && i > 0 {
+                    words.push(' ');
+                }
+                words.push(c.to_ascii_lowercase());
+            }
+            words
+        }
+    };
+    format!("the server's certificate was refused: {words}")
 }
 
 pub(crate) fn proxy_configured() -> bool {
@@ -135,4 +186,30 @@ pub(crate) fn classify(error: &reqwest::Error) -> NetworkKind {
         return NetworkKind::Connect;
     }
     NetworkKind::Other
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_cause;
+
+    #[test]
+    fn certificate_verdicts_are_told_in_words_without_rust_types() {
+        let text = plain_cause("invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))");
+        assert_eq!(
+            text,
+            "the server's certificate was refused: the server presents a CA certificate as its own"
+        );
+        let text = plain_cause("invalid peer certificate: UnknownIssuer");
+        assert!(text.contains("SSL_CERT_FILE"), "{text}");
+        let text = plain_cause("invalid peer certificate: Other(OtherError(SomethingNewHere))");
+        assert_eq!(
+            text,
+            "the server's certificate was refused: something new here"
+        );
+        assert!(!text.contains('('));
+        assert_eq!(
+            plain_cause("Connection refused (os error 111)"),
+            "Connection refused (os error 111)"
+        );
+    }
 }

@@ -362,6 +362,39 @@ async fn https_to_a_plain_http_server_is_a_tls_error() {
     );
 }
 
+/// A host that accepts TCP but never answers the TLS handshake times out at the connect
+/// timeout, and the message names that timeout, not the request timeout.
+#[tokio::test]
+async fn a_stalled_tls_handshake_names_the_connect_timeout() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket);
+        }
+    });
+    let config = HttpConfig {
+        connect_timeout: Duration::from_secs(1),
+        request_timeout: Duration::from_secs(30),
+        ..fast_retries(1)
+    };
+    let c = plain_client(&format!("https://{addr}"), config);
+    let err = c.get("/x", &[]).await.unwrap_err();
+    assert_eq!(
+        err.kind(),
+        &ErrorKind::Network(NetworkKind::Timeout),
+        "{}",
+        err.full_message()
+    );
+    assert!(
+        err.message().contains("within 1 s (TCP and TLS)"),
+        "{}",
+        err.full_message()
+    );
+    held.abort();
+}
+
 #[tokio::test]
 async fn oversized_bodies_are_refused() {
     let server = MockServer::start().await;
