@@ -69,3 +69,41 @@ pub(crate) fn settings_help(d: &ProviderDescriptor) -> String {
         fields.join("\n")
     )
 }
+
+/// Parses a count of at least 1 (`--limit`, `--page-size`, `--rate-limit`...), with a message
+/// in words instead of the type's range (`0 is not in 1..=4294967295`).
+pub(crate) fn at_least_one<T>(text: &str) -> Result<T, String>
+where
+    T: std::str::FromStr + PartialOrd + From<u8>,
+{
+    let trimmed = text.trim().replace(['_', ','], "");
+    match trimmed.parse::<T>() {
+        Ok(n) if n >= T::from(1) => Ok(n),
+        Ok(_) => Err("must be at least 1".to_owned()),
+        Err(_) if trimmed.starts_with('-') => Err("must be at least 1".to_owned()),
+        Err(_) if !trimmed.is_empty() && trimmed.chars().all(|c| c.is_ascii_digit()) => {
+            Err("is too large".to_owned())
+        }
+        Err(_) => Err("expected a whole number, e.g. 500".to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::at_least_one;
+
+    #[test]
+    fn counts_are_checked_in_words() {
+        assert_eq!(at_least_one::<u32>("500"), Ok(500));
+        assert_eq!(at_least_one::<u64>("25,000"), Ok(25_000));
+        assert_eq!(at_least_one::<u32>("0").unwrap_err(), "must be at least 1");
+        assert_eq!(at_least_one::<u32>("-3").unwrap_err(), "must be at least 1");
+        assert_eq!(
+            at_least_one::<u32>("99999999999").unwrap_err(),
+            "is too large"
+        );
+        assert!(at_least_one::<u32>("ten")
+            .unwrap_err()
+            .contains("whole number"));
+    }
+}

@@ -786,6 +786,11 @@ async fn limit_peeks_at_the_first_users_without_fetching_the_rest() {
 
     let o = connector(&["ukgpro", "users", "--sandbox", "--limit", "0"], &[]).await;
     assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("for '--limit <N>': must be at least 1"),
+        "in words, not the type's range: {}",
+        stderr(&o)
+    );
 }
 
 #[tokio::test]

@@ -97,7 +97,7 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
             Arg::new("rate-limit")
                 .long("rate-limit")
                 .value_name("N")
-                .value_parser(value_parser!(u32).range(1..))
+                .value_parser(crate::args::at_least_one::<u32>)
                 .help("Requests per minute before answering 429 (without Retry-After)"),
         )
         .arg(
@@ -132,7 +132,7 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
             Arg::new("malformed-page")
                 .long("malformed-page")
                 .value_name("PAGE")
-                .value_parser(value_parser!(u32).range(1..))
+                .value_parser(crate::args::at_least_one::<u32>)
                 .help("Answer this page of the first listing with an HTML page"),
         );
     }

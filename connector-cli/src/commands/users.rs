@@ -65,7 +65,7 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
                 .long("max-users")
                 .value_name("N")
                 .allow_negative_numbers(true)
-                .value_parser(value_parser!(u64).range(1..))
+                .value_parser(crate::args::at_least_one::<u64>)
                 .help(format!(
                     "Stop with an error past N users: a listing that never ends [default: {}]",
                     connector_core::ExportOptions::DEFAULT_MAX_USERS
@@ -75,7 +75,7 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
             Arg::new("limit")
                 .long("limit")
                 .value_name("N")
-                .value_parser(value_parser!(u64).range(1..))
+                .value_parser(crate::args::at_least_one::<u64>)
                 .help("Stop after the first N users (a peek at the data; no more pages are fetched)"),
         )
         .arg(
@@ -147,7 +147,7 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
                 .long("page-size")
                 .value_name("N")
                 .allow_negative_numbers(true)
-                .value_parser(value_parser!(u32).range(1..))
+                .value_parser(crate::args::at_least_one::<u32>)
                 .help(format!(
                     "Records per request, at most {max} (default: the page_size setting)"
                 )),
