@@ -2,7 +2,7 @@
 //! answers to the SDK's errors with hints in the UKG admin's words.
 
 use connector_core::auth::{ApiKeyHeader, Basic, Composite};
-use connector_core::http::{HttpClient, HttpResponse};
+use connector_core::http::{HttpClient, HttpResponse, RecordsAt, Request};
 use connector_core::{Error, ErrorKind, NetworkKind, Result};
 use serde::de::DeserializeOwned;
 
@@ -110,14 +110,14 @@ impl UkgClient {
         per_page: u32,
         company_id: Option<&str>,
     ) -> Result<Vec<T>> {
+        let query = page_query(page, per_page, company_id);
+        let request = Request::get(endpoint.path)
+            .queries(query.iter().map(|(k, v)| (*k, v.as_str())))
+            .on_page(page);
         self.http
-            .get_json_page(
-                endpoint.path,
-                &page_query(page, per_page, company_id),
-                endpoint.permission,
-                per_page,
-            )
+            .fetch_records(&request, &RecordsAt::Root, endpoint.permission, per_page)
             .await
+            .map(|page| page.items)
             .map_err(|e| with_status_hint(with_ukg_hint(on_page(e, page)), endpoint))
     }
 }

@@ -125,7 +125,10 @@ async fn a_429_storm_slows_the_export_down_but_it_completes_exactly() {
     let err = stderr(&o);
     // Retries are short human lines naming the request and the status, counted in the summary.
     assert!(
-        err.contains("retry: GET /personnel/v1/") && err.contains("got HTTP 429 (rate limited)"),
+        err.lines()
+            .any(|l| l.starts_with("retry: GET /personnel/v1/")
+                && l.contains(" page ")
+                && l.contains("got HTTP 429 (rate limited)")),
         "{err}"
     );
     let lines = err.lines().filter(|l| l.starts_with("retry: ")).count();

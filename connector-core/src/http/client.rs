@@ -189,7 +189,7 @@ impl HttpClient {
             Ok(response)
         };
         if request.is_retry_safe() {
-            self.retry(&request.label(), once).await
+            self.retry(&request.retry_label(), once).await
         } else {
             once().await
         }

@@ -216,7 +216,7 @@ impl HttpClient {
     ) -> Result<RecordPage<T>> {
         let once = || self.fetch_records_once(request, at, permission, page_size, lenient);
         if request.is_retry_safe() {
-            self.retry(&request.label(), once).await
+            self.retry(&request.retry_label(), once).await
         } else {
             once().await
         }

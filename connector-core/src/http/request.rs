@@ -87,6 +87,8 @@ pub struct Request {
     pub(crate) retry_safe: Option<bool>,
     pub(crate) authenticate: bool,
     pub(crate) headers: HeaderMap,
+    /// The page of a listing this request fetches, for retry diagnostics.
+    pub(crate) page: Option<u32>,
 }
 
 impl Request {
@@ -101,6 +103,7 @@ impl Request {
             retry_safe: None,
             authenticate: true,
             headers: HeaderMap::new(),
+            page: None,
         }
     }
 
@@ -231,6 +234,23 @@ impl Request {
 
     /// `METHOD /path` for messages: the path as the provider wrote it, or for a complete URL
     /// its origin and path; never a query.
+    /// Marks the page of a listing this request fetches, so that retry diagnostics name it
+    /// (`GET /people page 3`). [`Listing`](crate::paginate::Listing) sets it; a provider that
+    /// pages by hand sets it on each page's request.
+    pub fn on_page(mut self, page: u32) -> Self {
+        self.page = Some(page);
+        self
+    }
+
+    /// The label with the listing's page, for retry diagnostics
+    /// (`GET /personnel/v1/person-details page 3`).
+    pub(crate) fn retry_label(&self) -> String {
+        match self.page {
+            Some(page) => format!("{} page {page}", self.label()),
+            None => self.label(),
+        }
+    }
+
     pub(crate) fn label(&self) -> String {
         match &self.target {
             Target::Path(path) => format!("{} {path}", self.method),
@@ -273,6 +293,14 @@ mod tests {
             "https://h.example/a/b"
         );
         assert_eq!(Request::get("/a/b").label(), "GET /a/b");
+    }
+
+    #[test]
+    fn retry_labels_name_the_page_and_error_labels_do_not() {
+        let r = Request::get("/people").query("page", "3").on_page(3);
+        assert_eq!(r.retry_label(), "GET /people page 3");
+        assert_eq!(r.label(), "GET /people");
+        assert_eq!(Request::get("/people").retry_label(), "GET /people");
     }
 
     #[test]

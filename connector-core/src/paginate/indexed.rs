@@ -76,7 +76,8 @@ where
             let Some(req) = request(&s.listing, k) else { break };
             let (listing, http) = (s.listing.clone(), s.http.clone());
             s.in_flight.push_back(Box::pin(async move {
-                (k, listing.fetch::<T>(&http, &req, true).await)
+                let number = u32::try_from(k.saturating_add(1)).unwrap_or(u32::MAX);
+                (k, listing.fetch::<T>(&http, &req, number, true).await)
             }));
             s.next = k.saturating_add(1);
         }

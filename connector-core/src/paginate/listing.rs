@@ -259,15 +259,17 @@ impl Listing {
         })
     }
 
-    /// Fetches one page of this listing with `request`; `limited`: the request carried the
+    /// Fetches page `number` of this listing with `request`; `limited`: the request carried the
     /// page size, so a page with more records is refused as it streams in.
     pub(super) async fn fetch<T: DeserializeOwned>(
         &self,
         http: &HttpClient,
         request: &Request,
+        number: u32,
         limited: bool,
     ) -> Result<RecordPage<T>> {
         let limit = if limited { self.page_size } else { 0 };
+        let request = &request.clone().on_page(number);
         if self.lenient {
             http.fetch_records_lenient(request, &self.records, &self.permission, limit)
                 .await

@@ -92,7 +92,7 @@ where
             _ => false,
         };
         let outcome = async {
-            let page = s.listing.fetch::<T>(&s.http, &request, limited).await?;
+            let page = s.listing.fetch::<T>(&s.http, &request, number, limited).await?;
             s.rules.check(number, &page, limited)?;
             let next = match &strategy {
                 Strategy::Cursor { param, next_at, .. } => match token(&page.envelope, next_at) {
