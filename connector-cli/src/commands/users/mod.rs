@@ -1,21 +1,27 @@
-//! `connector <provider> users`: export every user as JSONL, JSON or CSV.
+//! `connector <provider> users`: export every user as JSONL, JSON or CSV. The command and
+//! the export loop live here; the `--summary-json` report, the verdicts that keep a bad
+//! export from replacing a good one, and the progress line have files of their own.
 
-use std::io::IsTerminal;
+mod progress;
+mod report;
+mod verdict;
+
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 use clap::{value_parser, Arg, ArgAction, ArgMatches, Command};
-use connector_core::{
-    Connector, ExportOptions, ExportStats, Filter, ProviderDescriptor, UserStatus,
-};
+use connector_core::{Connector, ExportOptions, Filter, ProviderDescriptor, UserStatus};
 use futures_util::StreamExt;
 
 use super::sandbox;
 use crate::config::Source;
 use crate::output::{Format, Sink, UserWriter};
 use crate::runtime::{block_on, report_error, shutdown_signal};
-use crate::summary::{count, Tally};
+use crate::summary::count;
+
 use crate::{args, config, exit};
+use progress::Progress;
+use report::Report;
+use verdict::{incomplete, too_few};
 
 /// The command: `--status`, `--company` and `--page-size` appear only for providers that
 /// support them.
@@ -305,77 +311,6 @@ pub fn run(d: &'static ProviderDescriptor, args: UsersArgs) -> u8 {
     }
 }
 
-/// What `--summary-json` writes: the outcome and the counts of the summary, never a user's
-/// data.
-struct Report {
-    provider: &'static str,
-    destination: String,
-    format: &'static str,
-    tally: Tally,
-    stats: Option<connector_core::ExportStats>,
-    error: Option<String>,
-    written: bool,
-    limited: bool,
-}
-
-impl Report {
-    fn new(provider: &'static str, args: &UsersArgs) -> Self {
-        Report {
-            provider,
-            destination: args
-                .output
-                .as_ref()
-                .map_or_else(|| "stdout".to_owned(), |p| p.display().to_string()),
-            format: args.format.name(),
-            tally: Tally::default(),
-            stats: None,
-            error: None,
-            written: false,
-            limited: false,
-        }
-    }
-
-    /// Records why the export failed; returns its exit status.
-    fn failed(&mut self, code: u8, error: String) -> u8 {
-        self.error = Some(error);
-        code
-    }
-
-    /// Writes the report to `path` atomically.
-    fn write(&self, path: &std::path::Path, code: u8) -> std::io::Result<()> {
-        let stats = self
-            .stats
-            .as_ref()
-            .map(|s| s.snapshot())
-            .unwrap_or_default();
-        let error = match (&self.error, code) {
-            (Some(e), _) => serde_json::Value::from(e.clone()),
-            (None, exit::OK) => serde_json::Value::Null,
-            (None, _) => serde_json::Value::from("the export did not complete"),
-        };
-        // The outcome first, then the counts.
-        let mut map = serde_json::Map::new();
-        for (key, item) in [
-            ("ok", serde_json::Value::from(code == exit::OK)),
-            ("exit_code", code.into()),
-            ("error", error),
-            ("provider", self.provider.into()),
-            ("destination", self.destination.clone().into()),
-            ("format", self.format.into()),
-            ("written", self.written.into()),
-            ("limited", self.limited.into()),
-            ("retries", crate::diagnostics::retries().into()),
-        ] {
-            map.insert(key.to_owned(), item);
-        }
-        if let serde_json::Value::Object(counts) = self.tally.to_json(&stats) {
-            map.extend(counts);
-        }
-        let value = serde_json::Value::Object(map);
-        crate::output::write_file_atomically(path, &format!("{value:#}\n"))
-    }
-}
-
 async fn export(connector: Box<dyn Connector>, args: UsersArgs, report: &mut Report) -> u8 {
     let mut options = ExportOptions::new().with_statuses(args.statuses.clone());
     if let Some(company) = &args.company {
@@ -511,45 +446,6 @@ async fn export(connector: Box<dyn Connector>, args: UsersArgs, report: &mut Rep
     }
     exit::OK
 }
-
-/// Why an export is too small to replace a good one: empty (unless allowed), or under
-/// `--min-users`.
-fn too_few(users: u64, allow_empty: bool, min_users: Option<u64>) -> Option<String> {
-    if let Some(min) = min_users.filter(|m| users < *m) {
-        return Some(format!(
-            "only {} users were exported, fewer than --min-users {}",
-            count(users),
-            count(min)
-        ));
-    }
-    (users == 0 && !allow_empty).then(|| {
-        "the export holds no user (check the filters and permissions; pass --allow-empty if an empty export is expected)".to_owned()
-    })
-}
-
-/// Why an export is too incomplete to replace a good one: more than half of the records read
-/// were malformed, or more than half of the users have only part of their data.
-fn incomplete(summary: &connector_core::ExportSummary, users: u64) -> Option<String> {
-    let partial: u64 = summary.partial.values().sum();
-    if summary.malformed > 0 && summary.malformed.saturating_mul(2) > summary.records {
-        return Some(format!(
-            "{} of {} records read could not be decoded",
-            count(summary.malformed),
-            count(summary.records)
-        ));
-    }
-    // Partial users are counted before the filters: compare with every user produced.
-    let produced = users.saturating_add(summary.filtered_out);
-    if partial > 0 && partial.saturating_mul(2) > produced {
-        return Some(format!(
-            "{} of {} users have only part of their data (records without a partner)",
-            count(partial),
-            count(produced)
-        ));
-    }
-    None
-}
-
 /// A closed pipe (`| head`) ends the export quietly, as other command-line tools do; any
 /// other write failure is an error.
 fn write_failed(e: &std::io::Error) -> u8 {
@@ -558,48 +454,4 @@ fn write_failed(e: &std::io::Error) -> u8 {
     }
     eprintln!("error: cannot write the output: {e}");
     exit::OTHER
-}
-
-/// A one-line progress indicator on stderr, drawn only when stderr is a terminal.
-struct Progress {
-    enabled: bool,
-    drawn: bool,
-    started: Instant,
-    last: Instant,
-    stats: ExportStats,
-}
-
-impl Progress {
-    fn new(stats: ExportStats) -> Self {
-        let now = Instant::now();
-        Progress {
-            enabled: std::io::stderr().is_terminal(),
-            drawn: false,
-            started: now,
-            last: now,
-            stats,
-        }
-    }
-
-    fn tick(&mut self, users: u64) {
-        if !self.enabled || self.last.elapsed() < Duration::from_millis(200) {
-            return;
-        }
-        self.last = Instant::now();
-        let secs = self.started.elapsed().as_secs_f64().max(0.001);
-        eprint!(
-            "\r\x1b[2K{} users, {} pages, {} users/s",
-            count(users),
-            count(self.stats.pages()),
-            count((users as f64 / secs) as u64)
-        );
-        self.drawn = true;
-    }
-
-    fn clear(&mut self) {
-        if self.drawn {
-            eprint!("\r\x1b[2K");
-            self.drawn = false;
-        }
-    }
 }
