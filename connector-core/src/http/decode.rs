@@ -153,27 +153,17 @@ impl HttpClient {
     /// Non-2xx statuses map to errors as in [`HttpResponse::error_for_status`] (`permission`
     /// names what a 403 means); bodies that are not one JSON array are protocol errors.
     /// Retried under the [`RetryPolicy`](crate::http::RetryPolicy), mid-body failures included.
+    /// A page of a listing is fetched with [`fetch_records`](Self::fetch_records) and a
+    /// [`Request`] marked [`on_page`](Request::on_page), so retries name the page.
     pub async fn get_json_array<T: DeserializeOwned>(
         &self,
         path: &str,
         query: &[(&str, String)],
         permission: &str,
     ) -> Result<Vec<T>> {
-        self.get_json_page(path, query, permission, 0).await
-    }
-
-    /// [`get_json_array`](Self::get_json_array) for one page of a listing: room for
-    /// `page_size` items is reserved once instead of regrowing while the page streams in.
-    pub async fn get_json_page<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        query: &[(&str, String)],
-        permission: &str,
-        page_size: u32,
-    ) -> Result<Vec<T>> {
         let request = Request::get(path).queries(query.iter().map(|(k, v)| (*k, v.as_str())));
         let page = self
-            .fetch_records(&request, &RecordsAt::Root, permission, page_size)
+            .fetch_records(&request, &RecordsAt::Root, permission, 0)
             .await?;
         Ok(page.items)
     }
