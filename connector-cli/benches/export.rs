@@ -137,12 +137,15 @@ fn faults_scenario(rt: &tokio::runtime::Runtime, users: u64) {
         let config = dir.join("sandbox.json");
         std::fs::write(&config, sandbox.settings.to_string()).expect("config");
         let out = dir.join("users.jsonl");
+        let summary = dir.join("summary.json");
         let started = Instant::now();
         let output = Command::new(env!("CARGO_BIN_EXE_connector"))
             .args(["ukgpro", "users", "--page-size", "500", "--config"])
             .arg(&config)
             .arg("--output")
             .arg(&out)
+            .arg("--summary-json")
+            .arg(&summary)
             .env("RUST_LOG", "warn")
             .output()
             .expect("run connector");
@@ -152,8 +155,11 @@ fn faults_scenario(rt: &tokio::runtime::Runtime, users: u64) {
             "export failed: {}",
             String::from_utf8_lossy(&output.stderr)
         );
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let retries = stderr.matches("retrying").count();
+        // The CLI counts the requests it retried (its `retry:` lines) in the summary.
+        let summary: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&summary).expect("summary"))
+                .expect("summary JSON");
+        let retries = summary["retries"].as_u64().expect("retries in the summary");
         let text = std::fs::read_to_string(&out).expect("output");
         let mut ids = std::collections::HashSet::new();
         let mut lines = 0u64;

@@ -88,9 +88,37 @@ where
     }
 }
 
+/// A parser of `--page-size`: a count of at least 1 and at most `max`, the provider's page
+/// maximum, so that a page size it refuses is a usage error before anything starts.
+pub(crate) fn page_size(
+    provider: &'static str,
+    max: u32,
+) -> impl Fn(&str) -> Result<u32, String> + Clone + Send + Sync + 'static {
+    move |text| {
+        let n = at_least_one::<u32>(text)?;
+        if n > max {
+            return Err(format!(
+                "{n} is more than the {max} records per page {provider} allows; use {max} or less"
+            ));
+        }
+        Ok(n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::at_least_one;
+    use super::{at_least_one, page_size};
+
+    #[test]
+    fn page_sizes_stop_at_the_provider_maximum() {
+        let parse = page_size("UKG Pro", 10_000);
+        assert_eq!(parse("10000"), Ok(10_000));
+        assert_eq!(
+            parse("20000").unwrap_err(),
+            "20000 is more than the 10000 records per page UKG Pro allows; use 10000 or less"
+        );
+        assert_eq!(parse("0").unwrap_err(), "must be at least 1");
+    }
 
     #[test]
     fn counts_are_checked_in_words() {

@@ -1,6 +1,6 @@
 //! Diagnostics on stderr for people: `-q`/`-v`, and retries shown as short lines that name the
 //! request and the HTTP status, clear the progress line first, and are counted for the
-//! summary. Everything else the SDK logs goes through `tracing`'s formatter (`RUST_LOG`
+//! summary; a sandbox's request log when asked. Everything else the SDK logs goes through `tracing`'s formatter (`RUST_LOG`
 //! overrides the level).
 
 use std::io::IsTerminal;
@@ -13,6 +13,13 @@ use tracing_subscriber::util::SubscriberInitExt;
 
 static RETRIES: AtomicU64 = AtomicU64::new(0);
 static QUIET: AtomicBool = AtomicBool::new(false);
+static LOG_REQUESTS: AtomicBool = AtomicBool::new(false);
+
+/// Shows each request a sandbox of this process answers (`sandbox --log-requests`), one line
+/// on stderr: time (UTC), method, path and query, status.
+pub fn log_sandbox_requests() {
+    LOG_REQUESTS.store(true, Ordering::Relaxed);
+}
 
 /// How much is said on stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,12 +56,44 @@ pub fn init(verbosity: Verbosity) {
     let formatted = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
-        .with_filter(tracing_subscriber::filter::filter_fn(|m| !is_retry(m)))
+        .with_filter(tracing_subscriber::filter::filter_fn(|m| {
+            !is_retry(m) && m.target() != REQUEST_LOG_TARGET
+        }))
         .with_filter(filter);
     let _ = tracing_subscriber::registry()
         .with(formatted)
         .with(RetryLines)
+        .with(RequestLines)
         .try_init();
+}
+
+use connector_core::sandbox::REQUEST_LOG_TARGET;
+
+struct RequestLines;
+
+impl<S: Subscriber> Layer<S> for RequestLines {
+    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+        if event.metadata().target() != REQUEST_LOG_TARGET || !LOG_REQUESTS.load(Ordering::Relaxed)
+        {
+            return;
+        }
+        let mut f = Fields::default();
+        event.record(&mut f);
+        let seconds = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() % 86_400)
+            .unwrap_or(0);
+        let line = format!(
+            "{:02}:{:02}:{:02} {} {} -> {}",
+            seconds / 3600,
+            seconds / 60 % 60,
+            seconds % 60,
+            f.method,
+            f.path,
+            f.status
+        );
+        eprintln!("{}", crate::sanitize::terminal(&line));
+    }
 }
 
 /// The SDK's retry event (`connector_core`'s `retrying`, with a wait).
@@ -71,6 +110,8 @@ struct Fields {
     attempt: u64,
     wait_ms: u64,
     status: u64,
+    method: String,
+    path: String,
 }
 
 impl Visit for Fields {
@@ -91,12 +132,14 @@ impl Visit for Fields {
         match field.name() {
             "endpoint" => self.endpoint = value.to_owned(),
             "cause" => self.cause = value.to_owned(),
+            "method" => self.method = value.to_owned(),
+            "path" => self.path = value.to_owned(),
             _ => {}
         }
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if matches!(field.name(), "endpoint" | "cause") {
+        if matches!(field.name(), "endpoint" | "cause" | "method" | "path") {
             self.record_str(field, format!("{value:?}").trim_matches('"'));
         }
     }
@@ -151,6 +194,7 @@ mod tests {
             attempt: 1,
             wait_ms: 1250,
             status: 503,
+            ..Fields::default()
         };
         assert_eq!(
             retry_line(&f),

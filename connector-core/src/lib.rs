@@ -64,6 +64,8 @@
 pub mod auth;
 pub mod base_url;
 pub mod check;
+#[cfg(feature = "connections")]
+pub mod connections;
 pub mod connector;
 pub mod error;
 pub mod http;

@@ -108,6 +108,49 @@ impl SandboxCounters {
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
     }
+
+    /// Reports an answered request for request logs (`sandbox --log-requests`): a `tracing`
+    /// event at info level, target [`REQUEST_LOG_TARGET`], with the method, the path and query
+    /// (values of credential-looking parameters replaced by `[REDACTED]`) and the status.
+    /// Headers and bodies are never reported.
+    pub fn answered(&self, method: &str, path_and_query: &str, status: u16) {
+        tracing::info!(
+            target: REQUEST_LOG_TARGET,
+            method,
+            path = %loggable_target(path_and_query),
+            status,
+            "answered"
+        );
+    }
+}
+
+/// The `tracing` target of the events [`SandboxCounters::answered`] emits.
+pub const REQUEST_LOG_TARGET: &str = "connector_sandbox::requests";
+
+/// `path_and_query` with the values of parameters whose names suggest a credential replaced,
+/// so that a provider whose API takes a key in the query does not log it.
+fn loggable_target(path_and_query: &str) -> String {
+    let Some((path, query)) = path_and_query.split_once('?') else {
+        return path_and_query.to_owned();
+    };
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| {
+            let (name, _) = pair.split_once('=').unwrap_or((pair, ""));
+            let lower = name.to_ascii_lowercase();
+            let secret = [
+                "key", "token", "secret", "password", "pass", "sig", "auth", "code",
+            ]
+            .iter()
+            .any(|word| lower.contains(word));
+            if secret {
+                format!("{name}={}", crate::REDACTED)
+            } else {
+                pair.to_owned()
+            }
+        })
+        .collect();
+    format!("{path}?{}", pairs.join("&"))
 }
 
 /// A running sandbox; it stops when this is dropped.
@@ -222,5 +265,23 @@ impl SandboxFeatures {
     pub const fn with_malformed_page(mut self) -> Self {
         self.malformed_page = true;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_target;
+
+    #[test]
+    fn request_logs_keep_paging_and_hide_credential_parameters() {
+        assert_eq!(
+            loggable_target("/v1/users?page=2&per_Page=100"),
+            "/v1/users?page=2&per_Page=100"
+        );
+        assert_eq!(
+            loggable_target("/v1/users?api_key=K3Y&page=2&access_token=T&Signature=S"),
+            "/v1/users?api_key=[REDACTED]&page=2&access_token=[REDACTED]&Signature=[REDACTED]"
+        );
+        assert_eq!(loggable_target("/v1/me"), "/v1/me");
     }
 }

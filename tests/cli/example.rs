@@ -131,7 +131,7 @@ async fn the_1200_employee_export_is_exact_at_every_page_size_or_fails_loudly() 
     assert_ne!(code(&o), 0);
     assert!(stdout(&o).is_empty(), "nothing exported: {}", stdout(&o));
     assert!(
-        stderr(&o).contains("--page-size: 2000 is more than the 500 records per page"),
+        stderr(&o).contains("'--page-size <N>': 2000 is more than the 500 records per page"),
         "{}",
         stderr(&o)
     );

@@ -220,7 +220,26 @@ async fn status_and_company_filters() {
     .await;
     assert_eq!(code(&o), 2);
     assert!(
-        stderr(&o).contains("--page-size: 20000 is more than UKG Pro's maximum"),
+        stderr(&o).contains("20000 is more than the 10000 records per page UKG Pro allows"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("--page-size"), "{}", stderr(&o));
+
+    // Refused before anything starts: no sandbox is announced.
+    let o = connector(
+        &["ukgpro", "users", "--sandbox", "--page-size", "20000"],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&o), 2);
+    assert!(
+        !stderr(&o).contains("sandbox with a generated workforce"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("10000 records per page"),
         "{}",
         stderr(&o)
     );

@@ -326,3 +326,115 @@ async fn the_readme_sandbox_recipe_runs_as_written() {
         stderr(&o)
     );
 }
+
+/// A sandbox of `provider` started with `--log-requests` and `--settings-out`: the child,
+/// its stderr past the start lines, and the settings file.
+async fn logged_sandbox(
+    provider: &str,
+) -> (
+    tokio::process::Child,
+    tokio::io::BufReader<tokio::process::ChildStderr>,
+    std::path::PathBuf,
+) {
+    use tokio::io::AsyncBufReadExt;
+    let file = temp_dir(&format!("sandbox-log-requests-{provider}")).join("sandbox.json");
+    let mut child = command(
+        &[
+            provider,
+            "sandbox",
+            "--users",
+            "7",
+            "--log-requests",
+            "--settings-out",
+            file.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .stderr(std::process::Stdio::piped())
+    .kill_on_drop(true)
+    .spawn()
+    .unwrap();
+    let mut stderr_pipe = tokio::io::BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while !first.contains("settings written to") {
+            if stderr_pipe.read_line(&mut first).await.unwrap_or(0) == 0 {
+                break;
+            }
+        }
+    })
+    .await
+    .expect("the sandbox starts");
+    (child, stderr_pipe, file)
+}
+
+/// `sandbox --log-requests` prints one line per answered request (method, path and query,
+/// status) in the foreground, and never a credential.
+#[tokio::test]
+async fn log_requests_shows_each_answered_request_without_credentials() {
+    use base64::Engine as _;
+    use tokio::io::AsyncReadExt;
+    let (mut child, mut stderr_pipe, file) = logged_sandbox("ukgpro").await;
+    let file_arg = file.to_str().unwrap();
+    let config: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let o = connector(&["ukgpro", "users", "--config", file_arg], &[]).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = connector(
+        &["ukgpro", "test", "--config", file_arg],
+        &[("UKGPRO_PASSWORD", "not-the-password")],
+    )
+    .await;
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    child.kill().await.unwrap();
+    let mut log = String::new();
+    stderr_pipe.read_to_string(&mut log).await.unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    let ok = lines
+        .iter()
+        .filter(|l| l.contains("GET /personnel/v1/person-details?") && l.ends_with(" -> 200"))
+        .count();
+    assert!(ok >= 1, "{log}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("GET /personnel/v1/employment-details?") && l.ends_with(" -> 200")),
+        "{log}"
+    );
+    assert!(lines.iter().any(|l| l.ends_with(" -> 401")), "{log}");
+    let first_request = lines.iter().find(|l| l.contains(" GET ")).unwrap_or(&"");
+    let time = first_request.split(' ').next().unwrap_or("");
+    assert!(
+        time.len() == 8 && time.as_bytes()[2] == b':',
+        "each line starts with the time: {log}"
+    );
+    let user = config["username"].as_str().unwrap();
+    for field in ["password", "customer_api_key"] {
+        let secret = config[field].as_str().unwrap();
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{secret}"));
+        assert!(!log.contains(secret), "{field} leaked: {log}");
+        assert!(!log.contains(&basic), "{field} leaked as Basic: {log}");
+    }
+    assert!(!log.contains("not-the-password"), "{log}");
+}
+
+/// The SCIM sandbox (a different server underneath) logs its requests the same way.
+#[tokio::test]
+async fn the_scim_sandbox_logs_requests_too() {
+    use tokio::io::AsyncReadExt;
+    let (mut child, mut stderr_pipe, file) = logged_sandbox("scim").await;
+    let o = connector(&["scim", "users", "--config", file.to_str().unwrap()], &[]).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    child.kill().await.unwrap();
+    let mut log = String::new();
+    stderr_pipe.read_to_string(&mut log).await.unwrap();
+    assert!(
+        log.lines()
+            .any(|l| l.contains(" GET /scim/v2/Users?") && l.ends_with(" -> 200")),
+        "{log}"
+    );
+    let config: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let token = config["token"]
+        .as_str()
+        .unwrap_or("no token in the settings");
+    assert!(!log.contains(token), "{log}");
+}

@@ -113,6 +113,12 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
                 .value_name("FILE")
                 .value_parser(value_parser!(PathBuf))
                 .help("Write the settings to FILE (owner-only, complete, once the sandbox answers) instead of stdout"),
+        )
+        .arg(
+            Arg::new("log-requests")
+                .long("log-requests")
+                .action(ArgAction::SetTrue)
+                .help("Print each request answered on stderr: time (UTC), method, path and query, status (never headers or bodies)"),
         );
     if !features.deny.is_empty() {
         cmd = cmd.arg(
@@ -168,6 +174,9 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
         return exit::USAGE;
     };
     let options = options(m);
+    if m.get_flag("log-requests") {
+        crate::diagnostics::log_sandbox_requests();
+    }
     let program = connector_core::program::name();
     block_on(async {
         let users = options.employees;

@@ -69,7 +69,10 @@ struct Service {
     window: std::sync::Mutex<(std::time::Instant, u64)>,
 }
 
-fn scim_error(status: u16, detail: &str, scim_type: Option<&str>) -> ResponseTemplate {
+/// A response and its status (kept for the request log: a template does not tell it).
+type Answer = (u16, ResponseTemplate);
+
+fn scim_error(status: u16, detail: &str, scim_type: Option<&str>) -> Answer {
     let mut body = json!({
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
         "status": status.to_string(),
@@ -78,11 +81,11 @@ fn scim_error(status: u16, detail: &str, scim_type: Option<&str>) -> ResponseTem
     if let Some(t) = scim_type {
         body["scimType"] = json!(t);
     }
-    ResponseTemplate::new(status).set_body_json(body)
+    (status, ResponseTemplate::new(status).set_body_json(body))
 }
 
 /// A `ListResponse`; `next` is the cursor of the next page (cursor paging only).
-fn list(resources: Vec<Value>, total: u64, start: u64, next: Option<String>) -> ResponseTemplate {
+fn list(resources: Vec<Value>, total: u64, start: u64, next: Option<String>) -> Answer {
     let mut body = json!({
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
         "totalResults": total,
@@ -93,9 +96,12 @@ fn list(resources: Vec<Value>, total: u64, start: u64, next: Option<String>) -> 
     if let Some(next) = next {
         body["nextCursor"] = json!(next);
     }
-    ResponseTemplate::new(200)
-        .insert_header("content-type", "application/scim+json")
-        .set_body_json(body)
+    (
+        200,
+        ResponseTemplate::new(200)
+            .insert_header("content-type", "application/scim+json")
+            .set_body_json(body),
+    )
 }
 
 impl Service {
@@ -124,7 +130,7 @@ impl Service {
         ((x >> 11) as f64 / (1u64 << 53) as f64) < rate
     }
 
-    fn users(&self, req: &Request) -> ResponseTemplate {
+    fn users(&self, req: &Request) -> Answer {
         if self.deny {
             return scim_error(403, "this token may not read users", None);
         }
@@ -204,8 +210,8 @@ impl Respond for Api {
             .and_then(|v| v.to_str().ok())
             == Some(&format!("Bearer {TOKEN}"));
         let path = req.url.path().strip_prefix("/scim/v2").unwrap_or("");
-        let answer = if n <= s.behaviour.throttle_first || s.over_rate(n) {
-            ResponseTemplate::new(429)
+        let (status, answer) = if n <= s.behaviour.throttle_first || s.over_rate(n) {
+            (429, ResponseTemplate::new(429))
         } else if s.faulty(n) {
             scim_error(503, "the sandbox's injected failure", None)
         } else if !authorized {
@@ -223,7 +229,7 @@ impl Respond for Api {
             )
         } else {
             match path {
-                "/ServiceProviderConfig" => ResponseTemplate::new(200).set_body_json(json!({
+                "/ServiceProviderConfig" => (200, ResponseTemplate::new(200).set_body_json(json!({
                     "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
                     "patch": {"supported": false},
                     "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
@@ -233,7 +239,7 @@ impl Respond for Api {
                     "etag": {"supported": false},
                     "pagination": {"cursor": s.behaviour.cursor, "index": true},
                     "authenticationSchemes": [{"type": "oauthbearertoken", "name": "Bearer", "description": "bearer token"}],
-                })),
+                }))),
                 "/ResourceTypes" => list(
                     vec![json!({
                         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
@@ -249,6 +255,8 @@ impl Respond for Api {
                 _ => scim_error(404, "no such resource", None),
             }
         };
+        let target = &req.url[url::Position::BeforePath..url::Position::AfterQuery];
+        s.counters.answered(req.method.as_str(), target, status);
         answer.set_delay(s.options.latency)
     }
 }

@@ -78,7 +78,17 @@ pub async fn serve(
                 connections.spawn(async move {
                     let service = hyper::service::service_fn(move |req| {
                         let state = state.clone();
-                        async move { Ok::<_, Infallible>(handle(&state, req).await) }
+                        async move {
+                            let method = req.method().clone();
+                            let target = req.uri().path_and_query().map(|p| p.as_str().to_owned());
+                            let reply = handle(&state, req).await;
+                            state.counters.answered(
+                                method.as_str(),
+                                target.as_deref().unwrap_or("/"),
+                                reply.status().as_u16(),
+                            );
+                            Ok::<_, Infallible>(reply)
+                        }
                     });
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)

@@ -148,16 +148,19 @@ impl Account {
         ((x >> 11) as f64 / (1u64 << 53) as f64) < rate
     }
 
-    fn token(&self, req: &Request) -> ResponseTemplate {
+    fn token(&self, req: &Request) -> Answer {
         let f = form(req);
         let ok = f.get("grant_type").map(String::as_str) == Some("client_credentials")
             && f.get("client_id").map(String::as_str) == Some(CLIENT_ID)
             && f.get("client_secret").map(String::as_str) == Some(CLIENT_SECRET);
         if !ok {
-            return ResponseTemplate::new(401).set_body_json(json!({
-                "error": "invalid_client",
-                "error_description": "unknown client or wrong secret",
-            }));
+            return (
+                401,
+                ResponseTemplate::new(401).set_body_json(json!({
+                    "error": "invalid_client",
+                    "error_description": "unknown client or wrong secret",
+                })),
+            );
         }
         let n = self.issued.fetch_add(1, Ordering::SeqCst) + 1;
         let token = format!("acme-token-{n}-{:x}", self.options.seed);
@@ -172,18 +175,24 @@ impl Account {
                     self.behaviour.token_uses.filter(|_| n == 1),
                 ),
             );
-        ResponseTemplate::new(200).set_body_json(json!({
-            "access_token": token,
-            "token_type": "Bearer",
-            "expires_in": self.behaviour.token_ttl,
-            "scope": SCOPE,
-        }))
+        (
+            200,
+            ResponseTemplate::new(200).set_body_json(json!({
+                "access_token": token,
+                "token_type": "Bearer",
+                "expires_in": self.behaviour.token_ttl,
+                "scope": SCOPE,
+            })),
+        )
     }
 
-    fn employees(&self, req: &Request) -> ResponseTemplate {
+    fn employees(&self, req: &Request) -> Answer {
         if self.deny_scope {
-            return ResponseTemplate::new(403)
-                .set_body_json(json!({"error": "insufficient_scope", "scope": SCOPE}));
+            return (
+                403,
+                ResponseTemplate::new(403)
+                    .set_body_json(json!({"error": "insufficient_scope", "scope": SCOPE})),
+            );
         }
         let total = self.options.employees;
         let offset = param(req, "offset").unwrap_or(0);
@@ -201,12 +210,18 @@ impl Account {
                 e
             })
             .collect();
-        ResponseTemplate::new(200).set_body_json(json!({
-            "data": data,
-            "metadata": {"total_elements": total, "offset": offset, "limit": limit},
-        }))
+        (
+            200,
+            ResponseTemplate::new(200).set_body_json(json!({
+                "data": data,
+                "metadata": {"total_elements": total, "offset": offset, "limit": limit},
+            })),
+        )
     }
 }
+
+/// A response and its status (kept for the request log: a template does not tell it).
+type Answer = (u16, ResponseTemplate);
 
 struct Api(Arc<Account>);
 
@@ -220,23 +235,32 @@ impl Respond for Api {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(req.url.to_string());
-        let answer = if req.url.path() == "/oauth/token" && req.method.as_str() == "POST" {
+        let (status, answer) = if req.url.path() == "/oauth/token" && req.method.as_str() == "POST"
+        {
             account.token(req)
         } else if account.throttled(n) {
-            ResponseTemplate::new(429)
+            (429, ResponseTemplate::new(429))
         } else if account.faulty(n) {
-            ResponseTemplate::new(503)
+            (503, ResponseTemplate::new(503))
         } else if !account.token_ok(req) {
-            ResponseTemplate::new(401).set_body_json(json!({"error": "invalid_token"}))
+            (
+                401,
+                ResponseTemplate::new(401).set_body_json(json!({"error": "invalid_token"})),
+            )
         } else {
             match (req.method.as_str(), req.url.path()) {
-                ("GET", "/v1/me") => {
-                    ResponseTemplate::new(200).set_body_json(json!({"account": "acme-demo"}))
-                }
+                ("GET", "/v1/me") => (
+                    200,
+                    ResponseTemplate::new(200).set_body_json(json!({"account": "acme-demo"})),
+                ),
                 ("GET", "/v1/employees") => account.employees(req),
-                _ => ResponseTemplate::new(404),
+                _ => (404, ResponseTemplate::new(404)),
             }
         };
+        let target = &req.url[url::Position::BeforePath..url::Position::AfterQuery];
+        account
+            .counters
+            .answered(req.method.as_str(), target, status);
         answer.set_delay(account.options.latency)
     }
 }

@@ -153,7 +153,7 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
                 .long("page-size")
                 .value_name("N")
                 .allow_negative_numbers(true)
-                .value_parser(crate::args::at_least_one::<u32>)
+                .value_parser(crate::args::page_size(d.name(), max))
                 .help(format!(
                     "Records per request, at most {max} (default: the page_size setting)"
                 )),

@@ -1,0 +1,222 @@
+//! What the store keeps about a connection: validated settings with the secrets split out,
+//! the connection's public description, and its last test.
+
+use jiff::Timestamp;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::{ProviderDescriptor, Secret, TestReport};
+
+/// Settings that passed their provider's validation, with every secret (at any depth) taken
+/// out into a [`Secret`]. The only way to build one is [`ValidSettings::validate`], so a store
+/// can only ever save settings that validated.
+#[derive(Debug, Clone)]
+pub struct ValidSettings {
+    pub(crate) provider: String,
+    pub(crate) public: Value,
+    pub(crate) secrets: Vec<(String, Secret)>,
+}
+
+impl ValidSettings {
+    /// Validates `raw` as `descriptor`'s settings (every problem at once, as
+    /// [`ErrorKind::InvalidSettings`](crate::ErrorKind::InvalidSettings)) and splits out the
+    /// secrets. Nothing is sent anywhere.
+    pub fn validate(descriptor: &ProviderDescriptor, raw: Value) -> crate::Result<ValidSettings> {
+        // Connecting builds the provider's client from the settings without any request: the
+        // same validation `test` and `users` apply.
+        drop(descriptor.connect(raw.clone())?);
+        let schema = descriptor.settings_schema();
+        let found = schema.secret_values(&raw);
+        let mut public = raw;
+        let mut secrets = Vec::with_capacity(found.len());
+        for (path, value) in found {
+            remove_path(&mut public, &path);
+            secrets.push((path, Secret::new(value)));
+        }
+        Ok(ValidSettings {
+            provider: descriptor.id().to_owned(),
+            public,
+            secrets,
+        })
+    }
+
+    /// The provider id.
+    pub fn provider(&self) -> &str {
+        &self.provider
+    }
+
+    /// The settings without their secrets.
+    pub fn public(&self) -> &Value {
+        &self.public
+    }
+
+    /// The secrets' paths (`password`, `auth.token`).
+    pub fn secret_fields(&self) -> Vec<&str> {
+        self.secrets.iter().map(|(p, _)| p.as_str()).collect()
+    }
+}
+
+/// Removes the value at a dotted `path` (`auth.token`).
+fn remove_path(value: &mut Value, path: &str) {
+    let mut parts: Vec<&str> = path.split('.').collect();
+    let Some(last) = parts.pop() else {
+        return;
+    };
+    let mut at = value;
+    for part in parts {
+        match at.get_mut(part) {
+            Some(next) => at = next,
+            None => return,
+        }
+    }
+    if let Some(object) = at.as_object_mut() {
+        object.remove(last);
+    }
+}
+
+/// Puts `secret` back at a dotted `path`, creating objects on the way.
+pub(crate) fn insert_path(value: &mut Value, path: &str, secret: &Secret) {
+    let mut at = value;
+    let mut parts = path.split('.').peekable();
+    while let Some(part) = parts.next() {
+        if !at.is_object() {
+            *at = Value::Object(serde_json::Map::new());
+        }
+        let Some(object) = at.as_object_mut() else {
+            return;
+        };
+        if parts.peek().is_none() {
+            object.insert(part.to_owned(), Value::String(secret.expose().to_owned()));
+            return;
+        }
+        at = object
+            .entry(part.to_owned())
+            .or_insert_with(|| Value::Object(serde_json::Map::new()));
+    }
+}
+
+/// The result of a connection's last test.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TestRecord {
+    /// When it ran.
+    pub at: Timestamp,
+    /// Whether every step passed.
+    pub passed: bool,
+    /// The id of the step that failed (`authenticated`, a permission id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed_step: Option<String>,
+    /// What that step found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl TestRecord {
+    /// The record of `report`, dated now.
+    pub fn from_report(report: &TestReport) -> TestRecord {
+        let failed = report.first_failure();
+        TestRecord {
+            at: Timestamp::now(),
+            passed: report.passed,
+            failed_step: failed.map(|s| s.id.to_owned()),
+            message: failed.map(|s| s.message.clone()),
+        }
+    }
+}
+
+/// Whether a connection is known to work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionStatus {
+    /// Its last test passed.
+    Connected,
+    /// Its last test failed.
+    Failed,
+    /// It was never tested, or changed since its last test.
+    Untested,
+}
+
+/// What may be shown about a saved connection: everything but the secrets' values.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConnectionInfo {
+    /// Its name.
+    pub name: String,
+    /// Its provider's id.
+    pub provider: String,
+    /// Connected, failed or untested.
+    pub status: ConnectionStatus,
+    /// Its settings without the secrets.
+    pub settings: Value,
+    /// The paths of the secrets it holds (each shown as "set", never its value).
+    pub secret_fields: Vec<String>,
+    /// When it was saved first.
+    pub created_at: Timestamp,
+    /// When its settings last changed.
+    pub updated_at: Timestamp,
+    /// Its last test since its settings last changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_test: Option<TestRecord>,
+}
+
+impl ConnectionInfo {
+    pub(crate) fn status_of(last_test: Option<&TestRecord>) -> ConnectionStatus {
+        match last_test {
+            Some(t) if t.passed => ConnectionStatus::Connected,
+            Some(_) => ConnectionStatus::Failed,
+            None => ConnectionStatus::Untested,
+        }
+    }
+}
+
+/// A saved connection with its secrets decrypted, each only into a [`Secret`].
+#[derive(Debug, Clone)]
+pub struct StoredConnection {
+    /// What may be shown.
+    pub info: ConnectionInfo,
+    pub(crate) secrets: Vec<(String, Secret)>,
+}
+
+impl StoredConnection {
+    /// The secrets by path.
+    pub fn secrets(&self) -> &[(String, Secret)] {
+        &self.secrets
+    }
+
+    /// The secret at `path`, if saved.
+    pub fn secret(&self, path: &str) -> Option<&Secret> {
+        self.secrets.iter().find(|(p, _)| p == path).map(|(_, s)| s)
+    }
+
+    /// The settings to connect with: the saved settings with each secret put back. Hand the
+    /// value straight to [`ProviderDescriptor::connect`]; never log or show it.
+    pub fn settings_for_connect(&self) -> Value {
+        let mut raw = self.info.settings.clone();
+        for (path, secret) in &self.secrets {
+            insert_path(&mut raw, path, secret);
+        }
+        raw
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn nested_paths_are_removed_and_put_back() {
+        let mut v = json!({"base_url": "https://x", "auth": {"method": "bearer", "token": "T"}});
+        remove_path(&mut v, "auth.token");
+        assert_eq!(
+            v,
+            json!({"base_url": "https://x", "auth": {"method": "bearer"}})
+        );
+        insert_path(&mut v, "auth.token", &Secret::new("T2"));
+        insert_path(&mut v, "password", &Secret::new("P"));
+        assert_eq!(
+            v,
+            json!({"base_url": "https://x", "auth": {"method": "bearer", "token": "T2"}, "password": "P"})
+        );
+        insert_path(&mut v, "deep.er.key", &Secret::new("K"));
+        assert_eq!(v["deep"]["er"]["key"], "K");
+    }
+}

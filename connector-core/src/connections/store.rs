@@ -1,0 +1,67 @@
+//! [`ConnectionStore`]: the interface a platform implements to keep connections in its own
+//! database; [`SqliteStore`](super::SqliteStore) is the built-in one.
+
+use async_trait::async_trait;
+
+use super::{
+    ConnectionInfo, ConnectionName, StoreError, StoredConnection, TestRecord, ValidSettings,
+};
+use crate::{Context, TestReport};
+
+/// Saved connections. Implementations keep secrets encrypted at rest, compare names
+/// case-insensitively, and make each call all-or-nothing.
+#[async_trait]
+pub trait ConnectionStore: Send + Sync {
+    /// Saves a new connection; [`StoreError::DuplicateName`] when the name is taken.
+    async fn add(
+        &self,
+        name: &ConnectionName,
+        settings: ValidSettings,
+    ) -> Result<ConnectionInfo, StoreError>;
+
+    /// A connection with its secrets decrypted into [`Secret`](crate::Secret)s.
+    async fn get(&self, name: &str) -> Result<StoredConnection, StoreError>;
+
+    /// What may be shown about a connection (its secrets are not decrypted).
+    async fn info(&self, name: &str) -> Result<ConnectionInfo, StoreError>;
+
+    /// Every connection, by name.
+    async fn list(&self) -> Result<Vec<ConnectionInfo>, StoreError>;
+
+    /// Replaces a connection's settings (and secrets) and forgets its last test.
+    async fn update(
+        &self,
+        name: &str,
+        settings: ValidSettings,
+    ) -> Result<ConnectionInfo, StoreError>;
+
+    /// Renames a connection; its secrets stay as they are.
+    async fn rename(
+        &self,
+        name: &str,
+        new_name: &ConnectionName,
+    ) -> Result<ConnectionInfo, StoreError>;
+
+    /// Deletes a connection and its secrets.
+    async fn remove(&self, name: &str) -> Result<(), StoreError>;
+
+    /// Records the result of a connection test.
+    async fn record_test(&self, name: &str, record: &TestRecord) -> Result<(), StoreError>;
+}
+
+/// Runs the named-step connection test of the saved connection `name` and records the
+/// result: the "Test connection" button.
+pub async fn test_saved(
+    store: &dyn ConnectionStore,
+    name: &str,
+    context: &Context,
+) -> Result<TestReport, StoreError> {
+    let saved = store.get(name).await?;
+    let descriptor = crate::registry::provider(&saved.info.provider)?;
+    let report =
+        crate::test_connection_with(descriptor, saved.settings_for_connect(), context).await;
+    store
+        .record_test(&saved.info.name, &TestRecord::from_report(&report))
+        .await?;
+    Ok(report)
+}
