@@ -16,6 +16,15 @@ pub(crate) fn config() -> Arg {
         .help("JSON file with the settings (environment variables override it)")
 }
 
+/// `--connection NAME`: a saved connection's settings.
+pub(crate) fn connection() -> Arg {
+    Arg::new("connection")
+        .long("connection")
+        .value_name("NAME")
+        .conflicts_with("config")
+        .help("Use the saved connection NAME (see `connections list`)")
+}
+
 /// `--json`.
 pub(crate) fn json(help: &'static str) -> Arg {
     Arg::new("json")

@@ -4,6 +4,8 @@
 use std::ffi::OsString;
 use std::path::Path;
 
+use clap::ArgMatches;
+use connector_core::connections::{ConnectionStore, StoredConnection};
 use connector_core::sandbox::{SandboxHandle, SandboxOptions};
 use connector_core::settings::{env_var_name, SettingsSchema};
 use connector_core::{Context, Error, ErrorKind, FieldError, ProviderDescriptor};
@@ -16,6 +18,75 @@ pub enum Source {
     Config(Option<std::path::PathBuf>),
     /// An embedded sandbox started for this command (`--sandbox`).
     Sandbox(SandboxOptions),
+    /// A saved connection (`--connection NAME`), its secrets decrypted into `Secret`s.
+    Saved(Box<StoredConnection>),
+}
+
+/// Where the settings of `test` or `users` come from: `--connection NAME` (read from the
+/// connection store now, so that a store problem is reported with its own exit status),
+/// `--sandbox`, or `--config FILE` and the environment. `Err` holds the exit status of a
+/// reported error.
+pub fn source(descriptor: &ProviderDescriptor, m: &ArgMatches) -> Result<Source, u8> {
+    let Some(name) = m.try_get_one::<String>("connection").ok().flatten() else {
+        return Ok(crate::commands::sandbox::source(m));
+    };
+    let store = crate::commands::connections::open_store()?;
+    let saved = crate::runtime::block_on_value(store.get(name))
+        .ok_or(crate::exit::OTHER)?
+        .map_err(|e| crate::commands::connections::report(&e))?;
+    if saved.info.provider != descriptor.id() {
+        let program = connector_core::program::name();
+        eprintln!(
+            "error: connection `{}` is a {} connection, not {}",
+            crate::sanitize::terminal(&saved.info.name),
+            saved.info.provider,
+            descriptor.id()
+        );
+        eprintln!(
+            "hint: use `{program} {} … --connection \"{}\"`, or `{program} connections list` to see every connection's provider",
+            saved.info.provider,
+            crate::sanitize::terminal(&saved.info.name)
+        );
+        return Err(crate::exit::USAGE);
+    }
+    let unused: Vec<String> = descriptor
+        .settings_schema()
+        .fields()
+        .iter()
+        .map(|f| env_var_name(descriptor.id(), &f.name))
+        .filter(|v| std::env::var_os(v).is_some())
+        .collect();
+    if !unused.is_empty() {
+        eprintln!(
+            "warning: {} {} ignored: --connection uses the saved settings only (change them with `{} connections edit`)",
+            unused.join(", "),
+            if unused.len() == 1 { "is" } else { "are" },
+            connector_core::program::name()
+        );
+    }
+    Ok(Source::Saved(Box::new(saved)))
+}
+
+/// Where a fixed-host provider sends its requests instead of its own host:
+/// `<PROVIDER>_ENDPOINT_OVERRIDE` when set (a mock or test server).
+pub fn endpoint_context(descriptor: &ProviderDescriptor) -> Result<Context, Error> {
+    let variable = endpoint_variable(descriptor);
+    match std::env::var(&variable) {
+        Ok(text) if !text.trim().is_empty() => {
+            let url =
+                connector_core::settings::BaseUrl::<connector_core::settings::AnyPath>::parse(
+                    &text,
+                )
+                .map_err(|m| {
+                    Error::invalid_settings(
+                        descriptor.id(),
+                        vec![FieldError::new(variable.clone(), m)],
+                    )
+                })?;
+            Ok(Context::with_endpoint(url.into_url()))
+        }
+        _ => Ok(Context::default()),
+    }
 }
 
 /// Settings resolved for one command.
@@ -44,28 +115,17 @@ pub async fn resolve(
     match source {
         Source::Config(path) => {
             let raw = load(descriptor, schema, path.as_deref())?;
-            let variable = endpoint_variable(descriptor);
-            let context = match std::env::var(&variable) {
-                Ok(text) if !text.trim().is_empty() => {
-                    let url = connector_core::settings::BaseUrl::<
-                        connector_core::settings::AnyPath,
-                    >::parse(&text)
-                    .map_err(|m| {
-                        Error::invalid_settings(
-                            descriptor.id(),
-                            vec![FieldError::new(variable.clone(), m)],
-                        )
-                    })?;
-                    Context::with_endpoint(url.into_url())
-                }
-                _ => Context::default(),
-            };
             Ok(Resolved {
                 raw,
                 sandbox: None,
-                context,
+                context: endpoint_context(descriptor)?,
             })
         }
+        Source::Saved(saved) => Ok(Resolved {
+            raw: saved.settings_for_connect(),
+            sandbox: None,
+            context: endpoint_context(descriptor)?,
+        }),
         Source::Sandbox(options) => {
             let start = descriptor.sandbox().ok_or_else(|| {
                 Error::new(

@@ -18,6 +18,9 @@ pub const PERMISSION: u8 = 4;
 pub const NETWORK: u8 = 5;
 /// The provider throttled the requests.
 pub const RATE_LIMITED: u8 = 6;
+/// The connection store or its master key failed (wrong or missing key, altered secret,
+/// unreadable database).
+pub const STORE: u8 = 7;
 
 /// The exit-code table, for `--help`.
 pub const TABLE: &str = "\
@@ -29,6 +32,7 @@ Exit status:
   4  permission missing
   5  network failure (DNS, connect, TLS, timeout)
   6  rate limited
+  7  connection store or master key problem
   130 interrupted (Ctrl-C, SIGTERM, SIGHUP)";
 
 /// The exit code for an error kind.

@@ -28,6 +28,9 @@
 //!                            [--status LIST] [--company ID] [--page-size N]   (where supported)
 //! connector <provider> sandbox [--users N] [--seed S] [--port P] [--latency-ms MS]
 //!                              [--rate-limit N] [--error-rate F] [provider-specific faults]
+//! connector connections add NAME --provider ID [--config FILE] [--no-test]
+//! connector connections list|show NAME|test NAME|edit NAME|rename OLD NEW|remove NAME|rotate-key
+//! connector <provider> test|users --connection NAME
 //! connector completions bash|zsh|fish|elvish|powershell
 //! connector man [--dir DIR]
 //! ```
@@ -52,7 +55,7 @@ use clap::{ArgMatches, Command};
 use connector_core::{registry, Capability, ProviderDescriptor};
 
 use commands::config as config_command;
-use commands::{completions, docs, list, man, sandbox, schema, test, users};
+use commands::{completions, connections, docs, list, man, sandbox, schema, test, users};
 
 /// The commit this SDK's CLI was built from (`unknown` outside a git checkout).
 pub const COMMIT: &str = env!("CONNECTOR_CLI_COMMIT");
@@ -134,6 +137,7 @@ pub fn run_from(args: Vec<OsString>) -> ExitCode {
         Some(("completions", m)) => completions::exec(command(&providers), m),
         Some(("man", m)) => man::exec(command(&providers), m),
         Some(("schema", m)) => schema::exec_records(m),
+        Some(("connections", m)) => connections::exec(m),
         Some((id, m)) => match registry::provider(id) {
             Ok(descriptor) => provider_command(descriptor, m),
             Err(e) => {
@@ -184,6 +188,7 @@ fn command(providers: &[&'static ProviderDescriptor]) -> Command {
         .arg_required_else_help(true)
         .subcommand(list::cli())
         .subcommand(schema::cli_records())
+        .subcommand(connections::cli())
         .subcommand(completions::cli())
         .subcommand(man::cli());
     for d in providers {

@@ -4,6 +4,7 @@
 
 pub mod completions;
 pub mod config;
+pub mod connections;
 pub mod docs;
 pub mod list;
 pub mod man;

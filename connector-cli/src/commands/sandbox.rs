@@ -23,7 +23,7 @@ pub fn source_args(d: &ProviderDescriptor) -> Vec<Arg> {
         Arg::new("sandbox")
             .long("sandbox")
             .action(ArgAction::SetTrue)
-            .conflicts_with("config")
+            .conflicts_with_all(["config", "connection"])
             .help("Use an embedded sandbox started for this command instead of a real account"),
         Arg::new("sandbox-users")
             .long("sandbox-users")

@@ -26,13 +26,17 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
         ))
         .after_help(exit::TABLE)
         .arg(args::config())
+        .arg(args::connection())
         .args(sandbox::source_args(d))
         .arg(args::json("Print the report as JSON"))
 }
 
 /// Runs it.
 pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
-    let source = sandbox::source(m);
+    let source = match config::source(d, m) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     let report = block_on_value(async {
         let schema = d.settings_schema();
         match config::resolve(d, &schema, source).await {
@@ -57,6 +61,11 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
     if printed != exit::OK {
         return printed;
     }
+    exit_code(&report)
+}
+
+/// The exit status of a connection test: that of its first failed step.
+pub(crate) fn exit_code(report: &connector_core::TestReport) -> u8 {
     report
         .steps
         .iter()

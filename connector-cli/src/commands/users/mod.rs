@@ -35,6 +35,7 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
         ))
         .after_help(exit::TABLE)
         .arg(args::config())
+        .arg(args::connection())
         .args(sandbox::source_args(d))
         .arg(
             Arg::new("format")
@@ -203,8 +204,12 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
         );
         return exit::USAGE;
     }
+    let source = match config::source(d, m) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     let args = UsersArgs {
-        source: sandbox::source(m),
+        source,
         format,
         output,
         statuses: m

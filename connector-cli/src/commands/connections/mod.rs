@@ -1,0 +1,133 @@
+//! `connector connections …`: saved connections (named settings, secrets encrypted at rest,
+//! tested, never shown again), one file per subcommand.
+
+mod add;
+mod edit;
+mod list;
+mod prompt;
+mod remove;
+mod rename;
+mod rotate_key;
+mod show;
+mod test;
+
+use clap::{Arg, ArgMatches, Command};
+use connector_core::connections::{SqliteStore, StoreError, HOME_VARIABLE, MASTER_KEY_VARIABLE};
+
+use crate::exit;
+use crate::sanitize::terminal;
+
+/// The command.
+pub fn cli() -> Command {
+    let program = connector_core::program::name();
+    Command::new("connections")
+        .about("Save, list, show, test, edit, rename and remove named connections")
+        .long_about(format!(
+            "Saved connections: a name, a provider and its settings, kept in a SQLite database in the connector home ({HOME_VARIABLE}, default: the platform's data folder). Secrets are encrypted with AES-256-GCM under a master key from {MASTER_KEY_VARIABLE} (base64 of 32 bytes) or from the home's owner-only key file, created on first use. A saved secret is never shown again: to change it, enter it again with `edit`.\n\nUse a saved connection with `{program} <provider> test --connection NAME` or `{program} <provider> users --connection NAME`."
+        ))
+        .after_help(exit::TABLE)
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .subcommand(add::cli())
+        .subcommand(list::cli())
+        .subcommand(show::cli())
+        .subcommand(test::cli())
+        .subcommand(edit::cli())
+        .subcommand(rename::cli())
+        .subcommand(remove::cli())
+        .subcommand(rotate_key::cli())
+}
+
+/// Runs it.
+pub fn exec(m: &ArgMatches) -> u8 {
+    match m.subcommand() {
+        Some(("add", m)) => add::exec(m),
+        Some(("list", m)) => list::exec(m),
+        Some(("show", m)) => show::exec(m),
+        Some(("test", m)) => test::exec(m),
+        Some(("edit", m)) => edit::exec(m),
+        Some(("rename", m)) => rename::exec(m),
+        Some(("remove", m)) => remove::exec(m),
+        Some(("rotate-key", m)) => rotate_key::exec(m),
+        _ => exit::USAGE,
+    }
+}
+
+/// The `NAME` argument.
+fn name_arg() -> Arg {
+    Arg::new("name")
+        .value_name("NAME")
+        .required(true)
+        .help("The connection's name (any case)")
+}
+
+/// `--no-test`.
+fn no_test_arg() -> Arg {
+    Arg::new("no-test")
+        .long("no-test")
+        .action(clap::ArgAction::SetTrue)
+        .help("Save without running the connection test")
+}
+
+/// Opens the store of the connector home, or reports why not.
+pub(crate) fn open_store() -> Result<SqliteStore, u8> {
+    SqliteStore::open_default().map_err(|e| report(&e))
+}
+
+/// Prints a store error with its hint; returns its exit status.
+pub(crate) fn report(error: &StoreError) -> u8 {
+    if let StoreError::Settings(e) = error {
+        return crate::runtime::report_error(e);
+    }
+    eprintln!("error: {}", terminal(&error.to_string()));
+    if let Some(hint) = error.hint() {
+        eprintln!("hint: {}", terminal(&hint));
+    }
+    code_for(error)
+}
+
+/// The exit status of a store error.
+pub(crate) fn code_for(error: &StoreError) -> u8 {
+    match error {
+        StoreError::UnknownConnection { .. }
+        | StoreError::DuplicateName { .. }
+        | StoreError::InvalidName { .. }
+        | StoreError::WrongProvider { .. } => exit::USAGE,
+        StoreError::Settings(e) => exit::code_for(e.kind()),
+        _ => exit::STORE,
+    }
+}
+
+/// Runs the connection test of `name`, records it and prints the checklist; the exit status
+/// is the test's.
+async fn run_test(store: &SqliteStore, name: &str, json: bool) -> u8 {
+    let info = match connector_core::connections::ConnectionStore::info(store, name).await {
+        Ok(i) => i,
+        Err(e) => return report(&e),
+    };
+    let descriptor = match connector_core::registry::provider(&info.provider) {
+        Ok(d) => d,
+        Err(e) => return crate::runtime::report_error(&e),
+    };
+    let context = match crate::config::endpoint_context(descriptor) {
+        Ok(c) => c,
+        Err(e) => return crate::runtime::report_error(&e),
+    };
+    let report_ = match connector_core::connections::test_saved(store, name, &context).await {
+        Ok(r) => r,
+        Err(e) => return report(&e),
+    };
+    let printed = if json {
+        crate::runtime::print_json(&serde_json::to_value(&report_).unwrap_or_default())
+    } else {
+        crate::runtime::print_out(&crate::render::checklist(
+            descriptor,
+            &report_,
+            crate::render::colour_stdout(),
+        ))
+    };
+    if printed != exit::OK {
+        return printed;
+    }
+    super::test::exit_code(&report_)
+}

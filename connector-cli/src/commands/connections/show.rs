@@ -1,0 +1,127 @@
+//! `connections show NAME [--json]`: the settings, a secret as "set" and never its value.
+
+use clap::{ArgMatches, Command};
+use connector_core::connections::{ConnectionInfo, ConnectionStore};
+use serde_json::Value;
+
+use super::{open_store, report};
+use crate::args;
+use crate::runtime::{block_on, print_json, print_out};
+use crate::sanitize::terminal;
+
+/// The command.
+pub fn cli() -> Command {
+    Command::new("show")
+        .about(
+            "Show a connection's settings and status (a secret shows as \"set\", never its value)",
+        )
+        .arg(super::name_arg())
+        .arg(args::json("Print it as JSON"))
+}
+
+/// Runs it.
+pub fn exec(m: &ArgMatches) -> u8 {
+    let name = m.get_one::<String>("name").cloned().unwrap_or_default();
+    let store = match open_store() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    block_on(async {
+        // `info` decrypts nothing: showing a connection needs no key.
+        let info = match store.info(&name).await {
+            Ok(i) => i,
+            Err(e) => return report(&e),
+        };
+        if m.get_flag("json") {
+            let mut value = serde_json::to_value(&info).unwrap_or_default();
+            if let Some(settings) = value.get_mut("settings") {
+                for path in &info.secret_fields {
+                    mark_set(settings, path);
+                }
+            }
+            return print_json(&value);
+        }
+        print_out(&render(&info, crate::render::colour_stdout()))
+    })
+}
+
+/// Puts `"set"` where the secret at `path` is.
+fn mark_set(settings: &mut Value, path: &str) {
+    let mut at = settings;
+    let mut parts = path.split('.').peekable();
+    while let Some(part) = parts.next() {
+        let Some(object) = at.as_object_mut() else {
+            return;
+        };
+        if parts.peek().is_none() {
+            object.insert(part.to_owned(), Value::String("set".into()));
+            return;
+        }
+        at = object
+            .entry(part.to_owned())
+            .or_insert_with(|| Value::Object(Default::default()));
+    }
+}
+
+fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let path = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&path, v, out);
+            }
+        }
+        Value::String(s) => out.push((prefix.to_owned(), s.clone())),
+        other => out.push((prefix.to_owned(), other.to_string())),
+    }
+}
+
+fn render(info: &ConnectionInfo, colour: bool) -> String {
+    let mut settings = info.settings.clone();
+    for path in &info.secret_fields {
+        mark_set(&mut settings, path);
+    }
+    let mut fields = Vec::new();
+    flatten("", &settings, &mut fields);
+    let width = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    let mut out = format!(
+        "{}\n  provider: {}\n  status:   {}\n",
+        terminal(&info.name),
+        info.provider,
+        super::list::status(info.status, colour)
+    );
+    if let Some(t) = &info.last_test {
+        out.push_str(&format!(
+            "  tested:   {}",
+            t.at.strftime("%Y-%m-%d %H:%M:%S UTC")
+        ));
+        if let Some(step) = &t.failed_step {
+            out.push_str(&format!(
+                " (failed at `{step}`: {})",
+                terminal(t.message.as_deref().unwrap_or(""))
+            ));
+        }
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "  saved:    {}\n  changed:  {}\nsettings:\n",
+        info.created_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        info.updated_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    ));
+    for (k, v) in fields {
+        let secret = info.secret_fields.contains(&k);
+        out.push_str(&format!(
+            "  {k:<width$}  {}\n",
+            if secret {
+                "set (secret, not shown)".to_owned()
+            } else {
+                terminal(&v).into_owned()
+            }
+        ));
+    }
+    out
+}
