@@ -28,8 +28,8 @@ pub(crate) fn command(args: &[&str], env: &[(&str, &str)]) -> tokio::process::Co
     program(Path::new(env!("CARGO_BIN_EXE_connector")), args, env)
 }
 
-/// `binary` with `args` and `env`, with no provider variables, proxies or `RUST_LOG`
-/// inherited.
+/// `binary` with `args` and `env`, with no provider variables, proxies, `RUST_LOG` or
+/// connector home and key inherited.
 pub(crate) fn program(
     binary: &Path,
     args: &[&str],
@@ -43,6 +43,7 @@ pub(crate) fn program(
             || key.starts_with("SCIM_")
             || key.to_ascii_lowercase().ends_with("_proxy")
             || key == "RUST_LOG"
+            || key.starts_with("CONNECTOR_")
         {
             cmd.env_remove(key);
         }

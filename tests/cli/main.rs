@@ -4,6 +4,7 @@
 mod harness;
 
 mod basics;
+mod connections;
 mod docs;
 mod example;
 mod export;

@@ -42,7 +42,10 @@ pub fn exec(m: &ArgMatches) -> u8 {
     let descriptor =
         match registry::provider(m.get_one::<String>("provider").map_or("", String::as_str)) {
             Ok(d) => d,
-            Err(e) => return crate::runtime::report_error(&e),
+            Err(e) => {
+                crate::runtime::report_error(&e);
+                return exit::USAGE;
+            }
         };
     let schema = descriptor.settings_schema();
     let path = m.get_one::<PathBuf>("config").cloned();
