@@ -11,4 +11,6 @@ mod export;
 mod sandbox;
 mod scim;
 mod secrets;
+#[cfg(unix)]
+mod terminal;
 mod test_command;
