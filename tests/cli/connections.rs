@@ -815,10 +815,10 @@ async fn prompts_on_a_terminal_ask_each_field_and_never_echo_secrets() {
 
     // Edit: the saved secrets are asked for again, hidden.
     let mut t = Terminal::spawn(&["connections", "edit", "acme"], &env);
-    t.expect("customer_api_key (secret; the saved value is not shown, enter it again): ");
-    t.type_secret(CUSTOMER_KEY);
     t.expect("password (secret; the saved value is not shown, enter it again): ");
     t.type_secret(PASSWORD);
+    t.expect("customer_api_key (secret; the saved value is not shown, enter it again): ");
+    t.type_secret(CUSTOMER_KEY);
     t.expect("Set optional settings too");
     t.type_line("");
     t.expect("Result: passed");

@@ -71,7 +71,7 @@ pub fn exec(m: &ArgMatches) -> u8 {
             }
         }
         // Secrets under a top-level field given anew are part of what was given.
-        let missing: Vec<&String> = info
+        let mut missing: Vec<&String> = info
             .secret_fields
             .iter()
             .filter(|p| {
@@ -80,6 +80,16 @@ pub fn exec(m: &ArgMatches) -> u8 {
                     .any(|r| p.split('.').next() == Some(r.as_str()))
             })
             .collect();
+        // Asked in the form's order, not alphabetically.
+        let position = |path: &str| {
+            let top = path.split('.').next().unwrap_or(path);
+            schema
+                .fields()
+                .iter()
+                .position(|f| f.name == top)
+                .unwrap_or(usize::MAX)
+        };
+        missing.sort_by_key(|p| position(p));
         for secret_path in missing {
             let value = if let Some((_, s)) = kept.iter().find(|(p, _)| p == secret_path) {
                 s.expose().to_owned()
