@@ -87,6 +87,21 @@ fn render(info: &ConnectionInfo, colour: bool) -> String {
     }
     let mut fields = Vec::new();
     flatten("", &settings, &mut fields);
+    // In the settings form's order.
+    let order: Vec<String> = connector_core::registry::provider(&info.provider)
+        .map(|d| {
+            d.settings_schema()
+                .fields()
+                .iter()
+                .map(|f| f.name.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let position = |path: &str| {
+        let top = path.split('.').next().unwrap_or(path);
+        order.iter().position(|f| f == top).unwrap_or(usize::MAX)
+    };
+    fields.sort_by_key(|(k, _)| position(k));
     let width = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     let mut out = format!(
         "{}\n  provider: {}\n  status:   {}\n",
