@@ -162,6 +162,23 @@ async fn every_command_works_end_to_end_and_no_secret_leaks_anywhere() {
         "{}",
         stderr(&o)
     );
+    // The export is recorded on the connection.
+    let o = home
+        .run(&["connections", "show", "Acme UKG (prod)", "--json"])
+        .await;
+    let shown: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(shown["last_export"]["ok"], true, "{shown}");
+    assert_eq!(
+        shown["last_export"]["users"].as_u64(),
+        Some(fixture("person").len() as u64),
+        "{shown}"
+    );
+    let o = home.run(&["connections", "show", "Acme UKG (prod)"]).await;
+    assert!(
+        stdout(&o).contains(&format!("{} users", fixture("person").len())),
+        "{}",
+        stdout(&o)
+    );
     let o = home
         .run_with(
             &["ukgpro", "test", "--connection", "acme ukg (prod)"],
@@ -716,9 +733,23 @@ async fn a_process_killed_mid_edit_leaves_the_old_or_the_new_settings_whole() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let env = home.with(&[]);
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    // How long a whole edit takes on this machine now: kills land anywhere in twice that.
+    let started = std::time::Instant::now();
+    let o = home
+        .run(&[
+            "connections",
+            "edit",
+            "A",
+            "--config",
+            &version(0),
+            "--no-test",
+        ])
+        .await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let span = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX) * 2;
     let (mut applied, mut lost) = (0, 0);
     let mut seed = 0x2545_f491_4f6c_dd1du64;
-    for i in 1..=30 {
+    for i in 1..=40 {
         let file = version(i);
         let mut child = command(
             &["connections", "edit", "A", "--config", &file, "--no-test"],
@@ -730,7 +761,7 @@ async fn a_process_killed_mid_edit_leaves_the_old_or_the_new_settings_whole() {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        tokio::time::sleep(std::time::Duration::from_micros(seed % 40_000)).await;
+        tokio::time::sleep(std::time::Duration::from_micros(seed % span.max(1))).await;
         let _ = child.start_kill();
         let _ = child.wait().await;
         let store =

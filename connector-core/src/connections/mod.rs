@@ -76,6 +76,8 @@ pub use home::{
     connector_home, KeySource, HOME_VARIABLE, KEY_FILE, MASTER_KEY_VARIABLE, STORE_FILE,
 };
 pub use name::{ConnectionName, MAX_NAME_CHARS};
-pub use record::{ConnectionInfo, ConnectionStatus, StoredConnection, TestRecord, ValidSettings};
+pub use record::{
+    ConnectionInfo, ConnectionStatus, ExportRecord, StoredConnection, TestRecord, ValidSettings,
+};
 pub use sqlite::SqliteStore;
 pub use store::{test_saved, ConnectionStore};

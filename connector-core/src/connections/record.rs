@@ -123,6 +123,20 @@ impl TestRecord {
     }
 }
 
+/// The result of the last export made with a connection.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExportRecord {
+    /// When it finished.
+    pub at: Timestamp,
+    /// Whether it completed and its output was written.
+    pub ok: bool,
+    /// Users exported.
+    pub users: u64,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
 /// Whether a connection is known to work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -155,6 +169,9 @@ pub struct ConnectionInfo {
     /// Its last test since its settings last changed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_test: Option<TestRecord>,
+    /// Its last export.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_export: Option<ExportRecord>,
 }
 
 impl ConnectionInfo {

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::crypto::{secret_aad, KEY_CHECK_AAD, KEY_CHECK_TEXT};
 use super::home::{self, io, KeySource};
-use super::record::{ConnectionInfo, StoredConnection, TestRecord, ValidSettings};
+use super::record::{ConnectionInfo, ExportRecord, StoredConnection, TestRecord, ValidSettings};
 use super::{ConnectionName, ConnectionStore, MasterKey, StoreError};
 use crate::Secret;
 
@@ -42,6 +42,11 @@ const MIGRATIONS: &[&str] = &[
         ciphertext BLOB NOT NULL,
         PRIMARY KEY (connection_id, field)
     );",
+    // 2: the last export made with each connection.
+    "ALTER TABLE connections ADD COLUMN last_export_at TEXT;
+    ALTER TABLE connections ADD COLUMN last_export_ok INTEGER;
+    ALTER TABLE connections ADD COLUMN last_export_users INTEGER;
+    ALTER TABLE connections ADD COLUMN last_export_message TEXT;",
 ];
 
 /// The store in one SQLite file. Cheap to clone: clones share the database handle and key.
@@ -283,7 +288,8 @@ fn opens_check(key: &MasterKey, nonce: &[u8], sealed: &[u8]) -> bool {
 
 /// The columns [`Row::read`] reads, in its order.
 const ROW_COLUMNS: &str = "id, name, provider, settings, created_at, updated_at, \
-     last_test_at, last_test_passed, last_test_step, last_test_message";
+     last_test_at, last_test_passed, last_test_step, last_test_message, \
+     last_export_at, last_export_ok, last_export_users, last_export_message";
 
 struct Row {
     id: String,
@@ -296,6 +302,10 @@ struct Row {
     last_test_passed: Option<bool>,
     last_test_step: Option<String>,
     last_test_message: Option<String>,
+    last_export_at: Option<String>,
+    last_export_ok: Option<bool>,
+    last_export_users: Option<i64>,
+    last_export_message: Option<String>,
 }
 
 impl Row {
@@ -311,6 +321,10 @@ impl Row {
             last_test_passed: r.get(7)?,
             last_test_step: r.get(8)?,
             last_test_message: r.get(9)?,
+            last_export_at: r.get(10)?,
+            last_export_ok: r.get(11)?,
+            last_export_users: r.get(12)?,
+            last_export_message: r.get(13)?,
         })
     }
 
@@ -335,6 +349,18 @@ impl Row {
             }),
             _ => None,
         };
+        let last_export = match (&self.last_export_at, self.last_export_ok) {
+            (Some(at), Some(ok)) => Some(ExportRecord {
+                at: time(at, "last export time")?,
+                ok,
+                users: self
+                    .last_export_users
+                    .and_then(|n| u64::try_from(n).ok())
+                    .unwrap_or(0),
+                message: self.last_export_message.clone(),
+            }),
+            _ => None,
+        };
         Ok(ConnectionInfo {
             status: ConnectionInfo::status_of(last_test.as_ref()),
             created_at: time(&self.created_at, "creation time")?,
@@ -344,6 +370,7 @@ impl Row {
             settings,
             secret_fields,
             last_test,
+            last_export,
         })
     }
 }
@@ -752,6 +779,30 @@ impl ConnectionStore for SqliteStore {
             tx.execute("DELETE FROM connections WHERE id = ?1", params![row.id])
                 .map_err(|e| inner.err(&e))?;
             tx.commit().map_err(|e| inner.err(&e))
+        })
+        .await
+    }
+
+    async fn record_export(&self, name: &str, record: &ExportRecord) -> Result<(), StoreError> {
+        let inner = self.inner.clone();
+        let name = name.to_owned();
+        let record = record.clone();
+        blocking(move || {
+            let db = inner.lock_db();
+            let row = inner.find(&db, &name)?;
+            db.execute(
+                "UPDATE connections SET last_export_at = ?1, last_export_ok = ?2,
+                 last_export_users = ?3, last_export_message = ?4 WHERE id = ?5",
+                params![
+                    record.at.to_string(),
+                    record.ok,
+                    i64::try_from(record.users).unwrap_or(i64::MAX),
+                    record.message,
+                    row.id
+                ],
+            )
+            .map_err(|e| inner.err(&e))?;
+            Ok(())
         })
         .await
     }

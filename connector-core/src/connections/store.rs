@@ -4,7 +4,8 @@
 use async_trait::async_trait;
 
 use super::{
-    ConnectionInfo, ConnectionName, StoreError, StoredConnection, TestRecord, ValidSettings,
+    ConnectionInfo, ConnectionName, ExportRecord, StoreError, StoredConnection, TestRecord,
+    ValidSettings,
 };
 use crate::{Context, TestReport};
 
@@ -47,6 +48,9 @@ pub trait ConnectionStore: Send + Sync {
 
     /// Records the result of a connection test.
     async fn record_test(&self, name: &str, record: &TestRecord) -> Result<(), StoreError>;
+
+    /// Records the result of an export made with the connection.
+    async fn record_export(&self, name: &str, record: &ExportRecord) -> Result<(), StoreError>;
 }
 
 /// Runs the named-step connection test of the saved connection `name` and records the

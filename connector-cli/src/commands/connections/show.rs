@@ -122,6 +122,22 @@ fn render(info: &ConnectionInfo, colour: bool) -> String {
         }
         out.push('\n');
     }
+    if let Some(x) = &info.last_export {
+        out.push_str(&format!(
+            "  exported: {}, {} user{}{}\n",
+            x.at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            x.users,
+            if x.users == 1 { "" } else { "s" },
+            if x.ok {
+                String::new()
+            } else {
+                format!(
+                    " (failed: {})",
+                    terminal(x.message.as_deref().unwrap_or("did not complete"))
+                )
+            }
+        ));
+    }
     out.push_str(&format!(
         "  saved:    {}\n  changed:  {}\nsettings:\n",
         info.created_at.strftime("%Y-%m-%d %H:%M:%S UTC"),

@@ -285,6 +285,10 @@ pub fn run(d: &'static ProviderDescriptor, args: UsersArgs) -> u8 {
         }
     }
     let summary_json = args.summary_json.clone();
+    let saved = match &args.source {
+        Source::Saved(s) => Some(s.info.name.clone()),
+        _ => None,
+    };
     let mut report = Report::new(d.id(), &args);
     let code = block_on(async {
         let schema = d.settings_schema();
@@ -300,6 +304,9 @@ pub fn run(d: &'static ProviderDescriptor, args: UsersArgs) -> u8 {
         drop(resolved.sandbox);
         code
     });
+    if let Some(name) = saved {
+        record_export(&name, code, &report);
+    }
     match summary_json {
         Some(path) => match report.write(&path, code) {
             Ok(()) => code,
@@ -313,6 +320,24 @@ pub fn run(d: &'static ProviderDescriptor, args: UsersArgs) -> u8 {
             }
         },
         None => code,
+    }
+}
+
+/// Records the export's outcome on the saved connection it used (a failure to record is a
+/// warning: the export itself is done).
+fn record_export(name: &str, code: u8, report: &Report) {
+    use connector_core::connections::{ConnectionStore, ExportRecord};
+    let record = ExportRecord {
+        at: connector_core::reexports::jiff::Timestamp::now(),
+        ok: code == exit::OK,
+        users: report.tally.users(),
+        message: report.error.clone(),
+    };
+    let Ok(store) = crate::commands::connections::open_store() else {
+        return;
+    };
+    if let Some(Err(e)) = crate::runtime::block_on_value(store.record_export(name, &record)) {
+        eprintln!("warning: the export's result was not recorded on connection `{name}`: {e}");
     }
 }
 
