@@ -69,7 +69,9 @@ fn assert_home_clean(home: &Path) {
 #[tokio::test]
 async fn every_command_works_end_to_end_and_no_secret_leaks_anywhere() {
     let server = fixture_server().await;
-    let home = Home::new("every-command");
+    let mut home = Home::new("every-command");
+    // Every command logs at trace level: the scan below covers the logs too.
+    home.env.push(("RUST_LOG".into(), "trace".into()));
     let dir = temp_dir("connections-every-command-files");
     let config = write_config(&dir, &settings(&server.uri()));
     let mut seen = String::new();
