@@ -1,0 +1,298 @@
+//! [`ConnectionStore`] for [`SqliteStore`]: one immediate transaction per change.
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+
+use super::super::crypto::secret_aad;
+use super::super::record::{
+    ConnectionInfo, ExportRecord, StoredConnection, TestRecord, ValidSettings,
+};
+use super::super::{ConnectionName, ConnectionStore, StoreError};
+use super::rows::{Row, ROW_COLUMNS};
+use super::{blocking, insert_secrets, is_unique_violation, new_id, SqliteStore};
+use crate::Secret;
+
+#[async_trait]
+impl ConnectionStore for SqliteStore {
+    async fn add(
+        &self,
+        name: &ConnectionName,
+        settings: ValidSettings,
+    ) -> Result<ConnectionInfo, StoreError> {
+        let inner = self.inner.clone();
+        let name = name.clone();
+        blocking(move || {
+            let mut db = inner.lock_db();
+            let key = inner.key(&mut db, true)?;
+            let tx = db
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| inner.err(&e))?;
+            let existing: Option<String> = tx
+                .query_row(
+                    "SELECT name FROM connections WHERE name_key = ?1",
+                    params![name.key()],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(|e| inner.err(&e))?;
+            if let Some(existing) = existing {
+                return Err(StoreError::DuplicateName {
+                    name: name.as_str().to_owned(),
+                    existing,
+                });
+            }
+            let id = new_id();
+            let now = Timestamp::now().to_string();
+            tx.execute(
+                "INSERT INTO connections (id, name, name_key, provider, settings, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                params![id, name.as_str(), name.key(), settings.provider, settings.public.to_string(), now],
+            )
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::DuplicateName {
+                        name: name.as_str().to_owned(),
+                        existing: name.as_str().to_owned(),
+                    }
+                } else {
+                    inner.err(&e)
+                }
+            })?;
+            insert_secrets(&tx, &key, &id, &settings.secrets).map_err(|e| inner.err(&e))?;
+            let row = inner.find(&tx, name.as_str())?;
+            let info = inner.info(&tx, row)?;
+            tx.commit().map_err(|e| inner.err(&e))?;
+            Ok(info)
+        })
+        .await
+    }
+
+    async fn get(&self, name: &str) -> Result<StoredConnection, StoreError> {
+        let inner = self.inner.clone();
+        let name = name.to_owned();
+        blocking(move || {
+            let mut db = inner.lock_db();
+            let row = inner.find(&db, &name)?;
+            let id = row.id.clone();
+            let info = inner.info(&db, row)?;
+            let sealed: Vec<(String, Vec<u8>, Vec<u8>)> = {
+                let mut stmt = db
+                    .prepare("SELECT field, nonce, ciphertext FROM secrets WHERE connection_id = ?1 ORDER BY field")
+                    .map_err(|e| inner.err(&e))?;
+                let rows = stmt
+                    .query_map(params![id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+                    .map_err(|e| inner.err(&e));
+                rows?
+            };
+            let mut secrets = Vec::with_capacity(sealed.len());
+            if !sealed.is_empty() {
+                let key = inner.key(&mut db, false)?;
+                for (field, nonce, ciphertext) in sealed {
+                    let tampered = || StoreError::Tampered {
+                        connection: info.name.clone(),
+                        field: field.clone(),
+                    };
+                    let plain = key
+                        .open(&secret_aad(&id, &field), &nonce, &ciphertext)
+                        .ok_or_else(tampered)?;
+                    let text = std::str::from_utf8(&plain).map_err(|_| tampered())?;
+                    secrets.push((field.clone(), Secret::new(text)));
+                }
+            }
+            Ok(StoredConnection { info, secrets })
+        })
+        .await
+    }
+
+    async fn info(&self, name: &str) -> Result<ConnectionInfo, StoreError> {
+        let inner = self.inner.clone();
+        let name = name.to_owned();
+        blocking(move || {
+            let db = inner.lock_db();
+            let row = inner.find(&db, &name)?;
+            inner.info(&db, row)
+        })
+        .await
+    }
+
+    async fn list(&self) -> Result<Vec<ConnectionInfo>, StoreError> {
+        let inner = self.inner.clone();
+        blocking(move || {
+            let db = inner.lock_db();
+            let rows: Vec<Row> = {
+                let mut stmt = db
+                    .prepare(&format!(
+                        "SELECT {ROW_COLUMNS} FROM connections ORDER BY name_key"
+                    ))
+                    .map_err(|e| inner.err(&e))?;
+                let rows = stmt
+                    .query_map([], Row::read)
+                    .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+                    .map_err(|e| inner.err(&e));
+                rows?
+            };
+            rows.into_iter().map(|row| inner.info(&db, row)).collect()
+        })
+        .await
+    }
+
+    async fn update(
+        &self,
+        name: &str,
+        settings: ValidSettings,
+    ) -> Result<ConnectionInfo, StoreError> {
+        let inner = self.inner.clone();
+        let name = name.to_owned();
+        blocking(move || {
+            let mut db = inner.lock_db();
+            let key = inner.key(&mut db, true)?;
+            let tx = db
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| inner.err(&e))?;
+            let row = inner.find(&tx, &name)?;
+            if row.provider != settings.provider {
+                return Err(StoreError::WrongProvider {
+                    name: row.name,
+                    stored: row.provider,
+                    given: settings.provider,
+                });
+            }
+            tx.execute(
+                "UPDATE connections SET settings = ?1, updated_at = ?2, last_test_at = NULL,
+                 last_test_passed = NULL, last_test_step = NULL, last_test_message = NULL
+                 WHERE id = ?3",
+                params![
+                    settings.public.to_string(),
+                    Timestamp::now().to_string(),
+                    row.id
+                ],
+            )
+            .map_err(|e| inner.err(&e))?;
+            tx.execute(
+                "DELETE FROM secrets WHERE connection_id = ?1",
+                params![row.id],
+            )
+            .map_err(|e| inner.err(&e))?;
+            insert_secrets(&tx, &key, &row.id, &settings.secrets).map_err(|e| inner.err(&e))?;
+            let row = inner.find(&tx, &name)?;
+            let info = inner.info(&tx, row)?;
+            tx.commit().map_err(|e| inner.err(&e))?;
+            Ok(info)
+        })
+        .await
+    }
+
+    async fn rename(
+        &self,
+        name: &str,
+        new_name: &ConnectionName,
+    ) -> Result<ConnectionInfo, StoreError> {
+        let inner = self.inner.clone();
+        let name = name.to_owned();
+        let new_name = new_name.clone();
+        blocking(move || {
+            let mut db = inner.lock_db();
+            let tx = db
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| inner.err(&e))?;
+            let row = inner.find(&tx, &name)?;
+            let clash: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT id, name FROM connections WHERE name_key = ?1",
+                    params![new_name.key()],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(|e| inner.err(&e))?;
+            if let Some((id, existing)) = clash {
+                if id != row.id {
+                    return Err(StoreError::DuplicateName {
+                        name: new_name.as_str().to_owned(),
+                        existing,
+                    });
+                }
+            }
+            tx.execute(
+                "UPDATE connections SET name = ?1, name_key = ?2 WHERE id = ?3",
+                params![new_name.as_str(), new_name.key(), row.id],
+            )
+            .map_err(|e| inner.err(&e))?;
+            let row = inner.find(&tx, new_name.as_str())?;
+            let info = inner.info(&tx, row)?;
+            tx.commit().map_err(|e| inner.err(&e))?;
+            Ok(info)
+        })
+        .await
+    }
+
+    async fn remove(&self, name: &str) -> Result<(), StoreError> {
+        let inner = self.inner.clone();
+        let name = name.to_owned();
+        blocking(move || {
+            let mut db = inner.lock_db();
+            let tx = db
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| inner.err(&e))?;
+            let row = inner.find(&tx, &name)?;
+            tx.execute(
+                "DELETE FROM secrets WHERE connection_id = ?1",
+                params![row.id],
+            )
+            .map_err(|e| inner.err(&e))?;
+            tx.execute("DELETE FROM connections WHERE id = ?1", params![row.id])
+                .map_err(|e| inner.err(&e))?;
+            tx.commit().map_err(|e| inner.err(&e))
+        })
+        .await
+    }
+
+    async fn record_export(&self, name: &str, record: &ExportRecord) -> Result<(), StoreError> {
+        let inner = self.inner.clone();
+        let name = name.to_owned();
+        let record = record.clone();
+        blocking(move || {
+            let db = inner.lock_db();
+            let row = inner.find(&db, &name)?;
+            db.execute(
+                "UPDATE connections SET last_export_at = ?1, last_export_ok = ?2,
+                 last_export_users = ?3, last_export_message = ?4 WHERE id = ?5",
+                params![
+                    record.at.to_string(),
+                    record.ok,
+                    i64::try_from(record.users).unwrap_or(i64::MAX),
+                    record.message,
+                    row.id
+                ],
+            )
+            .map_err(|e| inner.err(&e))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn record_test(&self, name: &str, record: &TestRecord) -> Result<(), StoreError> {
+        let inner = self.inner.clone();
+        let name = name.to_owned();
+        let record = record.clone();
+        blocking(move || {
+            let db = inner.lock_db();
+            let row = inner.find(&db, &name)?;
+            db.execute(
+                "UPDATE connections SET last_test_at = ?1, last_test_passed = ?2,
+                 last_test_step = ?3, last_test_message = ?4 WHERE id = ?5",
+                params![
+                    record.at.to_string(),
+                    record.passed,
+                    record.failed_step,
+                    record.message,
+                    row.id
+                ],
+            )
+            .map_err(|e| inner.err(&e))?;
+            Ok(())
+        })
+        .await
+    }
+}

@@ -1,0 +1,72 @@
+//! `connector connections …` and `--connection NAME`, end to end: every command, prompts on a
+//! pseudo-terminal, concurrent processes, a process killed mid-write, keys and tampering, and
+//! a canary scan of every output, log and file of the connector home. One file per area; the
+//! shared connector home and scans are here.
+
+mod commands;
+mod concurrency;
+mod keys;
+#[cfg(unix)]
+mod prompts;
+
+use std::path::PathBuf;
+
+use crate::harness::*;
+
+/// A fresh connector home and the environment that points the binary at it.
+pub(super) struct Home {
+    pub(super) dir: PathBuf,
+    pub(super) env: Vec<(String, String)>,
+}
+
+impl Home {
+    pub(super) fn new(name: &str) -> Home {
+        let dir = temp_dir(&format!("connections-{name}")).join("home");
+        let _ = std::fs::remove_dir_all(&dir);
+        Home {
+            env: vec![("CONNECTOR_HOME".into(), dir.to_string_lossy().into_owned())],
+            dir,
+        }
+    }
+
+    pub(super) fn with(&self, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut env = self.env.clone();
+        env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        env
+    }
+
+    pub(super) async fn run(&self, args: &[&str]) -> Output {
+        self.run_with(args, &[]).await
+    }
+
+    pub(super) async fn run_with(&self, args: &[&str], extra: &[(&str, &str)]) -> Output {
+        let env = self.with(extra);
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        connector(args, &env).await
+    }
+}
+
+/// Every secret of [`settings`], raw and as the Basic header.
+pub(super) fn canaries() -> Vec<&'static str> {
+    vec![PASSWORD, CUSTOMER_KEY, USER_KEY, basic_b64()]
+}
+
+pub(super) fn assert_clean(what: &str, text: &str) {
+    for c in canaries() {
+        assert!(!text.contains(c), "{c} leaked in {what}:\n{text}");
+    }
+}
+
+pub(super) fn assert_home_clean(home: &Path) {
+    for entry in std::fs::read_dir(home).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        for c in canaries() {
+            assert!(
+                !bytes.windows(c.len()).any(|w| w == c.as_bytes()),
+                "{c} in plain text in {}",
+                path.display()
+            );
+        }
+    }
+}
