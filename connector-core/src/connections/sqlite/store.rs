@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use jiff::Timestamp;
+use rusqlite::types::Value;
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use super::super::crypto::secret_aad;
@@ -249,50 +250,73 @@ impl ConnectionStore for SqliteStore {
     }
 
     async fn record_export(&self, name: &str, record: &ExportRecord) -> Result<(), StoreError> {
-        let inner = self.inner.clone();
-        let name = name.to_owned();
-        let record = record.clone();
-        blocking(move || {
-            let db = inner.lock_db();
-            let row = inner.find(&db, &name)?;
-            db.execute(
-                "UPDATE connections SET last_export_at = ?1, last_export_ok = ?2,
-                 last_export_users = ?3, last_export_message = ?4 WHERE id = ?5",
-                params![
-                    record.at.to_string(),
-                    record.ok,
-                    i64::try_from(record.users).unwrap_or(i64::MAX),
-                    record.message,
-                    row.id
-                ],
-            )
-            .map_err(|e| inner.err(&e))?;
-            Ok(())
-        })
-        .await
+        let values = vec![
+            Value::from(record.at.to_string()),
+            Value::from(record.ok),
+            Value::from(i64::try_from(record.users).unwrap_or(i64::MAX)),
+            record.message.clone().map_or(Value::Null, Value::from),
+        ];
+        self.set_outcome(name, &EXPORT_COLUMNS, values).await
     }
 
     async fn record_test(&self, name: &str, record: &TestRecord) -> Result<(), StoreError> {
+        let values = vec![
+            Value::from(record.at.to_string()),
+            Value::from(record.passed),
+            record.failed_step.clone().map_or(Value::Null, Value::from),
+            record.message.clone().map_or(Value::Null, Value::from),
+        ];
+        self.set_outcome(name, &TEST_COLUMNS, values).await
+    }
+}
+
+impl SqliteStore {
+    /// Sets the columns of an outcome ([`TEST_COLUMNS`], [`EXPORT_COLUMNS`]) on connection
+    /// `name` to `values`, in order.
+    async fn set_outcome(
+        &self,
+        name: &str,
+        columns: &'static [&'static str],
+        values: Vec<Value>,
+    ) -> Result<(), StoreError> {
         let inner = self.inner.clone();
         let name = name.to_owned();
-        let record = record.clone();
         blocking(move || {
             let db = inner.lock_db();
             let row = inner.find(&db, &name)?;
-            db.execute(
-                "UPDATE connections SET last_test_at = ?1, last_test_passed = ?2,
-                 last_test_step = ?3, last_test_message = ?4 WHERE id = ?5",
-                params![
-                    record.at.to_string(),
-                    record.passed,
-                    record.failed_step,
-                    record.message,
-                    row.id
-                ],
-            )
-            .map_err(|e| inner.err(&e))?;
+            let assignments: Vec<String> = columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| format!("{c} = ?{}", i + 1))
+                .collect();
+            let sql = format!(
+                "UPDATE connections SET {} WHERE id = ?{}",
+                assignments.join(", "),
+                columns.len() + 1
+            );
+            let params = values
+                .into_iter()
+                .chain(std::iter::once(Value::from(row.id)));
+            db.execute(&sql, rusqlite::params_from_iter(params))
+                .map_err(|e| inner.err(&e))?;
             Ok(())
         })
         .await
     }
 }
+
+/// The columns of the last test.
+const TEST_COLUMNS: [&str; 4] = [
+    "last_test_at",
+    "last_test_passed",
+    "last_test_step",
+    "last_test_message",
+];
+
+/// The columns of the last export.
+const EXPORT_COLUMNS: [&str; 4] = [
+    "last_export_at",
+    "last_export_ok",
+    "last_export_users",
+    "last_export_message",
+];
