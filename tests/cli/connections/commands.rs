@@ -357,3 +357,57 @@ async fn a_duplicate_name_is_refused_whatever_its_case() {
         stderr(&o)
     );
 }
+
+/// The README's quick start for saved connections, run as written by a shell with `connector`
+/// on its PATH and a connector home of its own.
+#[tokio::test]
+async fn the_readme_quick_start_saves_a_sandbox_connection_as_written() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let intro = readme
+        .split("## What is in the box")
+        .next()
+        .expect("the README starts with the quick start");
+    let script = intro
+        .split("```sh\n")
+        .find(|block| block.contains("connections add"))
+        .and_then(|block| block.split("```").next())
+        .expect("a sh block that saves a connection in the quick start");
+    let dir = temp_dir("readme-connections-quick-start");
+    let home = Home::new("readme-quick-start");
+    let bin = Path::new(env!("CARGO_BIN_EXE_connector")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let full = format!("set -eu\n{script}\nkill %1\nwait || true\n");
+    let mut cmd = tokio::process::Command::new("bash");
+    cmd.arg("-c")
+        .arg(&full)
+        .current_dir(&dir)
+        .env("PATH", path)
+        .env_remove("CONNECTOR_MASTER_KEY")
+        .envs(home.env.iter().map(|(k, v)| (k, v)))
+        .kill_on_drop(true);
+    let o = tokio::time::timeout(std::time::Duration::from_secs(120), cmd.output())
+        .await
+        .expect("the quick start finishes")
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}\n{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("Result: passed"), "{}", stdout(&o));
+    let listed = stdout(&o);
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.starts_with("UKG sandbox") && l.contains("\u{2713} connected")),
+        "{listed}"
+    );
+    assert!(!dir.join("sandbox.json").exists());
+    let csv = std::fs::read_to_string(dir.join("users.csv")).unwrap();
+    assert_eq!(
+        csv.lines().count(),
+        301,
+        "a header and the sandbox's 300 users"
+    );
+}
