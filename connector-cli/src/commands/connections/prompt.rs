@@ -22,7 +22,8 @@ pub(crate) enum Stop {
 }
 
 /// Asks for every required field missing from `raw`; then, when the person says so, for the
-/// optional ones. Secrets already in `raw` are not asked again.
+/// optional ones. Nothing is asked when no required field is missing (settings given whole
+/// with `--config` or variables).
 pub(crate) fn fill_missing(
     schema: &SettingsSchema,
     raw: &mut Map<String, Value>,
@@ -34,9 +35,10 @@ pub(crate) fn fill_missing(
         .filter(|f| !raw.contains_key(&f.name))
         .collect();
     let (required, optional): (Vec<_>, Vec<_>) = missing.into_iter().partition(|f| f.required);
-    if !required.is_empty() {
-        say("Fields marked * are required.");
+    if required.is_empty() {
+        return Ok(());
     }
+    say("Fields marked * are required.");
     for field in required {
         if let Some(value) = ask_field(doc, &field.name, true)? {
             raw.insert(field.name.clone(), value);
