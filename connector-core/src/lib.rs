@@ -78,6 +78,8 @@ pub mod registry;
 pub mod sandbox;
 mod secret;
 pub mod settings;
+#[cfg(feature = "connections")]
+pub mod sync;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod user;

@@ -1,0 +1,413 @@
+//! The diff: users observed one by one against the last state's fingerprints, then events for
+//! the few that differ, with their previous records read back only for those.
+
+use std::collections::HashMap;
+
+use jiff::civil::Date;
+use jiff::Timestamp;
+use serde_json::{Map, Value};
+
+use super::event::{Event, EventType};
+use super::snapshot::{user_key, Snapshot};
+use crate::{User, UserStatus};
+
+/// What the last committed state says, compactly: a fingerprint per user key.
+#[derive(Debug, Clone, Default)]
+pub struct Baseline {
+    /// Fingerprint by user key.
+    pub fingerprints: HashMap<String, u64>,
+    /// Commits so far (part of every event id, so the same change found in a later sync is a
+    /// new event).
+    pub version: u64,
+}
+
+/// Feeds a listing through, one user at a time; keeps only what differs.
+#[derive(Debug)]
+pub struct Differ {
+    first: bool,
+    version: u64,
+    remaining: HashMap<String, u64>,
+    previous_users: u64,
+    changed: Vec<(String, Snapshot)>,
+    joined: Vec<(String, Snapshot)>,
+    users: u64,
+}
+
+impl Differ {
+    /// A diff against `baseline`; `None` for a connection never synced (its first sync
+    /// records a baseline).
+    pub fn new(baseline: Option<Baseline>) -> Differ {
+        let first = baseline.is_none();
+        let baseline = baseline.unwrap_or_default();
+        Differ {
+            first,
+            version: baseline.version,
+            previous_users: baseline.fingerprints.len() as u64,
+            remaining: baseline.fingerprints,
+            changed: Vec::new(),
+            joined: Vec::new(),
+            users: 0,
+        }
+    }
+
+    /// Takes the next user of the listing.
+    pub fn observe(&mut self, user: &User) {
+        self.users += 1;
+        let key = user_key(user);
+        let snapshot = Snapshot::of(user);
+        match self.remaining.remove(&key) {
+            Some(fp) if fp == snapshot.fingerprint => {}
+            Some(_) => self.changed.push((key, snapshot)),
+            None => self.joined.push((key, snapshot)),
+        }
+    }
+
+    /// The listing is complete: what is left of the baseline was not seen (removed).
+    pub fn finish(self) -> Pending {
+        let mut removed: Vec<String> = self.remaining.into_keys().collect();
+        removed.sort();
+        Pending {
+            first: self.first,
+            version: self.version,
+            previous_users: self.previous_users,
+            changed: self.changed,
+            joined: self.joined,
+            removed,
+            users: self.users,
+        }
+    }
+}
+
+/// A finished listing's differences, before the previous records are read back.
+#[derive(Debug)]
+pub struct Pending {
+    first: bool,
+    version: u64,
+    previous_users: u64,
+    changed: Vec<(String, Snapshot)>,
+    joined: Vec<(String, Snapshot)>,
+    removed: Vec<String>,
+    users: u64,
+}
+
+/// Who and when, for the events.
+#[derive(Debug, Clone)]
+pub struct EventContext {
+    /// The connection's name (shown in events).
+    pub connection: String,
+    /// The connection's stable id (part of event ids: a rename does not change them).
+    pub connection_id: String,
+    /// When the sync ran.
+    pub detected_at: Timestamp,
+    /// The day terminations are compared with (`future_dated`).
+    pub today: Date,
+    /// On a first sync, emit `joined` for everyone instead of only recording the baseline.
+    pub baseline_events: bool,
+}
+
+/// What a sync found and what it will commit once its outputs are written.
+#[derive(Debug)]
+pub struct SyncPlan {
+    /// The events, by user key and then type.
+    pub events: Vec<Event>,
+    /// The state to commit.
+    pub commit: SyncCommit,
+    /// Users in the listing.
+    pub users: u64,
+    /// Users in the state before.
+    pub previous_users: u64,
+    /// Whether this was the connection's first sync (a baseline).
+    pub baseline: bool,
+}
+
+/// The change to the sync state, committed after the outputs are durable.
+#[derive(Debug, Clone)]
+pub struct SyncCommit {
+    /// The state version this plan was computed from (a commit from another version is
+    /// refused: two syncs of one connection at once).
+    pub from_version: u64,
+    /// New and changed users.
+    pub upserts: Vec<(String, Snapshot)>,
+    /// Users gone from the listing.
+    pub deletes: Vec<String>,
+    /// Users in the new state.
+    pub users: u64,
+}
+
+impl Pending {
+    /// The keys whose previous records the events need (changed and removed users).
+    pub fn needs_before(&self) -> Vec<String> {
+        self.changed
+            .iter()
+            .map(|(k, _)| k.clone())
+            .chain(self.removed.iter().cloned())
+            .collect()
+    }
+
+    /// The events, given the previous records of [`needs_before`](Self::needs_before).
+    pub fn plan(self, before: &HashMap<String, Snapshot>, ctx: &EventContext) -> SyncPlan {
+        let mut events = Vec::new();
+        let emit = !self.first || ctx.baseline_events;
+        let make = EventMaker {
+            ctx,
+            version: self.version,
+        };
+        if emit {
+            for (key, after) in &self.joined {
+                events.push(make.joined(key, after));
+            }
+            for (key, after) in &self.changed {
+                match before.get(key) {
+                    Some(b) => events.extend(make.changes(key, b, after)),
+                    // A state without the record it fingerprinted: treat as new.
+                    None => events.push(make.joined(key, after)),
+                }
+            }
+            for key in &self.removed {
+                if let Some(b) = before.get(key) {
+                    events.push(make.removed(key, b));
+                }
+            }
+        }
+        events.sort_by(|a, b| {
+            (&a.company_id, &a.user_id, a.kind).cmp(&(&b.company_id, &b.user_id, b.kind))
+        });
+        let mut upserts = self.joined;
+        upserts.extend(self.changed);
+        SyncPlan {
+            events,
+            commit: SyncCommit {
+                from_version: self.version,
+                upserts,
+                deletes: self.removed,
+                users: self.users,
+            },
+            users: self.users,
+            previous_users: self.previous_users,
+            baseline: self.first,
+        }
+    }
+}
+
+impl SyncPlan {
+    /// Users who would leave or be removed.
+    pub fn departures(&self) -> u64 {
+        let mut users: Vec<(&Option<String>, &str)> = self
+            .events
+            .iter()
+            .filter(|e| e.kind.is_departure())
+            .map(|e| (&e.company_id, e.user_id.as_str()))
+            .collect();
+        users.dedup();
+        users.len() as u64
+    }
+
+    /// Refuses a plan in which more than `max_share` (0.0 to 1.0) of the previous users
+    /// leave or disappear: a broken or truncated listing must not deprovision a company.
+    pub fn check_mass_changes(&self, max_share: f64) -> Result<(), MassChange> {
+        let departures = self.departures();
+        if self.previous_users == 0 || departures == 0 {
+            return Ok(());
+        }
+        let share = departures as f64 / self.previous_users as f64;
+        if share > max_share {
+            return Err(MassChange {
+                departures,
+                previous_users: self.previous_users,
+                max_share,
+            });
+        }
+        Ok(())
+    }
+
+    /// Events by type, in [`EventType::ALL`] order (types with none left out).
+    pub fn counts(&self) -> Vec<(EventType, u64)> {
+        EventType::ALL
+            .iter()
+            .map(|t| {
+                (
+                    *t,
+                    self.events.iter().filter(|e| e.kind == *t).count() as u64,
+                )
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+}
+
+/// The mass-change guard tripped.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{departures} of {previous_users} users would leave or disappear, more than the {}% allowed", (max_share * 100.0).round())]
+pub struct MassChange {
+    /// Users who would leave or be removed.
+    pub departures: u64,
+    /// Users before.
+    pub previous_users: u64,
+    /// The share allowed.
+    pub max_share: f64,
+}
+
+/// Fields compared for `moved`.
+const MOVE_FIELDS: [&str; 3] = ["job_title", "department", "manager_id"];
+/// Fields never compared: the key, and the provider's clock.
+const IGNORED: [&str; 3] = ["id", "company_id", "updated_at"];
+
+struct EventMaker<'a> {
+    ctx: &'a EventContext,
+    version: u64,
+}
+
+fn gone(status: UserStatus) -> bool {
+    matches!(status, UserStatus::Terminated | UserStatus::Inactive)
+}
+
+fn fields(user: &User) -> Map<String, Value> {
+    match serde_json::to_value(user) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    }
+}
+
+impl EventMaker<'_> {
+    fn event(
+        &self,
+        kind: EventType,
+        key: &str,
+        user: &User,
+        fingerprints: (u64, u64),
+        changes: Map<String, Value>,
+    ) -> Event {
+        let id_text = format!(
+            "{}\0{}\0{key}\0{}\0{:016x}\0{:016x}",
+            self.ctx.connection_id,
+            self.version,
+            kind.as_str(),
+            fingerprints.0,
+            fingerprints.1
+        );
+        let digest = ring::digest::digest(&ring::digest::SHA256, id_text.as_bytes());
+        let event_id: String = digest.as_ref()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Event {
+            event_id,
+            kind,
+            connection: self.ctx.connection.clone(),
+            user_id: user.id.clone(),
+            company_id: user.company_id.clone(),
+            detected_at: self.ctx.detected_at,
+            effective_date: None,
+            future_dated: false,
+            changes,
+        }
+    }
+
+    fn whole(user: &User, side: &str) -> Map<String, Value> {
+        fields(user)
+            .into_iter()
+            .filter(|(k, v)| !v.is_null() && k != "updated_at")
+            .map(|(k, v)| {
+                let mut change = Map::new();
+                change.insert(side.to_owned(), v);
+                (k, Value::Object(change))
+            })
+            .collect()
+    }
+
+    fn joined(&self, key: &str, after: &Snapshot) -> Event {
+        let mut e = self.event(
+            EventType::Joined,
+            key,
+            &after.user,
+            (0, after.fingerprint),
+            Self::whole(&after.user, "after"),
+        );
+        e.effective_date = after.user.hire_date;
+        e
+    }
+
+    fn removed(&self, key: &str, before: &Snapshot) -> Event {
+        self.event(
+            EventType::Removed,
+            key,
+            &before.user,
+            (before.fingerprint, 0),
+            Self::whole(&before.user, "before"),
+        )
+    }
+
+    /// The events of a user whose record differs: every differing field lands in exactly
+    /// one of them.
+    fn changes(&self, key: &str, before: &Snapshot, after: &Snapshot) -> Vec<Event> {
+        let (b, a) = (fields(&before.user), fields(&after.user));
+        let mut differing: Vec<(String, Value, Value)> = b
+            .iter()
+            .filter(|(k, _)| !IGNORED.contains(&k.as_str()))
+            .filter_map(|(k, bv)| {
+                let av = a.get(k).cloned().unwrap_or(Value::Null);
+                (bv != &av).then(|| (k.clone(), bv.clone(), av))
+            })
+            .collect();
+        let mut take = |names: &[&str]| -> Map<String, Value> {
+            let mut out = Map::new();
+            differing.retain(|(k, bv, av)| {
+                if names.contains(&k.as_str()) {
+                    out.insert(k.clone(), serde_json::json!({"before": bv, "after": av}));
+                    false
+                } else {
+                    true
+                }
+            });
+            out
+        };
+        let (bs, as_) = (before.user.status, after.user.status);
+        let mut events = Vec::new();
+        let fps = (before.fingerprint, after.fingerprint);
+        if !gone(bs) && gone(as_) {
+            let mut e = self.event(
+                EventType::Left,
+                key,
+                &after.user,
+                fps,
+                take(&["status", "provider_status", "termination_date"]),
+            );
+            e.effective_date = after.user.termination_date;
+            e.future_dated = after
+                .user
+                .termination_date
+                .is_some_and(|d| d > self.ctx.today);
+            events.push(e);
+        } else if gone(bs) && !gone(as_) {
+            let mut e = self.event(
+                EventType::Rehired,
+                key,
+                &after.user,
+                fps,
+                take(&["status", "provider_status", "hire_date", "termination_date"]),
+            );
+            e.effective_date = after.user.hire_date;
+            events.push(e);
+        } else if bs != as_ {
+            events.push(self.event(
+                EventType::StatusChanged,
+                key,
+                &after.user,
+                fps,
+                take(&["status", "provider_status"]),
+            ));
+        }
+        let moved = take(&MOVE_FIELDS);
+        if !moved.is_empty() {
+            events.push(self.event(EventType::Moved, key, &after.user, fps, moved));
+        }
+        let changed: Map<String, Value> = differing
+            .into_iter()
+            .map(|(k, bv, av)| (k, serde_json::json!({"before": bv, "after": av})))
+            .collect();
+        if !changed.is_empty() {
+            events.push(self.event(EventType::Changed, key, &after.user, fps, changed));
+        }
+        events
+    }
+}
