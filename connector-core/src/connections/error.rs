@@ -94,6 +94,14 @@ pub enum StoreError {
         /// The newest this build knows.
         supported: i64,
     },
+    /// Another sync of the connection committed while this one ran; nothing was changed.
+    #[error(
+        "another sync of connection `{name}` finished while this one ran; nothing was committed"
+    )]
+    SyncConflict {
+        /// The connection.
+        name: String,
+    },
     /// A file or folder of the connector home could not be created, read or written.
     #[error("{action} {path}: {message}")]
     Io {
@@ -151,6 +159,9 @@ impl StoreError {
             StoreError::NewerSchema { .. } => {
                 "use the newer version that wrote it, or point CONNECTOR_HOME elsewhere".to_owned()
             }
+            StoreError::SyncConflict { name } => format!(
+                "run the sync of \"{name}\" again; it starts from the state the other one left (run one sync per connection at a time)"
+            ),
             StoreError::Io { .. } => format!(
                 "check the folder's permissions, or set {} to a folder you own",
                 super::HOME_VARIABLE

@@ -152,6 +152,9 @@ pub enum ConnectionStatus {
 /// What may be shown about a saved connection: everything but the secrets' values.
 #[derive(Debug, Clone, Serialize)]
 pub struct ConnectionInfo {
+    /// Its stable id: random, kept across renames and edits (bound into its secrets'
+    /// associated data and its sync events' ids).
+    pub id: String,
     /// Its name.
     pub name: String,
     /// Its provider's id.

@@ -48,10 +48,12 @@
 mod diff;
 mod event;
 mod snapshot;
+mod store;
 
 pub use diff::{Baseline, Differ, EventContext, MassChange, Pending, SyncCommit, SyncPlan};
 pub use event::{Event, EventType, FieldChange};
 pub use snapshot::{fnv1a, user_key, Snapshot};
+pub use store::{plan, PlanOptions, SyncError, SyncStateStore};
 
 /// The share of users that may leave or disappear in one sync before it stops (10%).
 pub const DEFAULT_MAX_DEPARTURE_SHARE: f64 = 0.10;

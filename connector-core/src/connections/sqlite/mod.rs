@@ -9,6 +9,7 @@ mod keys;
 mod rows;
 mod schema;
 mod store;
+mod sync_state;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

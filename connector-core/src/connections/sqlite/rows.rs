@@ -85,6 +85,7 @@ impl Row {
             _ => None,
         };
         Ok(ConnectionInfo {
+            id: self.id,
             status: ConnectionInfo::status_of(last_test.as_ref()),
             created_at: time(&self.created_at, "creation time")?,
             updated_at: time(&self.updated_at, "update time")?,

@@ -40,6 +40,20 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE connections ADD COLUMN last_export_ok INTEGER;
     ALTER TABLE connections ADD COLUMN last_export_users INTEGER;
     ALTER TABLE connections ADD COLUMN last_export_message TEXT;",
+    // 3: the sync state: the last users seen, and a version counting commits.
+    "CREATE TABLE sync_users (
+        connection_id TEXT NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+        user_key TEXT NOT NULL,
+        fingerprint INTEGER NOT NULL,
+        record TEXT NOT NULL,
+        PRIMARY KEY (connection_id, user_key)
+    ) WITHOUT ROWID;
+    CREATE TABLE sync_state (
+        connection_id TEXT PRIMARY KEY REFERENCES connections(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        synced_at TEXT NOT NULL,
+        users INTEGER NOT NULL
+    );",
 ];
 
 /// Creates the database file owner-only before SQLite opens it (SQLite gives its WAL and

@@ -1,0 +1,185 @@
+//! The sync state of each connection in the same database: `sync_users` (a fingerprint and
+//! the record per user) and `sync_state` (a version counting commits).
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+
+use super::super::StoreError;
+use super::{blocking, SqliteStore};
+use crate::sync::{Baseline, Snapshot, SyncCommit, SyncStateStore};
+
+/// A fingerprint as SQLite stores it (its bits as a signed integer).
+fn to_sql(fp: u64) -> i64 {
+    i64::from_ne_bytes(fp.to_ne_bytes())
+}
+
+fn from_sql(v: i64) -> u64 {
+    u64::from_ne_bytes(v.to_ne_bytes())
+}
+
+#[async_trait]
+impl SyncStateStore for SqliteStore {
+    async fn sync_baseline(&self, name: &str) -> Result<Option<Baseline>, StoreError> {
+        let inner = self.inner.clone();
+        let name = name.to_owned();
+        blocking(move || {
+            let db = inner.lock_db();
+            let row = inner.find(&db, &name)?;
+            let version: Option<i64> = db
+                .query_row(
+                    "SELECT version FROM sync_state WHERE connection_id = ?1",
+                    params![row.id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(|e| inner.err(&e))?;
+            let Some(version) = version else {
+                return Ok(None);
+            };
+            let mut stmt = db
+                .prepare("SELECT user_key, fingerprint FROM sync_users WHERE connection_id = ?1")
+                .map_err(|e| inner.err(&e))?;
+            let fingerprints = stmt
+                .query_map(params![row.id], |r| {
+                    Ok((r.get::<_, String>(0)?, from_sql(r.get(1)?)))
+                })
+                .and_then(|rows| rows.collect::<rusqlite::Result<HashMap<_, _>>>())
+                .map_err(|e| inner.err(&e))?;
+            Ok(Some(Baseline {
+                fingerprints,
+                version: u64::try_from(version).unwrap_or(0),
+            }))
+        })
+        .await
+    }
+
+    async fn sync_records(
+        &self,
+        name: &str,
+        keys: Vec<String>,
+    ) -> Result<HashMap<String, Snapshot>, StoreError> {
+        let inner = self.inner.clone();
+        let name = name.to_owned();
+        blocking(move || {
+            let db = inner.lock_db();
+            let row = inner.find(&db, &name)?;
+            let mut stmt = db
+                .prepare_cached(
+                    "SELECT record FROM sync_users WHERE connection_id = ?1 AND user_key = ?2",
+                )
+                .map_err(|e| inner.err(&e))?;
+            let mut found = HashMap::with_capacity(keys.len());
+            for key in keys {
+                let record: Option<String> = stmt
+                    .query_row(params![row.id, key], |r| r.get(0))
+                    .optional()
+                    .map_err(|e| inner.err(&e))?;
+                let snapshot = record.as_deref().and_then(Snapshot::from_json).ok_or_else(|| {
+                    StoreError::Database {
+                        path: inner.path.clone(),
+                        message: format!(
+                            "the sync state of `{}` has no readable record for user {key}; run the sync with --reset-state",
+                            row.name
+                        ),
+                    }
+                })?;
+                found.insert(key, snapshot);
+            }
+            Ok(found)
+        })
+        .await
+    }
+
+    async fn commit_sync(
+        &self,
+        name: &str,
+        commit: &SyncCommit,
+        synced_at: Timestamp,
+    ) -> Result<u64, StoreError> {
+        let inner = self.inner.clone();
+        let name = name.to_owned();
+        let commit = commit.clone();
+        blocking(move || {
+            let mut db = inner.lock_db();
+            let tx = db
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| inner.err(&e))?;
+            let row = inner.find(&tx, &name)?;
+            let current: u64 = tx
+                .query_row(
+                    "SELECT version FROM sync_state WHERE connection_id = ?1",
+                    params![row.id],
+                    |r| r.get::<_, i64>(0),
+                )
+                .optional()
+                .map_err(|e| inner.err(&e))?
+                .and_then(|v| u64::try_from(v).ok())
+                .unwrap_or(0);
+            if current != commit.from_version {
+                return Err(StoreError::SyncConflict { name: row.name });
+            }
+            {
+                let mut delete = tx
+                    .prepare_cached(
+                        "DELETE FROM sync_users WHERE connection_id = ?1 AND user_key = ?2",
+                    )
+                    .map_err(|e| inner.err(&e))?;
+                for key in &commit.deletes {
+                    delete
+                        .execute(params![row.id, key])
+                        .map_err(|e| inner.err(&e))?;
+                }
+                let mut upsert = tx
+                    .prepare_cached(
+                        "INSERT OR REPLACE INTO sync_users (connection_id, user_key, fingerprint, record)
+                         VALUES (?1, ?2, ?3, ?4)",
+                    )
+                    .map_err(|e| inner.err(&e))?;
+                for (key, snapshot) in &commit.upserts {
+                    upsert
+                        .execute(params![row.id, key, to_sql(snapshot.fingerprint), snapshot.json])
+                        .map_err(|e| inner.err(&e))?;
+                }
+            }
+            let next = current.saturating_add(1);
+            tx.execute(
+                "INSERT OR REPLACE INTO sync_state (connection_id, version, synced_at, users)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    row.id,
+                    i64::try_from(next).unwrap_or(i64::MAX),
+                    synced_at.to_string(),
+                    i64::try_from(commit.users).unwrap_or(i64::MAX)
+                ],
+            )
+            .map_err(|e| inner.err(&e))?;
+            tx.commit().map_err(|e| inner.err(&e))?;
+            Ok(next)
+        })
+        .await
+    }
+
+    async fn reset_sync(&self, name: &str) -> Result<(), StoreError> {
+        let inner = self.inner.clone();
+        let name = name.to_owned();
+        blocking(move || {
+            let mut db = inner.lock_db();
+            let tx = db
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| inner.err(&e))?;
+            let row = inner.find(&tx, &name)?;
+            for table in ["sync_users", "sync_state"] {
+                tx.execute(
+                    &format!("DELETE FROM {table} WHERE connection_id = ?1"),
+                    params![row.id],
+                )
+                .map_err(|e| inner.err(&e))?;
+            }
+            tx.commit().map_err(|e| inner.err(&e))
+        })
+        .await
+    }
+}

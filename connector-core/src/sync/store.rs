@@ -1,0 +1,96 @@
+//! Where a connection's sync state lives: [`SyncStateStore`], implemented by the connection
+//! store ([`SqliteStore`](crate::connections::SqliteStore)), and [`plan`], which runs a
+//! listing through the diff against it.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use futures_util::StreamExt;
+use jiff::Timestamp;
+
+use super::{Baseline, Differ, EventContext, Snapshot, SyncCommit, SyncPlan};
+use crate::connections::{ConnectionInfo, StoreError};
+use crate::{User, UserStream};
+
+/// The sync state of saved connections: the last users seen (a fingerprint and the record
+/// per user) and a version counting commits.
+#[async_trait]
+pub trait SyncStateStore: Send + Sync {
+    /// The fingerprints and version of connection `name`; `None` before its first sync.
+    async fn sync_baseline(&self, name: &str) -> Result<Option<Baseline>, StoreError>;
+
+    /// The saved records of `keys` (the users a diff found changed or gone).
+    async fn sync_records(
+        &self,
+        name: &str,
+        keys: Vec<String>,
+    ) -> Result<HashMap<String, Snapshot>, StoreError>;
+
+    /// Applies `commit` all or nothing and returns the new version;
+    /// [`StoreError::SyncConflict`] when another sync committed since the plan's version.
+    async fn commit_sync(
+        &self,
+        name: &str,
+        commit: &SyncCommit,
+        synced_at: Timestamp,
+    ) -> Result<u64, StoreError>;
+
+    /// Forgets connection `name`'s sync state: its next sync records a new baseline.
+    async fn reset_sync(&self, name: &str) -> Result<(), StoreError>;
+}
+
+/// Why a sync could not be planned.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The listing failed.
+    #[error(transparent)]
+    Export(#[from] crate::Error),
+    /// The state could not be read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A user could not be passed on (`on_user` failed: a full disk, say).
+    #[error("{0}")]
+    Output(std::io::Error),
+}
+
+/// What [`plan`] needs besides the listing.
+#[derive(Debug, Clone)]
+pub struct PlanOptions {
+    /// When the sync runs.
+    pub detected_at: Timestamp,
+    /// The day terminations are compared with.
+    pub today: jiff::civil::Date,
+    /// On a first sync, emit `joined` for everyone.
+    pub baseline_events: bool,
+}
+
+/// Runs `users` (a complete listing) through the diff against `connection`'s state, calling
+/// `on_user` for each user (to write a users file, say), and returns the plan: the events and
+/// the commit, not yet applied.
+pub async fn plan(
+    store: &dyn SyncStateStore,
+    connection: &ConnectionInfo,
+    mut users: UserStream,
+    options: &PlanOptions,
+    mut on_user: impl FnMut(&User) -> std::io::Result<()>,
+) -> Result<SyncPlan, SyncError> {
+    let baseline = store.sync_baseline(&connection.name).await?;
+    let mut differ = Differ::new(baseline);
+    while let Some(user) = users.next().await {
+        let user = user?;
+        on_user(&user).map_err(SyncError::Output)?;
+        differ.observe(&user);
+    }
+    let pending = differ.finish();
+    let before = store
+        .sync_records(&connection.name, pending.needs_before())
+        .await?;
+    let ctx = EventContext {
+        connection: connection.name.clone(),
+        connection_id: connection.id.clone(),
+        detected_at: options.detected_at,
+        today: options.today,
+        baseline_events: options.baseline_events,
+    };
+    Ok(pending.plan(&before, &ctx))
+}
