@@ -31,6 +31,7 @@
 //! connector connections add NAME --provider ID [--config FILE] [--no-test]
 //! connector connections list|show NAME|test NAME|edit NAME|rename OLD NEW|remove NAME|rotate-key
 //! connector <provider> test|users --connection NAME
+//! connector <provider> sync --connection NAME [--events FILE] [--output FILE] [--dry-run]
 //! connector completions bash|zsh|fish|elvish|powershell
 //! connector man [--dir DIR]
 //! ```
@@ -55,7 +56,7 @@ use clap::{ArgMatches, Command};
 use connector_core::{registry, Capability, ProviderDescriptor};
 
 use commands::config as config_command;
-use commands::{completions, connections, docs, list, man, sandbox, schema, test, users};
+use commands::{completions, connections, docs, list, man, sandbox, schema, sync, test, users};
 
 /// The commit this SDK's CLI was built from (`unknown` outside a git checkout).
 pub const COMMIT: &str = env!("CONNECTOR_CLI_COMMIT");
@@ -210,7 +211,7 @@ fn provider_subcommand(d: &'static ProviderDescriptor) -> Command {
         cmd = cmd.subcommand(test::cli(d));
     }
     if d.can(Capability::UserExport) {
-        cmd = cmd.subcommand(users::cli(d));
+        cmd = cmd.subcommand(users::cli(d)).subcommand(sync::cli(d));
     }
     if d.sandbox().is_some() {
         cmd = cmd.subcommand(sandbox::cli(d));
@@ -225,6 +226,7 @@ fn provider_command(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
         Some(("config", m)) => config_command::exec(d, m),
         Some(("test", m)) => test::exec(d, m),
         Some(("users", m)) => users::exec(d, m),
+        Some(("sync", m)) => sync::exec(d, m),
         Some(("sandbox", m)) => sandbox::exec(d, m),
         _ => exit::USAGE,
     }

@@ -10,5 +10,6 @@ pub mod list;
 pub mod man;
 pub mod sandbox;
 pub mod schema;
+pub mod sync;
 pub mod test;
 pub mod users;

@@ -41,6 +41,7 @@ pub trait SyncStateStore: Send + Sync {
 
 /// Why a sync could not be planned.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SyncError {
     /// The listing failed.
     #[error(transparent)]

@@ -1,0 +1,278 @@
+//! `connector <provider> sync --connection NAME`: what changed since the last sync, as
+//! lifecycle events; the state is committed only after the outputs are written.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{value_parser, Arg, ArgAction, ArgMatches, Command};
+use connector_core::connections::{ConnectionStore, StoreError};
+use connector_core::sync::{self, PlanOptions, SyncError, SyncStateStore};
+use connector_core::reexports::jiff;
+use connector_core::{ExportOptions, ProviderDescriptor};
+
+use crate::commands::connections::{open_store, report as report_store};
+use crate::output::{Format, Sink, UserWriter};
+use crate::runtime::block_on;
+use crate::sanitize::terminal;
+use crate::summary::count;
+use crate::{exit, runtime};
+
+/// The command.
+pub fn cli(d: &ProviderDescriptor) -> Command {
+    let program = connector_core::program::name();
+    Command::new("sync")
+        .about("Find who joined, moved and left since the last sync, as lifecycle events")
+        .long_about(format!(
+            "Export every user of a saved connection, compare them with what its last sync saw, and write one JSON line per lifecycle event: joined, left (terminated or released; future-dated ones flagged), rehired, status_changed, moved (job title, department, manager), changed (any other field), removed (gone without a termination). Each event has a deterministic event_id: a run interrupted before it commits finds the same events again, with the same ids.\n\nThe connection's state is committed only after the events (and --output) are written. The first sync of a connection records a baseline and emits nothing (--baseline-events emits everyone as joined). A sync in which more than --max-departures of the users would leave or disappear stops without committing (a broken listing must not deprovision a company) unless --allow-mass-changes.\n\nExample: {program} {} sync --connection Payroll --events events.jsonl",
+            d.id()
+        ))
+        .after_help(exit::TABLE)
+        .arg(
+            Arg::new("connection")
+                .long("connection")
+                .value_name("NAME")
+                .required(true)
+                .help("The saved connection to sync (see `connections list`)"),
+        )
+        .arg(
+            Arg::new("events")
+                .long("events")
+                .value_name("FILE")
+                .value_parser(value_parser!(PathBuf))
+                .help("Write the events (JSON lines) to FILE, replaced whole when complete [default: stdout]"),
+        )
+        .arg(
+            Arg::new("output")
+                .long("output")
+                .short('o')
+                .value_name("FILE")
+                .value_parser(value_parser!(PathBuf))
+                .help("Also write every current user to FILE (format from its extension: .jsonl, .json, .csv)"),
+        )
+        .arg(
+            Arg::new("dry-run")
+                .long("dry-run")
+                .action(ArgAction::SetTrue)
+                .help("Find and write the events, but do not commit: the next sync finds them again"),
+        )
+        .arg(
+            Arg::new("baseline-events")
+                .long("baseline-events")
+                .action(ArgAction::SetTrue)
+                .help("On a first sync, emit everyone as joined instead of only recording the baseline"),
+        )
+        .arg(
+            Arg::new("max-departures")
+                .long("max-departures")
+                .value_name("PERCENT")
+                .value_parser(value_parser!(f64))
+                .default_value("10")
+                .help("Stop without committing when more than this share of users would leave or disappear"),
+        )
+        .arg(
+            Arg::new("allow-mass-changes")
+                .long("allow-mass-changes")
+                .action(ArgAction::SetTrue)
+                .help("Commit even when more than --max-departures would leave or disappear"),
+        )
+        .arg(
+            Arg::new("as-of")
+                .long("as-of")
+                .value_name("DATE")
+                .value_parser(value_parser!(jiff::civil::Date))
+                .help("The day terminations are compared with to flag future-dated ones [default: today, UTC]"),
+        )
+        .arg(
+            Arg::new("reset-state")
+                .long("reset-state")
+                .action(ArgAction::SetTrue)
+                .help("Forget the connection's sync state first: this sync records a new baseline"),
+        )
+}
+
+/// Runs it.
+pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
+    let name = m.get_one::<String>("connection").cloned().unwrap_or_default();
+    let events_path = m.get_one::<PathBuf>("events").filter(|p| p.as_os_str() != "-").cloned();
+    let output = m.get_one::<PathBuf>("output").cloned();
+    let max_share = m.get_one::<f64>("max-departures").copied().unwrap_or(10.0);
+    if !(0.0..=100.0).contains(&max_share) {
+        eprintln!("error: --max-departures: {max_share} is not a percentage from 0 to 100");
+        return exit::USAGE;
+    }
+    let format = match &output {
+        Some(p) => match Format::of_path(p) {
+            Some(f) => f,
+            None => {
+                eprintln!(
+                    "error: --output {}: name the file .jsonl, .json or .csv so the format is clear",
+                    p.display()
+                );
+                return exit::USAGE;
+            }
+        },
+        None => Format::Jsonl,
+    };
+    let store = match open_store() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    block_on(async move {
+        let saved = match store.get(&name).await {
+            Ok(s) => s,
+            Err(e) => return report_store(&e),
+        };
+        let info = saved.info.clone();
+        if info.provider != d.id() {
+            eprintln!(
+                "error: connection `{}` is a {} connection, not {}",
+                terminal(&info.name),
+                info.provider,
+                d.id()
+            );
+            return exit::USAGE;
+        }
+        if m.get_flag("reset-state") {
+            if let Err(e) = store.reset_sync(&info.name).await {
+                return report_store(&e);
+            }
+        }
+        let context = match crate::config::endpoint_context(d) {
+            Ok(c) => c,
+            Err(e) => return runtime::report_error(&e),
+        };
+        let connector = match d.connect_with(saved.settings_for_connect(), &context) {
+            Ok(c) => c,
+            Err(e) => return runtime::report_error(&e),
+        };
+        drop(saved);
+        // Every user, unfiltered: a filtered listing would read as mass departures.
+        let export = match connector_core::export_users(&*connector, ExportOptions::new()) {
+            Ok(x) => x,
+            Err(e) => return runtime::report_error(&e),
+        };
+        let mut users_out = match &output {
+            Some(path) => match Sink::open(Some(path)).and_then(|s| UserWriter::new(format, s)) {
+                Ok(w) => Some(w),
+                Err(e) => {
+                    eprintln!("error: --output {}: {e}", path.display());
+                    return exit::USAGE;
+                }
+            },
+            None => None,
+        };
+        let now = jiff::Timestamp::now();
+        let options = PlanOptions {
+            detected_at: now,
+            today: m
+                .get_one::<jiff::civil::Date>("as-of")
+                .copied()
+                .unwrap_or_else(|| now.to_zoned(jiff::tz::TimeZone::UTC).date()),
+            baseline_events: m.get_flag("baseline-events"),
+        };
+        let planned = sync::plan(&store, &info, export.users, &options, |user| {
+            match users_out.as_mut() {
+                Some(w) => w.write(user),
+                None => Ok(()),
+            }
+        })
+        .await;
+        let plan = match planned {
+            Ok(p) => p,
+            Err(SyncError::Export(e)) => {
+                let code = runtime::report_error(&e);
+                eprintln!("nothing was committed; the next sync starts from the same state");
+                return code;
+            }
+            Err(SyncError::Store(e)) => return report_store(&e),
+            Err(SyncError::Output(e)) => {
+                eprintln!("error: --output: {e}; nothing was committed");
+                return exit::OTHER;
+            }
+            Err(e) => {
+                eprintln!("error: {e}; nothing was committed");
+                return exit::OTHER;
+            }
+        };
+        if let Err(e) = plan.check_mass_changes(max_share / 100.0) {
+            if !m.get_flag("allow-mass-changes") {
+                eprintln!("error: sync of `{}` stopped: {e}", terminal(&info.name));
+                eprintln!(
+                    "hint: check the listing (a permission or filter that hides users?) and `{} connections test \"{}\"`; if the departures are real, run again with --allow-mass-changes",
+                    connector_core::program::name(),
+                    terminal(&info.name)
+                );
+                eprintln!("nothing was written or committed");
+                return exit::MASS_CHANGE;
+            }
+            eprintln!("warning: {e}; committing because of --allow-mass-changes");
+        }
+        // The outputs first, durably; the state after.
+        if let Err(e) = write_events(events_path.as_deref(), &plan.events) {
+            eprintln!("error: --events: {e}; nothing was committed");
+            return exit::OTHER;
+        }
+        if let Some(w) = users_out {
+            if let Err(e) = w.finish().and_then(Sink::commit) {
+                eprintln!("error: --output: {e}; nothing was committed");
+                return exit::OTHER;
+            }
+        }
+        let summary = summary(&info.name, &plan);
+        if m.get_flag("dry-run") {
+            eprintln!("{summary}\ndry run: nothing committed; the next sync finds these changes again");
+            return exit::OK;
+        }
+        match store.commit_sync(&info.name, &plan.commit, now).await {
+            Ok(version) => {
+                eprintln!("{summary}\nstate committed (sync {version} of this connection)");
+                exit::OK
+            }
+            Err(e @ StoreError::SyncConflict { .. }) => report_store(&e),
+            Err(e) => {
+                let code = report_store(&e);
+                eprintln!("the events were written but not committed: the next sync emits them again, with the same ids");
+                code
+            }
+        }
+    })
+}
+
+/// Writes the events as JSON lines to `path` (complete, then renamed into place) or stdout.
+fn write_events(path: Option<&std::path::Path>, events: &[sync::Event]) -> std::io::Result<()> {
+    let mut sink = Sink::open(path)?;
+    for event in events {
+        let line = serde_json::to_string(event).map_err(std::io::Error::other)?;
+        match sink.write_all(line.as_bytes()).and_then(|()| sink.write_all(b"\n")) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+            other => other?,
+        }
+    }
+    sink.commit()
+}
+
+fn summary(name: &str, plan: &sync::SyncPlan) -> String {
+    let name = terminal(name);
+    if plan.baseline && plan.events.is_empty() {
+        return format!(
+            "Baseline recorded for `{name}`: {} users (a first sync emits no events; --baseline-events emits them as joined)",
+            count(plan.users)
+        );
+    }
+    let counts: Vec<String> = plan
+        .counts()
+        .iter()
+        .map(|(t, n)| format!("{} {}", count(*n), t.as_str()))
+        .collect();
+    format!(
+        "Synced `{name}`: {} users, {} event{}{}",
+        count(plan.users),
+        count(plan.events.len() as u64),
+        if plan.events.len() == 1 { "" } else { "s" },
+        if counts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", counts.join(", "))
+        }
+    )
+}
