@@ -33,6 +33,9 @@ pub struct SandboxOptions {
     pub deny: Vec<String>,
     /// A page number that the first listing endpoint answers with an HTML page instead of JSON.
     pub malformed_page: Option<u32>,
+    /// The simulated day the workforce is served as of (0: as generated). Sandboxes that
+    /// declare [`SandboxFeatures::days`] bring joiners, leavers and movers between days.
+    pub day: u32,
 }
 
 impl Default for SandboxOptions {
@@ -46,6 +49,7 @@ impl Default for SandboxOptions {
             error_rate: 0.0,
             deny: Vec::new(),
             malformed_page: None,
+            day: 0,
         }
     }
 }
@@ -246,6 +250,8 @@ pub struct SandboxFeatures {
     /// Whether a page of the first listing can be answered with an HTML page
     /// (`--malformed-page`).
     pub malformed_page: bool,
+    /// Whether the workforce changes from one simulated day to the next (`--day`).
+    pub days: bool,
 }
 
 impl SandboxFeatures {
@@ -253,6 +259,7 @@ impl SandboxFeatures {
     pub const NONE: SandboxFeatures = SandboxFeatures {
         deny: &[],
         malformed_page: false,
+        days: false,
     };
 
     /// With these deniable permission ids.
@@ -264,6 +271,12 @@ impl SandboxFeatures {
     /// With `--malformed-page`.
     pub const fn with_malformed_page(mut self) -> Self {
         self.malformed_page = true;
+        self
+    }
+
+    /// With `--day`.
+    pub const fn with_days(mut self) -> Self {
+        self.days = true;
         self
     }
 }

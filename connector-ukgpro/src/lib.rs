@@ -59,7 +59,8 @@ pub const PROVIDER_ID: &str = "ukgpro";
 const SANDBOX_FEATURES: connector_core::sandbox::SandboxFeatures =
     connector_core::sandbox::SandboxFeatures::NONE
         .with_deny(sandbox::DENIABLE)
-        .with_malformed_page();
+        .with_malformed_page()
+        .with_days();
 
 const DESCRIPTOR: ProviderDescriptor = {
     let d = ProviderDescriptor::new::<UkgPro>("UKG Pro")

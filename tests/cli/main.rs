@@ -11,6 +11,7 @@ mod export;
 mod sandbox;
 mod scim;
 mod secrets;
+mod sync;
 #[cfg(unix)]
 mod terminal;
 mod test_command;

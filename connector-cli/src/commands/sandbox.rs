@@ -133,6 +133,15 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
                 )),
         );
     }
+    if features.days {
+        cmd = cmd.arg(
+            Arg::new("day")
+                .long("day")
+                .value_name("N")
+                .value_parser(value_parser!(u32))
+                .help("Serve the workforce as of simulated day N: joiners, leavers, movers and rehires between days (same --seed, --users)"),
+        );
+    }
     if features.malformed_page {
         cmd = cmd.arg(
             Arg::new("malformed-page")
@@ -164,6 +173,12 @@ fn options(m: &ArgMatches) -> SandboxOptions {
         .ok()
         .flatten()
         .copied();
+    o.day = m
+        .try_get_one::<u32>("day")
+        .ok()
+        .flatten()
+        .copied()
+        .unwrap_or(0);
     o
 }
 
@@ -180,6 +195,7 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
     let program = connector_core::program::name();
     block_on(async {
         let users = options.employees;
+        let day = options.day;
         let sandbox = match start(options).await {
             Ok(s) => s,
             Err(e) => {
@@ -228,8 +244,13 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
         } else {
             format!("save the line above as {config_path}, then")
         };
+        let day = if day > 0 {
+            format!(" as of simulated day {day}")
+        } else {
+            String::new()
+        };
         eprintln!(
-            "{} sandbox: {users} generated user{} at {}\n  {saved}: {variable}{program} {} test --config {config_path}\n  press Ctrl-C to stop",
+            "{} sandbox: {users} generated user{}{day} at {}\n  {saved}: {variable}{program} {} test --config {config_path}\n  press Ctrl-C to stop",
             d.name(),
             if users == 1 { "" } else { "s" },
             sandbox.base_url,

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use clap::{value_parser, Arg, ArgAction, ArgMatches, Command};
 use connector_core::connections::{ConnectionStore, StoreError};
-use connector_core::sync::{self, PlanOptions, SyncError, SyncStateStore};
 use connector_core::reexports::jiff;
+use connector_core::sync::{self, PlanOptions, SyncError, SyncStateStore};
 use connector_core::{ExportOptions, ProviderDescriptor};
 
 use crate::commands::connections::{open_store, report as report_store};
@@ -92,8 +92,14 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
 
 /// Runs it.
 pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
-    let name = m.get_one::<String>("connection").cloned().unwrap_or_default();
-    let events_path = m.get_one::<PathBuf>("events").filter(|p| p.as_os_str() != "-").cloned();
+    let name = m
+        .get_one::<String>("connection")
+        .cloned()
+        .unwrap_or_default();
+    let events_path = m
+        .get_one::<PathBuf>("events")
+        .filter(|p| p.as_os_str() != "-")
+        .cloned();
     let output = m.get_one::<PathBuf>("output").cloned();
     let max_share = m.get_one::<f64>("max-departures").copied().unwrap_or(10.0);
     if !(0.0..=100.0).contains(&max_share) {
@@ -170,12 +176,16 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
                 .unwrap_or_else(|| now.to_zoned(jiff::tz::TimeZone::UTC).date()),
             baseline_events: m.get_flag("baseline-events"),
         };
-        let planned = sync::plan(&store, &info, export.users, &options, |user| {
-            match users_out.as_mut() {
+        let planned = sync::plan(
+            &store,
+            &info,
+            export.users,
+            &options,
+            |user| match users_out.as_mut() {
                 Some(w) => w.write(user),
                 None => Ok(()),
-            }
-        })
+            },
+        )
         .await;
         let plan = match planned {
             Ok(p) => p,
@@ -220,7 +230,9 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
         }
         let summary = summary(&info.name, &plan);
         if m.get_flag("dry-run") {
-            eprintln!("{summary}\ndry run: nothing committed; the next sync finds these changes again");
+            eprintln!(
+                "{summary}\ndry run: nothing committed; the next sync finds these changes again"
+            );
             return exit::OK;
         }
         match store.commit_sync(&info.name, &plan.commit, now).await {
@@ -243,7 +255,10 @@ fn write_events(path: Option<&std::path::Path>, events: &[sync::Event]) -> std::
     let mut sink = Sink::open(path)?;
     for event in events {
         let line = serde_json::to_string(event).map_err(std::io::Error::other)?;
-        match sink.write_all(line.as_bytes()).and_then(|()| sink.write_all(b"\n")) {
+        match sink
+            .write_all(line.as_bytes())
+            .and_then(|()| sink.write_all(b"\n"))
+        {
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
             other => other?,
         }

@@ -21,6 +21,7 @@
 //! # });
 //! ```
 
+pub mod days;
 mod server;
 pub mod workforce;
 
@@ -109,7 +110,7 @@ pub async fn start(options: SandboxOptions) -> Result<SandboxHandle> {
         .unwrap_or_default()
         .to_owned();
     let behaviour = server::Behaviour {
-        workforce: workforce::Workforce::new(options.seed, options.employees),
+        workforce: workforce::Workforce::on_day(options.seed, options.employees, options.day),
         authorization,
         customer_api_key: CUSTOMER_API_KEY.to_owned(),
         deny_person_details: deny[0],

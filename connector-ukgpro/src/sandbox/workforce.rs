@@ -11,7 +11,7 @@ use std::io::Write;
 use jiff::civil::Date;
 
 /// (company id, code, name, e-mail domain) and the share of employees in tenths.
-const COMPANIES: [(&str, &str, &str, &str); 3] = [
+pub(super) const COMPANIES: [(&str, &str, &str, &str); 3] = [
     ("C1001", "ACME", "Acme Corp", "acme.example"),
     ("C1002", "ACMECA", "Acme Canada Ltd", "acme-ca.example"),
     ("C1003", "ACMEUK", "Acme UK Ltd", "acme-uk.example"),
@@ -19,7 +19,7 @@ const COMPANIES: [(&str, &str, &str, &str); 3] = [
 /// Company of employee `i` by `i % 10`: 70% C1001, 20% C1002, 10% C1003.
 const COMPANY_BY_TENTH: [usize; 10] = [0, 0, 0, 0, 0, 0, 0, 1, 1, 2];
 
-const FIRST: [(&str, &str); 40] = [
+pub(super) const FIRST: [(&str, &str); 40] = [
     ("James", "james"),
     ("Mary", "mary"),
     ("Robert", "robert"),
@@ -62,7 +62,7 @@ const FIRST: [(&str, &str); 40] = [
     ("Sofia", "sofia"),
 ];
 
-const LAST: [(&str, &str); 40] = [
+pub(super) const LAST: [(&str, &str); 40] = [
     ("Smith", "smith"),
     ("Johnson", "johnson"),
     ("Williams", "williams"),
@@ -106,7 +106,7 @@ const LAST: [(&str, &str); 40] = [
 ];
 
 /// (title, job code, org level 1).
-const JOBS: [(&str, &str, &str); 16] = [
+pub(super) const JOBS: [(&str, &str, &str); 16] = [
     ("Software Engineer", "SWE", "ENG"),
     ("Senior Software Engineer", "SSWE", "ENG"),
     ("Engineering Manager", "EMGR", "ENG"),
@@ -128,11 +128,15 @@ const JOBS: [(&str, &str, &str); 16] = [
 /// Fan-out of the manager tree: employee `i > 0` reports to `(i - 1) / FANOUT`.
 const FANOUT: u64 = 8;
 
-/// The generated workforce of a sandbox.
-#[derive(Debug, Clone, Copy)]
+/// The generated workforce of a sandbox, as of a simulated day (see `days.rs`).
+#[derive(Debug, Clone)]
 pub struct Workforce {
-    seed: u64,
-    employees: u64,
+    pub(super) seed: u64,
+    pub(super) employees: u64,
+    /// The simulated day (0: the workforce as generated).
+    pub(super) day: u32,
+    /// From day 1: who is listed (joiners added, removed people left out), in order.
+    pub(super) listing: Option<std::sync::Arc<super::days::Listing>>,
 }
 
 /// One generated employee (the fields both endpoints need).
@@ -143,17 +147,19 @@ pub struct Employee {
     /// `employeeId`.
     pub id: String,
     /// Index into `COMPANIES`.
-    company: usize,
-    first: (&'static str, &'static str),
-    last: (&'static str, &'static str),
+    pub(super) company: usize,
+    pub(super) first: (&'static str, &'static str),
+    pub(super) last: (&'static str, &'static str),
     preferred: Option<&'static str>,
-    email: String,
+    pub(super) email: String,
     /// `employeeStatusCode`.
     pub status: &'static str,
-    job: (&'static str, &'static str, &'static str),
-    hire: Date,
-    termination: Option<Date>,
-    manager: Option<u64>,
+    pub(super) job: (&'static str, &'static str, &'static str),
+    pub(super) hire: Date,
+    pub(super) termination: Option<Date>,
+    pub(super) manager: Option<u64>,
+    /// Gone from the listing (on a later day).
+    pub(super) removed: bool,
 }
 
 fn mix(mut x: u64) -> u64 {
@@ -167,20 +173,28 @@ fn mix(mut x: u64) -> u64 {
 impl Workforce {
     /// A workforce of `employees` people generated from `seed`.
     pub fn new(seed: u64, employees: u64) -> Self {
-        Workforce { seed, employees }
+        Workforce {
+            seed,
+            employees,
+            day: 0,
+            listing: None,
+        }
     }
 
-    /// Number of employees.
+    /// Number of employees listed.
     pub fn len(&self) -> u64 {
-        self.employees
+        match &self.listing {
+            Some(l) => l.all.len() as u64,
+            None => self.employees,
+        }
     }
 
     /// Whether there is nobody.
     pub fn is_empty(&self) -> bool {
-        self.employees == 0
+        self.len() == 0
     }
 
-    fn rand(&self, i: u64, field: u64) -> u64 {
+    pub(super) fn rand(&self, i: u64, field: u64) -> u64 {
         mix(self.seed ^ mix(i.wrapping_mul(0x100).wrapping_add(field)))
     }
 
@@ -191,6 +205,13 @@ impl Workforce {
 
     /// Employees of `company` (all when none), as the `k`-th of that listing → index.
     pub fn nth(&self, company: Option<usize>, k: u64) -> Option<u64> {
+        if let Some(listing) = &self.listing {
+            let list = match company {
+                None => &listing.all,
+                Some(c) => listing.by_company.get(c)?,
+            };
+            return usize::try_from(k).ok().and_then(|k| list.get(k)).copied();
+        }
         let index = match company {
             None => k,
             Some(c) => {
@@ -204,8 +225,17 @@ impl Workforce {
         (index < self.employees).then_some(index)
     }
 
-    /// Employee `i`.
+    /// Employee `i`, as of the workforce's day.
     pub fn employee(&self, i: u64) -> Employee {
+        let e = self.generated(i);
+        if self.day == 0 {
+            return e;
+        }
+        super::days::evolve(self, e)
+    }
+
+    /// Employee `i` as generated (a joiner: as on the day they joined).
+    pub(super) fn generated(&self, i: u64) -> Employee {
         let first = FIRST[(self.rand(i, 1) % FIRST.len() as u64) as usize];
         let last = LAST[(self.rand(i, 2) % LAST.len() as u64) as usize];
         let company = COMPANY_BY_TENTH[(i % 10) as usize];
@@ -260,6 +290,7 @@ impl Workforce {
             hire,
             termination,
             manager: (i > 0).then(|| (i - 1) / FANOUT),
+            removed: false,
         }
     }
 

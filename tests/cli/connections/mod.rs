@@ -14,13 +14,13 @@ use std::path::PathBuf;
 use crate::harness::*;
 
 /// A fresh connector home and the environment that points the binary at it.
-pub(super) struct Home {
-    pub(super) dir: PathBuf,
-    pub(super) env: Vec<(String, String)>,
+pub(crate) struct Home {
+    pub(crate) dir: PathBuf,
+    pub(crate) env: Vec<(String, String)>,
 }
 
 impl Home {
-    pub(super) fn new(name: &str) -> Home {
+    pub(crate) fn new(name: &str) -> Home {
         let dir = temp_dir(&format!("connections-{name}")).join("home");
         let _ = std::fs::remove_dir_all(&dir);
         Home {
@@ -29,17 +29,17 @@ impl Home {
         }
     }
 
-    pub(super) fn with(&self, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    pub(crate) fn with(&self, extra: &[(&str, &str)]) -> Vec<(String, String)> {
         let mut env = self.env.clone();
         env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         env
     }
 
-    pub(super) async fn run(&self, args: &[&str]) -> Output {
+    pub(crate) async fn run(&self, args: &[&str]) -> Output {
         self.run_with(args, &[]).await
     }
 
-    pub(super) async fn run_with(&self, args: &[&str], extra: &[(&str, &str)]) -> Output {
+    pub(crate) async fn run_with(&self, args: &[&str], extra: &[(&str, &str)]) -> Output {
         let env = self.with(extra);
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         connector(args, &env).await
