@@ -83,12 +83,13 @@ fn ms(d: Duration) -> String {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "quick");
-    let picked: Vec<&str> = ["latency", "throughput", "rss", "faults"]
+    let picked: Vec<&str> = ["latency", "throughput", "rss", "faults", "sync"]
         .into_iter()
         .filter(|s| args.iter().any(|a| a == s))
         .collect();
     // `faults` takes over a minute (it rides out a one-minute quota window): only on request.
     let run = |name: &str| picked.contains(&name) || (picked.is_empty() && name != "faults");
+    let requested = |name: &str| picked.contains(&name);
     let scale = if quick { 10 } else { 1 };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -111,6 +112,127 @@ fn main() {
     if run("faults") {
         faults_scenario(&rt, users);
     }
+    if requested("sync") {
+        sync_scenario(&rt, users);
+    }
+}
+
+/// Runs the `connector` binary with `args` and `CONNECTOR_HOME=home`; returns its wall time,
+/// CPU time and peak RSS.
+#[allow(clippy::zombie_processes)]
+fn connector_run(home: &std::path::Path, args: &[&str]) -> (Duration, Duration, f64) {
+    let started = Instant::now();
+    let child = Command::new(env!("CARGO_BIN_EXE_connector"))
+        .args(args)
+        .env("CONNECTOR_HOME", home)
+        .env_remove("CONNECTOR_MASTER_KEY")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn connector");
+    let (status, usage) = wait4(child.id() as libc::pid_t);
+    let wall = started.elapsed();
+    assert!(
+        status == 0,
+        "`connector {}` failed with status {status}",
+        args.join(" ")
+    );
+    let cpu = timeval(usage.ru_utime) + timeval(usage.ru_stime);
+    (wall, cpu, usage.ru_maxrss as f64 / 1024.0)
+}
+
+/// Sync by full diff: a tenant of `users`, its baseline, then the next simulated day's sync
+/// (the sandbox's day-to-day changes); requests, time, memory, events and the state's size.
+fn sync_scenario(rt: &tokio::runtime::Runtime, users: u64) {
+    println!("\n## 5. Sync by full diff: {users} users, one simulated day of changes\n");
+    let dir = std::env::temp_dir().join(format!("connector-bench-sync-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let home = dir.join("home");
+    let mut options = SandboxOptions::with_employees(users);
+    let day0 = rt
+        .block_on(connector_ukgpro::sandbox::start(options.clone()))
+        .expect("sandbox starts");
+    options.port = day0
+        .base_url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("the sandbox's port");
+    let config = dir.join("sandbox.json");
+    std::fs::write(&config, day0.settings.to_string()).expect("config");
+    let config = config.to_string_lossy().into_owned();
+    connector_run(
+        &home,
+        &[
+            "connections",
+            "add",
+            "bench",
+            "--provider",
+            "ukgpro",
+            "--config",
+            &config,
+            "--no-test",
+        ],
+    );
+    println!("| run | requests | wall time | client CPU | peak RSS | events |");
+    println!("|---|---|---|---|---|---|");
+    let before = day0.counters.requests();
+    let (wall, cpu, rss) = connector_run(&home, &["ukgpro", "sync", "--connection", "bench"]);
+    println!(
+        "| day 0: baseline | {} | {} | {} | {rss:.1} MB | 0 |",
+        day0.counters.requests() - before,
+        ms(wall),
+        ms(cpu)
+    );
+    drop(day0);
+    options.day = 1;
+    let day1 = rt
+        .block_on(connector_ukgpro::sandbox::start(options))
+        .expect("day 1 sandbox starts");
+    let events = dir.join("events.jsonl");
+    let events_arg = events.to_string_lossy().into_owned();
+    let before = day1.counters.requests();
+    let (wall, cpu, rss) = connector_run(
+        &home,
+        &[
+            "ukgpro",
+            "sync",
+            "--connection",
+            "bench",
+            "--events",
+            &events_arg,
+        ],
+    );
+    let lines = std::fs::read_to_string(&events).map_or(0, |t| t.lines().count());
+    println!(
+        "| day 1: full diff | {} | {} | {} | {rss:.1} MB | {lines} |",
+        day1.counters.requests() - before,
+        ms(wall),
+        ms(cpu)
+    );
+    let before = day1.counters.requests();
+    let (wall, cpu, rss) = connector_run(&home, &["ukgpro", "users", "--connection", "bench"]);
+    println!(
+        "| day 1: plain export, for comparison | {} | {} | {} | {rss:.1} MB | - |",
+        day1.counters.requests() - before,
+        ms(wall),
+        ms(cpu)
+    );
+    let size: u64 = std::fs::read_dir(&home)
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0);
+    println!(
+        "\nState: {:.1} MB for {users} users ({} bytes per user; connector home, database and key)",
+        size as f64 / 1_048_576.0,
+        size / users.max(1)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The resilience evidence: the same export fault-free, then under 10% 5xx plus a 429 storm
