@@ -187,8 +187,13 @@ fn sync_scenario(rt: &tokio::runtime::Runtime, users: u64) {
     );
     drop(day0);
     options.day = 1;
-    let day1 = rt
-        .block_on(connector_ukgpro::sandbox::start(options))
+    // Day 0's server lets go of the port a moment after its handle is dropped.
+    let day1 = (0..50)
+        .find_map(|_| {
+            rt.block_on(connector_ukgpro::sandbox::start(options.clone()))
+                .map_err(|_| std::thread::sleep(Duration::from_millis(100)))
+                .ok()
+        })
         .expect("day 1 sandbox starts");
     let events = dir.join("events.jsonl");
     let events_arg = events.to_string_lossy().into_owned();

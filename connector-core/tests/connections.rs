@@ -604,7 +604,7 @@ async fn the_sync_state_is_committed_versioned_reset_and_removed_with_its_connec
     assert!(first.baseline && first.events.is_empty());
     assert_eq!(
         store
-            .commit_sync("hr", &first.commit, options.detected_at)
+            .commit_sync("hr", first.commit.clone(), options.detected_at)
             .await
             .unwrap(),
         1
@@ -622,12 +622,12 @@ async fn the_sync_state_is_committed_versioned_reset_and_removed_with_its_connec
     assert_eq!(kinds, ["moved", "removed"]);
     assert_eq!(second.events[0].changes["job_title"]["before"], "Engineer");
     store
-        .commit_sync("HR", &second.commit, options.detected_at)
+        .commit_sync("HR", second.commit.clone(), options.detected_at)
         .await
         .unwrap();
     // The same plan again is stale: another sync already committed.
     let e = store
-        .commit_sync("HR", &second.commit, options.detected_at)
+        .commit_sync("HR", second.commit.clone(), options.detected_at)
         .await
         .unwrap_err();
     assert!(matches!(e, StoreError::SyncConflict { .. }), "{e}");
@@ -637,7 +637,7 @@ async fn the_sync_state_is_committed_versioned_reset_and_removed_with_its_connec
     store.reset_sync("HR").await.unwrap();
     assert!(store.sync_baseline("HR").await.unwrap().is_none());
     store
-        .commit_sync("HR", &first.commit, options.detected_at)
+        .commit_sync("HR", first.commit.clone(), options.detected_at)
         .await
         .unwrap();
     store.remove("HR").await.unwrap();

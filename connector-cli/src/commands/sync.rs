@@ -235,7 +235,7 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
             );
             return exit::OK;
         }
-        match store.commit_sync(&info.name, &plan.commit, now).await {
+        match store.commit_sync(&info.name, plan.commit, now).await {
             Ok(version) => {
                 eprintln!("{summary}\nstate committed (sync {version} of this connection)");
                 exit::OK

@@ -154,18 +154,18 @@ impl Pending {
         };
         if emit {
             for (key, after) in &self.joined {
-                events.push(make.joined(key, after));
+                events.extend(make.joined(key, after));
             }
             for (key, after) in &self.changed {
                 match before.get(key) {
                     Some(b) => events.extend(make.changes(key, b, after)),
                     // A state without the record it fingerprinted: treat as new.
-                    None => events.push(make.joined(key, after)),
+                    None => events.extend(make.joined(key, after)),
                 }
             }
             for key in &self.removed {
                 if let Some(b) = before.get(key) {
-                    events.push(make.removed(key, b));
+                    events.extend(make.removed(key, b));
                 }
             }
         }
@@ -315,32 +315,37 @@ impl EventMaker<'_> {
             .collect()
     }
 
-    fn joined(&self, key: &str, after: &Snapshot) -> Event {
+    fn joined(&self, key: &str, after: &Snapshot) -> Option<Event> {
+        let user = after.user()?;
         let mut e = self.event(
             EventType::Joined,
             key,
-            &after.user,
+            &user,
             (0, after.fingerprint),
-            Self::whole(&after.user, "after"),
+            Self::whole(&user, "after"),
         );
-        e.effective_date = after.user.hire_date;
-        e
+        e.effective_date = user.hire_date;
+        Some(e)
     }
 
-    fn removed(&self, key: &str, before: &Snapshot) -> Event {
-        self.event(
+    fn removed(&self, key: &str, before: &Snapshot) -> Option<Event> {
+        let user = before.user()?;
+        Some(self.event(
             EventType::Removed,
             key,
-            &before.user,
+            &user,
             (before.fingerprint, 0),
-            Self::whole(&before.user, "before"),
-        )
+            Self::whole(&user, "before"),
+        ))
     }
 
     /// The events of a user whose record differs: every differing field lands in exactly
     /// one of them.
     fn changes(&self, key: &str, before: &Snapshot, after: &Snapshot) -> Vec<Event> {
-        let (b, a) = (fields(&before.user), fields(&after.user));
+        let (Some(before_user), Some(after_user)) = (before.user(), after.user()) else {
+            return Vec::new();
+        };
+        let (b, a) = (fields(&before_user), fields(&after_user));
         let mut differing: Vec<(String, Value, Value)> = b
             .iter()
             .filter(|(k, _)| !IGNORED.contains(&k.as_str()))
@@ -361,20 +366,19 @@ impl EventMaker<'_> {
             });
             out
         };
-        let (bs, as_) = (before.user.status, after.user.status);
+        let (bs, as_) = (before_user.status, after_user.status);
         let mut events = Vec::new();
         let fps = (before.fingerprint, after.fingerprint);
         if !gone(bs) && gone(as_) {
             let mut e = self.event(
                 EventType::Left,
                 key,
-                &after.user,
+                &after_user,
                 fps,
                 take(&["status", "provider_status", "termination_date"]),
             );
-            e.effective_date = after.user.termination_date;
-            e.future_dated = after
-                .user
+            e.effective_date = after_user.termination_date;
+            e.future_dated = after_user
                 .termination_date
                 .is_some_and(|d| d > self.ctx.today);
             events.push(e);
@@ -382,31 +386,31 @@ impl EventMaker<'_> {
             let mut e = self.event(
                 EventType::Rehired,
                 key,
-                &after.user,
+                &after_user,
                 fps,
                 take(&["status", "provider_status", "hire_date", "termination_date"]),
             );
-            e.effective_date = after.user.hire_date;
+            e.effective_date = after_user.hire_date;
             events.push(e);
         } else if bs != as_ {
             events.push(self.event(
                 EventType::StatusChanged,
                 key,
-                &after.user,
+                &after_user,
                 fps,
                 take(&["status", "provider_status"]),
             ));
         }
         let moved = take(&MOVE_FIELDS);
         if !moved.is_empty() {
-            events.push(self.event(EventType::Moved, key, &after.user, fps, moved));
+            events.push(self.event(EventType::Moved, key, &after_user, fps, moved));
         }
         let changed: Map<String, Value> = differing
             .into_iter()
             .map(|(k, bv, av)| (k, serde_json::json!({"before": bv, "after": av})))
             .collect();
         if !changed.is_empty() {
-            events.push(self.event(EventType::Changed, key, &after.user, fps, changed));
+            events.push(self.event(EventType::Changed, key, &after_user, fps, changed));
         }
         events
     }

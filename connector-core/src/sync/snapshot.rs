@@ -9,12 +9,12 @@ pub fn user_key(user: &User) -> String {
     format!("{}/{}", user.company_id.as_deref().unwrap_or(""), user.id)
 }
 
-/// A user as the sync state keeps it.
+/// A user as the sync state keeps it: only the JSON and its fingerprint (the record is
+/// parsed back only for the few users an event is about, so a first sync of a large tenant
+/// holds one copy of each record, not two).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {
-    /// The record, `updated_at` removed.
-    pub user: User,
-    /// Its canonical JSON (fields in [`User::FIELDS`] order).
+    /// The record without `updated_at`, as canonical JSON (fields in [`User::FIELDS`] order).
     pub json: String,
     /// FNV-1a of `json`.
     pub fingerprint: u64,
@@ -28,18 +28,20 @@ impl Snapshot {
         // A struct of strings, dates and an enum always serializes.
         let json = serde_json::to_string(&user).unwrap_or_default();
         let fingerprint = fnv1a(json.as_bytes());
-        Snapshot {
-            user,
-            json,
-            fingerprint,
-        }
+        Snapshot { json, fingerprint }
     }
 
-    /// A snapshot read back from its JSON; `None` when it does not parse (a state written by
-    /// something else).
+    /// A snapshot read back from its JSON, checked to be a user record; `None` when it is
+    /// not (a state written by something else).
     pub fn from_json(json: &str) -> Option<Snapshot> {
         let user: User = serde_json::from_str(json).ok()?;
         Some(Snapshot::of(&user))
+    }
+
+    /// The record. Snapshots are made by [`Snapshot::of`] or checked by
+    /// [`Snapshot::from_json`], so this always parses; `None` would mean memory corruption.
+    pub fn user(&self) -> Option<User> {
+        serde_json::from_str(&self.json).ok()
     }
 }
 

@@ -31,7 +31,7 @@ pub trait SyncStateStore: Send + Sync {
     async fn commit_sync(
         &self,
         name: &str,
-        commit: &SyncCommit,
+        commit: SyncCommit,
         synced_at: Timestamp,
     ) -> Result<u64, StoreError>;
 

@@ -96,12 +96,11 @@ impl SyncStateStore for SqliteStore {
     async fn commit_sync(
         &self,
         name: &str,
-        commit: &SyncCommit,
+        commit: SyncCommit,
         synced_at: Timestamp,
     ) -> Result<u64, StoreError> {
         let inner = self.inner.clone();
         let name = name.to_owned();
-        let commit = commit.clone();
         blocking(move || {
             let mut db = inner.lock_db();
             let tx = db
