@@ -30,6 +30,12 @@ pub trait Connector: fmt::Debug + Send + Sync {
         false
     }
 
+    /// The provider's change feed, when it has one: a sync then asks only for the users that
+    /// changed since the last one. Default: none (every sync lists the tenant).
+    fn change_feed(&self) -> Option<&dyn crate::feed::ChangeFeed> {
+        None
+    }
+
     /// Starts a user export: users stream out while later pages are still being fetched.
     /// Providers without the [`Capability::UserExport`](crate::Capability) capability keep the
     /// default, which says so.

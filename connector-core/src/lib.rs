@@ -68,6 +68,7 @@ pub mod check;
 pub mod connections;
 pub mod connector;
 pub mod error;
+pub mod feed;
 pub mod http;
 pub mod json_array;
 pub mod json_envelope;

@@ -504,7 +504,7 @@ async fn a_store_written_by_a_newer_version_is_refused() {
     let version: i64 = db
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
     db.pragma_update(None, "user_version", 99).unwrap();
     drop(db);
     let e =
@@ -563,7 +563,7 @@ async fn a_version_1_store_is_migrated_and_keeps_everything() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
 }
 
 fn listing(users: Vec<connector_core::User>) -> connector_core::UserStream {
@@ -594,7 +594,7 @@ async fn the_sync_state_is_committed_versioned_reset_and_removed_with_its_connec
     assert!(store.sync_baseline("HR").await.unwrap().is_none());
     let mut seen = 0;
     let day0: Vec<_> = (0..5).map(|i| person(i, "Engineer")).collect();
-    let first = plan(&store, &info, listing(day0.clone()), &options, |_| {
+    let first = plan(&store, &info, None, listing(day0.clone()), &options, |_| {
         seen += 1;
         Ok(())
     })
@@ -615,7 +615,8 @@ async fn the_sync_state_is_committed_versioned_reset_and_removed_with_its_connec
     let mut day1 = day0.clone();
     day1[2].job_title = Some("Manager".into());
     day1.pop();
-    let second = plan(&store, &info, listing(day1), &options, |_| Ok(()))
+    let baseline = store.sync_baseline("HR").await.unwrap();
+    let second = plan(&store, &info, baseline, listing(day1), &options, |_| Ok(()))
         .await
         .unwrap();
     let kinds: Vec<&str> = second.events.iter().map(|e| e.kind.as_str()).collect();

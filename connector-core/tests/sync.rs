@@ -49,6 +49,7 @@ impl State {
                 .map(|(k, s)| (k.clone(), s.fingerprint))
                 .collect(),
             version: self.version,
+            ..Baseline::default()
         });
         let mut differ = Differ::new(baseline);
         for u in users {
@@ -261,4 +262,52 @@ proptest! {
             }
         }
     }
+}
+
+/// A change feed's diff sees only the users it names: the others are unchanged, not gone;
+/// a named user without a record is removed; the same changes give the same events as a
+/// full listing would.
+#[test]
+fn a_partial_diff_matches_the_full_one_on_what_the_feed_names() {
+    let mut state = State::default();
+    let day0: Vec<User> = (0..20).map(user).collect();
+    state.commit(&state.sync(&day0, &ctx()));
+    let mut day1 = day0.clone();
+    day1[3].job_title = Some("Manager".into());
+    day1[4].status = UserStatus::Terminated;
+    day1.retain(|u| u.id != "E5");
+    day1.push(user(77));
+    let full = state.sync(&day1, &ctx());
+
+    let baseline = Baseline {
+        fingerprints: state
+            .records
+            .iter()
+            .map(|(k, s)| (k.clone(), s.fingerprint))
+            .collect(),
+        version: state.version,
+        ..Baseline::default()
+    };
+    let mut partial = Differ::partial(baseline);
+    for id in ["E3", "E4", "E77"] {
+        partial.observe(day1.iter().find(|u| u.id == id).unwrap());
+    }
+    partial.observe_gone("C1/E5".into());
+    partial.observe_gone("C1/E999".into()); // named, never known: nothing to remove
+    let pending = partial.finish();
+    let before: HashMap<String, Snapshot> = pending
+        .needs_before()
+        .into_iter()
+        .filter_map(|k| state.records.get(&k).map(|s| (k, s.clone())))
+        .collect();
+    let plan = pending.plan(&before, &ctx());
+    let ids = |p: &SyncPlan| -> Vec<(String, EventType, String)> {
+        p.events
+            .iter()
+            .map(|e| (e.user_id.clone(), e.kind, e.event_id.clone()))
+            .collect()
+    };
+    assert_eq!(ids(&plan), ids(&full));
+    assert_eq!(plan.commit.users, 20, "20 - 1 removed + 1 joined");
+    assert!(!plan.commit.full && full.commit.full);
 }

@@ -19,12 +19,19 @@ pub struct Baseline {
     /// Commits so far (part of every event id, so the same change found in a later sync is a
     /// new event).
     pub version: u64,
+    /// Where the last sync stopped reading: a change feed's next window starts here.
+    pub position: Option<Timestamp>,
+    /// When the tenant was last listed whole (the periodic reconcile).
+    pub last_full: Option<Timestamp>,
 }
 
 /// Feeds a listing through, one user at a time; keeps only what differs.
 #[derive(Debug)]
 pub struct Differ {
     first: bool,
+    /// Only what a change feed named is observed: the rest is unchanged, not gone.
+    partial: bool,
+    gone: Vec<String>,
     version: u64,
     remaining: HashMap<String, u64>,
     previous_users: u64,
@@ -41,6 +48,8 @@ impl Differ {
         let baseline = baseline.unwrap_or_default();
         Differ {
             first,
+            partial: false,
+            gone: Vec::new(),
             version: baseline.version,
             previous_users: baseline.fingerprints.len() as u64,
             remaining: baseline.fingerprints,
@@ -48,6 +57,20 @@ impl Differ {
             joined: Vec::new(),
             users: 0,
         }
+    }
+
+    /// A diff of only the users a change feed named ([`observe`](Self::observe) for those
+    /// with a record, [`observe_gone`](Self::observe_gone) for those without): everyone else
+    /// is unchanged.
+    pub fn partial(baseline: Baseline) -> Differ {
+        let mut differ = Differ::new(Some(baseline));
+        differ.partial = true;
+        differ
+    }
+
+    /// A user the feed named who has no record any more.
+    pub fn observe_gone(&mut self, key: String) {
+        self.gone.push(key);
     }
 
     /// Takes the next user of the listing.
@@ -62,18 +85,33 @@ impl Differ {
         }
     }
 
-    /// The listing is complete: what is left of the baseline was not seen (removed).
-    pub fn finish(self) -> Pending {
-        let mut removed: Vec<String> = self.remaining.into_keys().collect();
+    /// The listing is complete: what is left of the baseline was not seen (removed). For a
+    /// partial diff, only the users named gone are removed.
+    pub fn finish(mut self) -> Pending {
+        let mut removed: Vec<String> = if self.partial {
+            let gone = std::mem::take(&mut self.gone);
+            gone.into_iter()
+                .filter(|k| self.remaining.remove(k).is_some())
+                .collect()
+        } else {
+            self.remaining.into_keys().collect()
+        };
         removed.sort();
+        removed.dedup();
+        let users = if self.partial {
+            (self.previous_users + self.joined.len() as u64).saturating_sub(removed.len() as u64)
+        } else {
+            self.users
+        };
         Pending {
+            full: !self.partial,
             first: self.first,
             version: self.version,
             previous_users: self.previous_users,
             changed: self.changed,
             joined: self.joined,
             removed,
-            users: self.users,
+            users,
         }
     }
 }
@@ -81,6 +119,7 @@ impl Differ {
 /// A finished listing's differences, before the previous records are read back.
 #[derive(Debug)]
 pub struct Pending {
+    full: bool,
     first: bool,
     version: u64,
     previous_users: u64,
@@ -132,6 +171,8 @@ pub struct SyncCommit {
     pub deletes: Vec<String>,
     /// Users in the new state.
     pub users: u64,
+    /// Whether the whole tenant was listed (not only what a change feed named).
+    pub full: bool,
 }
 
 impl Pending {
@@ -181,6 +222,7 @@ impl Pending {
                 upserts,
                 deletes: self.removed,
                 users: self.users,
+                full: self.full,
             },
             users: self.users,
             previous_users: self.previous_users,

@@ -32,7 +32,8 @@
 //!
 //! // The next one finds Ann terminated.
 //! let (key, before) = plan.commit.upserts[0].clone();
-//! let baseline = Baseline { fingerprints: [(key.clone(), before.fingerprint)].into(), version: 1 };
+//! let fingerprints = [(key.clone(), before.fingerprint)].into();
+//! let baseline = Baseline { fingerprints, version: 1, ..Baseline::default() };
 //! ann.status = UserStatus::Terminated;
 //! ann.termination_date = "2026-11-30".parse().ok();
 //! let mut next = Differ::new(Some(baseline));
@@ -53,7 +54,7 @@ mod store;
 pub use diff::{Baseline, Differ, EventContext, MassChange, Pending, SyncCommit, SyncPlan};
 pub use event::{Event, EventType, FieldChange};
 pub use snapshot::{fnv1a, user_key, Snapshot};
-pub use store::{plan, PlanOptions, SyncError, SyncStateStore};
+pub use store::{plan, plan_changes, PlanOptions, SyncError, SyncStateStore};
 
 /// The share of users that may leave or disappear in one sync before it stops (10%).
 pub const DEFAULT_MAX_DEPARTURE_SHARE: f64 = 0.10;

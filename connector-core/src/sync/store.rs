@@ -8,8 +8,9 @@ use async_trait::async_trait;
 use futures_util::StreamExt;
 use jiff::Timestamp;
 
-use super::{Baseline, Differ, EventContext, Snapshot, SyncCommit, SyncPlan};
+use super::{user_key, Baseline, Differ, EventContext, Snapshot, SyncCommit, SyncPlan};
 use crate::connections::{ConnectionInfo, StoreError};
+use crate::feed::UserRef;
 use crate::{User, UserStream};
 
 /// The sync state of saved connections: the last users seen (a fingerprint and the record
@@ -65,23 +66,58 @@ pub struct PlanOptions {
     pub baseline_events: bool,
 }
 
-/// Runs `users` (a complete listing) through the diff against `connection`'s state, calling
-/// `on_user` for each user (to write a users file, say), and returns the plan: the events and
-/// the commit, not yet applied.
+/// Runs `users` (a complete listing) through the diff against `baseline` (`connection`'s
+/// state, from [`SyncStateStore::sync_baseline`]), calling `on_user` for each user (to write a
+/// users file, say), and returns the plan: the events and the commit, not yet applied.
 pub async fn plan(
     store: &dyn SyncStateStore,
     connection: &ConnectionInfo,
+    baseline: Option<Baseline>,
     mut users: UserStream,
     options: &PlanOptions,
     mut on_user: impl FnMut(&User) -> std::io::Result<()>,
 ) -> Result<SyncPlan, SyncError> {
-    let baseline = store.sync_baseline(&connection.name).await?;
     let mut differ = Differ::new(baseline);
     while let Some(user) = users.next().await {
         let user = user?;
         on_user(&user).map_err(SyncError::Output)?;
         differ.observe(&user);
     }
+    finish(store, connection, differ, options).await
+}
+
+/// Diffs only what a change feed named: `named` are the users it reported changed, `found`
+/// their current records (a named user without one is gone). Everyone else is unchanged.
+pub async fn plan_changes(
+    store: &dyn SyncStateStore,
+    connection: &ConnectionInfo,
+    baseline: Baseline,
+    named: &[UserRef],
+    found: &[User],
+    options: &PlanOptions,
+) -> Result<SyncPlan, SyncError> {
+    let mut differ = Differ::partial(baseline);
+    let mut seen = std::collections::HashSet::new();
+    for user in found {
+        if seen.insert(user_key(user)) {
+            differ.observe(user);
+        }
+    }
+    for r in named {
+        let key = format!("{}/{}", r.company_id.as_deref().unwrap_or(""), r.id);
+        if !seen.contains(&key) {
+            differ.observe_gone(key);
+        }
+    }
+    finish(store, connection, differ, options).await
+}
+
+async fn finish(
+    store: &dyn SyncStateStore,
+    connection: &ConnectionInfo,
+    differ: Differ,
+    options: &PlanOptions,
+) -> Result<SyncPlan, SyncError> {
     let pending = differ.finish();
     let before = store
         .sync_records(&connection.name, pending.needs_before())

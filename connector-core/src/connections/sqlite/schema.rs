@@ -54,6 +54,9 @@ const MIGRATIONS: &[&str] = &[
         synced_at TEXT NOT NULL,
         users INTEGER NOT NULL
     );",
+    // 4: where a change feed's next window starts, and when the tenant was last listed whole.
+    "ALTER TABLE sync_state ADD COLUMN position TEXT;
+    ALTER TABLE sync_state ADD COLUMN last_full_at TEXT;",
 ];
 
 /// Creates the database file owner-only before SQLite opens it (SQLite gives its WAL and

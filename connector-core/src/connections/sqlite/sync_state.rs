@@ -28,17 +28,19 @@ impl SyncStateStore for SqliteStore {
         blocking(move || {
             let db = inner.lock_db();
             let row = inner.find(&db, &name)?;
-            let version: Option<i64> = db
+            type StateRow = (i64, Option<String>, Option<String>);
+            let state: Option<StateRow> = db
                 .query_row(
-                    "SELECT version FROM sync_state WHERE connection_id = ?1",
+                    "SELECT version, position, last_full_at FROM sync_state WHERE connection_id = ?1",
                     params![row.id],
-                    |r| r.get(0),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                 )
                 .optional()
                 .map_err(|e| inner.err(&e))?;
-            let Some(version) = version else {
+            let Some((version, position, last_full)) = state else {
                 return Ok(None);
             };
+            let time = |t: Option<String>| t.and_then(|t| t.parse::<Timestamp>().ok());
             let mut stmt = db
                 .prepare("SELECT user_key, fingerprint FROM sync_users WHERE connection_id = ?1")
                 .map_err(|e| inner.err(&e))?;
@@ -51,6 +53,8 @@ impl SyncStateStore for SqliteStore {
             Ok(Some(Baseline {
                 fingerprints,
                 version: u64::try_from(version).unwrap_or(0),
+                position: time(position),
+                last_full: time(last_full),
             }))
         })
         .await
@@ -144,14 +148,28 @@ impl SyncStateStore for SqliteStore {
                 }
             }
             let next = current.saturating_add(1);
+            let last_full: Option<String> = if commit.full {
+                Some(synced_at.to_string())
+            } else {
+                tx.query_row(
+                    "SELECT last_full_at FROM sync_state WHERE connection_id = ?1",
+                    params![row.id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(|e| inner.err(&e))?
+                .flatten()
+            };
             tx.execute(
-                "INSERT OR REPLACE INTO sync_state (connection_id, version, synced_at, users)
-                 VALUES (?1, ?2, ?3, ?4)",
+                "INSERT OR REPLACE INTO sync_state
+                 (connection_id, version, synced_at, users, position, last_full_at)
+                 VALUES (?1, ?2, ?3, ?4, ?3, ?5)",
                 params![
                     row.id,
                     i64::try_from(next).unwrap_or(i64::MAX),
                     synced_at.to_string(),
-                    i64::try_from(commit.users).unwrap_or(i64::MAX)
+                    i64::try_from(commit.users).unwrap_or(i64::MAX),
+                    last_full
                 ],
             )
             .map_err(|e| inner.err(&e))?;
