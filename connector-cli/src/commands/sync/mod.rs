@@ -1,5 +1,8 @@
 //! `connector <provider> sync --connection NAME`: what changed since the last sync, as
-//! lifecycle events; the state is committed only after the outputs are written.
+//! lifecycle events; the state is committed only after the outputs are written. `mode.rs`
+//! chooses between a full listing and the provider's change feed.
+
+mod mode;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -16,6 +19,7 @@ use crate::runtime::block_on;
 use crate::sanitize::terminal;
 use crate::summary::count;
 use crate::{exit, runtime};
+use mode::Mode;
 
 /// The command.
 pub fn cli(d: &ProviderDescriptor) -> Command {
@@ -78,9 +82,23 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
         .arg(
             Arg::new("as-of")
                 .long("as-of")
-                .value_name("DATE")
-                .value_parser(value_parser!(jiff::civil::Date))
-                .help("The day terminations are compared with to flag future-dated ones [default: today, UTC]"),
+                .value_name("WHEN")
+                .value_parser(parse_as_of)
+                .help("Act as of this time (2026-01-06T12:00:00Z) or day (noon UTC) instead of now: the feed's window ends there and terminations after it are future-dated"),
+        )
+        .arg(
+            Arg::new("full")
+                .long("full")
+                .action(ArgAction::SetTrue)
+                .help("List every user even when the provider has a change feed (a reconcile)"),
+        )
+        .arg(
+            Arg::new("reconcile-days")
+                .long("reconcile-days")
+                .value_name("DAYS")
+                .value_parser(value_parser!(u32))
+                .default_value("7")
+                .help("With a change feed, list every user when the last full listing is this many days old"),
         )
         .arg(
             Arg::new("reset-state")
@@ -88,6 +106,21 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
                 .action(ArgAction::SetTrue)
                 .help("Forget the connection's sync state first: this sync records a new baseline"),
         )
+}
+
+/// `--as-of`: a timestamp, or a day (its noon, UTC).
+fn parse_as_of(text: &str) -> Result<jiff::Timestamp, String> {
+    let text = text.trim();
+    if let Ok(t) = text.parse::<jiff::Timestamp>() {
+        return Ok(t);
+    }
+    text.parse::<jiff::civil::Date>()
+        .ok()
+        .and_then(|d| d.at(12, 0, 0, 0).to_zoned(jiff::tz::TimeZone::UTC).ok())
+        .map(|z| z.timestamp())
+        .ok_or_else(|| {
+            "expected a time like 2026-01-06T12:00:00Z or a day like 2026-01-06".to_owned()
+        })
 }
 
 /// Runs it.
@@ -143,6 +176,10 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
                 return report_store(&e);
             }
         }
+        let baseline = match store.sync_baseline(&info.name).await {
+            Ok(b) => b,
+            Err(e) => return report_store(&e),
+        };
         let context = match crate::config::endpoint_context(d) {
             Ok(c) => c,
             Err(e) => return runtime::report_error(&e),
@@ -152,56 +189,79 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
             Err(e) => return runtime::report_error(&e),
         };
         drop(saved);
-        // Every user, unfiltered: a filtered listing would read as mass departures.
-        let export = match connector_core::export_users(&*connector, ExportOptions::new()) {
-            Ok(x) => x,
-            Err(e) => return runtime::report_error(&e),
-        };
-        let mut users_out = match &output {
-            Some(path) => match Sink::open(Some(path)).and_then(|s| UserWriter::new(format, s)) {
-                Ok(w) => Some(w),
-                Err(e) => {
-                    eprintln!("error: --output {}: {e}", path.display());
-                    return exit::USAGE;
-                }
-            },
-            None => None,
-        };
-        let now = jiff::Timestamp::now();
+        let now = m
+            .get_one::<jiff::Timestamp>("as-of")
+            .copied()
+            .unwrap_or_else(jiff::Timestamp::now);
         let options = PlanOptions {
             detected_at: now,
-            today: m
-                .get_one::<jiff::civil::Date>("as-of")
-                .copied()
-                .unwrap_or_else(|| now.to_zoned(jiff::tz::TimeZone::UTC).date()),
+            today: now.to_zoned(jiff::tz::TimeZone::UTC).date(),
             baseline_events: m.get_flag("baseline-events"),
         };
-        let planned = sync::plan(
-            &store,
-            &info,
-            export.users,
-            &options,
-            |user| match users_out.as_mut() {
-                Some(w) => w.write(user),
-                None => Ok(()),
-            },
-        )
-        .await;
-        let plan = match planned {
-            Ok(p) => p,
-            Err(SyncError::Export(e)) => {
-                let code = runtime::report_error(&e);
-                eprintln!("nothing was committed; the next sync starts from the same state");
-                return code;
+        let chosen = mode::choose(
+            baseline.as_ref(),
+            connector.change_feed(),
+            now,
+            m.get_flag("full"),
+            output.is_some(),
+            m.get_one::<u32>("reconcile-days").copied().unwrap_or(7),
+        );
+        let by_feed = match (chosen, connector.change_feed(), &baseline) {
+            (Mode::Feed { since }, Some(feed), Some(baseline)) => {
+                match by_feed(feed, &store, &info, baseline, since, &options).await {
+                    Ok(plan) => plan,
+                    Err(code) => return code,
+                }
             }
-            Err(SyncError::Store(e)) => return report_store(&e),
-            Err(SyncError::Output(e)) => {
-                eprintln!("error: --output: {e}; nothing was committed");
-                return exit::OTHER;
+            (Mode::Full(Some(why)), _, _) => {
+                eprintln!("note: listing every user: {why}");
+                None
             }
-            Err(e) => {
-                eprintln!("error: {e}; nothing was committed");
-                return exit::OTHER;
+            _ => None,
+        };
+        let mut pending_users: Option<Sink> = None;
+        let (plan, how) = match by_feed {
+            Some(plan) => (plan, "by change feed"),
+            None => {
+                // Every user, unfiltered: a filtered listing would read as mass departures.
+                let export = match connector_core::export_users(&*connector, ExportOptions::new()) {
+                    Ok(x) => x,
+                    Err(e) => return runtime::report_error(&e),
+                };
+                let mut users_out = match &output {
+                    Some(path) => {
+                        match Sink::open(Some(path)).and_then(|s| UserWriter::new(format, s)) {
+                            Ok(w) => Some(w),
+                            Err(e) => {
+                                eprintln!("error: --output {}: {e}", path.display());
+                                return exit::USAGE;
+                            }
+                        }
+                    }
+                    None => None,
+                };
+                let planned = sync::plan(&store, &info, baseline, export.users, &options, |user| {
+                    match users_out.as_mut() {
+                        Some(w) => w.write(user),
+                        None => Ok(()),
+                    }
+                })
+                .await;
+                let plan = match planned {
+                    Ok(p) => p,
+                    Err(e) => return report_sync_error(e),
+                };
+                if let Some(w) = users_out {
+                    // Complete: renamed into place once the events are written, below.
+                    match w.finish() {
+                        Ok(sink) => pending_users = Some(sink),
+                        Err(e) => {
+                            eprintln!("error: --output: {e}; nothing was committed");
+                            return exit::OTHER;
+                        }
+                    }
+                }
+                (plan, "by full listing")
             }
         };
         if let Err(e) = plan.check_mass_changes(max_share / 100.0) {
@@ -222,13 +282,13 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
             eprintln!("error: --events: {e}; nothing was committed");
             return exit::OTHER;
         }
-        if let Some(w) = users_out {
-            if let Err(e) = w.finish().and_then(Sink::commit) {
+        if let Some(sink) = pending_users {
+            if let Err(e) = sink.commit() {
                 eprintln!("error: --output: {e}; nothing was committed");
                 return exit::OTHER;
             }
         }
-        let summary = summary(&info.name, &plan);
+        let summary = summary(&info.name, &plan, how);
         if m.get_flag("dry-run") {
             eprintln!(
                 "{summary}\ndry run: nothing committed; the next sync finds these changes again"
@@ -266,7 +326,7 @@ fn write_events(path: Option<&std::path::Path>, events: &[sync::Event]) -> std::
     sink.commit()
 }
 
-fn summary(name: &str, plan: &sync::SyncPlan) -> String {
+fn summary(name: &str, plan: &sync::SyncPlan, how: &str) -> String {
     let name = terminal(name);
     if plan.baseline && plan.events.is_empty() {
         return format!(
@@ -280,7 +340,7 @@ fn summary(name: &str, plan: &sync::SyncPlan) -> String {
         .map(|(t, n)| format!("{} {}", count(*n), t.as_str()))
         .collect();
     format!(
-        "Synced `{name}`: {} users, {} event{}{}",
+        "Synced `{name}` {how}: {} users, {} event{}{}",
         count(plan.users),
         count(plan.events.len() as u64),
         if plan.events.len() == 1 { "" } else { "s" },
@@ -290,4 +350,76 @@ fn summary(name: &str, plan: &sync::SyncPlan) -> String {
             format!(" ({})", counts.join(", "))
         }
     )
+}
+
+/// Reports why a sync could not be planned; nothing was committed.
+fn report_sync_error(e: SyncError) -> u8 {
+    match e {
+        SyncError::Export(e) => {
+            let code = runtime::report_error(&e);
+            eprintln!("nothing was committed; the next sync starts from the same state");
+            code
+        }
+        SyncError::Store(e) => report_store(&e),
+        SyncError::Output(e) => {
+            eprintln!("error: --output: {e}; nothing was committed");
+            exit::OTHER
+        }
+        e => {
+            eprintln!("error: {e}; nothing was committed");
+            exit::OTHER
+        }
+    }
+}
+
+/// A sync by the provider's change feed: the users it names changed since `since`, fetched
+/// and diffed. `Ok(None)` when a listing is the better way after all (the feed's permission
+/// is missing, or it names too many users), said on stderr.
+async fn by_feed(
+    feed: &dyn connector_core::feed::ChangeFeed,
+    store: &connector_core::connections::SqliteStore,
+    info: &connector_core::connections::ConnectionInfo,
+    baseline: &sync::Baseline,
+    since: jiff::Timestamp,
+    options: &PlanOptions,
+) -> Result<Option<sync::SyncPlan>, u8> {
+    let named = match feed.changed(since, options.detected_at).await {
+        Ok(named) => named,
+        Err(e) if matches!(e.kind(), connector_core::ErrorKind::Permission { .. }) => {
+            eprintln!(
+                "note: listing every user: the change feed needs View on \u{201c}{}\u{201d}, which the account lacks ({})",
+                feed.permission(),
+                terminal(e.message())
+            );
+            return Ok(None);
+        }
+        Err(e) => {
+            let code = runtime::report_error(&e);
+            eprintln!("nothing was committed; the next sync starts from the same state");
+            return Err(code);
+        }
+    };
+    let users = baseline.fingerprints.len();
+    let limit = ((users as f64 * mode::FEED_SHARE).ceil() as usize).max(50);
+    if named.len() > limit {
+        eprintln!(
+            "note: listing every user: the change feed names {} users, more than {}% of {}, which a listing fetches more cheaply",
+            count(named.len() as u64),
+            (mode::FEED_SHARE * 100.0).round(),
+            count(users as u64)
+        );
+        return Ok(None);
+    }
+    let found = match feed.fetch(&named).await {
+        Ok(found) => found,
+        Err(e) => {
+            let code = runtime::report_error(&e);
+            eprintln!("nothing was committed; the next sync starts from the same state");
+            return Err(code);
+        }
+    };
+    match sync::plan_changes(store, info, baseline.clone(), &named, &found, options).await {
+        Ok(plan) => Ok(Some(plan)),
+        Err(e) => Err(report_sync_error(e)),
+    }
 }
