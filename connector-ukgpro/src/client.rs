@@ -30,6 +30,12 @@ pub const PERSON_DETAILS: Endpoint = Endpoint {
     permission: "Employee Person Details",
 };
 
+/// The employees changed in a window (the change feed; windows of at least 3 hours).
+pub const EMPLOYEE_CHANGES: Endpoint = Endpoint {
+    path: "/personnel/v1/employee-changes",
+    permission: "Employee Export",
+};
+
 /// Job, status, employee number, supervisor, dates.
 pub const EMPLOYMENT_DETAILS: Endpoint = Endpoint {
     path: "/personnel/v1/employment-details",
@@ -110,7 +116,22 @@ impl UkgClient {
         per_page: u32,
         company_id: Option<&str>,
     ) -> Result<Vec<T>> {
-        let query = page_query(page, per_page, company_id);
+        self.list_page_with(endpoint, page, per_page, company_id, &[])
+            .await
+    }
+
+    /// [`list_page`](Self::list_page) with more query parameters (`employeeId`, a change
+    /// window).
+    pub async fn list_page_with<T: DeserializeOwned>(
+        &self,
+        endpoint: Endpoint,
+        page: u32,
+        per_page: u32,
+        company_id: Option<&str>,
+        extra: &[(&'static str, String)],
+    ) -> Result<Vec<T>> {
+        let mut query = page_query(page, per_page, company_id);
+        query.extend(extra.iter().cloned());
         let request = Request::get(endpoint.path)
             .queries(query.iter().map(|(k, v)| (*k, v.as_str())))
             .on_page(page);

@@ -29,6 +29,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod changes;
 pub mod check;
 pub mod client;
 pub mod model;
@@ -123,6 +124,11 @@ impl Connector for UkgProConnector {
     /// The join yields each (company, employee) once, first record first.
     fn yields_unique_users(&self) -> bool {
         true
+    }
+
+    /// `employee-changes` (see `changes.rs`).
+    fn change_feed(&self) -> Option<&dyn connector_core::feed::ChangeFeed> {
+        Some(self)
     }
 
     fn export_users(&self, options: ExportOptions) -> Result<UserExport> {

@@ -36,6 +36,11 @@ fn joiners_per_day(employees: u64) -> u64 {
     }
 }
 
+/// Everyone who has joined by day `day` (listed or not): indices below this.
+pub(super) fn people_by(employees: u64, day: u32) -> u64 {
+    employees.saturating_add(joiners_per_day(employees) * u64::from(day))
+}
+
 /// The day employee `i` joined (0 for the first day's workforce).
 fn join_day(w: &Workforce, i: u64) -> u32 {
     if i < w.employees {
@@ -53,7 +58,7 @@ impl Workforce {
             return w;
         }
         w.day = day;
-        let total = employees.saturating_add(joiners_per_day(employees) * u64::from(day));
+        let total = people_by(employees, day);
         let mut listing = Listing {
             all: Vec::new(),
             by_company: [Vec::new(), Vec::new(), Vec::new()],

@@ -21,6 +21,7 @@
 //! # });
 //! ```
 
+mod changes;
 pub mod days;
 mod server;
 pub mod workforce;
@@ -44,13 +45,14 @@ pub const PASSWORD: &str = "sandbox-password";
 pub const CUSTOMER_API_KEY: &str = "SBX01";
 
 /// The permission ids `deny` accepts, with the web service each one removes.
-pub const PERMISSIONS: [(&str, &str); 2] = [
+pub const PERMISSIONS: [(&str, &str); 3] = [
     ("employee-person-details", "Employee Person Details"),
     ("personnel-integration", "Personnel Integration"),
+    ("employee-export", "Employee Export"),
 ];
 
 /// The permission ids alone, for the CLI's `--deny`.
-pub const DENIABLE: &[&str] = &[PERMISSIONS[0].0, PERMISSIONS[1].0];
+pub const DENIABLE: &[&str] = &[PERMISSIONS[0].0, PERMISSIONS[1].0, PERMISSIONS[2].0];
 
 /// Starts a sandbox on 127.0.0.1; it stops when the handle is dropped.
 pub async fn start(options: SandboxOptions) -> Result<SandboxHandle> {
@@ -115,6 +117,7 @@ pub async fn start(options: SandboxOptions) -> Result<SandboxHandle> {
         customer_api_key: CUSTOMER_API_KEY.to_owned(),
         deny_person_details: deny[0],
         deny_employment_details: deny[1],
+        deny_employee_export: deny[2],
         latency: options.latency,
         rate_limit_per_minute: options.rate_limit_per_minute,
         error_rate: options.error_rate,

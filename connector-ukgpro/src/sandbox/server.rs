@@ -16,8 +16,8 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
-use super::workforce::Workforce;
-use crate::client::{EMPLOYMENT_DETAILS, PERSON_DETAILS};
+use super::workforce::{self, Workforce};
+use crate::client::{EMPLOYEE_CHANGES, EMPLOYMENT_DETAILS, PERSON_DETAILS};
 use crate::settings::MAX_PAGE_SIZE;
 
 /// What the server checks and injects.
@@ -33,6 +33,8 @@ pub struct Behaviour {
     pub deny_person_details: bool,
     /// 403 on employment-details.
     pub deny_employment_details: bool,
+    /// 403 on employee-changes.
+    pub deny_employee_export: bool,
     /// Added latency per request.
     pub latency: Duration,
     /// Requests per minute before 429.
@@ -136,12 +138,20 @@ async fn handle(state: &State, req: Request<Incoming>) -> Reply {
     if !authorised {
         return reply(StatusCode::UNAUTHORIZED, "", Bytes::new());
     }
-    let person = match req.uri().path() {
-        p if p.eq_ignore_ascii_case(PERSON_DETAILS.path) => true,
-        p if p.eq_ignore_ascii_case(EMPLOYMENT_DETAILS.path) => false,
+    let (person, changes) = match req.uri().path() {
+        p if p.eq_ignore_ascii_case(PERSON_DETAILS.path) => (true, false),
+        p if p.eq_ignore_ascii_case(EMPLOYMENT_DETAILS.path) => (false, false),
+        p if p.eq_ignore_ascii_case(EMPLOYEE_CHANGES.path) => (false, true),
         _ => return reply(StatusCode::NOT_FOUND, "", Bytes::new()),
     };
-    if (person && b.deny_person_details) || (!person && b.deny_employment_details) {
+    let denied = if changes {
+        b.deny_employee_export
+    } else if person {
+        b.deny_person_details
+    } else {
+        b.deny_employment_details
+    };
+    if denied {
         return reply(StatusCode::FORBIDDEN, "", Bytes::new());
     }
     if b.error_rate > 0.0 {
@@ -159,6 +169,18 @@ async fn handle(state: &State, req: Request<Incoming>) -> Reply {
         Ok(q) => q,
         Err(problem) => return bad_request(&problem),
     };
+    if changes {
+        return match super::changes::page(
+            &b.workforce,
+            query.start.as_deref(),
+            query.end.as_deref(),
+            query.page,
+            query.per_page,
+        ) {
+            Ok(body) => reply(StatusCode::OK, JSON, body),
+            Err(problem) => bad_request(&problem),
+        };
+    }
     if person && b.malformed_page == Some(query.page) {
         return reply(
             StatusCode::OK,
@@ -177,8 +199,18 @@ async fn handle(state: &State, req: Request<Incoming>) -> Reply {
     let start = u64::from(query.page - 1) * u64::from(query.per_page);
     let mut body = Vec::with_capacity(query.per_page as usize * 700);
     body.push(b'[');
+    // `employeeId`: that employee alone, if listed (and in the company asked for).
+    let only = query.employee.as_deref().map(|id| {
+        workforce::index_of(id)
+            .filter(|i| b.workforce.is_listed(*i))
+            .filter(|i| company.is_none_or(|c| b.workforce.employee(*i).company == c))
+    });
     for k in start..start + u64::from(query.per_page) {
-        let Some(index) = b.workforce.nth(company, k) else {
+        let next = match only {
+            Some(one) => one.filter(|_| k == 0),
+            None => b.workforce.nth(company, k),
+        };
+        let Some(index) = next else {
             break;
         };
         if body.len() > 1 {
@@ -229,6 +261,9 @@ struct Query {
     page: u32,
     per_page: u32,
     company: Option<String>,
+    employee: Option<String>,
+    start: Option<String>,
+    end: Option<String>,
 }
 
 impl Query {
@@ -237,6 +272,9 @@ impl Query {
             page: 1,
             per_page: MAX_PAGE_SIZE,
             company: None,
+            employee: None,
+            start: None,
+            end: None,
         };
         for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
             let number = |name: &str| {
@@ -250,6 +288,9 @@ impl Query {
                 "page" => q.page = number("page")?,
                 "per_Page" | "per_page" => q.per_page = number("per_Page")?.min(MAX_PAGE_SIZE),
                 "companyId" | "companyID" => q.company = Some(value.into_owned()),
+                "employeeId" | "employeeID" => q.employee = Some(value.into_owned()),
+                "startDate" => q.start = Some(value.into_owned()),
+                "endDate" => q.end = Some(value.into_owned()),
                 _ => {}
             }
         }
@@ -268,7 +309,10 @@ mod tests {
             Query {
                 page: 3,
                 per_page: 50,
-                company: Some("C1002".into())
+                company: Some("C1002".into()),
+                employee: None,
+                start: None,
+                end: None,
             }
         );
         assert_eq!(Query::parse("per_page=99999").unwrap().per_page, 10_000);
@@ -277,7 +321,10 @@ mod tests {
             Query {
                 page: 1,
                 per_page: 10_000,
-                company: None
+                company: None,
+                employee: None,
+                start: None,
+                end: None,
             }
         );
         assert!(Query::parse("page=0").is_err());

@@ -147,7 +147,7 @@ pub struct Employee {
     /// `employeeId`.
     pub id: String,
     /// Index into `COMPANIES`.
-    pub(super) company: usize,
+    pub(crate) company: usize,
     pub(super) first: (&'static str, &'static str),
     pub(super) last: (&'static str, &'static str),
     preferred: Option<&'static str>,
@@ -192,6 +192,14 @@ impl Workforce {
     /// Whether there is nobody.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Whether employee `i` is listed (joined by now and not removed).
+    pub fn is_listed(&self, i: u64) -> bool {
+        match &self.listing {
+            Some(l) => l.all.binary_search(&i).is_ok(),
+            None => i < self.employees,
+        }
     }
 
     pub(super) fn rand(&self, i: u64, field: u64) -> u64 {
@@ -391,6 +399,13 @@ impl Workforce {
             self.rand(e.index, 45) % 60,
         );
     }
+}
+
+/// The index of a sandbox employee id (`E0000042` → 42).
+pub fn index_of(id: &str) -> Option<u64> {
+    id.strip_prefix('E')
+        .filter(|digits| digits.len() == 7 || digits.len() > 7 && !digits.starts_with('0'))
+        .and_then(|digits| digits.parse().ok())
 }
 
 /// `E` + 7 digits: the sandbox's employee ids.

@@ -1,0 +1,130 @@
+//! The mass-change guard, and the documented recipe.
+
+use std::collections::BTreeSet;
+
+use super::*;
+use crate::connections::Home;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_mass_change_guard_stops_a_truncated_listing_and_commits_nothing() {
+    let home = Home::new("sync-guard");
+    let dir = temp_dir("sync-guard-files");
+    let port = free_port();
+    let full = sandbox(port, 0, 300).await;
+    let config = write_config(&dir, &full.settings);
+    let o = home
+        .run(&[
+            "connections",
+            "add",
+            "Live",
+            "--provider",
+            "ukgpro",
+            "--config",
+            &config,
+            "--no-test",
+        ])
+        .await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        code(&home.run(&["ukgpro", "sync", "--connection", "Live"]).await),
+        0
+    );
+    drop(full);
+    // The same tenant, but the listing is cut short (as a broken filter or permission would).
+    let _cut = sandbox(port, 0, 200).await;
+    let events = dir.join("events.jsonl");
+    let o = home
+        .run(&[
+            "ukgpro",
+            "sync",
+            "--connection",
+            "Live",
+            "--events",
+            events.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(code(&o), 8, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("100 of 300 users would leave or disappear"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("--allow-mass-changes"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!events.exists(), "nothing written");
+    // Nothing was committed; with a higher limit the same changes go through.
+    let o = home
+        .run(&[
+            "ukgpro",
+            "sync",
+            "--connection",
+            "Live",
+            "--max-departures",
+            "40",
+        ])
+        .await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 100, "100 removed events");
+}
+
+/// docs/sync.md's sandbox recipe, run as written by a shell with `connector` on its PATH; and
+/// its example event has the fields real events have.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sync_docs_recipe_runs_and_its_example_event_is_real() {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/sync.md")).unwrap();
+    let recipe = doc
+        .split("## Trying it")
+        .nth(1)
+        .and_then(|s| s.split("```sh\n").nth(1))
+        .and_then(|s| s.split("```").next())
+        .expect("a sh block under Trying it");
+    let dir = temp_dir("sync-docs-recipe");
+    let _ = std::fs::remove_file(dir.join("day0.json"));
+    let _ = std::fs::remove_file(dir.join("day1.json"));
+    let home = Home::new("sync-docs-recipe");
+    let bin = Path::new(env!("CARGO_BIN_EXE_connector")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cmd = tokio::process::Command::new("bash");
+    cmd.arg("-c")
+        .arg(format!("set -eu\n{recipe}\nkill %1\nwait || true\n"))
+        .current_dir(&dir)
+        .env("PATH", path)
+        .envs(home.env.iter().map(|(k, v)| (k, v)))
+        .kill_on_drop(true);
+    let o = tokio::time::timeout(std::time::Duration::from_secs(120), cmd.output())
+        .await
+        .expect("the recipe finishes")
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}\n{}", stdout(&o), stderr(&o));
+    let events: Vec<Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!events.is_empty(), "day 1 brings events: {}", stderr(&o));
+
+    let example: Value = doc
+        .split("```json\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .map(|s| serde_json::from_str(s.trim()).unwrap())
+        .expect("an example event");
+    let real = events
+        .iter()
+        .find(|e| e["type"] == example["type"])
+        .unwrap_or(&events[0]);
+    let keys = |v: &Value| -> BTreeSet<String> { v.as_object().unwrap().keys().cloned().collect() };
+    assert_eq!(
+        keys(&example),
+        keys(real),
+        "the documented event has the real fields"
+    );
+    assert_eq!(example["event_id"].as_str().unwrap().len(), 32);
+}
