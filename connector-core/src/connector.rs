@@ -77,6 +77,71 @@ pub async fn test_connection_with(
     checks.finish()
 }
 
+/// The step [`test_connection_for_sync`] adds for a provider with a change feed.
+pub const CHANGE_FEED_STEP: crate::check::CheckStep =
+    crate::check::CheckStep::new("change_feed", "Change feed (for sync)", &["authenticated"]);
+
+/// [`test_connection_with`] for a connection that is synced: when the provider has a change
+/// feed, a last step asks it for the changes of its shortest window, so that a missing
+/// permission for it shows before a sync has to fall back to listing every user.
+pub async fn test_connection_for_sync(
+    descriptor: &ProviderDescriptor,
+    raw_settings: Value,
+    context: &Context,
+) -> TestReport {
+    let started = Instant::now();
+    let connector = match descriptor.connect_with(raw_settings, context) {
+        Ok(c) => c,
+        Err(error) => {
+            let mut checks = Checklist::new(descriptor.id(), descriptor.checks());
+            checks.record(SETTINGS_STEP.id, Err(error), started.elapsed());
+            return checks.finish();
+        }
+    };
+    let Some(feed) = connector.change_feed() else {
+        let mut checks = Checklist::new(descriptor.id(), descriptor.checks());
+        checks.record(
+            SETTINGS_STEP.id,
+            Ok("all fields are valid".into()),
+            started.elapsed(),
+        );
+        connector.test_connection(&mut checks).await;
+        return checks.finish();
+    };
+    let mut steps = descriptor.checks().to_vec();
+    steps.push(CHANGE_FEED_STEP);
+    let mut checks = Checklist::new(descriptor.id(), &steps);
+    checks.record(
+        SETTINGS_STEP.id,
+        Ok("all fields are valid".into()),
+        started.elapsed(),
+    );
+    connector.test_connection(&mut checks).await;
+    checks
+        .run(CHANGE_FEED_STEP.id, || async {
+            let until = jiff::Timestamp::now();
+            let window = jiff::SignedDuration::try_from(feed.min_window())
+                .unwrap_or(jiff::SignedDuration::from_hours(3));
+            let since = until.checked_sub(window).unwrap_or(until);
+            let named = feed.changed(since, until).await.map_err(|e| {
+                let hint = format!(
+                    "{} Until then, sync lists every user (it still works, at the cost of a full listing each time).",
+                    e.hint().unwrap_or("")
+                );
+                e.with_hint(hint.trim().to_owned())
+            })?;
+            Ok(format!(
+                "View on \u{201c}{}\u{201d} granted; {} user{} changed in the last {} h",
+                feed.permission(),
+                named.len(),
+                if named.len() == 1 { "" } else { "s" },
+                window.as_secs() / 3600
+            ))
+        })
+        .await;
+    checks.finish()
+}
+
 /// Starts `connector`'s user export with the SDK's shared plumbing around the provider's
 /// stream, the same for every provider:
 ///

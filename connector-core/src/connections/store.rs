@@ -54,16 +54,25 @@ pub trait ConnectionStore: Send + Sync {
 }
 
 /// Runs the named-step connection test of the saved connection `name` and records the
-/// result: the "Test connection" button.
-pub async fn test_saved(
-    store: &dyn ConnectionStore,
+/// result: the "Test connection" button. A connection that is synced is also tested for the
+/// provider's change feed ([`test_connection_for_sync`](crate::connector::test_connection_for_sync)).
+pub async fn test_saved<S>(
+    store: &S,
     name: &str,
     context: &Context,
-) -> Result<TestReport, StoreError> {
+) -> Result<TestReport, StoreError>
+where
+    S: ConnectionStore + crate::sync::SyncStateStore + ?Sized,
+{
     let saved = store.get(name).await?;
     let descriptor = crate::registry::provider(&saved.info.provider)?;
-    let report =
-        crate::test_connection_with(descriptor, saved.settings_for_connect(), context).await;
+    let synced = store.sync_baseline(&saved.info.name).await?.is_some();
+    let raw = saved.settings_for_connect();
+    let report = if synced {
+        crate::connector::test_connection_for_sync(descriptor, raw, context).await
+    } else {
+        crate::test_connection_with(descriptor, raw, context).await
+    };
     store
         .record_test(&saved.info.name, &TestRecord::from_report(&report))
         .await?;

@@ -91,6 +91,16 @@ async fn the_change_feed_finds_what_full_exports_imply_in_proportion_to_the_chan
         previous = current;
         live = Some(sandbox);
     }
+    // The test of a synced connection includes the feed.
+    let o = home.run(&["connections", "test", "Live"]).await;
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains(
+            "\u{2713} Change feed (for sync): View on \u{201c}Employee Export\u{201d} granted"
+        ),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -218,4 +228,15 @@ async fn without_the_employee_export_permission_sync_lists_and_says_so() {
     );
     assert!(stderr(&o).contains("by full listing"), "{}", stderr(&o));
     assert!(!stdout(&o).is_empty(), "the day's events, found by listing");
+
+    // A synced connection's test checks the feed's permission too, and says what happens.
+    let o = home.run(&["connections", "test", "Live"]).await;
+    assert_eq!(code(&o), 4, "{}", stdout(&o));
+    let report = stdout(&o);
+    assert!(
+        report.contains("\u{2717} Change feed (for sync)"),
+        "{report}"
+    );
+    assert!(report.contains("Employee Export"), "{report}");
+    assert!(report.contains("sync lists every user"), "{report}");
 }
