@@ -141,10 +141,13 @@ fn connector_run(home: &std::path::Path, args: &[&str]) -> (Duration, Duration, 
     (wall, cpu, usage.ru_maxrss as f64 / 1024.0)
 }
 
-/// Sync by full diff: a tenant of `users`, its baseline, then the next simulated day's sync
-/// (the sandbox's day-to-day changes); requests, time, memory, events and the state's size.
+/// Sync: a tenant of `users`, its baseline, then the next simulated day's sync (the
+/// sandbox's day-to-day changes) by full diff and by UKG's change feed; requests, time,
+/// memory, events and the state's size.
 fn sync_scenario(rt: &tokio::runtime::Runtime, users: u64) {
-    println!("\n## 5. Sync by full diff: {users} users, one simulated day of changes\n");
+    println!(
+        "\n## 5. Sync: {users} users, one simulated day of changes, full diff vs change feed\n"
+    );
     let dir = std::env::temp_dir().join(format!("connector-bench-sync-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -162,29 +165,38 @@ fn sync_scenario(rt: &tokio::runtime::Runtime, users: u64) {
     let config = dir.join("sandbox.json");
     std::fs::write(&config, day0.settings.to_string()).expect("config");
     let config = config.to_string_lossy().into_owned();
-    connector_run(
-        &home,
-        &[
-            "connections",
-            "add",
-            "bench",
-            "--provider",
-            "ukgpro",
-            "--config",
-            &config,
-            "--no-test",
-        ],
-    );
+    // Day 0 and day 1 of the sandbox's calendar (noon UTC).
+    let (day0_at, day1_at) = ("2026-01-05", "2026-01-06");
     println!("| run | requests | wall time | client CPU | peak RSS | events |");
     println!("|---|---|---|---|---|---|");
-    let before = day0.counters.requests();
-    let (wall, cpu, rss) = connector_run(&home, &["ukgpro", "sync", "--connection", "bench"]);
-    println!(
-        "| day 0: baseline | {} | {} | {} | {rss:.1} MB | 0 |",
-        day0.counters.requests() - before,
-        ms(wall),
-        ms(cpu)
-    );
+    for name in ["by-listing", "by-feed"] {
+        connector_run(
+            &home,
+            &[
+                "connections",
+                "add",
+                name,
+                "--provider",
+                "ukgpro",
+                "--config",
+                &config,
+                "--no-test",
+            ],
+        );
+        let before = day0.counters.requests();
+        let (wall, cpu, rss) = connector_run(
+            &home,
+            &["ukgpro", "sync", "--connection", name, "--as-of", day0_at],
+        );
+        if name == "by-listing" {
+            println!(
+                "| day 0: baseline | {} | {} | {} | {rss:.1} MB | 0 |",
+                day0.counters.requests() - before,
+                ms(wall),
+                ms(cpu)
+            );
+        }
+    }
     drop(day0);
     options.day = 1;
     // Day 0's server lets go of the port a moment after its handle is dropped.
@@ -195,29 +207,35 @@ fn sync_scenario(rt: &tokio::runtime::Runtime, users: u64) {
                 .ok()
         })
         .expect("day 1 sandbox starts");
-    let events = dir.join("events.jsonl");
-    let events_arg = events.to_string_lossy().into_owned();
-    let before = day1.counters.requests();
-    let (wall, cpu, rss) = connector_run(
-        &home,
-        &[
+    for (name, how, extra) in [
+        ("by-listing", "full diff", Some("--full")),
+        ("by-feed", "change feed", None),
+    ] {
+        let events = dir.join(format!("events-{name}.jsonl"));
+        let events_arg = events.to_string_lossy().into_owned();
+        let mut args = vec![
             "ukgpro",
             "sync",
             "--connection",
-            "bench",
+            name,
             "--events",
             &events_arg,
-        ],
-    );
-    let lines = std::fs::read_to_string(&events).map_or(0, |t| t.lines().count());
-    println!(
-        "| day 1: full diff | {} | {} | {} | {rss:.1} MB | {lines} |",
-        day1.counters.requests() - before,
-        ms(wall),
-        ms(cpu)
-    );
+            "--as-of",
+            day1_at,
+        ];
+        args.extend(extra);
+        let before = day1.counters.requests();
+        let (wall, cpu, rss) = connector_run(&home, &args);
+        let lines = std::fs::read_to_string(&events).map_or(0, |t| t.lines().count());
+        println!(
+            "| day 1: {how} | {} | {} | {} | {rss:.1} MB | {lines} |",
+            day1.counters.requests() - before,
+            ms(wall),
+            ms(cpu)
+        );
+    }
     let before = day1.counters.requests();
-    let (wall, cpu, rss) = connector_run(&home, &["ukgpro", "users", "--connection", "bench"]);
+    let (wall, cpu, rss) = connector_run(&home, &["ukgpro", "users", "--connection", "by-listing"]);
     println!(
         "| day 1: plain export, for comparison | {} | {} | {} | {rss:.1} MB | - |",
         day1.counters.requests() - before,
@@ -233,9 +251,9 @@ fn sync_scenario(rt: &tokio::runtime::Runtime, users: u64) {
         })
         .unwrap_or(0);
     println!(
-        "\nState: {:.1} MB for {users} users ({} bytes per user; connector home, database and key)",
+        "\nState: {:.1} MB for two connections of {users} users ({} bytes per user; connector home, database and key)",
         size as f64 / 1_048_576.0,
-        size / users.max(1)
+        size / users.max(1) / 2
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
