@@ -5,30 +5,16 @@ use std::collections::{BTreeSet, HashMap};
 use connector_ukgpro::sandbox::days::date_of;
 
 use super::*;
-use crate::connections::Home;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn each_days_events_equal_the_difference_of_consecutive_full_exports() {
-    let home = Home::new("sync-days");
-    let dir = temp_dir("sync-days-files");
-    let port = free_port();
-    let day0 = sandbox(port, 0, 600).await;
-    let config = write_config(&dir, &day0.settings);
-    let o = home
-        .run(&[
-            "connections",
-            "add",
-            "Live",
-            "--provider",
-            "ukgpro",
-            "--config",
-            &config,
-            "--no-test",
-        ])
-        .await;
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let o = home.run(&["ukgpro", "sync", "--connection", "Live"]).await;
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let Live {
+        home,
+        dir,
+        port,
+        day0,
+        baseline: o,
+    } = live("sync-days", 600, None).await;
     assert!(
         stderr(&o).contains("Baseline recorded for `Live`"),
         "{}",
@@ -111,26 +97,13 @@ async fn each_days_events_equal_the_difference_of_consecutive_full_exports() {
 /// exactly the day's changes, each once (same id when emitted again).
 #[tokio::test(flavor = "multi_thread")]
 async fn interrupted_syncs_lose_and_duplicate_nothing() {
-    let home = Home::new("sync-interrupted");
-    let dir = temp_dir("sync-interrupted-files");
-    let port = free_port();
-    let day0 = sandbox(port, 0, 400).await;
-    let config = write_config(&dir, &day0.settings);
-    let o = home
-        .run(&[
-            "connections",
-            "add",
-            "Live",
-            "--provider",
-            "ukgpro",
-            "--config",
-            &config,
-            "--no-test",
-        ])
-        .await;
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let o = home.run(&["ukgpro", "sync", "--connection", "Live"]).await;
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let Live {
+        home,
+        dir,
+        port,
+        day0,
+        ..
+    } = live("sync-interrupted", 400, None).await;
     let mut previous = export(&home, "Live").await;
     drop(day0);
     let env = home.with(&[]);

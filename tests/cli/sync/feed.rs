@@ -6,42 +6,17 @@ use std::collections::BTreeSet;
 use connector_ukgpro::sandbox::days::date_of;
 
 use super::*;
-use crate::connections::Home;
-
-async fn add_and_baseline(home: &Home, config: &str) {
-    let o = home
-        .run(&[
-            "connections",
-            "add",
-            "Live",
-            "--provider",
-            "ukgpro",
-            "--config",
-            config,
-            "--no-test",
-        ])
-        .await;
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let o = home
-        .run(&[
-            "ukgpro",
-            "sync",
-            "--connection",
-            "Live",
-            "--as-of",
-            &date_of(0).to_string(),
-        ])
-        .await;
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_change_feed_finds_what_full_exports_imply_in_proportion_to_the_changes() {
-    let home = Home::new("sync-feed");
-    let dir = temp_dir("sync-feed-files");
-    let port = free_port();
-    let day0 = sandbox(port, 0, 600).await;
-    add_and_baseline(&home, &write_config(&dir, &day0.settings)).await;
+    let day = date_of(0).to_string();
+    let Live {
+        home,
+        dir,
+        port,
+        day0,
+        ..
+    } = live("sync-feed", 600, Some(&day)).await;
     let mut previous = export(&home, "Live").await;
     drop(day0);
     let mut live = None;
@@ -105,11 +80,14 @@ async fn the_change_feed_finds_what_full_exports_imply_in_proportion_to_the_chan
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_listing_is_used_when_the_feed_cannot_answer() {
-    let home = Home::new("sync-feed-fallback");
-    let dir = temp_dir("sync-feed-fallback-files");
-    let port = free_port();
-    let day0 = sandbox(port, 0, 300).await;
-    add_and_baseline(&home, &write_config(&dir, &day0.settings)).await;
+    let day = date_of(0).to_string();
+    let Live {
+        home,
+        dir,
+        port,
+        day0,
+        ..
+    } = live("sync-feed-fallback", 300, Some(&day)).await;
     drop(day0);
     let _day1 = sandbox(port, 1, 300).await;
     let sync = |as_of: String, extra: Vec<String>| {
@@ -188,11 +166,10 @@ async fn a_listing_is_used_when_the_feed_cannot_answer() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn without_the_employee_export_permission_sync_lists_and_says_so() {
-    let home = Home::new("sync-feed-denied");
-    let dir = temp_dir("sync-feed-denied-files");
-    let port = free_port();
-    let day0 = sandbox(port, 0, 300).await;
-    add_and_baseline(&home, &write_config(&dir, &day0.settings)).await;
+    let day = date_of(0).to_string();
+    let Live {
+        home, port, day0, ..
+    } = live("sync-feed-denied", 300, Some(&day)).await;
     drop(day0);
     let mut options = SandboxOptions::with_employees(300);
     options.port = port;

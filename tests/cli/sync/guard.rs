@@ -7,28 +7,13 @@ use crate::connections::Home;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_mass_change_guard_stops_a_truncated_listing_and_commits_nothing() {
-    let home = Home::new("sync-guard");
-    let dir = temp_dir("sync-guard-files");
-    let port = free_port();
-    let full = sandbox(port, 0, 300).await;
-    let config = write_config(&dir, &full.settings);
-    let o = home
-        .run(&[
-            "connections",
-            "add",
-            "Live",
-            "--provider",
-            "ukgpro",
-            "--config",
-            &config,
-            "--no-test",
-        ])
-        .await;
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert_eq!(
-        code(&home.run(&["ukgpro", "sync", "--connection", "Live"]).await),
-        0
-    );
+    let Live {
+        home,
+        dir,
+        port,
+        day0: full,
+        ..
+    } = live("sync-guard", 300, None).await;
     drop(full);
     // The same tenant, but the listing is cut short (as a broken filter or permission would).
     let _cut = sandbox(port, 0, 200).await;

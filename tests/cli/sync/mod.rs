@@ -41,6 +41,49 @@ pub(super) async fn sandbox(port: u16, day: u32, employees: u64) -> SandboxHandl
     panic!("the sandbox of day {day} did not start on port {port}");
 }
 
+/// A connection `Live` saved on a day-0 sandbox of `employees` people, and its first sync
+/// (the baseline; `--as-of` when given).
+pub(super) struct Live {
+    pub(super) home: Home,
+    pub(super) dir: std::path::PathBuf,
+    pub(super) port: u16,
+    pub(super) day0: SandboxHandle,
+    pub(super) baseline: Output,
+}
+
+pub(super) async fn live(name: &str, employees: u64, as_of: Option<&str>) -> Live {
+    let home = Home::new(name);
+    let dir = temp_dir(&format!("{name}-files"));
+    let port = free_port();
+    let day0 = sandbox(port, 0, employees).await;
+    let config = write_config(&dir, &day0.settings);
+    let add = [
+        "connections",
+        "add",
+        "Live",
+        "--provider",
+        "ukgpro",
+        "--config",
+        &config,
+        "--no-test",
+    ];
+    let o = home.run(&add).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let mut sync = vec!["ukgpro", "sync", "--connection", "Live"];
+    if let Some(when) = as_of {
+        sync.extend(["--as-of", when]);
+    }
+    let baseline = home.run(&sync).await;
+    assert_eq!(code(&baseline), 0, "{}", stderr(&baseline));
+    Live {
+        home,
+        dir,
+        port,
+        day0,
+        baseline,
+    }
+}
+
 /// A full export with the saved connection, by user key, `updated_at` left out.
 pub(super) async fn export(home: &Home, name: &str) -> Users {
     let o = home
