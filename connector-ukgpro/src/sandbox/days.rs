@@ -88,11 +88,13 @@ pub(super) fn evolve(w: &Workforce, mut e: Employee) -> Employee {
         e.status = "A";
         e.hire = date_of(joined);
         e.termination = None;
+        e.changed = Some(date_of(joined));
     }
     for day in joined + 1..=w.day {
         let roll = w.rand(i, 10_000 + u64::from(day)) % 10_000;
         let pick = w.rand(i, 20_000 + u64::from(day));
         let today = date_of(day);
+        let was = (e.status, e.job.1, e.manager, e.last.1, e.removed);
         match e.status {
             "A" => match roll {
                 // Terminated; one in five dated ahead (notice given).
@@ -123,6 +125,7 @@ pub(super) fn evolve(w: &Workforce, mut e: Employee) -> Employee {
                 }
                 170..=172 => {
                     e.removed = true;
+                    e.changed = Some(today);
                     return e;
                 }
                 _ => {}
@@ -140,6 +143,9 @@ pub(super) fn evolve(w: &Workforce, mut e: Employee) -> Employee {
                     e.termination = None;
                 }
             }
+        }
+        if (e.status, e.job.1, e.manager, e.last.1, e.removed) != was {
+            e.changed = Some(today);
         }
     }
     e

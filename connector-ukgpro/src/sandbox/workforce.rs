@@ -160,6 +160,8 @@ pub struct Employee {
     pub(super) manager: Option<u64>,
     /// Gone from the listing (on a later day).
     pub(super) removed: bool,
+    /// The simulated day's date of the last change (`datetimeChanged`); none on day 0.
+    pub(super) changed: Option<Date>,
 }
 
 fn mix(mut x: u64) -> u64 {
@@ -299,6 +301,7 @@ impl Workforce {
             termination,
             manager: (i > 0).then(|| (i - 1) / FANOUT),
             removed: false,
+            changed: None,
         }
     }
 
@@ -308,7 +311,7 @@ impl Workforce {
         let r = |f| self.rand(e.index, f);
         let _ = write!(
             out,
-            r#"{{"personId":"{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}","employeeId":"{}","companyId":"{}","userName":"{}.{}{}","firstName":{},"middleName":"","lastName":{},"preferredName":{},"emailAddress":"{}","emailAddressAlternate":"","homePhone":"555-{:04}","ssn":"9{:02}-{:02}-{:04}","dateOfBirth":"{}","addressLine1":"{} Elm Street","city":"Springfield","datetimeCreated":"{}T09:00:00Z","datetimeChanged":"2024-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z"}}"#,
+            r#"{{"personId":"{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}","employeeId":"{}","companyId":"{}","userName":"{}.{}{}","firstName":{},"middleName":"","lastName":{},"preferredName":{},"emailAddress":"{}","emailAddressAlternate":"","homePhone":"555-{:04}","ssn":"9{:02}-{:02}-{:04}","dateOfBirth":"{}","addressLine1":"{} Elm Street","city":"Springfield","datetimeCreated":"{}T09:00:00Z","datetimeChanged":"{}T{:02}:{:02}:{:02}.{:03}Z"}}"#,
             r(20) as u32,
             r(21) as u16,
             r(22) % 0x1000,
@@ -334,8 +337,9 @@ impl Workforce {
             ),
             1 + r(30) % 9999,
             e.hire,
-            1 + r(31) % 12,
-            1 + r(32) % 28,
+            e.changed
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| format!("2024-{:02}-{:02}", 1 + r(31) % 12, 1 + r(32) % 28)),
             r(33) % 24,
             r(34) % 60,
             r(35) % 60,
@@ -364,7 +368,7 @@ impl Workforce {
         };
         let _ = write!(
             out,
-            r#"{{"employeeID":"{}","companyID":"{}","companyCode":"{}","companyName":"{}","employeeNumber":"{:06}","jobTitle":"{}","jobDescription":"{}","primaryJobCode":"{}","orgLevel1Code":"{}","orgLevel2Code":"","orgLevel3Code":"","orgLevel4Code":"","employeeStatusCode":"{}","employeeTypeCode":"REG","fullTimeOrPartTimeCode":"{}","supervisorID":"{}","supervisorFirstName":{},"supervisorLastName":{},"originalHireDate":"{}","lastHireDate":"{}","dateOfTermination":"{}","termReason":"{}","statusStartDate":"{}","dateTimeChanged":"2024-{:02}-{:02}T{:02}:{:02}:{:02}"}}"#,
+            r#"{{"employeeID":"{}","companyID":"{}","companyCode":"{}","companyName":"{}","employeeNumber":"{:06}","jobTitle":"{}","jobDescription":"{}","primaryJobCode":"{}","orgLevel1Code":"{}","orgLevel2Code":"","orgLevel3Code":"","orgLevel4Code":"","employeeStatusCode":"{}","employeeTypeCode":"REG","fullTimeOrPartTimeCode":"{}","supervisorID":"{}","supervisorFirstName":{},"supervisorLastName":{},"originalHireDate":"{}","lastHireDate":"{}","dateOfTermination":"{}","termReason":"{}","statusStartDate":"{}","dateTimeChanged":"{}T{:02}:{:02}:{:02}"}}"#,
             e.id,
             company.0,
             company.1,
@@ -392,8 +396,11 @@ impl Workforce {
                 ""
             },
             date(e.termination.unwrap_or(e.hire)),
-            1 + self.rand(e.index, 41) % 12,
-            1 + self.rand(e.index, 42) % 28,
+            e.changed.map(|d| d.to_string()).unwrap_or_else(|| format!(
+                "2024-{:02}-{:02}",
+                1 + self.rand(e.index, 41) % 12,
+                1 + self.rand(e.index, 42) % 28
+            )),
             self.rand(e.index, 43) % 24,
             self.rand(e.index, 44) % 60,
             self.rand(e.index, 45) % 60,
