@@ -32,6 +32,7 @@
 //! connector connections list|show NAME|test NAME|edit NAME|rename OLD NEW|remove NAME|rotate-key
 //! connector <provider> test|users --connection NAME
 //! connector <provider> sync --connection NAME [--events FILE] [--output FILE] [--dry-run]
+//! connector install-entrypoints DIR      (source-<provider>: Airbyte; tap-<provider>: Singer)
 //! connector completions bash|zsh|fish|elvish|powershell
 //! connector man [--dir DIR]
 //! ```
@@ -43,6 +44,7 @@ pub mod config;
 pub mod diagnostics;
 pub mod exit;
 pub mod output;
+pub mod protocols;
 pub mod render;
 mod runtime;
 pub mod sanitize;
@@ -56,7 +58,9 @@ use clap::{ArgMatches, Command};
 use connector_core::{registry, Capability, ProviderDescriptor};
 
 use commands::config as config_command;
-use commands::{completions, connections, docs, list, man, sandbox, schema, sync, test, users};
+use commands::{
+    completions, connections, docs, entrypoints, list, man, sandbox, schema, sync, test, users,
+};
 
 /// The commit this SDK's CLI was built from (`unknown` outside a git checkout).
 pub const COMMIT: &str = env!("CONNECTOR_CLI_COMMIT");
@@ -100,7 +104,16 @@ fn program_name(args: &[OsString]) -> String {
 
 /// Runs the CLI with `args` (the first one is the program name).
 pub fn run_from(args: Vec<OsString>) -> ExitCode {
-    connector_core::program::set_name(&program_name(&args));
+    let program = program_name(&args);
+    connector_core::program::set_name(&program);
+    // Started as `source-<provider>` or `tap-<provider>`: an orchestrator is calling.
+    if let Some((protocol, descriptor)) = protocols::entry_point(&program) {
+        return exit::exit(protocols::run(
+            protocol,
+            descriptor,
+            args.get(1..).unwrap_or(&[]),
+        ));
+    }
     let providers = registry::providers();
     let matches = match command(&providers).try_get_matches_from(&args) {
         Ok(m) => m,
@@ -139,6 +152,7 @@ pub fn run_from(args: Vec<OsString>) -> ExitCode {
         Some(("man", m)) => man::exec(command(&providers), m),
         Some(("schema", m)) => schema::exec_records(m),
         Some(("connections", m)) => connections::exec(m),
+        Some(("install-entrypoints", m)) => entrypoints::exec(&providers, m),
         Some((id, m)) => match registry::provider(id) {
             Ok(descriptor) => provider_command(descriptor, m),
             Err(e) => {
@@ -190,6 +204,7 @@ fn command(providers: &[&'static ProviderDescriptor]) -> Command {
         .subcommand(list::cli())
         .subcommand(schema::cli_records())
         .subcommand(connections::cli())
+        .subcommand(entrypoints::cli())
         .subcommand(completions::cli())
         .subcommand(man::cli());
     for d in providers {

@@ -6,6 +6,7 @@ pub mod completions;
 pub mod config;
 pub mod connections;
 pub mod docs;
+pub mod entrypoints;
 pub mod list;
 pub mod man;
 pub mod sandbox;

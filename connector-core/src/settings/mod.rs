@@ -45,6 +45,7 @@
 //! | `validate.rs` | every problem at once, environment overlay |
 //! | `types.rs` | shared setting types: [`BaseUrl`], [`HttpSettings`] |
 
+mod airbyte;
 mod dialect;
 mod schema;
 mod types;

@@ -337,9 +337,11 @@ impl Workforce {
             ),
             1 + r(30) % 9999,
             e.hire,
-            e.changed
-                .map(|d| d.to_string())
-                .unwrap_or_else(|| format!("2024-{:02}-{:02}", 1 + r(31) % 12, 1 + r(32) % 28)),
+            e.changed.map(|d| d.to_string()).unwrap_or_else(|| format!(
+                "2024-{:02}-{:02}",
+                1 + r(31) % 12,
+                1 + r(32) % 28
+            )),
             r(33) % 24,
             r(34) % 60,
             r(35) % 60,
