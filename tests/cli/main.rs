@@ -8,6 +8,7 @@ mod connections;
 mod docs;
 mod example;
 mod export;
+mod orchestrators;
 mod sandbox;
 mod scim;
 mod secrets;

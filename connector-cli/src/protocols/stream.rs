@@ -16,7 +16,9 @@ pub const KEY: [&str; 2] = ["company_id", "id"];
 pub const CURSOR: &str = "updated_at";
 
 /// The record schema, draft-07 with its definitions inlined (orchestrators map property
-/// types to columns and do not all follow `$ref`s).
+/// types to columns and do not all follow `$ref`s), and a choice of constants written as an
+/// `enum` (draft-4 validators, still common in Singer targets, ignore `const`, so a `oneOf` of
+/// them matches every branch and fails).
 pub fn schema() -> Value {
     let mut doc = to_draft(&User::json_schema(), Draft::Draft07);
     let definitions = doc
@@ -45,6 +47,27 @@ pub fn schema() -> Value {
         }
     }
     inline(&mut doc, &definitions);
+    fn enums(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                let constants: Option<Vec<Value>> = map
+                    .get("oneOf")
+                    .and_then(Value::as_array)
+                    .and_then(|branches| {
+                        branches.iter().map(|b| b.get("const").cloned()).collect()
+                    });
+                if let Some(constants) = constants {
+                    map.remove("oneOf");
+                    map.insert("type".into(), Value::from("string"));
+                    map.insert("enum".into(), Value::Array(constants));
+                }
+                map.values_mut().for_each(enums);
+            }
+            Value::Array(items) => items.iter_mut().for_each(enums),
+            _ => {}
+        }
+    }
+    enums(&mut doc);
     if let Some(map) = doc.as_object_mut() {
         map.remove("title");
     }

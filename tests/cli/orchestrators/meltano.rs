@@ -1,0 +1,148 @@
+//! Meltano runs `tap-ukgpro` as a custom extractor (`executable:`) into target-jsonl: the
+//! first run loads the sandbox's whole workforce, the second (a simulated day later, with the
+//! state Meltano saved) only who changed.
+
+use std::collections::BTreeSet;
+
+use super::*;
+
+fn meltano_yml(
+    tap: &std::path::Path,
+    target: &std::path::Path,
+    port: u16,
+    out: &std::path::Path,
+) -> String {
+    format!(
+        r#"default_environment: dev
+project_id: connector-sdk-meltano-test
+send_anonymous_usage_stats: false
+environments:
+- name: dev
+plugins:
+  extractors:
+  - name: tap-ukgpro
+    namespace: tap_ukgpro
+    executable: {tap}
+    capabilities: [catalog, discover, state, about]
+    settings:
+    - name: base_url
+    - name: username
+    - name: password
+      kind: password
+      sensitive: true
+    - name: customer_api_key
+      kind: password
+      sensitive: true
+    config:
+      base_url: http://127.0.0.1:{port}
+      username: sandbox-svc
+    select:
+    - users.*
+  loaders:
+  - name: target-jsonl
+    namespace: target_jsonl
+    executable: {target}
+    settings:
+    - name: destination_path
+    - name: do_timestamp_file
+      kind: boolean
+    config:
+      destination_path: {out}
+      do_timestamp_file: false
+"#,
+        tap = tap.display(),
+        target = target.display(),
+        out = out.display(),
+    )
+}
+
+async fn meltano_run(meltano: &std::path::Path, project: &std::path::Path) -> Output {
+    let o = tokio::process::Command::new(meltano)
+        .args(["run", "tap-ukgpro", "target-jsonl"])
+        .current_dir(project)
+        .env("MELTANO_SEND_ANONYMOUS_USAGE_STATS", "false")
+        .env("TAP_UKGPRO_PASSWORD", connector_ukgpro::sandbox::PASSWORD)
+        .env(
+            "TAP_UKGPRO_CUSTOMER_API_KEY",
+            connector_ukgpro::sandbox::CUSTOMER_API_KEY,
+        )
+        .env_remove("RUST_LOG")
+        .output()
+        .await
+        .expect("run meltano");
+    assert_eq!(
+        code(&o),
+        0,
+        "meltano run failed:\n{}\n{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    o
+}
+
+fn loaded(out: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(out.join("users.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| {
+            let u: Value = serde_json::from_str(l).unwrap();
+            format!(
+                "{}/{}",
+                u["company_id"].as_str().unwrap_or(""),
+                u["id"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn meltano_loads_everyone_then_only_who_changed() {
+    let meltano = tool("MELTANO");
+    let target = tool("TARGET_JSONL");
+    let entry = entry_points("meltano").await;
+    let project = temp_dir("meltano-project");
+    let _ = std::fs::remove_dir_all(&project);
+    std::fs::create_dir_all(&project).unwrap();
+    let out = project.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+
+    let day0 = sandbox_on(0, 0).await;
+    let port = port_of(&day0);
+    let config = write_config(&project, &day0.settings);
+    std::fs::write(
+        project.join("meltano.yml"),
+        meltano_yml(&entry.join("tap-ukgpro"), &target, port, &out),
+    )
+    .unwrap();
+    let before: Vec<(String, String)> = exported(&config).await;
+    let o = meltano_run(&meltano, &project).await;
+    let first = loaded(&out);
+    assert_eq!(first.len(), 300, "every user once:\n{}", stderr(&o));
+    let want: BTreeSet<String> = before.iter().map(|(k, _)| k.clone()).collect();
+    assert_eq!(first.iter().cloned().collect::<BTreeSet<_>>(), want);
+    assert!(!stderr(&o).contains(connector_ukgpro::sandbox::PASSWORD));
+
+    // A day later, with the state Meltano kept: only who changed since.
+    drop(day0);
+    let day1 = sandbox_on(port, 1).await;
+    let after = exported(&config).await;
+    let cursor = before
+        .iter()
+        .map(|(_, t)| t.as_str())
+        .max()
+        .unwrap_or("")
+        .to_owned();
+    let changed: BTreeSet<String> = after
+        .iter()
+        .filter(|(_, t)| t.as_str() > cursor.as_str())
+        .map(|(k, _)| k.clone())
+        .collect();
+    assert!(!changed.is_empty(), "day 1 changes someone");
+    let o = meltano_run(&meltano, &project).await;
+    assert!(stderr(&o).contains("changed after"), "{}", stderr(&o));
+    let all = loaded(&out);
+    let second: BTreeSet<String> = all[300..].iter().cloned().collect();
+    assert_eq!(all.len() - 300, second.len(), "each changed user once");
+    assert_eq!(second, changed);
+    drop(day1);
+}

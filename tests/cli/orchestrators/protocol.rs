@@ -1,0 +1,295 @@
+//! The messages themselves: what an orchestrator reads from `source-ukgpro` and `tap-ukgpro`.
+
+use super::*;
+
+fn run(dir: &std::path::Path, program: &str, args: &[&str]) -> tokio::process::Command {
+    program_cmd(&dir.join(program), args)
+}
+
+fn program_cmd(path: &std::path::Path, args: &[&str]) -> tokio::process::Command {
+    crate::harness::program(path, args, &[])
+}
+
+#[tokio::test]
+async fn airbyte_spec_check_discover_and_read_speak_the_protocol() {
+    let dir = entry_points("airbyte-protocol").await;
+    let sandbox = sandbox_on(0, 0).await;
+    let files = temp_dir("airbyte-protocol-files");
+    let config = write_config(&files, &sandbox.settings);
+
+    let o = run(&dir, "source-ukgpro", &["spec"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let spec = &messages(&o)[0];
+    assert_eq!(spec["type"], "SPEC");
+    let properties = &spec["spec"]["connectionSpecification"]["properties"];
+    assert_eq!(properties["password"]["airbyte_secret"], true);
+    assert_eq!(properties["customer_api_key"]["airbyte_secret"], true);
+    assert!(properties["username"].get("airbyte_secret").is_none());
+    assert_eq!(properties["base_url"]["order"], 0);
+    assert_eq!(
+        spec["spec"]["connectionSpecification"]["$schema"],
+        "http://json-schema.org/draft-07/schema#"
+    );
+
+    let o = run(&dir, "source-ukgpro", &["check", "--config", &config])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(code(&o), 0);
+    let status = messages(&o)
+        .into_iter()
+        .find(|m| m["type"] == "CONNECTION_STATUS")
+        .unwrap();
+    assert_eq!(
+        status["connectionStatus"]["status"], "SUCCEEDED",
+        "{status}"
+    );
+
+    // A wrong password: FAILED naming the step and its hint, and a TRACE config_error.
+    let mut bad = sandbox.settings.clone();
+    bad["password"] = json!("not-the-password");
+    let bad_config = files.join("bad.json");
+    std::fs::write(&bad_config, bad.to_string()).unwrap();
+    let o = run(
+        &dir,
+        "source-ukgpro",
+        &["check", "--config", bad_config.to_str().unwrap()],
+    )
+    .output()
+    .await
+    .unwrap();
+    let all = messages(&o);
+    let status = all
+        .iter()
+        .find(|m| m["type"] == "CONNECTION_STATUS")
+        .unwrap();
+    assert_eq!(status["connectionStatus"]["status"], "FAILED");
+    let message = status["connectionStatus"]["message"].as_str().unwrap();
+    assert!(message.contains("step `Authenticated` failed"), "{message}");
+    assert!(
+        message.contains("hint: UKG Pro rejected the service account"),
+        "{message}"
+    );
+    let trace = all.iter().find(|m| m["type"] == "TRACE").unwrap();
+    assert_eq!(trace["trace"]["error"]["failure_type"], "config_error");
+    assert!(!stdout(&o).contains("not-the-password"));
+
+    // An invalid config is refused by the connector itself, field by field.
+    let invalid = files.join("invalid.json");
+    std::fs::write(
+        &invalid,
+        json!({"base_url": "ftp://x", "username": "u"}).to_string(),
+    )
+    .unwrap();
+    for command in ["discover", "read"] {
+        let o = run(
+            &dir,
+            "source-ukgpro",
+            &[
+                command,
+                "--config",
+                invalid.to_str().unwrap(),
+                "--catalog",
+                "/dev/null",
+            ],
+        )
+        .output()
+        .await
+        .unwrap();
+        assert_eq!(code(&o), 1, "{command}");
+        let trace = messages(&o)
+            .into_iter()
+            .find(|m| m["type"] == "TRACE")
+            .unwrap();
+        assert_eq!(trace["trace"]["error"]["failure_type"], "config_error");
+        let text = trace["trace"]["error"]["message"].as_str().unwrap();
+        assert!(
+            text.contains("password") && text.contains("base_url"),
+            "{text}"
+        );
+    }
+
+    let o = run(&dir, "source-ukgpro", &["discover", "--config", &config])
+        .output()
+        .await
+        .unwrap();
+    let catalog = &messages(&o)[0]["catalog"]["streams"][0];
+    assert_eq!(catalog["name"], "users");
+    assert_eq!(
+        catalog["source_defined_primary_key"],
+        json!([["company_id"], ["id"]])
+    );
+    assert_eq!(catalog["default_cursor_field"], json!(["updated_at"]));
+    assert_eq!(
+        catalog["json_schema"]["properties"]["status"]["enum"]
+            .as_array()
+            .unwrap()
+            .len(),
+        6
+    );
+
+    // Incremental read, then again from its state: only what changed (nothing).
+    let configured = files.join("catalog.json");
+    std::fs::write(
+        &configured,
+        json!({"streams": [{"stream": catalog, "sync_mode": "incremental", "destination_sync_mode": "append"}]}).to_string(),
+    )
+    .unwrap();
+    let o = run(
+        &dir,
+        "source-ukgpro",
+        &[
+            "read",
+            "--config",
+            &config,
+            "--catalog",
+            configured.to_str().unwrap(),
+        ],
+    )
+    .output()
+    .await
+    .unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let all = messages(&o);
+    assert_eq!(all.iter().filter(|m| m["type"] == "RECORD").count(), 300);
+    assert!(
+        all.iter().any(|m| m["type"] == "LOG"),
+        "progress as LOG messages"
+    );
+    assert!(stderr(&o).is_empty(), "nothing on stderr: {}", stderr(&o));
+    let state = all.iter().find(|m| m["type"] == "STATE").unwrap();
+    assert_eq!(
+        state["state"]["stream"]["stream_descriptor"]["name"],
+        "users"
+    );
+    let state_file = files.join("state.json");
+    std::fs::write(&state_file, json!([state["state"]]).to_string()).unwrap();
+    let o = run(
+        &dir,
+        "source-ukgpro",
+        &[
+            "read",
+            "--config",
+            &config,
+            "--catalog",
+            configured.to_str().unwrap(),
+            "--state",
+            state_file.to_str().unwrap(),
+        ],
+    )
+    .output()
+    .await
+    .unwrap();
+    let all = messages(&o);
+    assert_eq!(all.iter().filter(|m| m["type"] == "RECORD").count(), 0);
+    let again = all.iter().find(|m| m["type"] == "STATE").unwrap();
+    assert_eq!(
+        again["state"]["stream"], state["state"]["stream"],
+        "the cursor stays"
+    );
+    assert_eq!(again["state"]["sourceStats"]["recordCount"], 0.0);
+}
+
+#[tokio::test]
+async fn singer_about_discover_and_sync_with_bookmarks() {
+    let dir = entry_points("singer-protocol").await;
+    let sandbox = sandbox_on(0, 0).await;
+    let files = temp_dir("singer-protocol-files");
+    let config = write_config(&files, &sandbox.settings);
+
+    let o = run(&dir, "tap-ukgpro", &["--about"])
+        .output()
+        .await
+        .unwrap();
+    let about: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(about["name"], "tap-ukgpro");
+    assert!(about["capabilities"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("state")));
+    let password = about["settings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "password")
+        .unwrap();
+    assert_eq!(password["kind"], "password");
+
+    let o = run(&dir, "tap-ukgpro", &["--config", &config, "--discover"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let catalog: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let stream = &catalog["streams"][0];
+    assert_eq!(stream["tap_stream_id"], "users");
+    assert_eq!(stream["key_properties"], json!(["company_id", "id"]));
+    let catalog_file = files.join("catalog.json");
+    std::fs::write(&catalog_file, catalog.to_string()).unwrap();
+
+    let o = run(
+        &dir,
+        "tap-ukgpro",
+        &[
+            "--config",
+            &config,
+            "--catalog",
+            catalog_file.to_str().unwrap(),
+        ],
+    )
+    .output()
+    .await
+    .unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let all = messages(&o);
+    assert_eq!(all[0]["type"], "SCHEMA");
+    assert_eq!(all.iter().filter(|m| m["type"] == "RECORD").count(), 300);
+    let state = all.last().unwrap();
+    assert_eq!(state["type"], "STATE");
+    let bookmark = &state["value"]["bookmarks"]["users"];
+    assert_eq!(bookmark["replication_key"], "updated_at");
+    let state_file = files.join("state.json");
+    std::fs::write(&state_file, state["value"].to_string()).unwrap();
+    let o = run(
+        &dir,
+        "tap-ukgpro",
+        &[
+            "--config",
+            &config,
+            "--properties",
+            catalog_file.to_str().unwrap(),
+            "--state",
+            state_file.to_str().unwrap(),
+        ],
+    )
+    .output()
+    .await
+    .unwrap();
+    let all = messages(&o);
+    assert_eq!(
+        all.iter().filter(|m| m["type"] == "RECORD").count(),
+        0,
+        "nothing changed since"
+    );
+    assert!(stderr(&o).contains("300 unchanged"), "{}", stderr(&o));
+
+    // Mistakes are named.
+    let o = run(&dir, "tap-ukgpro", &["--config"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(code(&o), 2);
+    let o = run(&dir, "tap-ukgpro", &["--config", &config, "--bogus"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("unknown argument `--bogus`"),
+        "{}",
+        stderr(&o)
+    );
+}
