@@ -6,54 +6,52 @@ use std::collections::BTreeSet;
 
 use super::*;
 
+/// The `meltano.yml` of docs/orchestrators.md, pointed at this test's tap, target, sandbox
+/// and output folder: the documented project is the one that runs.
 fn meltano_yml(
     tap: &std::path::Path,
     target: &std::path::Path,
     port: u16,
     out: &std::path::Path,
 ) -> String {
-    format!(
-        r#"default_environment: dev
-project_id: connector-sdk-meltano-test
-send_anonymous_usage_stats: false
-environments:
-- name: dev
-plugins:
-  extractors:
-  - name: tap-ukgpro
-    namespace: tap_ukgpro
-    executable: {tap}
-    capabilities: [catalog, discover, state, about]
-    settings:
-    - name: base_url
-    - name: username
-    - name: password
-      kind: password
-      sensitive: true
-    - name: customer_api_key
-      kind: password
-      sensitive: true
-    config:
-      base_url: http://127.0.0.1:{port}
-      username: sandbox-svc
-    select:
-    - users.*
-  loaders:
-  - name: target-jsonl
-    namespace: target_jsonl
-    executable: {target}
-    settings:
-    - name: destination_path
-    - name: do_timestamp_file
-      kind: boolean
-    config:
-      destination_path: {out}
-      do_timestamp_file: false
-"#,
-        tap = tap.display(),
-        target = target.display(),
-        out = out.display(),
-    )
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/orchestrators.md"
+    ))
+    .unwrap();
+    let yml = doc
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .expect("a meltano.yml in docs/orchestrators.md");
+    let swaps = [
+        ("/usr/local/bin/tap-ukgpro", tap.display().to_string()),
+        (
+            "/opt/target-jsonl/bin/target-jsonl",
+            target.display().to_string(),
+        ),
+        (
+            "https://service5.ultipro.com",
+            format!("http://127.0.0.1:{port}"),
+        ),
+        (
+            "username: svc-connector",
+            "username: sandbox-svc".to_owned(),
+        ),
+        (
+            "destination_path: output",
+            format!("destination_path: {}", out.display()),
+        ),
+    ];
+    let mut yml = yml.to_owned();
+    for (from, to) in swaps {
+        assert!(
+            yml.contains(from),
+            "the documented meltano.yml has `{from}`"
+        );
+        yml = yml.replace(from, &to);
+    }
+    yml
 }
 
 async fn meltano_run(meltano: &std::path::Path, project: &std::path::Path) -> Output {
