@@ -83,10 +83,17 @@ fn ms(d: Duration) -> String {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "quick");
-    let picked: Vec<&str> = ["latency", "throughput", "rss", "faults", "sync"]
-        .into_iter()
-        .filter(|s| args.iter().any(|a| a == s))
-        .collect();
+    let picked: Vec<&str> = [
+        "latency",
+        "throughput",
+        "rss",
+        "faults",
+        "sync",
+        "protocols",
+    ]
+    .into_iter()
+    .filter(|s| args.iter().any(|a| a == s))
+    .collect();
     // `faults` takes over a minute (it rides out a one-minute quota window): only on request.
     let run = |name: &str| picked.contains(&name) || (picked.is_empty() && name != "faults");
     let requested = |name: &str| picked.contains(&name);
@@ -115,6 +122,87 @@ fn main() {
     if requested("sync") {
         sync_scenario(&rt, users);
     }
+    if requested("protocols") {
+        protocols_scenario(&rt, users);
+    }
+}
+
+/// Runs `program` with `args`; wall time, CPU time, peak RSS; output to /dev/null.
+#[allow(clippy::zombie_processes)]
+fn timed(program: &std::path::Path, args: &[&str]) -> (Duration, Duration, f64) {
+    let started = Instant::now();
+    let child = Command::new(program)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let (status, usage) = wait4(child.id() as libc::pid_t);
+    let wall = started.elapsed();
+    assert!(
+        status == 0,
+        "`{} {}` failed with status {status}",
+        program.display(),
+        args.join(" ")
+    );
+    (
+        wall,
+        timeval(usage.ru_utime) + timeval(usage.ru_stime),
+        usage.ru_maxrss as f64 / 1024.0,
+    )
+}
+
+/// Protocol mode against a plain export: the same users through `source-ukgpro read` (Airbyte
+/// messages) and `tap-ukgpro` (Singer messages) as through `connector ukgpro users`.
+fn protocols_scenario(rt: &tokio::runtime::Runtime, users: u64) {
+    println!("\n## 6. Protocol mode vs a plain export: {users} users, page size 10,000\n");
+    let sandbox = start(rt, users, Duration::ZERO);
+    let dir =
+        std::env::temp_dir().join(format!("connector-bench-protocols-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let config = dir.join("config.json");
+    std::fs::write(&config, sandbox.settings.to_string()).expect("config");
+    let config = config.to_string_lossy().into_owned();
+    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_connector"));
+    let (source, tap) = (dir.join("source-ukgpro"), dir.join("tap-ukgpro"));
+    std::os::unix::fs::symlink(exe, &source).expect("link");
+    std::os::unix::fs::symlink(exe, &tap).expect("link");
+    let catalog = dir.join("catalog.json");
+    std::fs::write(
+        &catalog,
+        r#"{"streams":[{"stream":{"name":"users","json_schema":{},"supported_sync_modes":["full_refresh"]},"sync_mode":"full_refresh","destination_sync_mode":"overwrite"}]}"#,
+    )
+    .expect("catalog");
+    let catalog = catalog.to_string_lossy().into_owned();
+    println!("| run | wall time | users/s (wall) | client CPU | users per CPU-second | peak RSS |");
+    println!("|---|---|---|---|---|---|");
+    let runs: [(&str, &std::path::Path, Vec<&str>); 3] = [
+        (
+            "`connector ukgpro users` (JSONL)",
+            exe,
+            vec!["ukgpro", "users", "--config", &config],
+        ),
+        (
+            "`source-ukgpro read` (Airbyte)",
+            &source,
+            vec!["read", "--config", &config, "--catalog", &catalog],
+        ),
+        ("`tap-ukgpro` (Singer)", &tap, vec!["--config", &config]),
+    ];
+    for (name, program, args) in runs {
+        for _ in 0..2 {
+            let (wall, cpu, rss) = timed(program, &args);
+            println!(
+                "| {name} | {} | {:.0} | {} | {:.0} | {rss:.1} MB |",
+                ms(wall),
+                users as f64 / wall.as_secs_f64(),
+                ms(cpu),
+                users as f64 / cpu.as_secs_f64()
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Runs the `connector` binary with `args` and `CONNECTOR_HOME=home`; returns its wall time,

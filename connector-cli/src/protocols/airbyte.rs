@@ -14,8 +14,23 @@ use crate::runtime::block_on_value;
 
 static OUT: OnceLock<Mutex<std::io::BufWriter<std::io::Stdout>>> = OnceLock::new();
 
+/// A `RECORD` message, serialized straight from the user (no intermediate JSON value).
+#[derive(serde::Serialize)]
+struct Record<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    record: RecordBody<'a>,
+}
+
+#[derive(serde::Serialize)]
+struct RecordBody<'a> {
+    stream: &'static str,
+    data: &'a connector_core::User,
+    emitted_at: i64,
+}
+
 /// Writes one message line (stdout, shared with the log layer).
-fn emit(message: &Value) -> std::io::Result<()> {
+fn emit(message: &impl serde::Serialize) -> std::io::Result<()> {
     let out = OUT.get_or_init(|| Mutex::new(std::io::BufWriter::new(std::io::stdout())));
     let mut out = out.lock().unwrap_or_else(|e| e.into_inner());
     serde_json::to_writer(&mut *out, message)?;
@@ -271,11 +286,15 @@ fn read(
             }
         ),
     );
-    let result = block_on_value(stream::read(d, config, since.as_deref(), |data| {
-        emit(&json!({
-            "type": "RECORD",
-            "record": {"stream": STREAM, "data": data, "emitted_at": super::now_ms()},
-        }))
+    let result = block_on_value(stream::read(d, config, since.as_deref(), |user| {
+        emit(&Record {
+            kind: "RECORD",
+            record: RecordBody {
+                stream: STREAM,
+                data: user,
+                emitted_at: super::now_ms(),
+            },
+        })
     }));
     match result {
         Some(Ok(read)) => {

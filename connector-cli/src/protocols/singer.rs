@@ -201,12 +201,8 @@ fn sync(
         .filter(|_| incremental)
         .map(str::to_owned);
     let out = std::io::stdout();
-    let mut out = std::io::BufWriter::new(out.lock());
-    let mut line = |v: &Value| -> std::io::Result<()> {
-        serde_json::to_writer(&mut out, v)?;
-        out.write_all(b"\n")
-    };
-    if let Err(e) = line(&json!({
+    let mut lines = Lines(std::io::BufWriter::new(out.lock()));
+    if let Err(e) = lines.put(&json!({
         "type": "SCHEMA",
         "stream": STREAM,
         "schema": stream::schema(),
@@ -216,13 +212,13 @@ fn sync(
         return fail(&format!("cannot write: {e}"));
     }
     let extracted = connector_core::reexports::jiff::Timestamp::now().to_string();
-    let result = block_on_value(stream::read(d, config, bookmark.as_deref(), |record| {
-        line(&json!({
-            "type": "RECORD",
-            "stream": STREAM,
-            "record": record,
-            "time_extracted": extracted,
-        }))
+    let result = block_on_value(stream::read(d, config, bookmark.as_deref(), |user| {
+        lines.put(&Record {
+            kind: "RECORD",
+            stream: STREAM,
+            record: user,
+            time_extracted: &extracted,
+        })
     }));
     let read = match result {
         Some(Ok(read)) => read,
@@ -236,7 +232,7 @@ fn sync(
             "replication_key_value": read.cursor,
         }}},
     });
-    if let Err(e) = line(&state).and_then(|()| out.flush()) {
+    if let Err(e) = lines.put(&state).and_then(|()| lines.0.flush()) {
         return fail(&format!("cannot write: {e}"));
     }
     eprintln!(
@@ -249,4 +245,25 @@ fn sync(
         }
     );
     0
+}
+
+/// A Singer `RECORD`, serialized straight from the user.
+#[derive(serde::Serialize)]
+struct Record<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    stream: &'static str,
+    record: &'a connector_core::User,
+    time_extracted: &'a str,
+}
+
+/// Messages as JSON lines on a buffered writer (generic, so serde writes straight into the
+/// buffer).
+struct Lines<W: Write>(W);
+
+impl<W: Write> Lines<W> {
+    fn put<T: serde::Serialize>(&mut self, message: &T) -> std::io::Result<()> {
+        serde_json::to_writer(&mut self.0, message)?;
+        self.0.write_all(b"\n")
+    }
 }

@@ -86,12 +86,12 @@ pub struct Read {
 }
 
 /// Reads every user of `raw` settings and passes those changed after `since` (all when none;
-/// users without `updated_at` always) to `emit`, as JSON.
+/// users without `updated_at` always) to `emit`.
 pub async fn read(
     descriptor: &ProviderDescriptor,
     raw: Value,
     since: Option<&str>,
-    mut emit: impl FnMut(Value) -> std::io::Result<()>,
+    mut emit: impl FnMut(&User) -> std::io::Result<()>,
 ) -> Result<Read, Error> {
     let connector = descriptor.connect_with(raw, &Context::default())?;
     let export = connector_core::export_users(&*connector, ExportOptions::new())?;
@@ -113,8 +113,7 @@ pub async fn read(
             read.unchanged += 1;
             continue;
         }
-        let value = serde_json::to_value(&user).unwrap_or(Value::Null);
-        emit(value).map_err(|e| {
+        emit(&user).map_err(|e| {
             Error::new(
                 descriptor.id(),
                 connector_core::ErrorKind::Unsupported,
