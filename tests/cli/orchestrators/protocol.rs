@@ -160,7 +160,43 @@ async fn airbyte_spec_check_discover_and_read_speak_the_protocol() {
         "progress as LOG messages"
     );
     assert!(stderr(&o).is_empty(), "nothing on stderr: {}", stderr(&o));
-    let state = all.iter().find(|m| m["type"] == "STATE").unwrap();
+    let state = all.iter().find(|m| m["type"] == "STATE").unwrap().clone();
+    // Logged at trace level, as LOG messages: still no credential.
+    let traced = crate::harness::program(
+        &dir.join("source-ukgpro"),
+        &[
+            "read",
+            "--config",
+            &config,
+            "--catalog",
+            configured.to_str().unwrap(),
+        ],
+        &[("RUST_LOG", "trace")],
+    )
+    .output()
+    .await
+    .unwrap();
+    let logs = messages(&traced)
+        .into_iter()
+        .filter(|m| m["type"] == "LOG")
+        .count();
+    assert!(logs > 10, "trace logs as LOG messages: {logs}");
+    let text = stdout(&traced) + &stderr(&traced);
+    let basic = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            connector_ukgpro::sandbox::USERNAME,
+            connector_ukgpro::sandbox::PASSWORD
+        ))
+    };
+    for secret in [
+        connector_ukgpro::sandbox::PASSWORD,
+        connector_ukgpro::sandbox::CUSTOMER_API_KEY,
+        basic.as_str(),
+    ] {
+        assert!(!text.contains(secret), "{secret} in the protocol's output");
+    }
     assert_eq!(
         state["state"]["stream"]["stream_descriptor"]["name"],
         "users"
