@@ -77,7 +77,8 @@ pub use home::{
 };
 pub use name::{ConnectionName, MAX_NAME_CHARS};
 pub use record::{
-    ConnectionInfo, ConnectionStatus, ExportRecord, StoredConnection, TestRecord, ValidSettings,
+    set_path, ConnectionInfo, ConnectionStatus, ExportRecord, StoredConnection, TestRecord,
+    ValidSettings,
 };
 pub use sqlite::SqliteStore;
 pub use store::{test_saved, ConnectionStore};

@@ -74,9 +74,18 @@ fn remove_path(value: &mut Value, path: &str) {
     }
 }
 
-/// Puts `secret` back at a dotted `path`, creating objects on the way.
-pub(crate) fn insert_path(value: &mut Value, path: &str, secret: &Secret) {
-    let mut at = value;
+/// Sets `value` at a dotted settings `path` (`password`, `auth.token`) in `root`, creating
+/// objects on the way (a non-object in the way is replaced): how secrets are put back into
+/// settings, and how a program marks where they are.
+///
+/// ```
+/// use connector_core::connections::set_path;
+/// let mut settings = serde_json::json!({"auth": {"method": "bearer"}});
+/// set_path(&mut settings, "auth.token", "set".into());
+/// assert_eq!(settings, serde_json::json!({"auth": {"method": "bearer", "token": "set"}}));
+/// ```
+pub fn set_path(root: &mut Value, path: &str, value: Value) {
+    let mut at = root;
     let mut parts = path.split('.').peekable();
     while let Some(part) = parts.next() {
         if !at.is_object() {
@@ -86,7 +95,7 @@ pub(crate) fn insert_path(value: &mut Value, path: &str, secret: &Secret) {
             return;
         };
         if parts.peek().is_none() {
-            object.insert(part.to_owned(), Value::String(secret.expose().to_owned()));
+            object.insert(part.to_owned(), value);
             return;
         }
         at = object
@@ -211,7 +220,7 @@ impl StoredConnection {
     pub fn settings_for_connect(&self) -> Value {
         let mut raw = self.info.settings.clone();
         for (path, secret) in &self.secrets {
-            insert_path(&mut raw, path, secret);
+            set_path(&mut raw, path, Value::String(secret.expose().to_owned()));
         }
         raw
     }
@@ -230,13 +239,13 @@ mod tests {
             v,
             json!({"base_url": "https://x", "auth": {"method": "bearer"}})
         );
-        insert_path(&mut v, "auth.token", &Secret::new("T2"));
-        insert_path(&mut v, "password", &Secret::new("P"));
+        set_path(&mut v, "auth.token", "T2".into());
+        set_path(&mut v, "password", "P".into());
         assert_eq!(
             v,
             json!({"base_url": "https://x", "auth": {"method": "bearer", "token": "T2"}, "password": "P"})
         );
-        insert_path(&mut v, "deep.er.key", &Secret::new("K"));
+        set_path(&mut v, "deep.er.key", "K".into());
         assert_eq!(v["deep"]["er"]["key"], "K");
     }
 }

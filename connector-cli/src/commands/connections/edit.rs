@@ -106,7 +106,7 @@ pub fn exec(m: &ArgMatches) -> u8 {
             } else {
                 continue;
             };
-            put(&mut raw, secret_path, value);
+            connector_core::connections::set_path(&mut raw, secret_path, Value::String(value));
         }
         if prompt::interactive() {
             if let Value::Object(map) = &mut raw {
@@ -153,22 +153,4 @@ pub fn exec(m: &ArgMatches) -> u8 {
         }
         run_test(&store, &info.name, m.get_flag("json")).await
     })
-}
-
-/// Puts a string at a dotted path, creating objects on the way.
-fn put(raw: &mut Value, path: &str, value: String) {
-    let mut at = raw;
-    let mut parts = path.split('.').peekable();
-    while let Some(part) = parts.next() {
-        let Some(object) = at.as_object_mut() else {
-            return;
-        };
-        if parts.peek().is_none() {
-            object.insert(part.to_owned(), Value::String(value));
-            return;
-        }
-        at = object
-            .entry(part.to_owned())
-            .or_insert_with(|| Value::Object(Default::default()));
-    }
 }

@@ -1,7 +1,7 @@
 //! `connections show NAME [--json]`: the settings, a secret as "set" and never its value.
 
 use clap::{ArgMatches, Command};
-use connector_core::connections::{ConnectionInfo, ConnectionStore};
+use connector_core::connections::{set_path, ConnectionInfo, ConnectionStore};
 use serde_json::Value;
 
 use super::{open_store, report};
@@ -36,31 +36,13 @@ pub fn exec(m: &ArgMatches) -> u8 {
             let mut value = serde_json::to_value(&info).unwrap_or_default();
             if let Some(settings) = value.get_mut("settings") {
                 for path in &info.secret_fields {
-                    mark_set(settings, path);
+                    set_path(settings, path, "set".into());
                 }
             }
             return print_json(&value);
         }
         print_out(&render(&info, crate::render::colour_stdout()))
     })
-}
-
-/// Puts `"set"` where the secret at `path` is.
-fn mark_set(settings: &mut Value, path: &str) {
-    let mut at = settings;
-    let mut parts = path.split('.').peekable();
-    while let Some(part) = parts.next() {
-        let Some(object) = at.as_object_mut() else {
-            return;
-        };
-        if parts.peek().is_none() {
-            object.insert(part.to_owned(), Value::String("set".into()));
-            return;
-        }
-        at = object
-            .entry(part.to_owned())
-            .or_insert_with(|| Value::Object(Default::default()));
-    }
 }
 
 fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
@@ -83,7 +65,7 @@ fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
 fn render(info: &ConnectionInfo, colour: bool) -> String {
     let mut settings = info.settings.clone();
     for path in &info.secret_fields {
-        mark_set(&mut settings, path);
+        set_path(&mut settings, path, "set".into());
     }
     let mut fields = Vec::new();
     flatten("", &settings, &mut fields);
