@@ -39,6 +39,7 @@ impl ChangeFeed for UkgProConnector {
         ];
         let mut named = BTreeSet::new();
         let mut page = 1u32;
+        let mut previous: Option<Vec<(Option<String>, String)>> = None;
         loop {
             // A change record carries the ids (and more); PersonRecord's lenient decoder reads
             // them and ignores the rest.
@@ -47,24 +48,41 @@ impl ChangeFeed for UkgProConnector {
                 .list_page_with(EMPLOYEE_CHANGES, page, self.page_size, None, &window)
                 .await?;
             let short = records.len() < self.page_size as usize;
-            for record in records {
-                if let Decoded::Record(r) = record {
-                    named.insert(UserRef {
-                        company_id: r.company_id.filter(|c| !c.is_empty()),
-                        id: r.employee_id,
-                    });
-                }
+            let ids: Vec<(Option<String>, String)> = records
+                .into_iter()
+                .filter_map(|record| match record {
+                    Decoded::Record(r) => {
+                        Some((r.company_id.filter(|c| !c.is_empty()), r.employee_id))
+                    }
+                    Decoded::Malformed(_) => None,
+                })
+                .collect();
+            // A gateway that ignores `page` answers the first page forever.
+            if !short && previous.as_ref() == Some(&ids) {
+                return Err(protocol(format!(
+                    "employee-changes answered page {page} with the same records as page {}; it ignores paging",
+                    page - 1
+                )));
+            }
+            for (company_id, id) in &ids {
+                named.insert(UserRef {
+                    company_id: company_id.clone(),
+                    id: id.clone(),
+                });
+            }
+            if named.len() as u64 > connector_core::ExportOptions::DEFAULT_MAX_USERS {
+                return Err(protocol(format!(
+                    "employee-changes named more than {} employees; it does not end",
+                    connector_core::ExportOptions::DEFAULT_MAX_USERS
+                )));
             }
             if short {
                 break;
             }
-            page = page.checked_add(1).ok_or_else(|| {
-                connector_core::Error::new(
-                    crate::PROVIDER_ID,
-                    connector_core::ErrorKind::Protocol,
-                    "employee-changes never ended (4 billion pages)",
-                )
-            })?;
+            previous = Some(ids);
+            page = page
+                .checked_add(1)
+                .ok_or_else(|| protocol("employee-changes never ended (4 billion pages)".into()))?;
         }
         Ok(named.into_iter().collect())
     }
@@ -113,4 +131,13 @@ async fn lookup(client: &UkgClient, user: UserRef) -> Result<Option<User>> {
         return Ok(None);
     }
     Ok(Some(crate::users::to_user(key, person, employment)))
+}
+
+fn protocol(message: String) -> connector_core::Error {
+    connector_core::Error::new(
+        crate::PROVIDER_ID,
+        connector_core::ErrorKind::Protocol,
+        message,
+    )
+    .with_endpoint(format!("GET {}", EMPLOYEE_CHANGES.path))
 }
