@@ -49,6 +49,12 @@ pub fn source(descriptor: &ProviderDescriptor, m: &ArgMatches) -> Result<Source,
         );
         return Err(crate::exit::USAGE);
     }
+    warn_ignored_variables(descriptor);
+    Ok(Source::Saved(Box::new(saved)))
+}
+
+/// With `--connection`, `<PROVIDER>_*` variables that are set change nothing: say so.
+pub fn warn_ignored_variables(descriptor: &ProviderDescriptor) {
     let unused: Vec<String> = descriptor
         .settings_schema()
         .fields()
@@ -64,7 +70,6 @@ pub fn source(descriptor: &ProviderDescriptor, m: &ArgMatches) -> Result<Source,
             connector_core::program::name()
         );
     }
-    Ok(Source::Saved(Box::new(saved)))
 }
 
 /// Where a fixed-host provider sends its requests instead of its own host:

@@ -33,6 +33,9 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
 
 /// Runs it.
 pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
+    if let Some(name) = m.try_get_one::<String>("connection").ok().flatten() {
+        return super::connections::test_of(d, name, m.get_flag("json"));
+    }
     let source = match config::source(d, m) {
         Ok(s) => s,
         Err(code) => return code,

@@ -216,4 +216,12 @@ async fn without_the_employee_export_permission_sync_lists_and_says_so() {
     );
     assert!(report.contains("Employee Export"), "{report}");
     assert!(report.contains("sync lists every user"), "{report}");
+    // `ukgpro test --connection` is the same test.
+    let o = home.run(&["ukgpro", "test", "--connection", "live"]).await;
+    assert_eq!(code(&o), 4, "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("Change feed (for sync)"),
+        "{}",
+        stdout(&o)
+    );
 }

@@ -13,6 +13,7 @@ mod test;
 
 use clap::{Arg, ArgMatches, Command};
 use connector_core::connections::{SqliteStore, StoreError, HOME_VARIABLE, MASTER_KEY_VARIABLE};
+use connector_core::ProviderDescriptor;
 
 use crate::exit;
 use crate::sanitize::terminal;
@@ -96,6 +97,34 @@ pub(crate) fn code_for(error: &StoreError) -> u8 {
         StoreError::Settings(e) => exit::code_for(e.kind()),
         _ => exit::STORE,
     }
+}
+
+/// `<provider> test --connection NAME`: the saved connection's test, recorded like
+/// `connections test` (a synced connection is tested for its change feed too); refused when
+/// the connection is another provider's.
+pub(crate) fn test_of(d: &ProviderDescriptor, name: &str, json: bool) -> u8 {
+    let store = match open_store() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    crate::runtime::block_on(async {
+        match connector_core::connections::ConnectionStore::info(&store, name).await {
+            Ok(info) if info.provider != d.id() => {
+                eprintln!(
+                    "error: connection `{}` is a {} connection, not {}",
+                    terminal(&info.name),
+                    info.provider,
+                    d.id()
+                );
+                exit::USAGE
+            }
+            Ok(info) => {
+                crate::config::warn_ignored_variables(d);
+                run_test(&store, &info.name, json).await
+            }
+            Err(e) => report(&e),
+        }
+    })
 }
 
 /// Runs the connection test of `name`, records it and prints the checklist; the exit status
