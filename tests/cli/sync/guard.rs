@@ -113,3 +113,37 @@ async fn the_sync_docs_recipe_runs_and_its_example_event_is_real() {
     );
     assert_eq!(example["event_id"].as_str().unwrap().len(), 32);
 }
+
+/// `--reset-state` starts over with a new baseline, but the old state goes only when the new
+/// one is committed: a dry run (or a failed run) keeps it.
+#[tokio::test(flavor = "multi_thread")]
+async fn reset_state_drops_the_old_state_only_when_the_new_one_commits() {
+    let Live {
+        home, day0: _live, ..
+    } = live("sync-reset", 100, None).await;
+    let sync = |extra: &'static [&'static str]| {
+        let home = &home;
+        async move {
+            let mut args = vec!["ukgpro", "sync", "--connection", "Live"];
+            args.extend_from_slice(extra);
+            let o = home.run(&args).await;
+            assert_eq!(code(&o), 0, "{}", stderr(&o));
+            stderr(&o)
+        }
+    };
+    let dry = sync(&["--reset-state", "--dry-run"]).await;
+    assert!(
+        dry.contains("Baseline recorded") && dry.contains("dry run"),
+        "{dry}"
+    );
+    assert!(
+        sync(&[]).await.contains("Synced `Live`"),
+        "the state was kept"
+    );
+    assert!(sync(&["--reset-state"]).await.contains("Baseline recorded"));
+    let after = sync(&[]).await;
+    assert!(
+        after.contains("Synced `Live`") && after.contains("(sync 2 of"),
+        "{after}"
+    );
+}

@@ -104,7 +104,7 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
             Arg::new("reset-state")
                 .long("reset-state")
                 .action(ArgAction::SetTrue)
-                .help("Forget the connection's sync state first: this sync records a new baseline"),
+                .help("Start over: record a new baseline, replacing the old state only when it commits"),
         )
 }
 
@@ -171,14 +171,15 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
             );
             return exit::USAGE;
         }
-        if m.get_flag("reset-state") {
-            if let Err(e) = store.reset_sync(&info.name).await {
-                return report_store(&e);
-            }
-        }
-        let baseline = match store.sync_baseline(&info.name).await {
-            Ok(b) => b,
-            Err(e) => return report_store(&e),
+        // --reset-state plans as a first sync; the old state is dropped only when the new one
+        // is committed (a failed or dry run keeps it).
+        let reset = m.get_flag("reset-state");
+        let baseline = match reset {
+            true => None,
+            false => match store.sync_baseline(&info.name).await {
+                Ok(b) => b,
+                Err(e) => return report_store(&e),
+            },
         };
         let context = match crate::config::endpoint_context(d) {
             Ok(c) => c,
@@ -294,6 +295,11 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
                 "{summary}\ndry run: nothing committed; the next sync finds these changes again"
             );
             return exit::OK;
+        }
+        if reset {
+            if let Err(e) = store.reset_sync(&info.name).await {
+                return report_store(&e);
+            }
         }
         match store.commit_sync(&info.name, plan.commit, now).await {
             Ok(version) => {
