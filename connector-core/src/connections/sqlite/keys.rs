@@ -1,12 +1,12 @@
 //! The master key of a store: loaded when first needed, checked against the store's key
 //! check, and rotated.
 
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::super::crypto::{secret_aad, KEY_CHECK_AAD, KEY_CHECK_TEXT};
 use super::super::home::{self, io, KeySource};
 use super::super::{MasterKey, StoreError};
-use super::{blocking, db_error, Inner, SqliteStore};
+use super::{Db, Inner, SqliteStore};
 
 impl SqliteStore {
     /// Re-encrypts every secret under `new_key` in one transaction and returns how many.
@@ -15,10 +15,8 @@ impl SqliteStore {
     /// no crash point leaves secrets under a key nobody has. With `CONNECTOR_MASTER_KEY`, set
     /// it to the new key afterwards.
     pub async fn rotate_key(&self, new_key: MasterKey) -> Result<usize, StoreError> {
-        let inner = self.inner.clone();
-        blocking(move || {
-            let mut db = inner.lock_db();
-            let old = inner.key(&mut db, true)?;
+        self.with_db(move |inner, db| {
+            let old = inner.key(db, true)?;
             let pending = match &inner.source {
                 KeySource::File(path) => {
                     let pending = home::pending_key_path(path);
@@ -28,24 +26,19 @@ impl SqliteStore {
                 }
                 _ => None,
             };
-            let path = inner.path.clone();
-            let result = (|| -> Result<usize, StoreError> {
-                let tx = db
-                    .transaction_with_behavior(TransactionBehavior::Immediate)
-                    .map_err(|e| db_error(&path, &e))?;
-                let rows: Vec<SealedRow> = {
-                    let mut stmt = tx
-                        .prepare(
-                            "SELECT s.connection_id, c.name, s.field, s.nonce, s.ciphertext
-                             FROM secrets s JOIN connections c ON c.id = s.connection_id",
-                        )
-                        .map_err(|e| db_error(&path, &e))?;
-                    let rows = stmt
-                        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
-                        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-                        .map_err(|e| db_error(&path, &e));
-                    rows?
-                };
+            let result = inner.transaction(db, |tx| {
+                let rows: Vec<SealedRow> = tx
+                    .prepare(
+                        "SELECT s.connection_id, c.name, s.field, s.nonce, s.ciphertext
+                         FROM secrets s JOIN connections c ON c.id = s.connection_id",
+                    )
+                    .and_then(|mut stmt| {
+                        stmt.query_map([], |r| {
+                            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                        })?
+                        .collect()
+                    })
+                    .db(inner)?;
                 for (id, name, field, nonce, sealed) in &rows {
                     let aad = secret_aad(id, field);
                     let plain = old.open(&aad, nonce, sealed).ok_or_else(|| StoreError::Tampered {
@@ -57,12 +50,11 @@ impl SqliteStore {
                         "UPDATE secrets SET nonce = ?1, ciphertext = ?2 WHERE connection_id = ?3 AND field = ?4",
                         params![nonce, sealed, id, field],
                     )
-                    .map_err(|e| db_error(&path, &e))?;
+                    .db(inner)?;
                 }
-                write_key_check(&tx, &new_key, true).map_err(|e| db_error(&path, &e))?;
-                tx.commit().map_err(|e| db_error(&path, &e))?;
+                write_key_check(tx, &new_key, true).db(inner)?;
                 Ok(rows.len())
-            })();
+            });
             match (&result, pending) {
                 (Ok(_), Some((pending, file))) => {
                     std::fs::rename(&pending, &file).map_err(|e| io("cannot replace", &file, &e))?;
@@ -92,7 +84,7 @@ impl Inner {
         if let Some(key) = self.key.lock().unwrap_or_else(|e| e.into_inner()).clone() {
             return Ok(key);
         }
-        let check = read_key_check(db).map_err(|e| self.err(&e))?;
+        let check = read_key_check(db).db(self)?;
         let key = match check {
             Some((nonce, sealed)) => {
                 let fits = |k: &MasterKey| opens_check(k, &nonce, &sealed);
@@ -117,19 +109,12 @@ impl Inner {
                 }
             }
             None => {
-                if !may_create {
-                    // No secret was ever saved: there is nothing to decrypt.
-                    return self.source.load(true);
-                }
-                let key = self.source.load(true)?;
-                let tx = db
-                    .transaction_with_behavior(TransactionBehavior::Immediate)
-                    .map_err(|e| self.err(&e))?;
-                write_key_check(&tx, &key, false).map_err(|e| self.err(&e))?;
-                let (nonce, sealed) = read_key_check(&tx)
-                    .map_err(|e| self.err(&e))?
-                    .unwrap_or_default();
-                tx.commit().map_err(|e| self.err(&e))?;
+                // No secret was ever saved: a key is made (or read) only to save one.
+                let key = self.source.load(may_create)?;
+                let (nonce, sealed) = self.transaction(db, |tx| {
+                    write_key_check(tx, &key, false).db(self)?;
+                    Ok(read_key_check(tx).db(self)?.unwrap_or_default())
+                })?;
                 // Another process may have written its check first, with another key.
                 if !opens_check(&key, &nonce, &sealed) {
                     return Err(StoreError::WrongKey {

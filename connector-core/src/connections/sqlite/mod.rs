@@ -108,7 +108,7 @@ impl Inner {
                 Row::read,
             )
             .optional()
-            .map_err(|e| self.err(&e))?;
+            .db(self)?;
         match row {
             Some(row) => Ok(row),
             None => Err(StoreError::UnknownConnection {
@@ -119,7 +119,7 @@ impl Inner {
     }
 
     fn info(&self, db: &Connection, row: Row) -> Result<ConnectionInfo, StoreError> {
-        let fields = secret_fields(db, &row.id).map_err(|e| self.err(&e))?;
+        let fields = secret_fields(db, &row.id).db(self)?;
         row.into_info(fields, &self.path)
     }
 }
@@ -157,6 +157,72 @@ fn insert_secrets(
         )?;
     }
     Ok(())
+}
+
+/// `rusqlite` results as store errors that name the database file.
+trait Db<T> {
+    fn db(self, inner: &Inner) -> Result<T, StoreError>;
+}
+
+impl<T> Db<T> for rusqlite::Result<T> {
+    fn db(self, inner: &Inner) -> Result<T, StoreError> {
+        self.map_err(|e| inner.err(&e))
+    }
+}
+
+impl SqliteStore {
+    /// Runs `f` with the database on the blocking pool (SQLite calls block).
+    async fn with_db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Inner, &mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let inner = self.inner.clone();
+        blocking(move || {
+            let mut db = inner.lock_db();
+            f(&inner, &mut db)
+        })
+        .await
+    }
+
+    /// Runs `f` in one immediate transaction, committed only when it returns `Ok`.
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Inner, &rusqlite::Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.with_db(move |inner, db| inner.transaction(db, |tx| f(inner, tx)))
+            .await
+    }
+
+    /// [`write`](Self::write) with the master key (read, or created for a store without
+    /// secrets, before the transaction starts).
+    async fn write_keyed<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Inner, &rusqlite::Transaction<'_>, &MasterKey) -> Result<T, StoreError>
+            + Send
+            + 'static,
+    ) -> Result<T, StoreError> {
+        self.with_db(move |inner, db| {
+            let key = inner.key(db, true)?;
+            inner.transaction(db, |tx| f(inner, tx, &key))
+        })
+        .await
+    }
+}
+
+impl Inner {
+    /// `f` in one immediate transaction on `db`, committed only when it returns `Ok`.
+    fn transaction<T>(
+        &self,
+        db: &mut Connection,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let tx = db
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .db(self)?;
+        let out = f(&tx)?;
+        tx.commit().db(self)?;
+        Ok(out)
+    }
 }
 
 async fn blocking<T: Send + 'static>(

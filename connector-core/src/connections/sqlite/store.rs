@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use jiff::Timestamp;
 use rusqlite::types::Value;
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, OptionalExtension};
 
 use super::super::crypto::secret_aad;
 use super::super::record::{
@@ -11,7 +11,7 @@ use super::super::record::{
 };
 use super::super::{ConnectionName, ConnectionStore, StoreError};
 use super::rows::{Row, ROW_COLUMNS};
-use super::{blocking, insert_secrets, is_unique_violation, new_id, SqliteStore};
+use super::{insert_secrets, is_unique_violation, new_id, Db, SqliteStore};
 use crate::Secret;
 
 #[async_trait]
@@ -21,14 +21,8 @@ impl ConnectionStore for SqliteStore {
         name: &ConnectionName,
         settings: ValidSettings,
     ) -> Result<ConnectionInfo, StoreError> {
-        let inner = self.inner.clone();
         let name = name.clone();
-        blocking(move || {
-            let mut db = inner.lock_db();
-            let key = inner.key(&mut db, true)?;
-            let tx = db
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(|e| inner.err(&e))?;
+        self.write_keyed(move |inner, tx, key| {
             let existing: Option<String> = tx
                 .query_row(
                     "SELECT name FROM connections WHERE name_key = ?1",
@@ -36,12 +30,13 @@ impl ConnectionStore for SqliteStore {
                     |r| r.get(0),
                 )
                 .optional()
-                .map_err(|e| inner.err(&e))?;
+                .db(inner)?;
+            let duplicate = |existing: String| StoreError::DuplicateName {
+                name: name.as_str().to_owned(),
+                existing,
+            };
             if let Some(existing) = existing {
-                return Err(StoreError::DuplicateName {
-                    name: name.as_str().to_owned(),
-                    existing,
-                });
+                return Err(duplicate(existing));
             }
             let id = new_id();
             let now = Timestamp::now().to_string();
@@ -52,44 +47,35 @@ impl ConnectionStore for SqliteStore {
             )
             .map_err(|e| {
                 if is_unique_violation(&e) {
-                    StoreError::DuplicateName {
-                        name: name.as_str().to_owned(),
-                        existing: name.as_str().to_owned(),
-                    }
+                    // Another process added it since the check above.
+                    duplicate(name.as_str().to_owned())
                 } else {
                     inner.err(&e)
                 }
             })?;
-            insert_secrets(&tx, &key, &id, &settings.secrets).map_err(|e| inner.err(&e))?;
-            let row = inner.find(&tx, name.as_str())?;
-            let info = inner.info(&tx, row)?;
-            tx.commit().map_err(|e| inner.err(&e))?;
-            Ok(info)
+            insert_secrets(tx, key, &id, &settings.secrets).db(inner)?;
+            let row = inner.find(tx, name.as_str())?;
+            inner.info(tx, row)
         })
         .await
     }
 
     async fn get(&self, name: &str) -> Result<StoredConnection, StoreError> {
-        let inner = self.inner.clone();
         let name = name.to_owned();
-        blocking(move || {
-            let mut db = inner.lock_db();
-            let row = inner.find(&db, &name)?;
+        self.with_db(move |inner, db| {
+            let row = inner.find(db, &name)?;
             let id = row.id.clone();
-            let info = inner.info(&db, row)?;
-            let sealed: Vec<(String, Vec<u8>, Vec<u8>)> = {
-                let mut stmt = db
-                    .prepare("SELECT field, nonce, ciphertext FROM secrets WHERE connection_id = ?1 ORDER BY field")
-                    .map_err(|e| inner.err(&e))?;
-                let rows = stmt
-                    .query_map(params![id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                    .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-                    .map_err(|e| inner.err(&e));
-                rows?
-            };
+            let info = inner.info(db, row)?;
+            let sealed: Vec<(String, Vec<u8>, Vec<u8>)> = db
+                .prepare("SELECT field, nonce, ciphertext FROM secrets WHERE connection_id = ?1 ORDER BY field")
+                .and_then(|mut stmt| {
+                    stmt.query_map(params![id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                        .collect()
+                })
+                .db(inner)?;
             let mut secrets = Vec::with_capacity(sealed.len());
             if !sealed.is_empty() {
-                let key = inner.key(&mut db, false)?;
+                let key = inner.key(db, false)?;
                 for (field, nonce, ciphertext) in sealed {
                     let tampered = || StoreError::Tampered {
                         connection: info.name.clone(),
@@ -108,33 +94,23 @@ impl ConnectionStore for SqliteStore {
     }
 
     async fn info(&self, name: &str) -> Result<ConnectionInfo, StoreError> {
-        let inner = self.inner.clone();
         let name = name.to_owned();
-        blocking(move || {
-            let db = inner.lock_db();
-            let row = inner.find(&db, &name)?;
-            inner.info(&db, row)
+        self.with_db(move |inner, db| {
+            let row = inner.find(db, &name)?;
+            inner.info(db, row)
         })
         .await
     }
 
     async fn list(&self) -> Result<Vec<ConnectionInfo>, StoreError> {
-        let inner = self.inner.clone();
-        blocking(move || {
-            let db = inner.lock_db();
-            let rows: Vec<Row> = {
-                let mut stmt = db
-                    .prepare(&format!(
-                        "SELECT {ROW_COLUMNS} FROM connections ORDER BY name_key"
-                    ))
-                    .map_err(|e| inner.err(&e))?;
-                let rows = stmt
-                    .query_map([], Row::read)
-                    .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-                    .map_err(|e| inner.err(&e));
-                rows?
-            };
-            rows.into_iter().map(|row| inner.info(&db, row)).collect()
+        self.with_db(move |inner, db| {
+            let rows: Vec<Row> = db
+                .prepare(&format!(
+                    "SELECT {ROW_COLUMNS} FROM connections ORDER BY name_key"
+                ))
+                .and_then(|mut stmt| stmt.query_map([], Row::read)?.collect())
+                .db(inner)?;
+            rows.into_iter().map(|row| inner.info(db, row)).collect()
         })
         .await
     }
@@ -144,15 +120,9 @@ impl ConnectionStore for SqliteStore {
         name: &str,
         settings: ValidSettings,
     ) -> Result<ConnectionInfo, StoreError> {
-        let inner = self.inner.clone();
         let name = name.to_owned();
-        blocking(move || {
-            let mut db = inner.lock_db();
-            let key = inner.key(&mut db, true)?;
-            let tx = db
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(|e| inner.err(&e))?;
-            let row = inner.find(&tx, &name)?;
+        self.write_keyed(move |inner, tx, key| {
+            let row = inner.find(tx, &name)?;
             if row.provider != settings.provider {
                 return Err(StoreError::WrongProvider {
                     name: row.name,
@@ -170,17 +140,15 @@ impl ConnectionStore for SqliteStore {
                     row.id
                 ],
             )
-            .map_err(|e| inner.err(&e))?;
+            .db(inner)?;
             tx.execute(
                 "DELETE FROM secrets WHERE connection_id = ?1",
                 params![row.id],
             )
-            .map_err(|e| inner.err(&e))?;
-            insert_secrets(&tx, &key, &row.id, &settings.secrets).map_err(|e| inner.err(&e))?;
-            let row = inner.find(&tx, &name)?;
-            let info = inner.info(&tx, row)?;
-            tx.commit().map_err(|e| inner.err(&e))?;
-            Ok(info)
+            .db(inner)?;
+            insert_secrets(tx, key, &row.id, &settings.secrets).db(inner)?;
+            let row = inner.find(tx, &name)?;
+            inner.info(tx, row)
         })
         .await
     }
@@ -190,15 +158,10 @@ impl ConnectionStore for SqliteStore {
         name: &str,
         new_name: &ConnectionName,
     ) -> Result<ConnectionInfo, StoreError> {
-        let inner = self.inner.clone();
         let name = name.to_owned();
         let new_name = new_name.clone();
-        blocking(move || {
-            let mut db = inner.lock_db();
-            let tx = db
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(|e| inner.err(&e))?;
-            let row = inner.find(&tx, &name)?;
+        self.write(move |inner, tx| {
+            let row = inner.find(tx, &name)?;
             let clash: Option<(String, String)> = tx
                 .query_row(
                     "SELECT id, name FROM connections WHERE name_key = ?1",
@@ -206,7 +169,7 @@ impl ConnectionStore for SqliteStore {
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .optional()
-                .map_err(|e| inner.err(&e))?;
+                .db(inner)?;
             if let Some((id, existing)) = clash {
                 if id != row.id {
                     return Err(StoreError::DuplicateName {
@@ -219,32 +182,21 @@ impl ConnectionStore for SqliteStore {
                 "UPDATE connections SET name = ?1, name_key = ?2 WHERE id = ?3",
                 params![new_name.as_str(), new_name.key(), row.id],
             )
-            .map_err(|e| inner.err(&e))?;
-            let row = inner.find(&tx, new_name.as_str())?;
-            let info = inner.info(&tx, row)?;
-            tx.commit().map_err(|e| inner.err(&e))?;
-            Ok(info)
+            .db(inner)?;
+            let row = inner.find(tx, new_name.as_str())?;
+            inner.info(tx, row)
         })
         .await
     }
 
     async fn remove(&self, name: &str) -> Result<(), StoreError> {
-        let inner = self.inner.clone();
         let name = name.to_owned();
-        blocking(move || {
-            let mut db = inner.lock_db();
-            let tx = db
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(|e| inner.err(&e))?;
-            let row = inner.find(&tx, &name)?;
-            tx.execute(
-                "DELETE FROM secrets WHERE connection_id = ?1",
-                params![row.id],
-            )
-            .map_err(|e| inner.err(&e))?;
+        self.write(move |inner, tx| {
+            let row = inner.find(tx, &name)?;
+            // Its secrets and sync state go with it (foreign keys cascade).
             tx.execute("DELETE FROM connections WHERE id = ?1", params![row.id])
-                .map_err(|e| inner.err(&e))?;
-            tx.commit().map_err(|e| inner.err(&e))
+                .db(inner)?;
+            Ok(())
         })
         .await
     }
@@ -279,11 +231,9 @@ impl SqliteStore {
         columns: &'static [&'static str],
         values: Vec<Value>,
     ) -> Result<(), StoreError> {
-        let inner = self.inner.clone();
         let name = name.to_owned();
-        blocking(move || {
-            let db = inner.lock_db();
-            let row = inner.find(&db, &name)?;
+        self.with_db(move |inner, db| {
+            let row = inner.find(db, &name)?;
             let assignments: Vec<String> = columns
                 .iter()
                 .enumerate()
@@ -298,7 +248,7 @@ impl SqliteStore {
                 .into_iter()
                 .chain(std::iter::once(Value::from(row.id)));
             db.execute(&sql, rusqlite::params_from_iter(params))
-                .map_err(|e| inner.err(&e))?;
+                .db(inner)?;
             Ok(())
         })
         .await

@@ -5,10 +5,10 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, OptionalExtension};
 
 use super::super::StoreError;
-use super::{blocking, SqliteStore};
+use super::{Db, SqliteStore};
 use crate::sync::{Baseline, Snapshot, SyncCommit, SyncStateStore};
 
 /// A fingerprint as SQLite stores it (its bits as a signed integer).
@@ -23,11 +23,9 @@ fn from_sql(v: i64) -> u64 {
 #[async_trait]
 impl SyncStateStore for SqliteStore {
     async fn sync_baseline(&self, name: &str) -> Result<Option<Baseline>, StoreError> {
-        let inner = self.inner.clone();
         let name = name.to_owned();
-        blocking(move || {
-            let db = inner.lock_db();
-            let row = inner.find(&db, &name)?;
+        self.with_db(move |inner, db| {
+            let row = inner.find(db, &name)?;
             type StateRow = (i64, Option<String>, Option<String>);
             let state: Option<StateRow> = db
                 .query_row(
@@ -36,20 +34,20 @@ impl SyncStateStore for SqliteStore {
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                 )
                 .optional()
-                .map_err(|e| inner.err(&e))?;
+                .db(inner)?;
             let Some((version, position, last_full)) = state else {
                 return Ok(None);
             };
             let time = |t: Option<String>| t.and_then(|t| t.parse::<Timestamp>().ok());
             let mut stmt = db
                 .prepare("SELECT user_key, fingerprint FROM sync_users WHERE connection_id = ?1")
-                .map_err(|e| inner.err(&e))?;
+                .db(inner)?;
             let fingerprints = stmt
                 .query_map(params![row.id], |r| {
                     Ok((r.get::<_, String>(0)?, from_sql(r.get(1)?)))
                 })
                 .and_then(|rows| rows.collect::<rusqlite::Result<HashMap<_, _>>>())
-                .map_err(|e| inner.err(&e))?;
+                .db(inner)?;
             Ok(Some(Baseline {
                 fingerprints,
                 version: u64::try_from(version).unwrap_or(0),
@@ -65,22 +63,20 @@ impl SyncStateStore for SqliteStore {
         name: &str,
         keys: Vec<String>,
     ) -> Result<HashMap<String, Snapshot>, StoreError> {
-        let inner = self.inner.clone();
         let name = name.to_owned();
-        blocking(move || {
-            let db = inner.lock_db();
-            let row = inner.find(&db, &name)?;
+        self.with_db(move |inner, db| {
+            let row = inner.find(db, &name)?;
             let mut stmt = db
                 .prepare_cached(
                     "SELECT record FROM sync_users WHERE connection_id = ?1 AND user_key = ?2",
                 )
-                .map_err(|e| inner.err(&e))?;
+                .db(inner)?;
             let mut found = HashMap::with_capacity(keys.len());
             for key in keys {
                 let record: Option<String> = stmt
                     .query_row(params![row.id, key], |r| r.get(0))
                     .optional()
-                    .map_err(|e| inner.err(&e))?;
+                    .db(inner)?;
                 let snapshot = record.as_deref().and_then(Snapshot::from_json).ok_or_else(|| {
                     StoreError::Database {
                         path: inner.path.clone(),
@@ -103,14 +99,9 @@ impl SyncStateStore for SqliteStore {
         commit: SyncCommit,
         synced_at: Timestamp,
     ) -> Result<u64, StoreError> {
-        let inner = self.inner.clone();
         let name = name.to_owned();
-        blocking(move || {
-            let mut db = inner.lock_db();
-            let tx = db
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(|e| inner.err(&e))?;
-            let row = inner.find(&tx, &name)?;
+        self.write(move |inner, tx| {
+            let row = inner.find(tx, &name)?;
             let current: u64 = tx
                 .query_row(
                     "SELECT version FROM sync_state WHERE connection_id = ?1",
@@ -118,7 +109,7 @@ impl SyncStateStore for SqliteStore {
                     |r| r.get::<_, i64>(0),
                 )
                 .optional()
-                .map_err(|e| inner.err(&e))?
+                .db(inner)?
                 .and_then(|v| u64::try_from(v).ok())
                 .unwrap_or(0);
             if current != commit.from_version {
@@ -129,22 +120,22 @@ impl SyncStateStore for SqliteStore {
                     .prepare_cached(
                         "DELETE FROM sync_users WHERE connection_id = ?1 AND user_key = ?2",
                     )
-                    .map_err(|e| inner.err(&e))?;
+                    .db(inner)?;
                 for key in &commit.deletes {
                     delete
                         .execute(params![row.id, key])
-                        .map_err(|e| inner.err(&e))?;
+                        .db(inner)?;
                 }
                 let mut upsert = tx
                     .prepare_cached(
                         "INSERT OR REPLACE INTO sync_users (connection_id, user_key, fingerprint, record)
                          VALUES (?1, ?2, ?3, ?4)",
                     )
-                    .map_err(|e| inner.err(&e))?;
+                    .db(inner)?;
                 for (key, snapshot) in &commit.upserts {
                     upsert
                         .execute(params![row.id, key, to_sql(snapshot.fingerprint), snapshot.json])
-                        .map_err(|e| inner.err(&e))?;
+                        .db(inner)?;
                 }
             }
             let next = current.saturating_add(1);
@@ -157,7 +148,7 @@ impl SyncStateStore for SqliteStore {
                     |r| r.get(0),
                 )
                 .optional()
-                .map_err(|e| inner.err(&e))?
+                .db(inner)?
                 .flatten()
             };
             tx.execute(
@@ -172,30 +163,24 @@ impl SyncStateStore for SqliteStore {
                     last_full
                 ],
             )
-            .map_err(|e| inner.err(&e))?;
-            tx.commit().map_err(|e| inner.err(&e))?;
+            .db(inner)?;
             Ok(next)
         })
         .await
     }
 
     async fn reset_sync(&self, name: &str) -> Result<(), StoreError> {
-        let inner = self.inner.clone();
         let name = name.to_owned();
-        blocking(move || {
-            let mut db = inner.lock_db();
-            let tx = db
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(|e| inner.err(&e))?;
-            let row = inner.find(&tx, &name)?;
+        self.write(move |inner, tx| {
+            let row = inner.find(tx, &name)?;
             for table in ["sync_users", "sync_state"] {
                 tx.execute(
                     &format!("DELETE FROM {table} WHERE connection_id = ?1"),
                     params![row.id],
                 )
-                .map_err(|e| inner.err(&e))?;
+                .db(inner)?;
             }
-            tx.commit().map_err(|e| inner.err(&e))
+            Ok(())
         })
         .await
     }
