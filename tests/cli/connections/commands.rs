@@ -320,19 +320,7 @@ async fn a_duplicate_name_is_refused_whatever_its_case() {
     let add = |name: &'static str| {
         let config = config.clone();
         let home = &home;
-        async move {
-            home.run(&[
-                "connections",
-                "add",
-                name,
-                "--provider",
-                "ukgpro",
-                "--config",
-                &config,
-                "--no-test",
-            ])
-            .await
-        }
+        async move { home.add_with(name, &config, &[]).await }
     };
     assert_eq!(code(&add("Payroll").await), 0);
     let o = add("PAYROLL").await;

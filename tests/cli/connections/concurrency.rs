@@ -69,18 +69,7 @@ async fn a_process_killed_mid_edit_leaves_the_old_or_the_new_settings_whole() {
         s["password"] = json!(format!("password-{i}"));
         write_config(&dir.join(format!("v{i}")).tap_mkdir(), &s)
     };
-    let o = home
-        .run(&[
-            "connections",
-            "add",
-            "A",
-            "--provider",
-            "ukgpro",
-            "--config",
-            &version(0),
-            "--no-test",
-        ])
-        .await;
+    let o = home.add_with("A", &version(0), &[]).await;
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let env = home.with(&[]);
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();

@@ -12,19 +12,7 @@ async fn a_wrong_key_or_an_altered_secret_is_a_clear_error_that_loses_nothing() 
     let key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
     let other = "HyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4=";
     let o = home
-        .run_with(
-            &[
-                "connections",
-                "add",
-                "A",
-                "--provider",
-                "ukgpro",
-                "--config",
-                &config,
-                "--no-test",
-            ],
-            &[("CONNECTOR_MASTER_KEY", key)],
-        )
+        .add_with("A", &config, &[("CONNECTOR_MASTER_KEY", key)])
         .await;
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(
@@ -115,18 +103,7 @@ async fn rotate_key_re_encrypts_every_secret_and_retires_the_old_key() {
     let dir = temp_dir("connections-rotate-files");
     let config = write_config(&dir, &settings(&server.uri()));
     for name in ["A", "B"] {
-        let o = home
-            .run(&[
-                "connections",
-                "add",
-                name,
-                "--provider",
-                "ukgpro",
-                "--config",
-                &config,
-                "--no-test",
-            ])
-            .await;
+        let o = home.add_with(name, &config, &[]).await;
         assert_eq!(code(&o), 0, "{}", stderr(&o));
     }
     let key_file = home.dir.join("master.key");
@@ -157,19 +134,7 @@ async fn rotate_key_re_encrypts_every_secret_and_retires_the_old_key() {
     let k1 = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
     let k2 = "HyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4=";
     let o = env_home
-        .run_with(
-            &[
-                "connections",
-                "add",
-                "A",
-                "--provider",
-                "ukgpro",
-                "--config",
-                &config,
-                "--no-test",
-            ],
-            &[("CONNECTOR_MASTER_KEY", k1)],
-        )
+        .add_with("A", &config, &[("CONNECTOR_MASTER_KEY", k1)])
         .await;
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let o = env_home

@@ -39,6 +39,27 @@ impl Home {
         self.run_with(args, &[]).await
     }
 
+    /// `connections add NAME --provider ukgpro --config CONFIG --no-test`, with `extra`
+    /// variables.
+    pub(crate) async fn add_with(
+        &self,
+        name: &str,
+        config: &str,
+        extra: &[(&str, &str)],
+    ) -> Output {
+        let args = [
+            "connections",
+            "add",
+            name,
+            "--provider",
+            "ukgpro",
+            "--config",
+            config,
+            "--no-test",
+        ];
+        self.run_with(&args, extra).await
+    }
+
     pub(crate) async fn run_with(&self, args: &[&str], extra: &[(&str, &str)]) -> Output {
         let env = self.with(extra);
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();

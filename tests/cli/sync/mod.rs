@@ -57,17 +57,7 @@ pub(super) async fn live(name: &str, employees: u64, as_of: Option<&str>) -> Liv
     let port = free_port();
     let day0 = sandbox(port, 0, employees).await;
     let config = write_config(&dir, &day0.settings);
-    let add = [
-        "connections",
-        "add",
-        "Live",
-        "--provider",
-        "ukgpro",
-        "--config",
-        &config,
-        "--no-test",
-    ];
-    let o = home.run(&add).await;
+    let o = home.add_with("Live", &config, &[]).await;
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let mut sync = vec!["ukgpro", "sync", "--connection", "Live"];
     if let Some(when) = as_of {
