@@ -34,21 +34,7 @@ pub fn source(descriptor: &ProviderDescriptor, m: &ArgMatches) -> Result<Source,
     let saved = crate::runtime::block_on_value(store.get(name))
         .ok_or(crate::exit::OTHER)?
         .map_err(|e| crate::commands::connections::report(&e))?;
-    if saved.info.provider != descriptor.id() {
-        let program = connector_core::program::name();
-        eprintln!(
-            "error: connection `{}` is a {} connection, not {}",
-            crate::sanitize::terminal(&saved.info.name),
-            saved.info.provider,
-            descriptor.id()
-        );
-        eprintln!(
-            "hint: use `{program} {} … --connection \"{}\"`, or `{program} connections list` to see every connection's provider",
-            saved.info.provider,
-            crate::sanitize::terminal(&saved.info.name)
-        );
-        return Err(crate::exit::USAGE);
-    }
+    crate::commands::connections::check_provider(&saved.info, descriptor)?;
     warn_ignored_variables(descriptor);
     Ok(Source::Saved(Box::new(saved)))
 }

@@ -136,8 +136,8 @@ impl StoreError {
             StoreError::InvalidName { .. } => {
                 "use a short label people recognise, such as `Acme UKG (prod)`".to_owned()
             }
-            StoreError::WrongProvider { .. } => format!(
-                "add a new connection for the other provider with `{program} connections add`"
+            StoreError::WrongProvider { name, stored, .. } => format!(
+                "use `{program} {stored} … --connection \"{name}\"`, or `{program} connections list` to see every connection's provider"
             ),
             StoreError::Settings(e) => return e.hint().map(str::to_owned),
             StoreError::KeyMissing { .. } => format!(

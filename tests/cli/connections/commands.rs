@@ -344,6 +344,11 @@ async fn a_duplicate_name_is_refused_whatever_its_case() {
         "{}",
         stderr(&o)
     );
+    assert!(
+        stderr(&o).contains("connector ukgpro … --connection \"Payroll\""),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// The README's quick start for saved connections, run as written by a shell with `connector`

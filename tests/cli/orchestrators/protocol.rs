@@ -2,12 +2,9 @@
 
 use super::*;
 
+/// The entry point `program` in `dir` with `args`.
 fn run(dir: &std::path::Path, program: &str, args: &[&str]) -> tokio::process::Command {
-    program_cmd(&dir.join(program), args)
-}
-
-fn program_cmd(path: &std::path::Path, args: &[&str]) -> tokio::process::Command {
-    crate::harness::program(path, args, &[])
+    crate::harness::program(&dir.join(program), args, &[])
 }
 
 #[tokio::test]

@@ -99,6 +99,21 @@ pub(crate) fn code_for(error: &StoreError) -> u8 {
     }
 }
 
+/// Refuses (reported, with its exit status) a connection of another provider than `d`.
+pub(crate) fn check_provider(
+    info: &connector_core::connections::ConnectionInfo,
+    d: &ProviderDescriptor,
+) -> Result<(), u8> {
+    if info.provider == d.id() {
+        return Ok(());
+    }
+    Err(report(&StoreError::WrongProvider {
+        name: info.name.clone(),
+        stored: info.provider.clone(),
+        given: d.id().to_owned(),
+    }))
+}
+
 /// `<provider> test --connection NAME`: the saved connection's test, recorded like
 /// `connections test` (a synced connection is tested for its change feed too); refused when
 /// the connection is another provider's.
@@ -109,16 +124,10 @@ pub(crate) fn test_of(d: &ProviderDescriptor, name: &str, json: bool) -> u8 {
     };
     crate::runtime::block_on(async {
         match connector_core::connections::ConnectionStore::info(&store, name).await {
-            Ok(info) if info.provider != d.id() => {
-                eprintln!(
-                    "error: connection `{}` is a {} connection, not {}",
-                    terminal(&info.name),
-                    info.provider,
-                    d.id()
-                );
-                exit::USAGE
-            }
             Ok(info) => {
+                if let Err(code) = check_provider(&info, d) {
+                    return code;
+                }
                 crate::config::warn_ignored_variables(d);
                 run_test(&store, &info.name, json).await
             }

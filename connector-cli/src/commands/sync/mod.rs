@@ -162,14 +162,8 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
             Err(e) => return report_store(&e),
         };
         let info = saved.info.clone();
-        if info.provider != d.id() {
-            eprintln!(
-                "error: connection `{}` is a {} connection, not {}",
-                terminal(&info.name),
-                info.provider,
-                d.id()
-            );
-            return exit::USAGE;
+        if let Err(code) = crate::commands::connections::check_provider(&info, d) {
+            return code;
         }
         // --reset-state plans as a first sync; the old state is dropped only when the new one
         // is committed (a failed or dry run keeps it).
