@@ -333,10 +333,14 @@ fn record_export(name: &str, code: u8, report: &Report) {
         users: report.tally.users(),
         message: report.error.clone(),
     };
-    let Ok(store) = crate::commands::connections::open_store() else {
-        return;
+    let recorded = match connector_core::connections::SqliteStore::open_default() {
+        Ok(store) => crate::runtime::block_on_value(store.record_export(name, &record))
+            .unwrap_or(Ok(())),
+        Err(e) => Err(e),
     };
-    if let Some(Err(e)) = crate::runtime::block_on_value(store.record_export(name, &record)) {
+    if let Err(e) = recorded {
+        let name = crate::sanitize::terminal(name);
+        let e = crate::sanitize::terminal(&e.to_string()).into_owned();
         eprintln!("warning: the export's result was not recorded on connection `{name}`: {e}");
     }
 }
