@@ -165,20 +165,24 @@ pub fn run_from(args: Vec<OsString>) -> ExitCode {
     exit::exit(code)
 }
 
-const ABOUT: &str =
-    "Connect to business systems: test a connection, export users, print settings schemas.";
+const ABOUT: &str = "Connect to business systems: save and test connections, export users, sync who joined, moved and left, print settings schemas.";
 
 fn command(providers: &[&'static ProviderDescriptor]) -> Command {
     let ids: Vec<_> = providers.iter().map(|d| d.id()).collect();
+    // A variable that exists: the first provider's first setting.
     let example = providers
         .first()
-        .map(|d| connector_core::settings::env_var_name(d.id(), "password"))
-        .unwrap_or_else(|| "ACME_PASSWORD".into());
+        .and_then(|d| {
+            let schema = d.settings_schema();
+            let field = schema.fields().first()?.name.clone();
+            Some(connector_core::settings::env_var_name(d.id(), &field))
+        })
+        .unwrap_or_else(|| "ACME_BASE_URL".into());
     let mut cmd = Command::new(connector_core::program::name())
         .version(version())
         .about(ABOUT)
         .long_about(format!(
-            "{ABOUT}\n\nProviders in this binary: {}.\n\nSettings come from --config FILE (a JSON object) and from environment variables named <PROVIDER>_<FIELD> (e.g. {example}); the environment wins. Secrets are never accepted as command-line flags. Results go to stdout; diagnostics to stderr; RUST_LOG (e.g. RUST_LOG=debug) controls logging, which never contains secrets.",
+            "{ABOUT}\n\nProviders in this binary: {}.\n\nSettings come from --config FILE (a JSON object) and from environment variables named <PROVIDER>_<FIELD> (e.g. {example}), the environment winning, or from a saved connection (--connection NAME; see `connections`). Secrets are never accepted as command-line flags. Started as source-<provider> or tap-<provider> (see `install-entrypoints`), the binary speaks the Airbyte protocol or Singer instead. Results go to stdout; diagnostics to stderr; RUST_LOG (e.g. RUST_LOG=debug) controls logging, which never contains secrets.",
             if ids.is_empty() { "none".to_owned() } else { ids.join(", ") }
         ))
         .after_help(exit::TABLE)
