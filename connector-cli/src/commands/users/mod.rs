@@ -334,8 +334,9 @@ fn record_export(name: &str, code: u8, report: &Report) {
         message: report.error.clone(),
     };
     let recorded = match connector_core::connections::SqliteStore::open_default() {
-        Ok(store) => crate::runtime::block_on_value(store.record_export(name, &record))
-            .unwrap_or(Ok(())),
+        Ok(store) => {
+            crate::runtime::block_on_value(store.record_export(name, &record)).unwrap_or(Ok(()))
+        }
         Err(e) => Err(e),
     };
     if let Err(e) = recorded {
