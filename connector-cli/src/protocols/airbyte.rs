@@ -251,22 +251,31 @@ fn read(
             return 1;
         }
     };
-    let Some(configured) = catalog["streams"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|s| s["stream"]["name"] == STREAM)
-    else {
-        log(
-            "INFO",
-            "the `users` stream is not selected: nothing to read",
-        );
-        return 0;
+    let configured =
+        match stream::catalog_entry("--catalog", &catalog, |s| s["stream"]["name"].as_str()) {
+            Ok(entry) => entry,
+            Err(e) => {
+                trace_error(&e, &e, "config_error");
+                return 1;
+            }
+        };
+    let incremental = match configured["sync_mode"].as_str() {
+        Some("incremental") => true,
+        Some("full_refresh") => false,
+        other => {
+            let e = format!(
+                "--catalog: the `{STREAM}` stream's sync_mode is {}; it supports full_refresh and incremental",
+                other.map_or_else(|| "missing".to_owned(), |m| format!("`{}`", crate::sanitize::terminal(m)))
+            );
+            trace_error(&e, &e, "config_error");
+            return 1;
+        }
     };
-    let incremental = configured["sync_mode"] == "incremental";
     let since = match (&state, incremental) {
-        (Some(path), true) => match stream::read_json("--state", path) {
-            Ok(s) => cursor_in(&s),
+        (Some(path), true) => match stream::read_json("--state", path)
+            .and_then(|s| cursor_in(&s).map(|c| stream::parse_cursor(&c)).transpose())
+        {
+            Ok(s) => s,
             Err(e) => {
                 trace_error(&e, &e, "config_error");
                 return 1;
@@ -280,13 +289,13 @@ fn read(
             "reading users from {} ({})",
             d.name(),
             match &since {
-                Some(s) => format!("incremental, changed after {s}"),
+                Some(s) => format!("incremental, changed at or after {s}"),
                 None if incremental => "incremental, first read: everyone".into(),
                 None => "full refresh".into(),
             }
         ),
     );
-    let result = block_on_value(stream::read(d, config, since.as_deref(), |user| {
+    let result = block_on_value(stream::read(d, config, since, |user| {
         emit(&Record {
             kind: "RECORD",
             record: RecordBody {

@@ -161,29 +161,38 @@ fn catalog() -> Value {
     }]})
 }
 
-/// Whether the catalog selects the `users` stream (no catalog: it is the only stream).
-fn selected(catalog: Option<&Value>) -> Option<bool> {
+/// Whether the catalog selects the `users` stream (no catalog: it is the only stream), and
+/// whether incrementally; `Ok(None)` when it is deselected.
+fn selected(catalog: Option<&Value>) -> Result<Option<bool>, String> {
     let Some(catalog) = catalog else {
-        return Some(true);
+        return Ok(Some(true));
     };
-    let entry = catalog["streams"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|s| s["tap_stream_id"] == STREAM || s["stream"] == STREAM)?;
+    let entry = stream::catalog_entry("--catalog", catalog, |s| {
+        s["tap_stream_id"].as_str().or_else(|| s["stream"].as_str())
+    })?;
     let top = entry["metadata"]
         .as_array()
         .into_iter()
         .flatten()
         .find(|m| m["breadcrumb"].as_array().is_some_and(|b| b.is_empty()))
         .map(|m| &m["metadata"]);
-    let full_table = top.is_some_and(|m| m["replication-method"] == "FULL_TABLE");
+    let full_table = match top.map(|m| &m["replication-method"]) {
+        None | Some(Value::Null) => false,
+        Some(m) if m == "FULL_TABLE" => true,
+        Some(m) if m == "INCREMENTAL" => false,
+        Some(other) => {
+            return Err(format!(
+                "--catalog: the `{STREAM}` stream's replication-method is {}; it supports INCREMENTAL and FULL_TABLE",
+                crate::sanitize::terminal(&other.to_string())
+            ))
+        }
+    };
     let chosen = match top.and_then(|m| m.get("selected")) {
         Some(Value::Bool(false)) => false,
         Some(_) => true,
         None => entry["selected"] != Value::Bool(false),
     };
-    chosen.then_some(!full_table)
+    Ok(chosen.then_some(!full_table))
 }
 
 fn sync(
@@ -192,14 +201,23 @@ fn sync(
     catalog: Option<&Value>,
     state: Option<&Value>,
 ) -> u8 {
-    let Some(incremental) = selected(catalog) else {
-        eprintln!("note: the `users` stream is not selected in the catalog: nothing to sync");
-        return 0;
+    let incremental = match selected(catalog) {
+        Ok(Some(incremental)) => incremental,
+        Ok(None) => {
+            eprintln!("note: the `users` stream is not selected in the catalog: nothing to sync");
+            return 0;
+        }
+        Err(e) => return fail(&e),
     };
-    let bookmark = state
+    let bookmark = match state
         .and_then(|s| s["bookmarks"][STREAM]["replication_key_value"].as_str())
         .filter(|_| incremental)
-        .map(str::to_owned);
+        .map(stream::parse_cursor)
+        .transpose()
+    {
+        Ok(b) => b,
+        Err(e) => return fail(&format!("--state: {e}")),
+    };
     let out = std::io::stdout();
     let mut lines = Lines(std::io::BufWriter::new(out.lock()));
     if let Err(e) = lines.put(&json!({
@@ -212,7 +230,7 @@ fn sync(
         return fail(&format!("cannot write: {e}"));
     }
     let extracted = connector_core::reexports::jiff::Timestamp::now().to_string();
-    let result = block_on_value(stream::read(d, config, bookmark.as_deref(), |user| {
+    let result = block_on_value(stream::read(d, config, bookmark, |user| {
         lines.put(&Record {
             kind: "RECORD",
             stream: STREAM,
@@ -240,7 +258,7 @@ fn sync(
         d.id(),
         read.emitted,
         match &bookmark {
-            Some(b) => format!(" changed after {b} ({} unchanged)", read.unchanged),
+            Some(b) => format!(" changed at or after {b} ({} unchanged)", read.unchanged),
             None => String::new(),
         }
     );

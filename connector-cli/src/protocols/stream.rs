@@ -1,6 +1,7 @@
 //! The one stream both protocols serve: `users`, the normalized user records, with their
 //! JSON schema, primary key (company, id) and update cursor (`updated_at`).
 
+use connector_core::reexports::jiff::civil::DateTime;
 use connector_core::settings::{to_draft, Draft};
 use connector_core::{Context, Error, ExportOptions, ProviderDescriptor, User};
 use futures_util::StreamExt;
@@ -85,28 +86,40 @@ pub struct Read {
     pub cursor: Option<String>,
 }
 
-/// Reads every user of `raw` settings and passes those changed after `since` (all when none;
-/// users without `updated_at` always) to `emit`.
+/// A saved cursor value as a time, or an error naming it (a state file edited by hand, or
+/// written by something else).
+pub fn parse_cursor(text: &str) -> Result<DateTime, String> {
+    text.trim().parse::<DateTime>().map_err(|_| {
+        format!("the saved {CURSOR} cursor `{text}` is not a date-time like 2026-01-06T12:00:00; fix or remove the state to read everyone")
+    })
+}
+
+/// Reads every user of `raw` settings and passes to `emit` those changed at or after `since`
+/// (all when none; users without `updated_at` always). A user whose `updated_at` equals the
+/// cursor is emitted again: a batch stamps many users with one time, and the last read may
+/// have stopped between them (at-least-once at the boundary, the Airbyte convention).
+/// Cursors are compared as times, not as text.
 pub async fn read(
     descriptor: &ProviderDescriptor,
     raw: Value,
-    since: Option<&str>,
+    since: Option<DateTime>,
     mut emit: impl FnMut(&User) -> std::io::Result<()>,
 ) -> Result<Read, Error> {
     let connector = descriptor.connect_with(raw, &Context::default())?;
     let export = connector_core::export_users(&*connector, ExportOptions::new())?;
     let mut users = export.users;
     let mut read = Read::default();
+    // A cursor never goes back: a tenant whose newest change is older keeps the old one.
+    let mut newest = since;
     while let Some(user) = users.next().await {
         let user = user?;
-        let updated = user.updated_at.map(|t| t.to_string());
-        if let Some(u) = &updated {
-            if read.cursor.as_deref().is_none_or(|c| u.as_str() > c) {
-                read.cursor = Some(u.clone());
+        if let Some(updated) = user.updated_at {
+            if newest.is_none_or(|n| updated > n) {
+                newest = Some(updated);
             }
         }
-        let changed = match (&updated, since) {
-            (Some(u), Some(s)) => u.as_str() > s,
+        let changed = match (user.updated_at, since) {
+            (Some(updated), Some(since)) => updated >= since,
             _ => true,
         };
         if !changed {
@@ -122,16 +135,47 @@ pub async fn read(
         })?;
         read.emitted += 1;
     }
-    // A cursor never goes back: a tenant whose newest change is older keeps the old one.
-    if let (Some(s), Some(c)) = (since, &read.cursor) {
-        if s > c.as_str() {
-            read.cursor = Some(s.to_owned());
+    read.cursor = newest.map(|t| t.to_string());
+    Ok(read)
+}
+
+/// The `users` entry of a catalog an orchestrator handed over, found by `name` (each
+/// protocol names its streams its own way). A file that is not a catalog (no `streams`
+/// list), a catalog with no stream, or one naming a stream this source does not have is an
+/// error: reading nothing and succeeding would look like an empty tenant.
+pub fn catalog_entry<'c>(
+    flag: &str,
+    catalog: &'c Value,
+    name: impl Fn(&Value) -> Option<&str>,
+) -> Result<&'c Value, String> {
+    let Some(streams) = catalog.get("streams").and_then(Value::as_array) else {
+        return Err(format!(
+            "{flag}: not a catalog (it has no `streams` list); pass the catalog from discover"
+        ));
+    };
+    if streams.is_empty() {
+        return Err(format!(
+            "{flag}: the catalog names no stream; select the `{STREAM}` stream"
+        ));
+    }
+    let mut found = None;
+    for entry in streams {
+        match name(entry) {
+            Some(STREAM) => found = Some(entry),
+            Some(other) => {
+                return Err(format!(
+                    "{flag}: the catalog names the stream `{}`, which this source does not have (its one stream is `{STREAM}`)",
+                    crate::sanitize::terminal(other)
+                ))
+            }
+            None => {
+                return Err(format!(
+                    "{flag}: a stream in the catalog has no name; pass the catalog from discover"
+                ))
+            }
         }
     }
-    if read.cursor.is_none() {
-        read.cursor = since.map(str::to_owned);
-    }
-    Ok(read)
+    found.ok_or_else(|| format!("{flag}: the catalog does not name the `{STREAM}` stream"))
 }
 
 /// Reads a JSON file an orchestrator handed over, naming the flag in errors.

@@ -152,6 +152,11 @@ async fn airbyte_spec_check_discover_and_read_speak_the_protocol() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let all = messages(&o);
     assert_eq!(all.iter().filter(|m| m["type"] == "RECORD").count(), 300);
+    let first_read: Vec<Value> = all
+        .iter()
+        .filter(|m| m["type"] == "RECORD")
+        .map(|m| m["record"]["data"].clone())
+        .collect();
     assert!(
         all.iter().any(|m| m["type"] == "LOG"),
         "progress as LOG messages"
@@ -217,13 +222,110 @@ async fn airbyte_spec_check_discover_and_read_speak_the_protocol() {
     .await
     .unwrap();
     let all = messages(&o);
-    assert_eq!(all.iter().filter(|m| m["type"] == "RECORD").count(), 0);
+    // Only the users stamped with the cursor's exact time come again (at-least-once at the
+    // boundary); everyone older is skipped.
+    let cursor = state["state"]["stream"]["stream_state"]["updated_at"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let at_cursor = first_read
+        .iter()
+        .filter(|u| u["updated_at"].as_str() == Some(cursor.as_str()))
+        .count();
+    assert!(
+        at_cursor > 0 && at_cursor < 300,
+        "{at_cursor} at the cursor"
+    );
+    let records: Vec<&Value> = all.iter().filter(|m| m["type"] == "RECORD").collect();
+    assert_eq!(records.len(), at_cursor);
+    assert!(records
+        .iter()
+        .all(|r| r["record"]["data"]["updated_at"] == cursor.as_str()));
     let again = all.iter().find(|m| m["type"] == "STATE").unwrap();
     assert_eq!(
         again["state"]["stream"], state["state"]["stream"],
         "the cursor stays"
     );
-    assert_eq!(again["state"]["sourceStats"]["recordCount"], 0.0);
+    assert_eq!(
+        again["state"]["sourceStats"]["recordCount"],
+        at_cursor as f64
+    );
+
+    // A user stamped with exactly the saved cursor's time is delivered (a tie is never
+    // skipped), and so is everyone newer; older ones are not.
+    let mut times: Vec<&str> = first_read
+        .iter()
+        .filter_map(|u| u["updated_at"].as_str())
+        .collect();
+    times.sort();
+    let middle = times[times.len() / 2].to_owned();
+    let want = times.iter().filter(|t| **t >= middle.as_str()).count();
+    assert!(want < 300, "the middle cursor leaves some users out");
+    let middle_state = files.join("middle-state.json");
+    let mut moved = state["state"].clone();
+    moved["stream"]["stream_state"]["updated_at"] = json!(middle);
+    std::fs::write(&middle_state, json!([moved]).to_string()).unwrap();
+    let o = run(
+        &dir,
+        "source-ukgpro",
+        &[
+            "read",
+            "--config",
+            &config,
+            "--catalog",
+            configured.to_str().unwrap(),
+            "--state",
+            middle_state.to_str().unwrap(),
+        ],
+    )
+    .output()
+    .await
+    .unwrap();
+    let records = messages(&o)
+        .into_iter()
+        .filter(|m| m["type"] == "RECORD")
+        .count();
+    assert_eq!(records, want, "every user at or after {middle}");
+
+    // A configured catalog that is not one, names no stream or another stream, or asks for a
+    // sync mode the stream does not have, is a config error: never an empty, successful read.
+    for (name, bad) in [
+        ("not-a-catalog", json!({"stream": "users"})),
+        ("no-stream", json!({"streams": []})),
+        (
+            "other-stream",
+            json!({"streams": [{"stream": {"name": "employees"}, "sync_mode": "full_refresh"}]}),
+        ),
+        (
+            "bad-mode",
+            json!({"streams": [{"stream": catalog, "sync_mode": "incremental_deduped", "destination_sync_mode": "append"}]}),
+        ),
+    ] {
+        let file = files.join(format!("{name}.json"));
+        std::fs::write(&file, bad.to_string()).unwrap();
+        let o = run(
+            &dir,
+            "source-ukgpro",
+            &[
+                "read",
+                "--config",
+                &config,
+                "--catalog",
+                file.to_str().unwrap(),
+            ],
+        )
+        .output()
+        .await
+        .unwrap();
+        assert_eq!(code(&o), 1, "{name}: {}", stdout(&o));
+        let all = messages(&o);
+        assert!(!all.iter().any(|m| m["type"] == "RECORD"), "{name}");
+        let trace = all.iter().find(|m| m["type"] == "TRACE").unwrap();
+        assert_eq!(
+            trace["trace"]["error"]["failure_type"], "config_error",
+            "{name}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -302,12 +404,48 @@ async fn singer_about_discover_and_sync_with_bookmarks() {
     .await
     .unwrap();
     let all = messages(&o);
-    assert_eq!(
-        all.iter().filter(|m| m["type"] == "RECORD").count(),
-        0,
-        "nothing changed since"
+    let cursor = bookmark["replication_key_value"].as_str().unwrap();
+    let records: Vec<&Value> = all.iter().filter(|m| m["type"] == "RECORD").collect();
+    assert!(
+        !records.is_empty() && records.len() < 300,
+        "only the users at the bookmark's exact time come again: {}",
+        records.len()
     );
-    assert!(stderr(&o).contains("300 unchanged"), "{}", stderr(&o));
+    assert!(records.iter().all(|r| r["record"]["updated_at"] == cursor));
+    assert!(
+        stderr(&o).contains(&format!("{} unchanged", 300 - records.len())),
+        "{}",
+        stderr(&o)
+    );
+
+    // A catalog that is not one, or names another stream, or a replication method the stream
+    // does not have: a usage error, not an empty run.
+    for (name, bad) in [
+        ("not-a-catalog", json!({"tap_stream_id": "users"})),
+        ("no-stream", json!({"streams": []})),
+        (
+            "other-stream",
+            json!({"streams": [{"tap_stream_id": "employees"}]}),
+        ),
+        (
+            "bad-method",
+            json!({"streams": [{"tap_stream_id": "users", "metadata": [{"breadcrumb": [], "metadata": {"replication-method": "LOG_BASED"}}]}]}),
+        ),
+    ] {
+        let file = files.join(format!("{name}.json"));
+        std::fs::write(&file, bad.to_string()).unwrap();
+        let o = run(
+            &dir,
+            "tap-ukgpro",
+            &["--config", &config, "--catalog", file.to_str().unwrap()],
+        )
+        .output()
+        .await
+        .unwrap();
+        assert_eq!(code(&o), 2, "{name}: {}", stderr(&o));
+        assert!(stdout(&o).is_empty(), "{name}: {}", stdout(&o));
+        assert!(stderr(&o).contains("--catalog"), "{name}: {}", stderr(&o));
+    }
 
     // Mistakes are named.
     let o = run(&dir, "tap-ukgpro", &["--config"])
