@@ -248,30 +248,17 @@ pub fn exposure(path: &Path, schema: &SettingsSchema, raw: &Value) -> Option<Str
 const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 
 fn read_file(provider: &'static str, path: &Path) -> Result<Value, Error> {
-    use std::io::Read as _;
     let shown = path.display();
     let field = "--config";
     let refuse =
         |message: String| Error::invalid_settings(provider, vec![FieldError::new(field, message)]);
     // A FIFO or a device would block or never end: only regular files are opened and read.
-    match std::fs::metadata(path) {
-        Ok(meta) if !meta.is_file() => {
-            return Err(refuse(format!("{shown} is not a regular file")))
-        }
-        Ok(meta) if meta.len() > MAX_CONFIG_BYTES => {
-            return Err(refuse(format!(
-                "{shown} is larger than 1 MiB; a settings file is a small JSON object"
-            )))
-        }
-        Ok(_) => {}
-        Err(e) => return Err(refuse(format!("cannot read {shown}: {e}"))),
-    }
-    let file =
-        std::fs::File::open(path).map_err(|e| refuse(format!("cannot read {shown}: {e}")))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_CONFIG_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| refuse(format!("cannot read {shown}: {e}")))?;
+    let bytes = connector_core::files::read_regular(path, MAX_CONFIG_BYTES).map_err(|e| {
+        refuse(match e.kind() {
+            std::io::ErrorKind::InvalidInput | std::io::ErrorKind::InvalidData => e.to_string(),
+            _ => format!("cannot read {shown}: {e}"),
+        })
+    })?;
     let mut value: Value = serde_json::from_slice(&bytes).map_err(|e| {
         // serde_json's syntax errors give a position, never the content.
         Error::invalid_settings(

@@ -63,27 +63,55 @@ pub enum Sink {
     },
 }
 
-/// Checks, before any request is sent, that `target` can receive the export: a regular file
-/// (replaced when the export completes) or a missing name in an existing folder. Directories,
-/// devices, FIFOs and sockets are refused: they are never replaced by a file of personal data.
+/// Checks, before any request is sent, that `target` can receive the export: see
+/// [`resolve_target`].
 pub fn check_target(target: &Path) -> io::Result<()> {
-    let refuse = |what: &str| {
+    resolve_target(target).map(drop)
+}
+
+/// The file that writing `target` replaces: `target` itself when it is a regular file or a
+/// missing name in an existing folder; the file a symbolic link points to when that is a
+/// regular file (written through: the link is kept, its target replaced atomically).
+/// Directories, devices, FIFOs, sockets and links to any of those (`/dev/stdout`,
+/// `/proc/self/fd/1` on a pipe or a terminal) or to nothing are refused: they are never
+/// replaced by a file of personal data.
+pub fn resolve_target(target: &Path) -> io::Result<PathBuf> {
+    let refuse = |what: String| {
         Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             format!(
-                "{} is {what}, not a file; give the path of a file to create or replace",
+                "{} is {what}; give the path of a regular file to create or replace",
                 target.display()
             ),
         ))
     };
-    match std::fs::metadata(target) {
-        Ok(meta) if meta.is_file() => Ok(()),
-        Ok(meta) if meta.is_dir() => refuse("a directory"),
-        Ok(_) => refuse("a device, FIFO or socket"),
+    match std::fs::symlink_metadata(target) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            let points_to = std::fs::read_link(target).unwrap_or_default();
+            match std::fs::canonicalize(target)
+                .and_then(|real| Ok((std::fs::metadata(&real)?, real)))
+            {
+                Ok((meta, real)) if meta.is_file() => Ok(real),
+                Ok((meta, real)) => refuse(format!(
+                    "a symbolic link to {} ({}), not to a regular file",
+                    real.display(),
+                    connector_core::files::kind_of(&meta)
+                )),
+                Err(_) => refuse(format!(
+                    "a symbolic link to {}, which is not a file that exists",
+                    points_to.display()
+                )),
+            }
+        }
+        Ok(meta) if meta.is_file() => Ok(target.to_path_buf()),
+        Ok(meta) => refuse(format!(
+            "{}, not a regular file",
+            connector_core::files::kind_of(&meta)
+        )),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             let dir = folder_of(target);
             match std::fs::metadata(&dir) {
-                Ok(meta) if meta.is_dir() => Ok(()),
+                Ok(meta) if meta.is_dir() => Ok(target.to_path_buf()),
                 _ => Err(io::Error::new(
                     io::ErrorKind::NotFound,
                     format!("the folder {} does not exist", dir.display()),
@@ -94,22 +122,41 @@ pub fn check_target(target: &Path) -> io::Result<()> {
     }
 }
 
-/// Writes `text` to `path` atomically: a temporary file in the same folder (owner-only on
-/// Unix), synced and renamed into place, so a reader never sees half of it.
-pub fn write_file_atomically(path: &Path, text: &str) -> io::Result<()> {
-    if path.is_dir() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "is a directory, not a file",
-        ));
+/// Whether writing `a` and writing `b` would write the same file (the same path, a link to
+/// it, or another name of the same file): two outputs of one run must never overwrite each
+/// other.
+pub fn same_destination(a: &Path, b: &Path) -> bool {
+    let (Ok(a), Ok(b)) = (resolve_target(a), resolve_target(b)) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(ma), Ok(mb)) = (std::fs::metadata(&a), std::fs::metadata(&b)) {
+            return ma.dev() == mb.dev() && ma.ino() == mb.ino();
+        }
     }
+    let canonical = |p: &Path| {
+        std::fs::canonicalize(folder_of(p))
+            .ok()
+            .map(|d| d.join(p.file_name().unwrap_or_default()))
+    };
+    canonical(&a).is_some_and(|ca| Some(ca) == canonical(&b))
+}
+
+/// Writes `text` to `path` atomically: a temporary file in the same folder (owner-only on
+/// Unix), synced and renamed into place, so a reader never sees half of it. `path` is
+/// checked like [`resolve_target`]: a link to a file is written through, anything special
+/// refused.
+pub fn write_file_atomically(path: &Path, text: &str) -> io::Result<()> {
+    let path = resolve_target(path)?;
     let mut temp = tempfile::Builder::new()
         .prefix(".write.")
         .suffix(".partial")
-        .tempfile_in(folder_of(path))?;
+        .tempfile_in(folder_of(&path))?;
     temp.write_all(text.as_bytes())?;
     temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| e.error)?;
+    temp.persist(&path).map_err(|e| e.error)?;
     Ok(())
 }
 
@@ -166,7 +213,7 @@ impl Sink {
         let Some(target) = target else {
             return Ok(Sink::Stdout(io::stdout()));
         };
-        check_target(target)?;
+        let target = &resolve_target(target)?;
         let dir = folder_of(target);
         let name = target
             .file_name()
@@ -192,7 +239,10 @@ impl Sink {
     /// Makes the output final: flushes, syncs and renames the temporary file into place.
     pub fn commit(self) -> io::Result<()> {
         match self {
-            Sink::Stdout(mut out) => out.flush(),
+            Sink::Stdout(mut out) => {
+                out.flush()?;
+                sync_if_file(&out)
+            }
             Sink::File { mut temp, target } => {
                 temp.flush()?;
                 temp.as_file().sync_all()?;
@@ -201,6 +251,23 @@ impl Sink {
             }
         }
     }
+}
+
+/// Makes what was written to stdout durable when stdout is a regular file (`> file`): a
+/// commit that follows must not outlive the data on a crash. Pipes and terminals have
+/// nothing to sync.
+fn sync_if_file(out: &io::Stdout) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        let file = std::fs::File::from(out.as_fd().try_clone_to_owned()?);
+        if file.metadata().is_ok_and(|m| m.is_file()) {
+            file.sync_all()?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = out;
+    Ok(())
 }
 
 impl Write for Sink {

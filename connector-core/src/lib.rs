@@ -69,6 +69,7 @@ pub mod connections;
 pub mod connector;
 pub mod error;
 pub mod feed;
+pub mod files;
 pub mod http;
 pub mod json_array;
 pub mod json_envelope;

@@ -8,6 +8,8 @@ mod connections;
 mod docs;
 mod example;
 mod export;
+#[cfg(unix)]
+mod files;
 mod orchestrators;
 mod sandbox;
 mod scim;

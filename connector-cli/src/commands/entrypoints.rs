@@ -14,13 +14,19 @@ use crate::protocols::Protocol;
 pub fn cli() -> Command {
     Command::new("install-entrypoints")
         .about("Create source-<provider> (Airbyte) and tap-<provider> (Singer) links to this binary in DIR")
-        .long_about("Create, for every provider this binary links, `source-<provider>` (the Airbyte protocol: spec, check, discover, read) and `tap-<provider>` (Singer: --config, --discover, --catalog, --state, --about) in DIR, as symbolic links to this binary (copies where links are not available). Orchestrators name those as the connector's executable: Meltano's `executable:`, PyAirbyte's `local_executable=`. Existing links are replaced.")
+        .long_about("Create, for every provider this binary links, `source-<provider>` (the Airbyte protocol: spec, check, discover, read) and `tap-<provider>` (Singer: --config, --discover, --catalog, --state, --about) in DIR, as symbolic links to this binary (copies where links are not available). Orchestrators name those as the connector's executable: Meltano's `executable:`, PyAirbyte's `local_executable=`. Links of this binary already there are replaced; any other file of that name is left alone (the command fails naming it) unless --force.")
         .arg(
             Arg::new("dir")
                 .value_name("DIR")
                 .required(true)
                 .value_parser(value_parser!(PathBuf))
                 .help("Folder to create them in (created if missing), e.g. ~/.local/bin"),
+        )
+        .arg(
+            Arg::new("force")
+                .long("force")
+                .action(clap::ArgAction::SetTrue)
+                .help("Replace files of those names even when they are not links to this binary"),
         )
 }
 
@@ -47,7 +53,7 @@ pub fn exec(providers: &[&'static ProviderDescriptor], m: &ArgMatches) -> u8 {
     for d in providers.iter().filter(|d| d.can(Capability::UserExport)) {
         for protocol in [Protocol::Airbyte, Protocol::Singer] {
             let path = dir.join(protocol.program(d.id()));
-            if let Err(e) = link(&exe, &path) {
+            if let Err(e) = link(&exe, &path, m.get_flag("force")) {
                 eprintln!("error: cannot create {}: {e}", path.display());
                 return exit::OTHER;
             }
@@ -57,13 +63,22 @@ pub fn exec(providers: &[&'static ProviderDescriptor], m: &ArgMatches) -> u8 {
     crate::runtime::print_out(&format!("{}\n", made.join("\n")))
 }
 
-/// `path` → `exe`, replacing what is there.
-fn link(exe: &Path, path: &Path) -> std::io::Result<()> {
+/// `path` → `exe`, replacing a link to this binary (or, with `force`, any file) that is there.
+fn link(exe: &Path, path: &Path, force: bool) -> std::io::Result<()> {
     match std::fs::symlink_metadata(path) {
         Ok(meta) if meta.is_dir() => {
             return Err(std::io::Error::other("a folder of that name is in the way"))
         }
-        Ok(_) => std::fs::remove_file(path)?,
+        Ok(meta) => {
+            let ours = meta.file_type().is_symlink()
+                && std::fs::canonicalize(path).is_ok_and(|target| target == exe);
+            if !ours && !force {
+                return Err(std::io::Error::other(
+                    "a file of that name is there and it is not a link to this binary; move it away, or run again with --force to replace it",
+                ));
+            }
+            std::fs::remove_file(path)?
+        }
         Err(_) => {}
     }
     #[cfg(unix)]

@@ -178,9 +178,25 @@ pub fn catalog_entry<'c>(
     found.ok_or_else(|| format!("{flag}: the catalog does not name the `{STREAM}` stream"))
 }
 
+/// The most a catalog or state file handed over by an orchestrator may hold.
+pub const MAX_PROTOCOL_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The most a config file may hold (as on the CLI's `--config`).
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
 /// Reads a JSON file an orchestrator handed over, naming the flag in errors.
+/// Only a regular file is read (a FIFO would hang, a device never end), and at most
+/// [`MAX_CONFIG_BYTES`] of a `--config`, [`MAX_PROTOCOL_FILE_BYTES`] of anything else.
 pub fn read_json(flag: &str, path: &std::path::Path) -> Result<Value, String> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("{flag} {}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{flag} {}: not JSON ({e})", path.display()))
+    let cap = match flag {
+        "--config" => MAX_CONFIG_BYTES,
+        _ => MAX_PROTOCOL_FILE_BYTES,
+    };
+    let bytes = connector_core::files::read_regular(path, cap).map_err(|e| match e.kind() {
+        std::io::ErrorKind::InvalidInput | std::io::ErrorKind::InvalidData => {
+            format!("{flag}: {e}")
+        }
+        _ => format!("{flag} {}: {e}", path.display()),
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| format!("{flag} {}: not JSON ({e})", path.display()))
 }

@@ -116,6 +116,9 @@ impl KeySource {
     }
 }
 
+/// The most a key file may hold: a key is 44 characters of base64.
+const MAX_KEY_FILE_BYTES: u64 = 4096;
+
 enum KeyFileError {
     Missing,
     Failed(StoreError),
@@ -123,7 +126,8 @@ enum KeyFileError {
 use KeyFileError::{Failed, Missing};
 
 fn read_key_file(path: &Path) -> Result<MasterKey, KeyFileError> {
-    let text = match std::fs::read_to_string(path) {
+    // A key file is one line of base64; anything else (a FIFO, /dev/zero) is refused unread.
+    let text = match crate::files::read_regular_text(path, MAX_KEY_FILE_BYTES) {
         Ok(t) => zeroize::Zeroizing::new(t),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Missing),
         Err(e) => return Err(Failed(io("cannot read", path, &e))),

@@ -5,6 +5,8 @@
 //! the sandbox of a day, full exports, and the independent diff.
 
 mod days;
+#[cfg(unix)]
+mod delivery;
 mod feed;
 mod guard;
 

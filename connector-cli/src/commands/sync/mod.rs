@@ -152,6 +152,29 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
         },
         None => Format::Jsonl,
     };
+    // Before any request: destinations that cannot take the output, or two outputs that are
+    // one file (the users would overwrite the events), are refused now.
+    for (flag, path) in [
+        ("--events", events_path.as_ref()),
+        ("--output", output.as_ref()),
+    ] {
+        if let Some(path) = path {
+            if let Err(e) = crate::output::check_target(path) {
+                eprintln!("error: {flag}: {e}");
+                return exit::USAGE;
+            }
+        }
+    }
+    if let (Some(events), Some(users)) = (&events_path, &output) {
+        if crate::output::same_destination(events, users) {
+            eprintln!(
+                "error: --events {} and --output {} are the same file: the users would overwrite the events; give two files",
+                events.display(),
+                users.display()
+            );
+            return exit::USAGE;
+        }
+    }
     let store = match open_store() {
         Ok(s) => s,
         Err(code) => return code,
@@ -274,7 +297,10 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
         }
         // The outputs first, durably; the state after.
         if let Err(e) = write_events(events_path.as_deref(), &plan.events) {
-            eprintln!("error: --events: {e}; nothing was committed");
+            eprintln!(
+                "error: --events{}: {e}\nnothing was committed: the next sync emits these events again, with the same event ids",
+                if events_path.is_none() { " (stdout)" } else { "" }
+            );
             return exit::OTHER;
         }
         if let Some(sink) = pending_users {
@@ -310,20 +336,33 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
     })
 }
 
-/// Writes the events as JSON lines to `path` (complete, then renamed into place) or stdout.
+/// Writes the events as JSON lines to `path` (complete, then renamed into place) or stdout,
+/// flushed (and synced when stdout is a file). Any write error, a consumer that stopped
+/// reading (a broken pipe) included, is an error: the events were not all delivered, so the
+/// sync must not commit.
 fn write_events(path: Option<&std::path::Path>, events: &[sync::Event]) -> std::io::Result<()> {
     let mut sink = Sink::open(path)?;
-    for event in events {
+    let undelivered = |written: usize, e: std::io::Error| {
+        let why = match e.kind() {
+            std::io::ErrorKind::BrokenPipe => "the reader stopped reading (broken pipe)".to_owned(),
+            _ => e.to_string(),
+        };
+        std::io::Error::new(
+            e.kind(),
+            format!(
+                "{why} after {written} of {} event{} were written",
+                events.len(),
+                if events.len() == 1 { "" } else { "s" }
+            ),
+        )
+    };
+    for (written, event) in events.iter().enumerate() {
         let line = serde_json::to_string(event).map_err(std::io::Error::other)?;
-        match sink
-            .write_all(line.as_bytes())
+        sink.write_all(line.as_bytes())
             .and_then(|()| sink.write_all(b"\n"))
-        {
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
-            other => other?,
-        }
+            .map_err(|e| undelivered(written, e))?;
     }
-    sink.commit()
+    sink.commit().map_err(|e| undelivered(events.len(), e))
 }
 
 fn summary(name: &str, plan: &sync::SyncPlan, how: &str) -> String {

@@ -284,6 +284,16 @@ pub fn run(d: &'static ProviderDescriptor, args: UsersArgs) -> u8 {
             return exit::USAGE;
         }
     }
+    if let (Some(users), Some(summary)) = (&args.output, &args.summary_json) {
+        if crate::output::same_destination(users, summary) {
+            eprintln!(
+                "error: --output {} and --summary-json {} are the same file: the summary would overwrite the users; give two files",
+                users.display(),
+                summary.display()
+            );
+            return exit::USAGE;
+        }
+    }
     let summary_json = args.summary_json.clone();
     let saved = match &args.source {
         Source::Saved(s) => Some(s.info.name.clone()),

@@ -62,6 +62,13 @@ const MIGRATIONS: &[&str] = &[
 /// Creates the database file owner-only before SQLite opens it (SQLite gives its WAL and
 /// shared-memory files the same permissions).
 pub(super) fn create_owner_only(path: &Path) -> Result<(), StoreError> {
+    // A FIFO or device in the store's place would hang the open or never hold a database.
+    match crate::files::check_regular(path, u64::MAX) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(io("cannot use", path, &e))
+        }
+        _ => {}
+    }
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(false);
     #[cfg(unix)]
