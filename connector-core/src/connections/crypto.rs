@@ -109,9 +109,34 @@ pub(crate) fn secret_aad(connection_id: &str, field: &str) -> Vec<u8> {
     format!("connector-sdk/secret/v1\0{connection_id}\0{field}").into_bytes()
 }
 
+/// The associated data of a connection's settings seal: the format version, the connection's
+/// id, its provider and its settings exactly as stored. The seal is an AES-GCM tag over an
+/// empty message with this associated data, so the settings cannot change (a `base_url`
+/// pointed elsewhere) without the master key.
+pub(crate) fn settings_aad(connection_id: &str, provider: &str, settings: &str) -> Vec<u8> {
+    format!("connector-sdk/settings/v1\0{connection_id}\0{provider}\0{settings}").into_bytes()
+}
+
+/// Seals settings: nonce and tag in one value.
+pub(crate) fn seal_settings(key: &MasterKey, aad: &[u8]) -> Vec<u8> {
+    let (mut value, tag) = key.seal(aad, b"");
+    value.extend_from_slice(&tag);
+    value
+}
+
+/// Whether `seal` is `key`'s seal of `aad`.
+pub(crate) fn settings_sealed(key: &MasterKey, aad: &[u8], seal: &[u8]) -> bool {
+    seal.len() > 12 && key.open(aad, &seal[..12], &seal[12..]).is_some()
+}
+
 /// The associated data of the key check (a known value encrypted under the master key, to
-/// tell a wrong key from a tampered secret).
-pub(crate) const KEY_CHECK_AAD: &[u8] = b"connector-sdk/key-check/v1";
+/// tell a wrong key from a tampered secret), version 1: from a store whose connections'
+/// settings were not sealed yet.
+pub(crate) const KEY_CHECK_AAD_V1: &[u8] = b"connector-sdk/key-check/v1";
+
+/// The key check of a store in which every connection's settings are sealed: a missing seal
+/// is tampering, not an old row.
+pub(crate) const KEY_CHECK_AAD: &[u8] = b"connector-sdk/key-check/v2";
 
 /// The plaintext of the key check.
 pub(crate) const KEY_CHECK_TEXT: &[u8] = b"connector-sdk master key check";

@@ -76,6 +76,14 @@ pub enum StoreError {
         /// The settings field (`password`, `auth.token`).
         field: String,
     },
+    /// A connection's settings (where its requests go) were changed outside the SDK: they no
+    /// longer match the seal made under the master key when they were saved, so its secrets
+    /// are not used.
+    #[error("the saved settings of connection `{connection}` were changed outside the connector (they do not match their seal); nothing was sent with its secrets")]
+    SettingsTampered {
+        /// The connection.
+        connection: String,
+    },
     /// The database failed.
     #[error("connection store {path}: {message}")]
     Database {
@@ -151,6 +159,9 @@ impl StoreError {
             ),
             StoreError::Tampered { connection, .. } => format!(
                 "re-enter the secret with `{program} connections edit \"{connection}\"`"
+            ),
+            StoreError::SettingsTampered { connection } => format!(
+                "someone who can write the connection store changed it; check who can write the connector home, then remove the connection and add it again (`{program} connections remove \"{connection}\"`)"
             ),
             StoreError::Database { .. } => format!(
                 "check that the folder is writable and the disk not full; {} chooses another folder",

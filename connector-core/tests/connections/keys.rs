@@ -169,3 +169,143 @@ async fn a_rotation_interrupted_after_its_commit_is_finished_on_the_next_open() 
     );
     assert!(!pending.exists());
 }
+
+/// Someone who can write the database but not read the key cannot redirect a connection:
+/// its settings are sealed under the master key, and a change to them (or to its provider,
+/// or settings copied from another connection with their seal) is refused before any secret
+/// is handed out. The rest of the store keeps working.
+#[tokio::test]
+async fn settings_altered_in_the_database_are_refused_before_any_secret_is_used() {
+    let home = tempfile::tempdir().unwrap();
+    let store = file_store(home.path());
+    store.add(&name("Prod"), valid(PASSWORD)).await.unwrap();
+    store.add(&name("Other"), valid("other")).await.unwrap();
+    let db_path = home.path().join(STORE_FILE);
+    let edit = |sql: &str| {
+        let db = rusqlite::Connection::open(&db_path).unwrap();
+        db.execute_batch(sql).unwrap();
+    };
+    let original: (String, Vec<u8>) = rusqlite::Connection::open(&db_path)
+        .unwrap()
+        .query_row(
+            "SELECT settings, settings_seal FROM connections WHERE name = 'Prod'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    for (what, sql) in [
+        ("base_url", "UPDATE connections SET settings = replace(settings, 'hr.example.com', 'attacker.example') WHERE name = 'Prod'"),
+        ("provider", "UPDATE connections SET provider = 'scim' WHERE name = 'Prod'"),
+        ("seal removed", "UPDATE connections SET settings_seal = NULL WHERE name = 'Prod'"),
+        ("settings and seal of another connection", "UPDATE connections SET (settings, settings_seal) = (SELECT settings, settings_seal FROM connections WHERE name = 'Other') WHERE name = 'Prod'"),
+    ] {
+        edit(sql);
+        let fresh = file_store(home.path());
+        let e = fresh.get("Prod").await.unwrap_err();
+        assert!(
+            matches!(&e, StoreError::SettingsTampered { connection } if connection == "Prod"),
+            "{what}: {e}"
+        );
+        assert!(e.to_string().contains("nothing was sent"), "{e}");
+        assert!(e.hint().unwrap().contains("connections remove"), "{e:?}");
+        // The cached key of a store that was open all along refuses it too.
+        assert!(store.get("Prod").await.is_err(), "{what}");
+        // The others are untouched, and listing still works.
+        assert_eq!(
+            fresh.get("Other").await.unwrap().secret("password").unwrap().expose(),
+            "other"
+        );
+        assert_eq!(fresh.list().await.unwrap().len(), 2);
+        // Put it back.
+        let db = rusqlite::Connection::open(&db_path).unwrap();
+        db.execute(
+            "UPDATE connections SET settings = ?1, settings_seal = ?2, provider = 'storetest' WHERE name = 'Prod'",
+            rusqlite::params![original.0, original.1],
+        )
+        .unwrap();
+        drop(db);
+        assert_eq!(
+            file_store(home.path()).get("Prod").await.unwrap().secret("password").unwrap().expose(),
+            PASSWORD,
+            "{what}: restored"
+        );
+    }
+
+    // A rotation does not renew the seal of altered settings: it stops and changes nothing.
+    edit("UPDATE connections SET settings = replace(settings, 'hr.example.com', 'attacker.example') WHERE name = 'Prod'");
+    let e = store.rotate_key(MasterKey::generate()).await.unwrap_err();
+    assert!(matches!(e, StoreError::SettingsTampered { .. }), "{e}");
+    assert_eq!(
+        store
+            .get("Other")
+            .await
+            .unwrap()
+            .secret("password")
+            .unwrap()
+            .expose(),
+        "other",
+        "the old key still opens everything"
+    );
+    assert!(store.get("Prod").await.is_err());
+
+    // An edit through the SDK re-seals: the connection works again with what was entered.
+    store.update("Prod", valid(PASSWORD)).await.unwrap();
+    let saved = store.get("Prod").await.unwrap();
+    assert!(saved.info.settings.to_string().contains("hr.example.com"));
+
+    // Removing the key check while secrets exist does not bless altered settings.
+    edit("DELETE FROM meta WHERE key = 'key_check'; UPDATE connections SET settings = replace(settings, 'hr.example.com', 'attacker.example') WHERE name = 'Prod'");
+    let e = file_store(home.path()).get("Prod").await.unwrap_err();
+    assert!(e.to_string().contains("key check is missing"), "{e}");
+}
+
+/// Rotations and adds from many stores at once (each its own connection to the file, as
+/// separate processes have): every secret decrypts afterwards with the key in the key file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_rotations_and_adds_leave_every_secret_readable() {
+    let home = tempfile::tempdir().unwrap();
+    file_store(home.path())
+        .add(&name("first"), valid(PASSWORD))
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..12 {
+        let path = home.path().to_owned();
+        tasks.push(tokio::spawn(async move {
+            let store = file_store(&path);
+            // Every store reads (and caches) the key before the others rotate it.
+            store.get("first").await.unwrap();
+            if i % 3 == 0 {
+                store.rotate_key(MasterKey::generate()).await.map(drop)
+            } else {
+                store
+                    .add(&name(&format!("tenant {i}")), valid(&format!("pw {i}")))
+                    .await
+                    .map(drop)
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    let store = file_store(home.path());
+    assert_eq!(store.list().await.unwrap().len(), 9);
+    assert_eq!(
+        store
+            .get("first")
+            .await
+            .unwrap()
+            .secret("password")
+            .unwrap()
+            .expose(),
+        PASSWORD
+    );
+    for i in (0..12).filter(|i| i % 3 != 0) {
+        let saved = store.get(&format!("tenant {i}")).await.unwrap();
+        assert_eq!(
+            saved.secret("password").unwrap().expose(),
+            format!("pw {i}")
+        );
+    }
+    assert!(!home.path().join("master.key.new").exists());
+}

@@ -148,3 +148,54 @@ impl TapMkdir for PathBuf {
         self
     }
 }
+
+/// `rotate-key` and `add` from many processes at once: rotations wait for each other (one
+/// store lock), each add encrypts under the key current when it commits, and afterwards
+/// every secret decrypts with the key in the key file.
+#[tokio::test]
+async fn concurrent_rotations_and_adds_from_several_processes_leave_every_secret_readable() {
+    let server = fixture_server().await;
+    let home = Home::new("rotate-race");
+    let dir = temp_dir("connections-rotate-race-files");
+    let config = write_config(&dir, &settings(&server.uri()));
+    let o = home.add_with("seed", &config, &[]).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let env = home.with(&[]);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let names: Vec<String> = (0..8).map(|i| format!("tenant {i}")).collect();
+    let mut children = Vec::new();
+    for (i, n) in names.iter().enumerate() {
+        children.push(
+            command(
+                &[
+                    "connections",
+                    "add",
+                    n,
+                    "--provider",
+                    "ukgpro",
+                    "--config",
+                    &config,
+                    "--no-test",
+                ],
+                &env,
+            )
+            .output(),
+        );
+        if i % 2 == 0 {
+            children.push(command(&["connections", "rotate-key"], &env).output());
+        }
+    }
+    for o in futures_util::future::join_all(children).await {
+        let o = o.unwrap();
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+    }
+    let store = SqliteStore::open(&home.dir, KeySource::File(home.dir.join("master.key"))).unwrap();
+    for n in names.iter().map(String::as_str).chain(["seed"]) {
+        let c = store.get(n).await.unwrap_or_else(|e| panic!("{n}: {e}"));
+        assert_eq!(c.secret("password").unwrap().expose(), PASSWORD, "{n}");
+    }
+    assert!(
+        !home.dir.join("master.key.new").exists(),
+        "no rotation left half done"
+    );
+}

@@ -204,3 +204,51 @@ async fn the_home_and_its_files_are_owner_only() {
         assert_eq!(mode(&f), 0o600, "{}", f.display());
     }
 }
+
+/// A connection whose `base_url` was changed in `connections.db` by someone without the key
+/// is refused with exit 7 before any request: the decrypted password and API keys are never
+/// sent to the new host.
+#[tokio::test]
+async fn a_connection_redirected_in_the_database_sends_nothing() {
+    let good = fixture_server().await;
+    let attacker = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&attacker)
+        .await;
+    let home = Home::new("redirected");
+    let dir = temp_dir("connections-redirected-files");
+    let config = write_config(&dir, &settings(&good.uri()));
+    let o = home.add_with("Prod", &config, &[]).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let db = rusqlite::Connection::open(home.dir.join("connections.db")).unwrap();
+    db.execute(
+        "UPDATE connections SET settings = replace(settings, ?1, ?2)",
+        [good.uri(), attacker.uri()],
+    )
+    .unwrap();
+    drop(db);
+    for args in [
+        vec!["connections", "test", "Prod"],
+        vec!["ukgpro", "test", "--connection", "Prod"],
+        vec!["ukgpro", "users", "--connection", "Prod"],
+        vec!["ukgpro", "sync", "--connection", "Prod"],
+    ] {
+        let o = home.run(&args).await;
+        assert_eq!(code(&o), 7, "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("changed outside the connector"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    let sent = attacker.received_requests().await.unwrap_or_default();
+    assert!(
+        sent.is_empty(),
+        "{} requests reached the new host",
+        sent.len()
+    );
+    // Listing and showing still work (they need no secret).
+    let o = home.run(&["connections", "list"]).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}

@@ -1,24 +1,37 @@
 //! The master key of a store: loaded when first needed, checked against the store's key
-//! check, and rotated.
+//! check every time it is used, and rotated; the settings seals made with it; and the store
+//! lock that serialises every use of the key across processes.
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::super::crypto::{secret_aad, KEY_CHECK_AAD, KEY_CHECK_TEXT};
+use super::super::crypto::{
+    seal_settings, secret_aad, settings_aad, settings_sealed, KEY_CHECK_AAD, KEY_CHECK_AAD_V1,
+    KEY_CHECK_TEXT,
+};
 use super::super::home::{self, io, KeySource};
 use super::super::{MasterKey, StoreError};
+use super::rows::Row;
 use super::{Db, Inner, SqliteStore};
 
 impl SqliteStore {
-    /// Re-encrypts every secret under `new_key` in one transaction and returns how many.
-    /// With a key file, the new key is written next to it first and renamed over it after
-    /// the commit; an interrupted rotation is finished the next time the store is opened, so
-    /// no crash point leaves secrets under a key nobody has. With `CONNECTOR_MASTER_KEY`, set
-    /// it to the new key afterwards.
+    /// Re-encrypts every secret and re-seals every connection's settings under `new_key`, in
+    /// one transaction, and returns how many secrets. With a key file, the new key is written
+    /// next to it first and renamed over it after the commit; an interrupted rotation is
+    /// finished the next time the key is read, so no crash point leaves secrets under a key
+    /// nobody has. With `CONNECTOR_MASTER_KEY`, set it to the new key afterwards.
+    ///
+    /// The whole rotation holds the store lock, which every use of the key takes too: a
+    /// second rotation, or an `add` in another process, waits for it and then uses the new
+    /// key. A connection whose settings were altered stops the rotation (its seal would
+    /// otherwise be renewed over the altered settings).
     pub async fn rotate_key(&self, new_key: MasterKey) -> Result<usize, StoreError> {
         self.with_db(move |inner, db| {
+            let _lock = inner.lock_store()?;
             let old = inner.key(db, true)?;
             let pending = match &inner.source {
                 KeySource::File(path) => {
+                    // Under the lock, and with any interrupted rotation finished by `key`,
+                    // a pending key file left here is stale.
                     let pending = home::pending_key_path(path);
                     let _ = std::fs::remove_file(&pending);
                     home::create_key_file(&pending, &new_key)?;
@@ -52,6 +65,12 @@ impl SqliteStore {
                     )
                     .db(inner)?;
                 }
+                for row in settings_rows(tx).db(inner)? {
+                    if !row.sealed_by(&old) {
+                        return Err(StoreError::SettingsTampered { connection: row.name });
+                    }
+                    row.seal(tx, &new_key).db(inner)?;
+                }
                 write_key_check(tx, &new_key, true).db(inner)?;
                 Ok(rows.len())
             });
@@ -73,50 +92,85 @@ impl SqliteStore {
     }
 }
 
+/// The store lock: an exclusive OS lock on `connections.db.lock`, held while the master key
+/// is read and used and for the whole of a rotation; released when dropped (and by the
+/// system when the process dies).
+pub(super) struct StoreLock(#[allow(dead_code)] std::fs::File);
+
 impl Inner {
-    /// The master key, checked against the store's key check. The first key of a store is
-    /// created (key file) when `may_create`; an interrupted rotation is finished here.
+    /// Takes the store lock, waiting for another process that holds it.
+    pub(super) fn lock_store(&self) -> Result<StoreLock, StoreError> {
+        let mut name = self.path.file_name().unwrap_or_default().to_os_string();
+        name.push(".lock");
+        let path = self.path.with_file_name(name);
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = options
+            .open(&path)
+            .map_err(|e| io("cannot open", &path, &e))?;
+        file.lock().map_err(|e| io("cannot lock", &path, &e))?;
+        Ok(StoreLock(file))
+    }
+
+    /// The master key, checked against the store's key check (call with the store lock held).
+    /// A key cached by this process is used only while it still opens the check (another
+    /// process may have rotated it); otherwise it is read again from its source, and an
+    /// interrupted rotation finished. The first key of a store is created (key file) when
+    /// `may_create`. A store whose settings were not sealed yet has them sealed here, once.
     pub(super) fn key(
         &self,
         db: &mut Connection,
         may_create: bool,
     ) -> Result<MasterKey, StoreError> {
-        if let Some(key) = self.key.lock().unwrap_or_else(|e| e.into_inner()).clone() {
-            return Ok(key);
-        }
+        let cached = self.key.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let check = read_key_check(db).db(self)?;
         let key = match check {
             Some((nonce, sealed)) => {
-                let fits = |k: &MasterKey| opens_check(k, &nonce, &sealed);
-                let pending = match &self.source {
-                    KeySource::File(path) => home::read_pending_key(path).map(|k| (k, path)),
-                    _ => None,
+                let version = |k: &MasterKey| check_version(k, &nonce, &sealed);
+                let (key, version) = match cached.and_then(|k| version(&k).map(|v| (k, v))) {
+                    Some(found) => found,
+                    None => self.load_checked(&version)?,
                 };
-                match (self.source.load(false), pending) {
-                    (Ok(key), _) if fits(&key) => key,
-                    // A rotation committed but did not get to rename its key file.
-                    (_, Some((key, path))) if fits(&key) => {
-                        home::replace_key_file(path, &key)?;
-                        let _ = std::fs::remove_file(home::pending_key_path(path));
-                        key
-                    }
-                    (Ok(_), _) => {
-                        return Err(StoreError::WrongKey {
-                            origin: self.source.describe(),
-                        })
-                    }
-                    (Err(e), _) => return Err(e),
+                if version == 1 {
+                    // Saved before settings were sealed: seal them all, then say so in the
+                    // check, after which a missing seal is tampering.
+                    self.transaction(db, |tx| {
+                        for row in settings_rows(tx).db(self)? {
+                            row.seal(tx, &key).db(self)?;
+                        }
+                        write_key_check(tx, &key, true).db(self)
+                    })?;
                 }
+                key
             }
             None => {
+                // Secrets without a check: the check was removed (sealing the rows now would
+                // bless whatever was changed with it).
+                let secrets: i64 = db
+                    .query_row("SELECT COUNT(*) FROM secrets", [], |r| r.get(0))
+                    .db(self)?;
+                if secrets > 0 {
+                    return Err(StoreError::Database {
+                        path: self.path.clone(),
+                        message: "the store holds encrypted secrets but its key check is missing (the database was altered); restore it from a backup".to_owned(),
+                    });
+                }
                 // No secret was ever saved: a key is made (or read) only to save one.
                 let key = self.source.load(may_create)?;
                 let (nonce, sealed) = self.transaction(db, |tx| {
+                    // Connections saved without any secret, before settings were sealed.
+                    for row in settings_rows(tx).db(self)? {
+                        row.seal(tx, &key).db(self)?;
+                    }
                     write_key_check(tx, &key, false).db(self)?;
                     Ok(read_key_check(tx).db(self)?.unwrap_or_default())
                 })?;
-                // Another process may have written its check first, with another key.
-                if !opens_check(&key, &nonce, &sealed) {
+                if check_version(&key, &nonce, &sealed).is_none() {
                     return Err(StoreError::WrongKey {
                         origin: self.source.describe(),
                     });
@@ -127,17 +181,133 @@ impl Inner {
         *self.key.lock().unwrap_or_else(|e| e.into_inner()) = Some(key.clone());
         Ok(key)
     }
+
+    /// The key from the source that opens the key check (`version` tells which version it
+    /// opens), or the pending key of a rotation that committed but did not get to rename its
+    /// key file (the rotation is finished here).
+    fn load_checked(
+        &self,
+        version: &dyn Fn(&MasterKey) -> Option<u8>,
+    ) -> Result<(MasterKey, u8), StoreError> {
+        let loaded = self.source.load(false);
+        if let Some(v) = loaded.as_ref().ok().and_then(version) {
+            return loaded.map(|k| (k, v));
+        }
+        if let KeySource::File(path) = &self.source {
+            if let Some(key) = home::read_pending_key(path) {
+                if let Some(v) = version(&key) {
+                    home::replace_key_file(path, &key)?;
+                    let _ = std::fs::remove_file(home::pending_key_path(path));
+                    return Ok((key, v));
+                }
+            }
+        }
+        match loaded {
+            Ok(_) => Err(StoreError::WrongKey {
+                origin: self.source.describe(),
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Refuses a connection whose settings do not carry `key`'s seal: they were changed
+    /// outside the SDK (a `base_url` pointed elsewhere would receive its secrets).
+    pub(super) fn check_seal(
+        &self,
+        db: &Connection,
+        key: &MasterKey,
+        row: &Row,
+    ) -> Result<(), StoreError> {
+        let seal: Option<Vec<u8>> = db
+            .query_row(
+                "SELECT settings_seal FROM connections WHERE id = ?1",
+                params![row.id],
+                |r| r.get(0),
+            )
+            .optional()
+            .db(self)?
+            .flatten();
+        let aad = settings_aad(&row.id, &row.provider, &row.settings);
+        match seal {
+            Some(seal) if settings_sealed(key, &aad, &seal) => Ok(()),
+            _ => Err(StoreError::SettingsTampered {
+                connection: row.name.clone(),
+            }),
+        }
+    }
+}
+
+/// Seals the settings of connection `id` as stored.
+pub(super) fn seal_row(
+    db: &Connection,
+    key: &MasterKey,
+    id: &str,
+    provider: &str,
+    settings: &str,
+) -> rusqlite::Result<()> {
+    let seal = seal_settings(key, &settings_aad(id, provider, settings));
+    db.execute(
+        "UPDATE connections SET settings_seal = ?1 WHERE id = ?2",
+        params![seal, id],
+    )?;
+    Ok(())
+}
+
+/// A connection's sealed columns as stored.
+struct SettingsRow {
+    id: String,
+    name: String,
+    provider: String,
+    settings: String,
+    seal: Option<Vec<u8>>,
+}
+
+impl SettingsRow {
+    fn sealed_by(&self, key: &MasterKey) -> bool {
+        let aad = settings_aad(&self.id, &self.provider, &self.settings);
+        self.seal
+            .as_deref()
+            .is_some_and(|s| settings_sealed(key, &aad, s))
+    }
+
+    fn seal(&self, db: &Connection, key: &MasterKey) -> rusqlite::Result<()> {
+        seal_row(db, key, &self.id, &self.provider, &self.settings)
+    }
+}
+
+fn settings_rows(db: &Connection) -> rusqlite::Result<Vec<SettingsRow>> {
+    db.prepare("SELECT id, name, provider, settings, settings_seal FROM connections")?
+        .query_map([], |r| {
+            Ok(SettingsRow {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                provider: r.get(2)?,
+                settings: r.get(3)?,
+                seal: r.get(4)?,
+            })
+        })?
+        .collect()
 }
 
 /// A saved secret as stored: connection id, connection name, field, nonce, ciphertext.
 type SealedRow = (String, String, String, Vec<u8>, Vec<u8>);
 
-/// Whether `key` opens the store's key check.
-fn opens_check(key: &MasterKey, nonce: &[u8], sealed: &[u8]) -> bool {
-    key.open(KEY_CHECK_AAD, nonce, sealed)
-        .is_some_and(|p| p.as_slice() == KEY_CHECK_TEXT)
+/// The version of the store's key check `key` opens (2: settings sealed; 1: older), if any.
+fn check_version(key: &MasterKey, nonce: &[u8], sealed: &[u8]) -> Option<u8> {
+    let opens = |aad: &[u8]| {
+        key.open(aad, nonce, sealed)
+            .is_some_and(|p| p.as_slice() == KEY_CHECK_TEXT)
+    };
+    if opens(KEY_CHECK_AAD) {
+        Some(2)
+    } else if opens(KEY_CHECK_AAD_V1) {
+        Some(1)
+    } else {
+        None
+    }
 }
-fn read_key_check(db: &Connection) -> rusqlite::Result<Option<(Vec<u8>, Vec<u8>)>> {
+
+pub(super) fn read_key_check(db: &Connection) -> rusqlite::Result<Option<(Vec<u8>, Vec<u8>)>> {
     let value: Option<Vec<u8>> = db
         .query_row("SELECT value FROM meta WHERE key = 'key_check'", [], |r| {
             r.get(0)

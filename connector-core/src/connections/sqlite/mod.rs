@@ -143,12 +143,19 @@ fn new_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Saves the encrypted secrets of connection `id` and seals its settings as stored.
 fn insert_secrets(
     tx: &rusqlite::Transaction<'_>,
     key: &MasterKey,
     id: &str,
     secrets: &[(String, Secret)],
 ) -> rusqlite::Result<()> {
+    let (provider, settings): (String, String) = tx.query_row(
+        "SELECT provider, settings FROM connections WHERE id = ?1",
+        params![id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    keys::seal_row(tx, key, id, &provider, &settings)?;
     for (field, secret) in secrets {
         let (nonce, sealed) = key.seal(&secret_aad(id, field), secret.expose().as_bytes());
         tx.execute(
@@ -194,7 +201,9 @@ impl SqliteStore {
     }
 
     /// [`write`](Self::write) with the master key (read, or created for a store without
-    /// secrets, before the transaction starts).
+    /// secrets, before the transaction starts), all under the store lock: the key that
+    /// encrypts is the one current when the transaction commits, even with a rotation running
+    /// in another process.
     async fn write_keyed<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Inner, &rusqlite::Transaction<'_>, &MasterKey) -> Result<T, StoreError>
@@ -202,6 +211,7 @@ impl SqliteStore {
             + 'static,
     ) -> Result<T, StoreError> {
         self.with_db(move |inner, db| {
+            let _lock = inner.lock_store()?;
             let key = inner.key(db, true)?;
             inner.transaction(db, |tx| f(inner, tx, &key))
         })

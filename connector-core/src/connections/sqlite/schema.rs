@@ -57,6 +57,9 @@ const MIGRATIONS: &[&str] = &[
     // 4: where a change feed's next window starts, and when the tenant was last listed whole.
     "ALTER TABLE sync_state ADD COLUMN position TEXT;
     ALTER TABLE sync_state ADD COLUMN last_full_at TEXT;",
+    // 5: a seal of each connection's settings under the master key (settings bound to the
+    // secrets). Rows of older stores are sealed the first time the key is read.
+    "ALTER TABLE connections ADD COLUMN settings_seal BLOB;",
 ];
 
 /// Creates the database file owner-only before SQLite opens it (SQLite gives its WAL and

@@ -10,6 +10,7 @@ use super::super::record::{
     ConnectionInfo, ExportRecord, StoredConnection, TestRecord, ValidSettings,
 };
 use super::super::{ConnectionName, ConnectionStore, StoreError};
+use super::keys::read_key_check;
 use super::rows::{Row, ROW_COLUMNS};
 use super::{insert_secrets, is_unique_violation, new_id, Db, SqliteStore};
 use crate::Secret;
@@ -63,9 +64,9 @@ impl ConnectionStore for SqliteStore {
     async fn get(&self, name: &str) -> Result<StoredConnection, StoreError> {
         let name = name.to_owned();
         self.with_db(move |inner, db| {
+            let _lock = inner.lock_store()?;
             let row = inner.find(db, &name)?;
             let id = row.id.clone();
-            let info = inner.info(db, row)?;
             let sealed: Vec<(String, Vec<u8>, Vec<u8>)> = db
                 .prepare("SELECT field, nonce, ciphertext FROM secrets WHERE connection_id = ?1 ORDER BY field")
                 .and_then(|mut stmt| {
@@ -74,19 +75,29 @@ impl ConnectionStore for SqliteStore {
                 })
                 .db(inner)?;
             let mut secrets = Vec::with_capacity(sealed.len());
-            if !sealed.is_empty() {
-                let key = inner.key(db, false)?;
-                for (field, nonce, ciphertext) in sealed {
-                    let tampered = || StoreError::Tampered {
-                        connection: info.name.clone(),
-                        field: field.clone(),
-                    };
-                    let plain = key
-                        .open(&secret_aad(&id, &field), &nonce, &ciphertext)
-                        .ok_or_else(tampered)?;
-                    let text = std::str::from_utf8(&plain).map_err(|_| tampered())?;
-                    secrets.push((field.clone(), Secret::new(text)));
+            // A store that never saw a secret has no key and nothing to leak.
+            let keyed = !sealed.is_empty() || read_key_check(db).db(inner)?.is_some();
+            let key = match keyed {
+                true => {
+                    let key = inner.key(db, false)?;
+                    // Settings changed behind the SDK's back must not receive the secrets.
+                    inner.check_seal(db, &key, &row)?;
+                    Some(key)
                 }
+                false => None,
+            };
+            let info = inner.info(db, row)?;
+            for (field, nonce, ciphertext) in sealed {
+                let tampered = || StoreError::Tampered {
+                    connection: info.name.clone(),
+                    field: field.clone(),
+                };
+                let key = key.as_ref().ok_or_else(tampered)?;
+                let plain = key
+                    .open(&secret_aad(&id, &field), &nonce, &ciphertext)
+                    .ok_or_else(tampered)?;
+                let text = std::str::from_utf8(&plain).map_err(|_| tampered())?;
+                secrets.push((field.clone(), Secret::new(text)));
             }
             Ok(StoredConnection { info, secrets })
         })
