@@ -40,7 +40,7 @@ pub fn user(i: u64) -> Value {
     let department = ["R&D", "Sales", "People"][(i % 3) as usize];
     let mut emails =
         vec![json!({"value": format!("user{i}@scim.example"), "type": "work", "primary": true})];
-    if i % 4 == 0 {
+    if i.is_multiple_of(4) {
         emails.push(json!({"value": format!("u{i}@home.example"), "type": "home"}));
     }
     json!({

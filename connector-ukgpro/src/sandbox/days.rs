@@ -100,7 +100,7 @@ pub(super) fn evolve(w: &Workforce, mut e: Employee) -> Employee {
                 // Terminated; one in five dated ahead (notice given).
                 0..=19 => {
                     e.status = "T";
-                    e.termination = Some(if pick % 5 == 0 {
+                    e.termination = Some(if pick.is_multiple_of(5) {
                         today
                             .checked_add(jiff::Span::new().days(7 + (pick % 23) as i64))
                             .unwrap_or(today)

@@ -157,7 +157,7 @@ async fn handle(state: &State, req: Request<Incoming>) -> Reply {
     if b.error_rate > 0.0 {
         let dice = super::fault_dice(b.seed, sequence);
         if dice < b.error_rate {
-            let (status, message) = if sequence % 2 == 0 {
+            let (status, message) = if sequence.is_multiple_of(2) {
                 (StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable")
             } else {
                 (StatusCode::BAD_GATEWAY, "Bad Gateway")

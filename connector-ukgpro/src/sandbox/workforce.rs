@@ -283,7 +283,7 @@ impl Workforce {
             hire.checked_add(jiff::Span::new().days(days))
                 .unwrap_or(hire)
         });
-        let preferred = (self.rand(i, 8) % 10 == 0).then(|| {
+        let preferred = self.rand(i, 8).is_multiple_of(10).then(|| {
             let nick = ["Jim", "Bob", "Liz", "Mike", "Kate", "Sam", "Alex", "Jo"];
             nick[(self.rand(i, 9) % nick.len() as u64) as usize]
         });
@@ -353,7 +353,7 @@ impl Workforce {
     /// dates in ISO or US shape depending on the employee).
     pub fn write_employment(&self, e: &Employee, out: &mut Vec<u8>) {
         let company = COMPANIES[e.company];
-        let iso = e.index % 2 == 0;
+        let iso = e.index.is_multiple_of(2);
         let date = |d: Date| {
             if iso {
                 format!("{d}T00:00:00")
@@ -381,7 +381,7 @@ impl Workforce {
             e.job.1,
             e.job.2,
             e.status,
-            if self.rand(e.index, 40) % 5 == 0 {
+            if self.rand(e.index, 40).is_multiple_of(5) {
                 "P"
             } else {
                 "F"

@@ -89,7 +89,7 @@ pub fn employee(i: u64) -> Value {
         "email": format!("employee{i}@acme.example"),
         "first_name": format!("Given{i}"),
         "last_name": format!("Family{i}"),
-        "position": if i % 7 == 0 { Value::Null } else { json!("Engineer") },
+        "position": if i.is_multiple_of(7) { Value::Null } else { json!("Engineer") },
         "department": {"name": department},
         "supervisor": if i == 0 { Value::Null } else { json!({"id": format!("E{:05}", (i - 1) / 5)}) },
         "status": status,
