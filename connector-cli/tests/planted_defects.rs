@@ -48,10 +48,9 @@ enum Defect {
 
 const DEFECTS: [(Defect, &str); 16] = [
     (Defect::None, ""),
-    (
-        Defect::KeyIn403Error,
-        "the `client_secret` setting appeared in the export error",
-    ),
+    // Prevented by core now: every `Error` is scrubbed of live secrets (in any encoding), so
+    // a hint that quotes the client secret no longer shows it; the copy must pass.
+    (Defect::KeyIn403Error, ""),
     (
         Defect::KeyToStderr,
         "the `client_secret` setting appeared in stderr",
@@ -505,7 +504,7 @@ async fn the_testkit_fails_every_planted_defect() {
             .with_mock(acme::testing::mock)
             .run()
             .await;
-        let caught = if *defect == Defect::None {
+        let caught = if matches!(defect, Defect::None | Defect::KeyIn403Error) {
             report.failures.is_empty()
         } else {
             report.fails_with(symptom)
@@ -516,7 +515,7 @@ async fn the_testkit_fails_every_planted_defect() {
     }
     assert!(
         missed.is_empty(),
-        "the testkit let these through (or the copy without a defect failed):\n{}",
+        "the testkit let these through (or a copy without a defect, or with one core prevents, failed):\n{}",
         missed.join("\n")
     );
 }

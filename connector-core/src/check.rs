@@ -256,7 +256,8 @@ impl Checklist {
                 id: step.id,
                 title: step.title,
                 status: StepStatus::Passed,
-                message,
+                // A step's own words may quote the server; no secret goes into a report.
+                message: crate::redact::scrub(&message).into_owned(),
                 hint: None,
                 error_kind: None,
                 duration_ms,

@@ -160,11 +160,14 @@ struct Inner {
 
 impl Error {
     /// A new error of `kind` from `provider`.
+    ///
+    /// The message (like the hint and endpoint set later) is [scrubbed](crate::redact::scrub)
+    /// of every live secret, so that text quoted from a server cannot carry a credential out.
     pub fn new(provider: &'static str, kind: ErrorKind, message: impl Into<String>) -> Self {
         Error(Box::new(Inner {
             kind,
             provider,
-            message: message.into(),
+            message: scrubbed(message.into()),
             endpoint: None,
             hint: None,
             source: None,
@@ -196,13 +199,13 @@ impl Error {
 
     /// Sets the endpoint (e.g. `GET /personnel/v1/person-details`).
     pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
-        self.0.endpoint = Some(endpoint.into());
+        self.0.endpoint = Some(scrubbed(endpoint.into()));
         self
     }
 
     /// Sets the actionable hint.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.0.hint = Some(hint.into());
+        self.0.hint = Some(scrubbed(hint.into()));
         self
     }
 
@@ -214,7 +217,7 @@ impl Error {
 
     /// Replaces the message.
     pub fn with_message(mut self, message: impl Into<String>) -> Self {
-        self.0.message = message.into();
+        self.0.message = scrubbed(message.into());
         self
     }
 
@@ -265,7 +268,8 @@ impl Error {
         }
     }
 
-    /// The message followed by every cause in the source chain, `: `-separated.
+    /// The message followed by every cause in the source chain, `: `-separated, scrubbed of
+    /// every live secret.
     pub fn full_message(&self) -> String {
         let mut out = self.to_string();
         let mut cause = std::error::Error::source(self);
@@ -277,7 +281,15 @@ impl Error {
             }
             cause = c.source();
         }
-        out
+        scrubbed(out)
+    }
+}
+
+/// `text` without any live secret (see [`crate::redact`]).
+fn scrubbed(text: String) -> String {
+    match crate::redact::scrub(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(clean) => clean,
     }
 }
 

@@ -76,6 +76,7 @@ pub mod json_envelope;
 pub mod paginate;
 pub mod program;
 pub mod provider;
+pub mod redact;
 pub mod registry;
 pub mod sandbox;
 mod secret;

@@ -26,13 +26,17 @@ pub const REDACTED: &str = "[REDACTED]";
 /// assert_eq!(format!("{key:?} {key}"), "[REDACTED] [REDACTED]");
 /// assert_eq!(key.expose(), "hunter2");
 /// ```
-#[derive(Clone)]
+///
+/// Every live `Secret` is known to [`redact::scrub`](crate::redact::scrub), which removes its
+/// value (in any encoding) from error messages and test reports, should a server echo it.
 pub struct Secret(SecretString);
 
 impl Secret {
     /// Wraps a value.
     pub fn new(value: impl Into<String>) -> Self {
-        Secret(SecretString::from(value.into()))
+        let value = value.into();
+        crate::redact::register(&value);
+        Secret(SecretString::from(value))
     }
 
     /// Reads the value. Call this only where the credential is put on the wire.
@@ -43,6 +47,18 @@ impl Secret {
     /// True when the value is empty or only whitespace.
     pub fn is_blank(&self) -> bool {
         self.expose().trim().is_empty()
+    }
+}
+
+impl Clone for Secret {
+    fn clone(&self) -> Self {
+        Secret::new(self.expose())
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        crate::redact::unregister(self.expose());
     }
 }
 

@@ -59,11 +59,12 @@ impl ScimClient {
     }
 
     /// Maps a non-2xx answer to an error that quotes the SCIM error's `detail` and `scimType`
-    /// (with the configured credentials removed, should the service echo them).
+    /// (the SDK's error scrubs every credential from it, in any encoding, should the service
+    /// echo one).
     pub fn check_status(&self, response: &HttpResponse, permission: &str) -> Result<()> {
         response
             .error_for_status(ID, permission)
-            .map_err(|e| with_scim_detail(e, response, &self.http.secrets()))
+            .map_err(|e| with_scim_detail(e, response))
     }
 }
 
@@ -75,26 +76,17 @@ struct ScimError {
     scim_type: Option<String>,
 }
 
-fn with_scim_detail(
-    e: Error,
-    response: &HttpResponse,
-    secrets: &[connector_core::Secret],
-) -> Error {
+fn with_scim_detail(e: Error, response: &HttpResponse) -> Error {
     let Ok(body) = serde_json::from_slice::<ScimError>(&response.body) else {
         return with_hint(e);
     };
-    let mut detail: String = body
+    let detail: String = body
         .detail
         .unwrap_or_default()
         .chars()
         .filter(|c| !c.is_control())
         .take(200)
         .collect();
-    for secret in secrets {
-        if secret.expose().len() >= 4 {
-            detail = detail.replace(secret.expose(), connector_core::REDACTED);
-        }
-    }
     let kind = body
         .scim_type
         .map(|t| format!(" (scimType {t})"))

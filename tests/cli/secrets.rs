@@ -247,3 +247,110 @@ async fn secrets_never_leak_across_the_fault_matrix() {
         "credentials followed a redirect"
     );
 }
+
+/// A server that echoes the request's credentials in its error text (SCIM's `detail`): the
+/// Basic header (`user:password` in base64), the password percent- and JSON-escaped. None of
+/// it reaches `test`, `test --json`, `connections add` / `show`, the saved test message or
+/// Airbyte's `check`; nor does a password of unusual shape (GUID-like, `+/=`, quotes).
+#[tokio::test]
+async fn credentials_a_server_echoes_back_are_scrubbed_from_every_output() {
+    use base64::Engine as _;
+    for password in [
+        "Echo-Canary-Pass-1",
+        "6f1c2d3e-4b5a-6978-8a9b-0c1d2e3f4a5b",
+        "Zm9v+YmFy/cXV4=+/=",
+        "it's \"quoted\" \\ ok",
+    ] {
+        let user = "svc-echo";
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        let percent: String = url::form_urlencoded::byte_serialize(password.as_bytes()).collect();
+        let escaped = serde_json::to_string(password).unwrap();
+        let server = MockServer::start().await;
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+                "status": "401",
+                "detail": format!("bad credentials in Authorization: Basic {basic} (password {percent}, {escaped}, {password})"),
+            })))
+            .mount(&server)
+            .await;
+        let dir = temp_dir("echo-canary");
+        let file = dir.join("scim.json");
+        std::fs::write(
+            &file,
+            json!({"base_url": format!("{}/scim/v2", server.uri()), "auth": {"method": "basic", "username": user, "password": password}})
+                .to_string(),
+        )
+        .unwrap();
+        let config = file.to_str().unwrap();
+        let home = crate::connections::Home::new("echo-canary");
+        let env = home.with(&[("RUST_LOG", "debug")]);
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let entry = temp_dir("echo-canary-entrypoints");
+        let o = connector(
+            &["install-entrypoints", entry.to_str().unwrap(), "--force"],
+            &[],
+        )
+        .await;
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let mut outputs = vec![
+            connector(&["scim", "test", "--config", config], &env).await,
+            connector(&["scim", "test", "--config", config, "--json"], &env).await,
+            connector(
+                &[
+                    "connections",
+                    "add",
+                    "Echo",
+                    "--provider",
+                    "scim",
+                    "--config",
+                    config,
+                ],
+                &env,
+            )
+            .await,
+            connector(&["connections", "show", "Echo"], &env).await,
+            connector(&["connections", "show", "Echo", "--json"], &env).await,
+            program(
+                &entry.join("source-scim"),
+                &["check", "--config", config],
+                &[],
+            )
+            .output()
+            .await
+            .unwrap(),
+        ];
+        outputs.push(connector(&["connections", "test", "Echo"], &env).await);
+        let stored: String = rusqlite::Connection::open(home.dir.join("connections.db"))
+            .unwrap()
+            .query_row(
+                "SELECT coalesce(last_test_message, '') FROM connections",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(
+            outputs
+                .iter()
+                .any(|o| stdout(o).contains("the service says")),
+            "the server's detail is still quoted"
+        );
+        let forms: Vec<String> = connector_core::redact::forms_of(password)
+            .into_iter()
+            .chain([basic.clone(), basic[8..].to_owned()])
+            .collect();
+        let mut texts: Vec<String> = outputs
+            .iter()
+            .map(|o| format!("{}\n{}", stdout(o), stderr(o)))
+            .collect();
+        texts.push(stored);
+        for text in &texts {
+            for form in &forms {
+                assert!(
+                    !text.contains(form.as_str()),
+                    "{password:?} leaked as {form:?}:\n{text}"
+                );
+            }
+        }
+    }
+}

@@ -272,14 +272,9 @@ impl OAuth2ClientCredentials {
         .with_hint(self.hint.clone())
     }
 
-    /// A server's free text, shortened, with the configured secrets removed.
+    /// A server's free text, shortened (secrets are scrubbed by [`Error`] itself).
     fn scrub(&self, text: &str) -> String {
-        let mut out: String = text.chars().filter(|c| !c.is_control()).take(200).collect();
-        let secret = self.client_secret.expose();
-        if !secret.is_empty() {
-            out = out.replace(secret, crate::REDACTED);
-        }
-        out
+        text.chars().filter(|c| !c.is_control()).take(200).collect()
     }
 
     fn remember(&self, token: &Secret) {

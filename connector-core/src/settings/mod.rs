@@ -120,9 +120,21 @@ pub fn parse_with_schema<S: Settings>(
     schema: &SettingsSchema,
     raw: Value,
 ) -> Result<S> {
+    // A message must never quote a secret field's value: a provider's own check or a type's
+    // parse error may, so every message is scrubbed of the secret values given.
+    let mut secrets = crate::redact::Redactor::new();
+    for (_, value) in schema.secret_values(&raw) {
+        secrets.add(&value);
+    }
+    let clean = |mut errors: Vec<FieldError>| {
+        for e in &mut errors {
+            e.message = secrets.redact(&e.message).into_owned();
+        }
+        errors
+    };
     let (map, mut errors) = schema
         .check_document(raw)
-        .map_err(|errors| Error::invalid_settings(provider, errors))?;
+        .map_err(|errors| Error::invalid_settings(provider, clean(errors)))?;
     // The provider's own checks run even when the schema found problems, so that everything
     // is reported in one go; they come first, being the more specific (one problem is shown
     // per field).
@@ -130,12 +142,15 @@ pub fn parse_with_schema<S: Settings>(
     specific.append(&mut errors);
     let errors = specific;
     if !errors.is_empty() {
-        return Err(Error::invalid_settings(provider, schema.sorted(errors)));
+        return Err(Error::invalid_settings(
+            provider,
+            clean(schema.sorted(errors)),
+        ));
     }
     serde_json::from_value(Value::Object(map)).map_err(|e| {
         Error::invalid_settings(
             provider,
-            vec![FieldError::new(WHOLE_DOCUMENT, e.to_string())],
+            clean(vec![FieldError::new(WHOLE_DOCUMENT, e.to_string())]),
         )
     })
 }

@@ -388,3 +388,45 @@ mod auth_choice {
         assert_eq!(env["auth"]["method"], "bearer");
     }
 }
+
+/// A provider's own check (or a type's parse error) that quotes a value never shows a secret
+/// field's value: messages are scrubbed of every secret given, in any encoding.
+#[test]
+fn settings_errors_never_quote_a_secret_value() {
+    #[allow(dead_code)]
+    #[derive(serde::Deserialize, schemars::JsonSchema)]
+    struct GuidSecret {
+        tenant: String,
+        client_secret: crate::Secret,
+    }
+    impl Settings for GuidSecret {
+        fn check(raw: &Map<String, Value>) -> Vec<FieldError> {
+            // A careless rule that quotes what it rejects (URL-encoded, to be sure).
+            let secret = raw
+                .get("client_secret")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+            vec![FieldError::new(
+                "client_secret",
+                format!("`{secret}` ({encoded}) looks like a client id, not a secret"),
+            )]
+        }
+    }
+    let secret = "6f1c2d3e-4b5a-6978+8a9b/0c1d2e3f4a5b";
+    let e = parse_settings::<GuidSecret>(
+        "p",
+        serde_json::json!({"tenant": "t", "client_secret": secret}),
+    )
+    .err()
+    .expect("refused");
+    let shown = format!("{e} {e:?} {}", e.full_message());
+    for form in crate::redact::forms_of(secret) {
+        assert!(!shown.contains(&form), "{form} in {shown}");
+    }
+    assert!(
+        shown.contains("client_secret"),
+        "the field is named: {shown}"
+    );
+    assert!(shown.contains("looks like a client id"), "{shown}");
+}

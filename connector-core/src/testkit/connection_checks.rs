@@ -2,6 +2,8 @@
 //! the right step with the right kind when credentials are wrong, a permission is missing or
 //! the host is unreachable, and skips what follows.
 
+use serde_json::Value;
+
 use crate::check::{StepStatus, TestReport};
 
 use super::{Conformance, ConformanceReport, Scenario};
@@ -149,6 +151,57 @@ impl Conformance {
         .await;
     }
 
+    /// Secrets of unusual shapes (GUID-like, with `+/=`, with quotes and a backslash), put in
+    /// every secret setting of the rejected-credentials scenario: the provider validates,
+    /// connects and fails its test without showing any of them in any encoding (the leak
+    /// scan looks at the reports, errors and `Debug` output kept here).
+    pub async fn check_unusual_secrets(&self, report: &mut ConformanceReport) {
+        let name = "secrets of unusual shapes never appear in reports or errors";
+        let Some(tenant) = self.tenant(report, Scenario::RejectCredentials, name).await else {
+            return;
+        };
+        let schema = self.descriptor.settings_schema();
+        let paths: Vec<String> = schema
+            .secret_values(&tenant.settings)
+            .into_iter()
+            .map(|(path, _)| path)
+            .collect();
+        let mut ran = 0;
+        for (i, shape) in UNUSUAL_SECRETS.iter().enumerate() {
+            let mut settings = tenant.settings.clone();
+            for (j, path) in paths.iter().enumerate() {
+                // Each field its own value, so that a leak names the field.
+                let value = format!("{shape}{i}{j}");
+                report.secret(&format!("an unusual value of `{path}` ({shape})"), &value);
+                set_at(&mut settings, path, Value::String(value));
+            }
+            let outcome = crate::connector::test_connection_with(
+                self.descriptor,
+                settings.clone(),
+                &tenant.context,
+            )
+            .await;
+            let place = format!("the connection test report with unusual secrets ({shape})");
+            report.evidence(&place, format!("{outcome:?}"));
+            report.evidence(&place, serde_json::to_string(&outcome).unwrap_or_default());
+            match self.descriptor.connect_with(settings, &tenant.context) {
+                Ok(connector) => report.evidence(
+                    &format!("the connector's Debug output with unusual secrets ({shape})"),
+                    format!("{connector:?} {connector:#?}"),
+                ),
+                Err(e) => report.evidence(
+                    &format!("the settings error with unusual secrets ({shape})"),
+                    format!("{e} {e:?} {}", e.full_message()),
+                ),
+            }
+            ran += 1;
+        }
+        self.collect(report, &tenant).await;
+        report.check(ran > 0 && !paths.is_empty(), name, || {
+            "the rejected-credentials mock's settings hold no secret field".to_owned()
+        });
+    }
+
     /// A missing permission fails a permission step (with the provider's hint).
     pub async fn check_permission_denied(&self, report: &mut ConformanceReport) {
         self.check_failing(
@@ -171,5 +224,32 @@ impl Conformance {
             "an unreachable host fails as a network error",
         )
         .await;
+    }
+}
+
+/// Secret values of shapes that break naive handling: a GUID (what many client secrets look
+/// like), base64 punctuation, quotes and a backslash (escaped differently by JSON, URLs and
+/// shells).
+const UNUSUAL_SECRETS: [&str; 3] = [
+    "6f1c2d3e-4b5a-6978-8a9b-0c1d2e3f4a5b",
+    "Zm9v+YmFy/cXV4=+/=",
+    "it's \"quoted\" \\ ok",
+];
+
+/// Sets the value at a dotted `path` (`auth.token`) of `settings`, creating objects on the way.
+fn set_at(settings: &mut Value, path: &str, value: Value) {
+    let mut at = settings;
+    let mut parts = path.split('.').peekable();
+    while let Some(part) = parts.next() {
+        let Some(object) = at.as_object_mut() else {
+            return;
+        };
+        if parts.peek().is_none() {
+            object.insert(part.to_owned(), value);
+            return;
+        }
+        at = object
+            .entry(part.to_owned())
+            .or_insert_with(|| Value::Object(Default::default()));
     }
 }

@@ -8,7 +8,9 @@
 //! (reports, errors, `Debug` output after a test and after an export) and, by re-running the
 //! test in a child process, every log line at trace level and everything printed; it scans
 //! all of it for every configured secret and every secret the mock issued at run time (raw,
-//! URL-encoded, base64, and `user:secret` pairs), and says where a leak appeared.
+//! base64 at any alignment, percent-encoded, JSON-escaped, and `user:secret` pairs), with
+//! secrets of unusual shapes (GUID-like, `+/=`, quotes) tried too, and says where a leak
+//! appeared.
 //!
 //! Use it whole with [`Conformance::run`], or call the checks one by one:
 //!
@@ -146,6 +148,7 @@ impl Conformance {
             self.check_connection(&mut report).await;
             self.check_optional_fields(&mut report).await;
             self.check_rejected_credentials(&mut report).await;
+            self.check_unusual_secrets(&mut report).await;
             self.check_permission_denied(&mut report).await;
             self.check_unreachable(&mut report).await;
         }

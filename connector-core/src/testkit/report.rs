@@ -1,10 +1,10 @@
 //! The conformance report, and the leak scan: every secret (configured, or issued at run
-//! time) looked for, in its raw, URL-encoded and base64 forms, in everything the SDK showed
+//! time) looked for, raw and in every encoding (base64 at any alignment, percent-encoded,
+//! JSON-escaped), in everything the SDK showed
 //! (Debug output, errors, reports, logs, stderr), with where it appeared.
 
 use std::fmt::Write as _;
 
-use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 /// The outcome: what passed, what failed (each with what to fix), what could not be run.
@@ -123,12 +123,14 @@ impl ConformanceReport {
     }
 }
 
-/// The forms a secret takes on the wire or in a message: raw, URL-encoded, base64.
+/// The forms a secret takes on the wire or in a message: raw, base64 at any alignment (both
+/// alphabets), percent- and form-encoded, JSON-escaped (those of [`crate::redact`]); a value
+/// too short for those is looked for as is.
 fn forms(value: &str) -> Vec<String> {
-    let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
-    let b64 = base64::engine::general_purpose::STANDARD.encode(value);
-    let mut all = vec![value.to_owned(), encoded, b64];
-    all.dedup();
+    let mut all = crate::redact::forms_of(value);
+    if all.is_empty() && !value.is_empty() {
+        all.push(value.to_owned());
+    }
     all
 }
 
