@@ -149,6 +149,7 @@ pub async fn test_connection_for_sync(
 ///   whatever the provider did itself;
 /// * a user that repeats one already exported (same company and id) is dropped and counted as
 ///   a duplicate: the first one wins, whatever the timing;
+/// * a user whose id is empty or blank is dropped and counted as a malformed record;
 /// * an export that yields more than [`ExportOptions::max_users`] users stops with an error (a
 ///   listing that never ends).
 ///
@@ -175,6 +176,17 @@ pub fn export_users(connector: &dyn Connector, options: ExportOptions) -> Result
             }
             let out = match item {
                 Err(e) => Some(Err(e)),
+                // A user without an id cannot be told apart, synced or provisioned.
+                Ok(user) if user.id.trim().is_empty() => {
+                    counted.add_malformed(format!(
+                        "a record without an id (blank `id`{})",
+                        match &user.company_id {
+                            Some(c) if !c.trim().is_empty() => format!(", company {c}"),
+                            _ => String::new(),
+                        }
+                    ));
+                    None
+                }
                 Ok(user) if !unique && !seen.insert(user_key(&user)) => {
                     counted.add_duplicate();
                     None
@@ -286,6 +298,26 @@ mod tests {
         let (ids, _, _, filtered) = run(vec!["a1", "b1", "a2"], only_active).await;
         assert_eq!(ids, ["a1", "a2"]);
         assert_eq!(filtered, 1);
+    }
+
+    #[tokio::test]
+    async fn a_user_with_a_blank_id_is_a_malformed_record_not_a_user() {
+        let export = export_users(&Fixed(vec!["a1", "", "b2", " "]), ExportOptions::new()).unwrap();
+        let stats = export.stats.clone();
+        let ids: Vec<String> = export
+            .users
+            .filter_map(|u| std::future::ready(u.ok()))
+            .map(|u| u.id)
+            .collect()
+            .await;
+        assert_eq!(ids, ["a1", "b2"]);
+        let s = stats.snapshot();
+        assert_eq!(s.malformed, 2);
+        assert!(
+            s.malformed_samples[0].contains("without an id"),
+            "{:?}",
+            s.malformed_samples
+        );
     }
 
     #[tokio::test]

@@ -240,8 +240,8 @@ async fn a_misspelled_variable_is_named_with_the_real_one() {
 #[tokio::test]
 async fn a_config_that_is_not_a_small_regular_file_is_refused() {
     for (path, why) in [
-        ("/dev/zero", "is not a regular file"),
-        ("/dev/null", "is not a regular file"),
+        ("/dev/zero", "is a device, not a regular file"),
+        ("/dev/null", "is a device, not a regular file"),
     ] {
         let o = connector(&["ukgpro", "test", "--config", path, "--json"], &[]).await;
         assert_eq!(code(&o), 2, "{path}: {}", stderr(&o));
@@ -267,7 +267,7 @@ async fn a_config_that_is_not_a_small_regular_file_is_refused() {
         .await
         .expect("a FIFO must not block");
         assert!(
-            stdout(&o).contains("is not a regular file"),
+            stdout(&o).contains("is a FIFO (named pipe), not a regular file"),
             "{}",
             stdout(&o)
         );

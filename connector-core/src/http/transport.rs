@@ -103,43 +103,84 @@ pub(crate) fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
     current.to_string()
 }
 
-/// The TLS library's certificate verdicts in words: `invalid peer certificate:
-/// Other(OtherError(CaUsedAsEndEntity))` becomes `the server's certificate was refused: ca used
-/// as end entity`, and the common verdicts get a sentence of their own. Other texts are kept.
+/// The TLS library's verdicts in words, never Rust type names: `invalid peer certificate:
+/// Other(OtherError(CaUsedAsEndEntity))` becomes `the server's certificate was refused: the
+/// server presents a CA certificate as its own`; fatal alerts, corrupt messages (a plain HTTP
+/// server on an `https://` URL) and incompatible or misbehaving peers likewise. Other texts
+/// are kept.
 pub(crate) fn plain_cause(cause: &str) -> String {
-    let Some(verdict) = cause.strip_prefix("invalid peer certificate: ") else {
-        return cause.to_owned();
-    };
-    let known = [
-        ("UnknownIssuer", "it is signed by an authority this machine does not trust (a private CA? set SSL_CERT_FILE to its certificate)"),
-        ("Expired", "it has expired"),
-        ("NotValidYet", "it is not valid yet (check this machine's clock)"),
-        ("NotValidForName", "it is not issued for this host name"),
-        ("Revoked", "it was revoked"),
-        ("BadSignature", "its signature is invalid"),
-        ("CaUsedAsEndEntity", "the server presents a CA certificate as its own"),
+    if let Some(verdict) = cause.strip_prefix("invalid peer certificate: ") {
+        let known = [
+            ("UnknownIssuer", "it is signed by an authority this machine does not trust (a private CA? set SSL_CERT_FILE to its certificate)"),
+            ("Expired", "it has expired"),
+            ("NotValidYet", "it is not valid yet (check this machine's clock)"),
+            ("NotValidForName", "it is not issued for this host name"),
+            ("Revoked", "it was revoked"),
+            ("BadSignature", "its signature is invalid"),
+            ("CaUsedAsEndEntity", "the server presents a CA certificate as its own"),
+        ];
+        return format!(
+            "the server's certificate was refused: {}",
+            known_or_words(verdict, &known)
+        );
+    }
+    if let Some(kind) = cause.strip_prefix("received corrupt message of type ") {
+        return match innermost(kind) {
+            "InvalidContentType" => "the server did not answer in TLS: it may speak plain HTTP on this port (then write the URL with http://)".to_owned(),
+            other => format!("the server's TLS answer could not be read ({})", words(other)),
+        };
+    }
+    if cause.starts_with("received corrupt message") {
+        return "the server's TLS answer could not be read".to_owned();
+    }
+    let prefixes = [
+        (
+            "received fatal alert: ",
+            "the server ended the TLS handshake",
+        ),
+        (
+            "peer is incompatible: ",
+            "the server's TLS settings are incompatible with this client",
+        ),
+        ("peer misbehaved: ", "the server broke the TLS protocol"),
     ];
-    // The innermost name of a Rust value like `Other(OtherError(CaUsedAsEndEntity))`.
-    let inner = verdict
+    for (prefix, sentence) in prefixes {
+        if let Some(rest) = cause.strip_prefix(prefix) {
+            return format!("{sentence}: {}", words(innermost(rest)));
+        }
+    }
+    cause.to_owned()
+}
+
+/// The innermost name of a Rust value like `Other(OtherError(CaUsedAsEndEntity))`.
+fn innermost(value: &str) -> &str {
+    value
         .rsplit('(')
         .next()
-        .unwrap_or(verdict)
+        .unwrap_or(value)
         .trim_end_matches(')')
-        .trim();
-    let words = match known.iter().find(|(name, _)| inner.starts_with(name)) {
-        Some((_, words)) => (*words).to_owned(),
-        None => {
-            let mut words = String::new();
-            for (i, c) in inner.chars().enumerate() {
-                if c.is_ascii_uppercase() && i > 0 {
-                    words.push(' ');
-                }
-                words.push(c.to_ascii_lowercase());
-            }
-            words
+        .trim()
+}
+
+/// A known verdict's sentence, else the innermost name in words.
+fn known_or_words(value: &str, known: &[(&str, &str)]) -> String {
+    let inner = innermost(value);
+    match known.iter().find(|(name, _)| inner.starts_with(name)) {
+        Some((_, sentence)) => (*sentence).to_owned(),
+        None => words(inner),
+    }
+}
+
+/// `HandshakeFailure` → `handshake failure`.
+fn words(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push(' ');
         }
-    };
-    format!("the server's certificate was refused: {words}")
+        out.push(c.to_ascii_lowercase());
+    }
+    out
 }
 
 pub(crate) fn proxy_configured() -> bool {
@@ -211,5 +252,15 @@ mod tests {
             plain_cause("Connection refused (os error 111)"),
             "Connection refused (os error 111)"
         );
+        let text = plain_cause("received corrupt message of type InvalidContentType");
+        assert!(text.contains("http://"), "{text}");
+        assert_eq!(
+            plain_cause("received fatal alert: HandshakeFailure"),
+            "the server ended the TLS handshake: handshake failure"
+        );
+        let text = plain_cause("peer is incompatible: Tls12NotOffered");
+        assert!(text.ends_with("tls12 not offered"), "{text}");
+        let text = plain_cause("peer misbehaved: IllegalMiddleboxChangeCipherSpec");
+        assert!(!text.contains("Illegal"), "{text}");
     }
 }

@@ -168,7 +168,7 @@ async fn output_refuses_special_files_and_folders_before_any_request() {
     let missing_folder = dir.join("nope").join("users.csv");
     let targets: Vec<(String, &str)> = vec![
         (dir.to_string_lossy().into_owned(), "is a directory"),
-        ("/dev/null".to_owned(), "is a device, FIFO or socket"),
+        ("/dev/null".to_owned(), "is a device, not a regular file"),
         (
             missing_folder.to_string_lossy().into_owned(),
             "does not exist",
