@@ -96,6 +96,12 @@ fn invisible(c: char) -> bool {
         )
 }
 
+impl fmt::Display for ConnectionName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,8 +130,3 @@ mod tests {
     }
 }
 
-impl fmt::Display for ConnectionName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
