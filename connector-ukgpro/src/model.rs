@@ -122,17 +122,15 @@ impl Keyed for EmploymentRecord {
     }
 }
 
-/// A page's identity: the keys of its records in order (to spot a server that serves the same
-/// page again and again).
-pub fn fingerprint<R: Keyed>(items: &[Decoded<R>]) -> Option<u64> {
+/// A record's identity as 64 bits, from its key (so that a server sending the same records
+/// again is told from one that moves on); malformed records are not judged.
+pub fn record_digest<R: Keyed>(item: &Decoded<R>) -> Option<u64> {
     use std::hash::{Hash, Hasher};
+    let Decoded::Record(r) = item else {
+        return None;
+    };
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    for item in items {
-        match item {
-            Decoded::Record(r) => r.key_ref().hash(&mut hasher),
-            Decoded::Malformed(why) => why.hash(&mut hasher),
-        }
-    }
+    r.key_ref().hash(&mut hasher);
     Some(hasher.finish())
 }
 

@@ -16,7 +16,7 @@ use futures_util::stream::{self, StreamExt};
 use serde::de::DeserializeOwned;
 
 use crate::client::{Endpoint, UkgClient, EMPLOYMENT_DETAILS, PERSON_DETAILS};
-use crate::model::{fingerprint, Decoded, EmploymentRecord, Key, Keyed, PersonRecord};
+use crate::model::{record_digest, Decoded, EmploymentRecord, Key, Keyed, PersonRecord};
 use crate::PROVIDER_ID;
 
 /// Rows kept in flight per endpoint: look-ahead is this divided by the page size (at least 1),
@@ -208,7 +208,7 @@ where
                 .await
         }))
     };
-    paginate_checked(paging, fetch, fingerprint::<R>, PROVIDER_ID)
+    paginate_checked(paging, fetch, record_digest::<R>, PROVIDER_ID)
         .map(move |page| {
             // Counted here, as the export consumes it: speculative pages past the end never are.
             let page = page.map_err(|e| match e.endpoint() {

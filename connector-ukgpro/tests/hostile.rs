@@ -227,6 +227,27 @@ async fn pages_overlapping_by_one_record_give_each_user_once_and_count_the_repea
     assert!(stats.partial.is_empty(), "{:?}", stats.partial);
 }
 
+/// Every page is the previous one shifted by one record (the previous page plus one new
+/// employee): no page repeats another record for record, but the listing never moves on.
+/// Stopped at the second page.
+#[tokio::test]
+async fn a_listing_that_repeats_the_last_page_plus_one_record_is_stopped() {
+    let (p, e) = generated(200);
+    let creeping: Vec<Vec<Value>> = (0..190).map(|i| p[i..i + 10].to_vec()).collect();
+    let base = scripted(creeping, vec![e[0..10].to_vec(), e[10..20].to_vec()]).await;
+    let (users, error, _) =
+        export_with_stats(settings(&base), ExportOptions::new().with_page_size(10)).await;
+    let error = error.expect("a listing that does not move on is an error");
+    assert_eq!(error.kind(), &ErrorKind::Protocol);
+    assert!(
+        error
+            .message()
+            .contains("page 2: 9 of its 10 records were already listed"),
+        "{error}"
+    );
+    assert!(users.len() <= 20, "{} users exported", users.len());
+}
+
 #[tokio::test]
 async fn a_listing_that_cycles_stops_at_the_first_repeat() {
     let (p, e) = generated(8);

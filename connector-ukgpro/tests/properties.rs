@@ -1,9 +1,9 @@
 //! Property tests: lenient record decoding takes any JSON value in any field without failing
-//! or panicking, page fingerprints are stable and tell pages apart, and the date parsers read
+//! or panicking, record digests are stable and tell employees apart, and the date parsers read
 //! both UKG shapes and never panic.
 
 use connector_ukgpro::model::{
-    fingerprint, parse_date, parse_datetime, Decoded, EmploymentRecord, PersonRecord,
+    parse_date, parse_datetime, record_digest, Decoded, EmploymentRecord, PersonRecord,
 };
 use jiff::civil::Date;
 use proptest::prelude::*;
@@ -98,18 +98,19 @@ proptest! {
     }
 
     #[test]
-    fn page_fingerprints_are_stable_and_tell_pages_apart(
+    fn record_digests_are_stable_and_tell_employees_apart(
         records in proptest::collection::vec(prop_oneof![record(), json()], 1..6),
         other in "[A-Z][0-9]{6}",
     ) {
         let page = serde_json::to_string(&records).unwrap();
         let decode = |text: &str| serde_json::from_str::<Vec<Decoded<PersonRecord>>>(text).unwrap();
-        let print = fingerprint(&decode(&page));
-        prop_assert_eq!(print, fingerprint(&decode(&page)), "same page, same print");
-        // The same page with a record for another employee added is another page.
-        let mut more = records.clone();
-        more.push(serde_json::json!({"employeeId": other, "companyId": "CX"}));
-        let more = serde_json::to_string(&more).unwrap();
-        prop_assert_ne!(print, fingerprint(&decode(&more)));
+        let prints = |items: &[Decoded<PersonRecord>]| items.iter().map(record_digest).collect::<Vec<_>>();
+        let first = prints(&decode(&page));
+        prop_assert_eq!(&first, &prints(&decode(&page)), "same records, same digests");
+        // A record for another employee has a digest none of the others has.
+        let extra = serde_json::json!([{"employeeId": other, "companyId": "CX"}]).to_string();
+        let digest = prints(&decode(&extra))[0];
+        prop_assert!(digest.is_some());
+        prop_assert!(!first.contains(&digest));
     }
 }

@@ -129,4 +129,3 @@ mod tests {
         assert!(ConnectionName::parse("Zahlungsverkehr (Zürich) 日本").is_ok());
     }
 }
-

@@ -55,6 +55,9 @@ pub struct RecordPage<T> {
     /// Records that did not decode, when decoding is lenient: their position in the page and
     /// what was wrong, without quoting values (see [`describe_malformed`]).
     pub malformed: Vec<String>,
+    /// A digest of each record's bytes, in order (decoded or not), so that a listing can tell
+    /// records it already saw.
+    pub record_digests: Vec<u64>,
 }
 
 /// What is wrong with record `position` (1-based) of a page, without quoting its values
@@ -126,6 +129,7 @@ struct Digest {
     count: usize,
     first: u64,
     last: u64,
+    records: Vec<u64>,
 }
 
 impl Digest {
@@ -138,6 +142,7 @@ impl Digest {
         }
         self.last = value;
         self.count += 1;
+        self.records.push(value);
     }
 
     fn finish(&self) -> u64 {
@@ -311,11 +316,13 @@ impl HttpClient {
                 &e.describe(|| items_len(&digest)),
             )
         })?;
+        let fingerprint = digest.finish();
         Ok(RecordPage {
             items,
             envelope,
-            fingerprint: digest.finish(),
+            fingerprint,
             malformed,
+            record_digests: digest.records,
         })
     }
 }

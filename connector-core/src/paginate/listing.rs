@@ -1,8 +1,6 @@
 //! [`Listing`]: how a provider's list endpoint pages, declared once; core sends the requests,
 //! decodes the records as they arrive, and applies the end-of-listing rules.
 
-use std::collections::HashSet;
-
 use futures_util::stream::BoxStream;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -288,8 +286,7 @@ pub(super) struct Rules {
     total_at: Option<String>,
     pub(super) total: Option<u64>,
     pub(super) count: u64,
-    seen: Vec<(u64, u32)>,
-    fingerprints: HashSet<u64>,
+    repeats: super::repeats::Repeats,
 }
 
 impl Rules {
@@ -301,8 +298,7 @@ impl Rules {
             total_at: listing.total_at.clone(),
             total: None,
             count: 0,
-            seen: Vec::new(),
-            fingerprints: HashSet::new(),
+            repeats: Default::default(),
         }
     }
 
@@ -331,18 +327,17 @@ impl Rules {
                 "the server ignores the page-size parameter; stopped rather than guess where pages begin",
             ));
         }
-        if len > 0 && !self.fingerprints.insert(page.fingerprint) {
-            let earlier = self
-                .seen
-                .iter()
-                .find(|(f, _)| *f == page.fingerprint)
-                .map_or(0, |(_, n)| *n);
+        if let Err((why, hint)) = self.repeats.check(number, &page.record_digests) {
+            return Err(self.error(why, hint));
+        }
+        // The request budget a reported total sets: once that many records were listed, a
+        // further page with records (new ones or not) means the listing does not end.
+        if let Some(total) = self.total.filter(|t| len > 0 && self.count >= *t) {
             return Err(self.error(
-                format!("page {number} repeats page {earlier} record for record; stopped instead of looping forever"),
-                "the server seems to ignore the paging parameters; check the API URL and any proxy in front of the API",
+                format!("page {number} comes after all {total} records the server reported were listed; stopped instead of paging on"),
+                "the server keeps sending pages beyond its own total; report it to the API's owner",
             ));
         }
-        self.seen.push((page.fingerprint, number));
         if let Some(pointer) = &self.total_at {
             let reported = total(&page.envelope, pointer).ok_or_else(|| {
                 self.error(

@@ -7,12 +7,17 @@
 //!   records from a bare array or an envelope, paged by page number, offset/limit (fanned out
 //!   once the total is known), cursor or next link (sequential), or unpaged; a provider's
 //!   maximum page size enforced; a page larger than asked, a short page before the reported
-//!   total, a count that disagrees with the total, a repeated page or cursor: each an error
-//!   that says so (`listing.rs`, `strategy.rs`).
+//!   total, a count that disagrees with the total, a repeated page or cursor, more pages than
+//!   the reported total needs: each an error that says so (`listing.rs`, `sequential.rs`,
+//!   `indexed.rs`).
+//! * Every listing, both kinds, refuses a page equal to an earlier one or made mostly of
+//!   records already listed (`repeats.rs`): a server that does not move forward is stopped
+//!   at once, not after millions of requests.
 
 mod indexed;
 mod listing;
 mod page_number;
+mod repeats;
 mod sequential;
 
 pub use listing::{Listing, Strategy};

@@ -63,41 +63,42 @@ where
     F: FnMut(u32) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Vec<T>>> + Send + 'static,
 {
-    paginate_checked(paging, fetch, |_: &[T]| None, "pages")
+    paginate_checked(paging, fetch, |_: &T| None, "pages")
 }
 
-/// [`paginate`] that also stops a server which ignores the page number or cycles: when a page
-/// has the same `fingerprint` as any page before it (A, B, A, … included), the stream ends
-/// with a protocol error (from `provider`) instead of looping forever and repeating records.
-/// `fingerprint` returns `None` for pages it cannot judge (empty pages are never judged).
+/// [`paginate`] that also stops a server which does not move forward: when a page repeats any
+/// page before it record for record (A, B, A, … included), or more than half of its records
+/// were listed on earlier pages (the previous page again plus one new record), the stream
+/// ends with a protocol error (from `provider`) instead of paging on. `record` gives a
+/// record's identity as 64 bits (a hash of its key); `None` for records it cannot judge,
+/// which are left out of the check.
 pub fn paginate_checked<T, F, Fut, K>(
     paging: Paging,
     fetch: F,
-    fingerprint: K,
+    record: K,
     provider: &'static str,
 ) -> BoxStream<'static, Result<Page<T>>>
 where
     T: Send + 'static,
     F: FnMut(u32) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Vec<T>>> + Send + 'static,
-    K: Fn(&[T]) -> Option<u64> + Send + 'static,
+    K: Fn(&T) -> Option<u64> + Send + 'static,
 {
     struct State<F, Fut: Future, K> {
         fetch: F,
         next: u32,
         in_flight: FuturesOrdered<Numbered<Fut>>,
         done: bool,
-        fingerprint: K,
-        /// Fingerprints of the pages so far, with their numbers.
-        seen: std::collections::HashMap<u64, u32>,
+        record: K,
+        repeats: super::repeats::Repeats,
     }
     let state = State {
         fetch,
         next: 1,
         in_flight: FuturesOrdered::new(),
         done: false,
-        fingerprint,
-        seen: std::collections::HashMap::new(),
+        record,
+        repeats: Default::default(),
     };
     let look_ahead = paging.look_ahead.max(1);
     let page_size = paging.page_size.max(1);
@@ -120,19 +121,11 @@ where
                 items,
                 malformed: Vec::new(),
             };
-            let print = if page.items.is_empty() { None } else { (s.fingerprint)(&page.items) };
-            if let Some(earlier) = print.and_then(|p| s.seen.get(&p)) {
-                return Err(crate::Error::new(
-                    provider,
-                    crate::ErrorKind::Protocol,
-                    format!(
-                        "page {number} repeats page {earlier} record for record; stopped instead of looping forever"
-                    ),
-                )
-                .with_hint("the server seems to ignore the page parameter; check the API URL and any proxy in front of the API"));
-            }
-            if let Some(p) = print {
-                s.seen.insert(p, number);
+            let digests: Vec<u64> = page.items.iter().filter_map(|r| (s.record)(r)).collect();
+            if let Err((why, hint)) = s.repeats.check(number, &digests) {
+                return Err(
+                    crate::Error::new(provider, crate::ErrorKind::Protocol, why).with_hint(hint)
+                );
             }
             let last = page.is_last(page_size);
             Ok((page, last))
@@ -271,7 +264,7 @@ mod tests {
                     })
                 }
             },
-            |items: &[u32]| Some(items.iter().map(|i| u64::from(*i)).product()),
+            |item: &u32| Some(u64::from(*item)),
             "t",
         )
         .collect()
@@ -295,7 +288,7 @@ mod tests {
                 c.fetch_add(1, Ordering::SeqCst);
                 async { Ok(vec![1u32, 2, 3]) }
             },
-            |items: &[u32]| Some(items.iter().map(|i| u64::from(*i)).sum()),
+            |item: &u32| Some(u64::from(*item)),
             "t",
         )
         .collect()
@@ -305,6 +298,35 @@ mod tests {
         let err = pages[1].as_ref().unwrap_err();
         assert!(err.message().contains("page 2 repeats page 1"), "{err}");
         assert!(calls.load(Ordering::SeqCst) <= 3);
+    }
+
+    #[tokio::test]
+    async fn a_server_that_repeats_the_last_page_plus_one_record_is_stopped() {
+        let calls = Arc::new(AtomicU32::new(0));
+        let c = calls.clone();
+        // Page n holds records n..n+10: each page is the previous one shifted by one.
+        let pages: Vec<_> = paginate_checked(
+            Paging {
+                page_size: 10,
+                look_ahead: 1,
+            },
+            move |page| {
+                c.fetch_add(1, Ordering::SeqCst);
+                async move { Ok((page..page + 10).collect::<Vec<u32>>()) }
+            },
+            |item: &u32| Some(u64::from(*item)),
+            "t",
+        )
+        .collect()
+        .await;
+        assert_eq!(pages.len(), 2, "stopped at the second page");
+        let err = pages[1].as_ref().unwrap_err();
+        assert!(
+            err.message()
+                .contains("page 2: 9 of its 10 records were already listed"),
+            "{err}"
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
 
     #[tokio::test]

@@ -59,6 +59,65 @@ async fn cursors_are_followed_and_short_pages_are_fine() {
     assert_eq!(ids(listing, &http).await.unwrap(), expected(6));
 }
 
+/// A server that answers every page with the previous page's records plus one new one, each
+/// time with a fresh cursor (no cursor repeats, no page repeats record for record): stopped at
+/// the second page, not after hundreds of thousands of requests.
+#[tokio::test]
+async fn a_listing_that_repeats_the_last_page_plus_one_record_is_stopped() {
+    struct Creeping(Arc<AtomicUsize>);
+    impl Respond for Creeping {
+        fn respond(&self, req: &Seen) -> ResponseTemplate {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            let n: u64 = param(req, "cursor")
+                .and_then(|c| c.trim_start_matches('c').parse().ok())
+                .unwrap_or(0);
+            let data: Vec<Value> = (n..n + 3)
+                .map(|i| json!({"id": format!("u{i:05}")}))
+                .collect();
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"data": data, "next_cursor": format!("c{}", n + 1)}))
+        }
+    }
+    let calls = Arc::new(AtomicUsize::new(0));
+    let server = MockServer::start().await;
+    Mock::given(path("/c"))
+        .respond_with(Creeping(calls.clone()))
+        .mount(&server)
+        .await;
+    let http = plain_client(&server.uri());
+    let err = ids(cursor_listing(), &http).await.unwrap_err();
+    assert!(
+        err.message()
+            .contains("page 2: 2 of its 3 records were already listed"),
+        "{err}"
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
+
+/// Pages that keep coming after the reported total was reached (new records each time) end
+/// the listing: the total is a request budget.
+#[tokio::test]
+async fn pages_past_the_reported_total_are_refused() {
+    let (_s, http) = cursor_api(Cursors {
+        pages: vec![
+            (vec![0, 1, 2], Some("c1")),
+            (vec![3, 4, 5], Some("c2")),
+            (vec![6, 7, 8], Some("c3")),
+            (vec![9, 10, 11], None),
+        ],
+        total: Some(6),
+    })
+    .await;
+    let err = ids(cursor_listing().total_at("/total"), &http)
+        .await
+        .unwrap_err();
+    assert!(
+        err.message()
+            .contains("page 3 comes after all 6 records the server reported"),
+        "{err}"
+    );
+}
+
 #[tokio::test]
 async fn a_cursor_cycle_is_stopped() {
     let (_s, http) = cursor_api(Cursors {
