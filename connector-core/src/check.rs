@@ -270,6 +270,28 @@ impl Checklist {
         passed
     }
 
+    /// Ends a test that ran out of `limit`: the first step that neither ran nor was blocked
+    /// fails as a timeout naming `target` (the host the test talks to) and the time waited;
+    /// the steps after it are skipped by [`finish`](Self::finish).
+    pub fn out_of_time(&mut self, limit: Duration, target: &str) {
+        let Some(i) = (0..self.plan.len())
+            .find(|i| self.results[*i].is_none() && self.blocker(self.plan[*i].id).is_none())
+        else {
+            return;
+        };
+        let error = Error::new(
+            self.provider,
+            ErrorKind::Network(crate::error::NetworkKind::Timeout),
+            format!(
+                "no answer from {target} within {} s (the connection test's time limit)",
+                limit.as_secs()
+            ),
+        )
+        .with_hint("the host accepts connections but does not answer in time: check that the URL points at the service (not a login page or a firewall that holds connections), then try again");
+        let took = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.results[i] = Some(failed_step(self.plan[i], &error, took));
+    }
+
     /// Ends the test: steps that were never run are reported as skipped.
     pub fn finish(mut self) -> TestReport {
         for i in 0..self.plan.len() {

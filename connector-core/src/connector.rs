@@ -63,12 +63,17 @@ pub async fn test_connection_with(
 ) -> TestReport {
     let mut checks = Checklist::new(descriptor.id(), descriptor.checks());
     let started = Instant::now();
+    let target = target_of(&raw_settings, context);
     let connector = descriptor.connect_with(raw_settings, context);
     let took = started.elapsed();
     match connector {
         Ok(connector) => {
             checks.record(SETTINGS_STEP.id, Ok("all fields are valid".into()), took);
-            connector.test_connection(&mut checks).await;
+            let limit = test_time_limit();
+            let finished = tokio::time::timeout(limit, connector.test_connection(&mut checks))
+                .await
+                .is_ok();
+            settle_limit(&mut checks, finished, limit, &target);
         }
         Err(error) => {
             checks.record(SETTINGS_STEP.id, Err(error), took);
@@ -90,6 +95,7 @@ pub async fn test_connection_for_sync(
     context: &Context,
 ) -> TestReport {
     let started = Instant::now();
+    let target = target_of(&raw_settings, context);
     let connector = match descriptor.connect_with(raw_settings, context) {
         Ok(c) => c,
         Err(error) => {
@@ -105,7 +111,11 @@ pub async fn test_connection_for_sync(
             Ok("all fields are valid".into()),
             started.elapsed(),
         );
-        connector.test_connection(&mut checks).await;
+        let limit = test_time_limit();
+        let finished = tokio::time::timeout(limit, connector.test_connection(&mut checks))
+            .await
+            .is_ok();
+        settle_limit(&mut checks, finished, limit, &target);
         return checks.finish();
     };
     let mut steps = descriptor.checks().to_vec();
@@ -116,8 +126,10 @@ pub async fn test_connection_for_sync(
         Ok("all fields are valid".into()),
         started.elapsed(),
     );
-    connector.test_connection(&mut checks).await;
-    checks
+    let limit = test_time_limit();
+    let steps = async {
+        connector.test_connection(&mut checks).await;
+        checks
         .run(CHANGE_FEED_STEP.id, || async {
             let until = jiff::Timestamp::now();
             let window = jiff::SignedDuration::try_from(feed.min_window())
@@ -139,7 +151,53 @@ pub async fn test_connection_for_sync(
             ))
         })
         .await;
+    };
+    let finished = tokio::time::timeout(limit, steps).await.is_ok();
+    settle_limit(&mut checks, finished, limit, &target);
     checks.finish()
+}
+
+/// How long a connection test may take in all, by default: a host that accepts connections
+/// and never answers fails the test in this time, not after minutes of per-request timeouts
+/// and retries.
+pub const TEST_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The connection test's time limit: `CONNECTOR_TEST_TIMEOUT` (seconds, 1 to 3600) when set
+/// to a valid value, else [`TEST_TIME_LIMIT`].
+pub fn test_time_limit() -> std::time::Duration {
+    std::env::var("CONNECTOR_TEST_TIMEOUT")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|s| (1..=3600).contains(s))
+        .map_or(TEST_TIME_LIMIT, std::time::Duration::from_secs)
+}
+
+/// Ends `checks` as out of time when `finished` is false (see [`Checklist::out_of_time`]).
+fn settle_limit(checks: &mut Checklist, finished: bool, limit: std::time::Duration, target: &str) {
+    if !finished {
+        checks.out_of_time(limit, target);
+    }
+}
+
+/// The host a test talks to, for messages: the first URL among the settings' values, else
+/// the context's endpoint, else "the service".
+fn target_of(raw: &Value, context: &Context) -> String {
+    let from_settings = raw
+        .as_object()
+        .into_iter()
+        .flat_map(|o| o.values())
+        .find_map(|v| {
+            let url = url::Url::parse(v.as_str()?.trim()).ok()?;
+            matches!(url.scheme(), "http" | "https").then(|| url.host_str().map(str::to_owned))?
+        });
+    from_settings
+        .or_else(|| {
+            context
+                .endpoint
+                .as_ref()
+                .and_then(|u| u.host_str().map(str::to_owned))
+        })
+        .unwrap_or_else(|| "the service".to_owned())
 }
 
 /// Starts `connector`'s user export with the SDK's shared plumbing around the provider's

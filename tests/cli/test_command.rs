@@ -417,3 +417,50 @@ async fn a_schema_reference_for_editors_is_accepted_in_the_config_file() {
     assert_eq!(code(&o), 2, "{}{}", stdout(&o), stderr(&o));
     assert!(stdout(&o).contains("pasword"), "{}", stdout(&o));
 }
+
+/// A server that accepts connections and never answers fails the test within its time limit
+/// (`CONNECTOR_TEST_TIMEOUT`, 30 s by default), naming the host and the time waited, instead
+/// of running for minutes of per-request timeouts and retries.
+#[tokio::test]
+async fn a_server_that_never_answers_fails_the_test_within_its_time_limit() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket); // accepted, never answered
+        }
+    });
+    let dir = temp_dir("never-answers");
+    let config = write_config(&dir, &settings(&format!("http://127.0.0.1:{port}")));
+    let started = std::time::Instant::now();
+    let o = tokio::time::timeout(
+        std::time::Duration::from_secs(40),
+        command(
+            &["ukgpro", "test", "--config", &config, "--json"],
+            &[("CONNECTOR_TEST_TIMEOUT", "3")],
+        )
+        .kill_on_drop(true)
+        .output(),
+    )
+    .await
+    .expect("the test ends within its time limit")
+    .unwrap();
+    let took = started.elapsed();
+    assert!(took < std::time::Duration::from_secs(20), "took {took:?}");
+    assert_eq!(code(&o), 5, "{}", stdout(&o));
+    let report: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let failed: Vec<&Value> = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] == "failed")
+        .collect();
+    assert_eq!(failed.len(), 1, "{report}");
+    let message = failed[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("no answer from 127.0.0.1 within 3 s"),
+        "{message}"
+    );
+    assert_eq!(failed[0]["error_kind"], "network");
+}
