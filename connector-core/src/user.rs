@@ -368,6 +368,30 @@ pub struct ExportSummary {
     pub malformed_samples: Vec<String>,
 }
 
+impl ExportSummary {
+    /// Why an export is too incomplete to be trusted (to replace a good export, or to be
+    /// diffed into lifecycle events): more than half of the records read were malformed, or
+    /// more than half of the `users` produced have only part of their data. `None` when it
+    /// is whole enough.
+    pub fn incomplete(&self, users: u64) -> Option<String> {
+        let partial: u64 = self.partial.values().sum();
+        if self.malformed > 0 && self.malformed.saturating_mul(2) > self.records {
+            return Some(format!(
+                "{} of {} records read could not be decoded",
+                self.malformed, self.records
+            ));
+        }
+        // Partial users are counted before the filters: compare with every user produced.
+        let produced = users.saturating_add(self.filtered_out);
+        if partial > 0 && partial.saturating_mul(2) > produced {
+            return Some(format!(
+                "{partial} of {produced} users have only part of their data (records without a partner)"
+            ));
+        }
+        None
+    }
+}
+
 impl ExportStats {
     /// Counts a fetched page of `records` raw records.
     pub fn add_page(&self, records: usize) {

@@ -51,7 +51,9 @@ mod event;
 mod snapshot;
 mod store;
 
-pub use diff::{Baseline, Differ, EventContext, MassChange, Pending, SyncCommit, SyncPlan};
+pub use diff::{
+    Baseline, Differ, EventContext, MassChange, Pending, SyncCommit, SyncPlan, GUARDED_FIELDS,
+};
 pub use event::{Event, EventType, FieldChange};
 pub use snapshot::{fnv1a, user_key, Snapshot};
 pub use store::{plan, plan_changes, PlanOptions, SyncError, SyncStateStore};

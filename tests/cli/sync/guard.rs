@@ -147,3 +147,109 @@ async fn reset_state_drops_the_old_state_only_when_the_new_one_commits() {
         "{after}"
     );
 }
+
+/// A UKG-like endpoint whose records the test swaps between syncs (served as `Paged` does).
+#[derive(Clone)]
+struct Swappable(std::sync::Arc<std::sync::Mutex<Vec<Value>>>);
+
+impl Swappable {
+    fn set(&self, records: Vec<Value>) {
+        *self.0.lock().unwrap() = records;
+    }
+}
+
+impl wiremock::Respond for Swappable {
+    fn respond(&self, req: &wiremock::Request) -> ResponseTemplate {
+        Paged::new(self.0.lock().unwrap().clone()).respond(req)
+    }
+}
+
+/// The guard sees partial data, not only departures: names and e-mails that come back blank,
+/// an employment endpoint answering `[]`, every status unknown. Each stops the sync with
+/// exit 8 and commits nothing: afterwards the intact tenant syncs with no event at all.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_guard_stops_partial_data_and_lost_values_and_commits_nothing() {
+    let (persons, employments) = generated(300);
+    let person = Swappable(std::sync::Arc::new(std::sync::Mutex::new(persons.clone())));
+    let employment = Swappable(std::sync::Arc::new(std::sync::Mutex::new(
+        employments.clone(),
+    )));
+    let server = MockServer::start().await;
+    for (p, responder) in [
+        (support::PERSON, &person),
+        (support::EMPLOYMENT, &employment),
+    ] {
+        Mock::given(wiremock::matchers::path(p))
+            .respond_with(responder.clone())
+            .mount(&server)
+            .await;
+    }
+    let home = Home::new("sync-guard-partial");
+    let dir = temp_dir("sync-guard-partial-files");
+    let config = write_config(&dir, &settings(&server.uri()));
+    let o = home.add_with("HR", &config, &[]).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let sync = ["ukgpro", "sync", "--connection", "HR"];
+    let o = home.run(&sync).await;
+    assert_eq!(code(&o), 0, "baseline: {}", stderr(&o));
+
+    let mut blank = persons.clone();
+    for p in &mut blank[..100] {
+        p["firstName"] = Value::Null;
+        p["lastName"] = json!("");
+        p["emailAddress"] = Value::Null;
+    }
+    let mut unknown = employments.clone();
+    for e in &mut unknown {
+        e["employeeStatusCode"] = Value::Null;
+    }
+    let cases = [
+        (
+            "names and e-mails blanked",
+            blank,
+            employments.clone(),
+            "100 of 300 users would lose their first name",
+        ),
+        (
+            "employment answering []",
+            persons.clone(),
+            Vec::new(),
+            "the listing is incomplete",
+        ),
+        (
+            "every status unknown",
+            persons.clone(),
+            unknown,
+            "300 of 300 users would lose their status",
+        ),
+    ];
+    let events = dir.join("events.jsonl");
+    for (what, people, jobs, says) in cases {
+        person.set(people);
+        employment.set(jobs);
+        let o = home
+            .run(&[
+                "ukgpro",
+                "sync",
+                "--connection",
+                "HR",
+                "--events",
+                events.to_str().unwrap(),
+            ])
+            .await;
+        assert_eq!(code(&o), 8, "{what}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{what}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("nothing was written or committed"),
+            "{what}: {}",
+            stderr(&o)
+        );
+        assert!(!events.exists(), "{what}: no events written");
+    }
+    // Nothing was committed: the intact tenant has not changed since the baseline.
+    person.set(persons);
+    employment.set(employments);
+    let o = home.run(&sync).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 0, "{}", stdout(&o));
+}

@@ -27,7 +27,7 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
     Command::new("sync")
         .about("Find who joined, moved and left since the last sync, as lifecycle events")
         .long_about(format!(
-            "Export every user of a saved connection, compare them with what its last sync saw, and write one JSON line per lifecycle event: joined, left (terminated or released; future-dated ones flagged), rehired, status_changed, moved (job title, department, manager), changed (any other field), removed (gone without a termination). Each event has a deterministic event_id: a run interrupted before it commits finds the same events again, with the same ids.\n\nThe connection's state is committed only after the events (and --output) are written. The first sync of a connection records a baseline and emits nothing (--baseline-events emits everyone as joined). A sync in which more than --max-departures of the users would leave or disappear stops without committing (a broken listing must not deprovision a company) unless --allow-mass-changes.\n\nExample: {program} {} sync --connection Payroll --events events.jsonl",
+            "Export every user of a saved connection, compare them with what its last sync saw, and write one JSON line per lifecycle event: joined, left (terminated or released; future-dated ones flagged), rehired, status_changed, moved (job title, department, manager), changed (any other field), removed (gone without a termination). Each event has a deterministic event_id: a run interrupted before it commits finds the same events again, with the same ids.\n\nThe connection's state is committed only after the events (and --output) are written. The first sync of a connection records a baseline and emits nothing (--baseline-events emits everyone as joined). A sync in which more than --max-departures of the users would leave or disappear, or lose a first or last name, an e-mail, a manager or their status, stops without committing (a broken or partial listing must neither deprovision a company nor blank its directory) unless --allow-mass-changes; so does a listing in which more than half of the records are malformed or more than half of the users have only part of their data.\n\nExample: {program} {} sync --connection Payroll --events events.jsonl",
             d.id()
         ))
         .after_help(exit::TABLE)
@@ -71,13 +71,13 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
                 .value_name("PERCENT")
                 .value_parser(value_parser!(f64))
                 .default_value("10")
-                .help("Stop without committing when more than this share of users would leave or disappear"),
+                .help("Stop without committing when more than this share of users would leave or disappear, or lose a name, e-mail, manager or status"),
         )
         .arg(
             Arg::new("allow-mass-changes")
                 .long("allow-mass-changes")
                 .action(ArgAction::SetTrue)
-                .help("Commit even when more than --max-departures would leave or disappear"),
+                .help("Commit even when the mass-change guard stops the sync (many departures or lost values, a mostly partial listing)"),
         )
         .arg(
             Arg::new("as-of")
@@ -238,6 +238,7 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
             _ => None,
         };
         let mut pending_users: Option<Sink> = None;
+        let mut incomplete: Option<String> = None;
         let (plan, how) = match by_feed {
             Some(plan) => (plan, "by change feed"),
             None => {
@@ -258,6 +259,7 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
                     }
                     None => None,
                 };
+                let stats = export.stats.clone();
                 let planned = sync::plan(&store, &info, baseline, export.users, &options, |user| {
                     match users_out.as_mut() {
                         Some(w) => w.write(user),
@@ -269,6 +271,9 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
                     Ok(p) => p,
                     Err(e) => return report_sync_error(e),
                 };
+                // The export's own partial-data verdict (the one `users` applies): events
+                // diffed from a mostly broken listing would be mostly wrong.
+                incomplete = stats.snapshot().incomplete(plan.users);
                 if let Some(w) = users_out {
                     // Complete: renamed into place once the events are written, below.
                     match w.finish() {
@@ -282,11 +287,20 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
                 (plan, "by full listing")
             }
         };
-        if let Err(e) = plan.check_mass_changes(max_share / 100.0) {
+        let guard = match (&incomplete, plan.baseline) {
+            // A first sync records a baseline: it has nothing to compare with, but a mostly
+            // broken listing must not become the baseline either.
+            (Some(why), _) => Err(format!("the listing is incomplete: {why}")),
+            (None, false) => plan
+                .check_mass_changes(max_share / 100.0)
+                .map_err(|e| e.to_string()),
+            (None, true) => Ok(()),
+        };
+        if let Err(e) = guard {
             if !m.get_flag("allow-mass-changes") {
                 eprintln!("error: sync of `{}` stopped: {e}", terminal(&info.name));
                 eprintln!(
-                    "hint: check the listing (a permission or filter that hides users?) and `{} connections test \"{}\"`; if the departures are real, run again with --allow-mass-changes",
+                    "hint: check the listing (a permission or filter that hides users?) and `{} connections test \"{}\"`; if the changes are real, run again with --allow-mass-changes",
                     connector_core::program::name(),
                     terminal(&info.name)
                 );

@@ -21,7 +21,7 @@ use crate::summary::count;
 use crate::{args, config, exit};
 use progress::Progress;
 use report::Report;
-use verdict::{incomplete, too_few};
+use verdict::too_few;
 
 /// The command: `--status`, `--company` and `--page-size` appear only for providers that
 /// support them.
@@ -454,9 +454,11 @@ async fn export(connector: Box<dyn Connector>, args: UsersArgs, report: &mut Rep
     let summary = export.stats.snapshot();
     let too_few = too_few(tally.users(), args.allow_empty, args.min_users);
     let small = too_few.is_some();
-    if let Some(problem) =
-        too_few.or_else(|| incomplete(&summary, tally.users()).filter(|_| !args.accept_incomplete))
-    {
+    if let Some(problem) = too_few.or_else(|| {
+        summary
+            .incomplete(tally.users())
+            .filter(|_| !args.accept_incomplete)
+    }) {
         eprint!("{}", tally.render(&summary, &destination));
         eprintln!("error: {problem}");
         if !small {
