@@ -10,6 +10,8 @@ mod example;
 mod export;
 #[cfg(unix)]
 mod files;
+#[cfg(target_os = "linux")]
+mod memory;
 mod orchestrators;
 mod sandbox;
 mod scim;

@@ -27,7 +27,10 @@ pub struct HttpConfig {
     pub connect_timeout: Duration,
     /// Time allowed for a whole request, body included. Default 60 s.
     pub request_timeout: Duration,
-    /// Largest answer body accepted, in bytes. Default 256 MiB.
+    /// Largest answer body accepted, in bytes, and the budget every answer in flight through
+    /// the client shares: the bodies being read at once may not hold more together, so
+    /// memory is bounded per run, not per request (eight requests cannot each buffer the
+    /// cap). Default 128 MiB.
     pub max_body_bytes: usize,
     /// Same-origin redirects followed before giving up. Default 5.
     pub max_redirects: usize,
@@ -49,7 +52,7 @@ impl Default for HttpConfig {
         HttpConfig {
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
-            max_body_bytes: 256 * 1024 * 1024,
+            max_body_bytes: 128 * 1024 * 1024,
             max_redirects: 5,
             max_in_flight: 8,
             retry: RetryPolicy::default(),
@@ -90,6 +93,8 @@ pub(super) struct Inner {
     auth: Box<dyn Authenticator>,
     pub(super) client: reqwest::Client,
     pub(super) config: HttpConfig,
+    /// Body bytes read by the answers in flight, against [`HttpConfig::max_body_bytes`].
+    pub(super) buffered: std::sync::atomic::AtomicUsize,
 }
 
 impl HttpClient {
@@ -149,6 +154,7 @@ impl HttpClient {
                 auth: Box::new(auth),
                 client,
                 config,
+                buffered: std::sync::atomic::AtomicUsize::new(0),
             }),
         })
     }

@@ -128,7 +128,18 @@ pub struct StreamingResponse {
     pub headers: HeaderMap,
     response: reqwest::Response,
     read: usize,
+    /// What this answer charged to the client's shared body budget (released when dropped).
+    charged: usize,
     _slot: Option<Slot>,
+}
+
+impl Drop for StreamingResponse {
+    fn drop(&mut self) {
+        self.client
+            .inner
+            .buffered
+            .fetch_sub(self.charged, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl std::fmt::Debug for StreamingResponse {
@@ -154,6 +165,7 @@ impl StreamingResponse {
             headers: response.headers().clone(),
             response,
             read: 0,
+            charged: 0,
             _slot: slot,
         }
     }
@@ -167,10 +179,21 @@ impl StreamingResponse {
             .await
             .map_err(|e| self.client.transport_error(e, &self.endpoint))?;
         if let Some(c) = &chunk {
-            self.read += c.len();
+            self.read = self.read.saturating_add(c.len());
             let cap = self.client.inner.config.max_body_bytes;
             if self.read > cap {
                 return Err(self.client.too_large(&self.endpoint, cap));
+            }
+            // One budget for every answer in flight: several requests cannot each buffer
+            // the cap (an endless string on four look-ahead pages would need four times it).
+            let before = self
+                .client
+                .inner
+                .buffered
+                .fetch_add(c.len(), std::sync::atomic::Ordering::Relaxed);
+            self.charged = self.charged.saturating_add(c.len());
+            if before.saturating_add(c.len()) > cap {
+                return Err(self.client.over_budget(&self.endpoint, cap));
             }
         }
         Ok(chunk)
@@ -189,9 +212,9 @@ impl StreamingResponse {
             body.extend_from_slice(&chunk);
         }
         Ok(HttpResponse {
-            endpoint: self.endpoint,
+            endpoint: std::mem::take(&mut self.endpoint),
             status: self.status,
-            headers: self.headers,
+            headers: std::mem::take(&mut self.headers),
             body,
         })
     }

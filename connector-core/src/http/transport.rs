@@ -20,6 +20,22 @@ impl HttpClient {
         )
     }
 
+    /// The answers in flight together passed the shared body budget.
+    pub(crate) fn over_budget(&self, endpoint: &str, cap: usize) -> Error {
+        Error::new(
+            self.inner.provider,
+            ErrorKind::Protocol,
+            format!(
+                "the answers being read at once passed the {} MiB they may hold together (this one was still arriving)",
+                cap / (1024 * 1024)
+            ),
+        )
+        .with_endpoint(endpoint.to_owned())
+        .with_hint(
+            "the server sends far more than a page of records; use a smaller page size or fewer concurrent requests, or raise the body size limit if such pages are expected",
+        )
+    }
+
     /// Classifies a reqwest failure into DNS / connect / TLS / timeout / other.
     pub(crate) fn transport_error(&self, error: reqwest::Error, endpoint: &str) -> Error {
         self.network_error(classify(&error), error, endpoint)

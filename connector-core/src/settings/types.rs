@@ -194,7 +194,8 @@ pub struct HttpSettings {
     #[schemars(title = "Retry time limit (seconds)", range(min = 1, max = 3600))]
     pub max_retry_secs: u64,
 
-    /// Largest answer accepted from the API, in MiB; a bigger one is refused.
+    /// Largest answer accepted from the API, in MiB, and the most the answers being read at
+    /// once may hold together; a bigger one is refused.
     #[serde(default = "defaults::max_response_mb")]
     #[schemars(title = "Largest answer (MiB)", range(min = 1, max = 4096))]
     pub max_response_mb: u32,
@@ -222,7 +223,7 @@ mod defaults {
         300
     }
     pub fn max_response_mb() -> u32 {
-        256
+        128
     }
 }
 
