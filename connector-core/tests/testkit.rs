@@ -76,7 +76,7 @@ async fn a_sloppy_provider_fails_with_explanations() {
     let panic = std::panic::catch_unwind(|| report.assert_ok()).unwrap_err();
     let text = panic.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(
-        text.contains("provider `sloppy` fails 6 conformance check(s)"),
+        text.contains("provider `sloppy` fails 7 conformance check(s)"),
         "{text}"
     );
 

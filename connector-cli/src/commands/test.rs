@@ -20,7 +20,7 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
     Command::new("test")
         .about("Test the connection step by step and say how to fix what fails")
         .long_about(format!(
-            "Test the connection step by step. Steps after a failed prerequisite are skipped. Exit status 0 only when every step passed.\n\nSteps:\n{}\n\n{}",
+            "Test the connection step by step. Steps after a failed prerequisite are skipped. Exit status 0 only when every step passed. The whole test has 30 s (CONNECTOR_TEST_TIMEOUT=SECONDS to change it): a host that accepts connections and never answers fails the step under way instead of keeping the test waiting for minutes.\n\nSteps:\n{}\n\n{}",
             steps.join("\n"),
             args::settings_help(d)
         ))
