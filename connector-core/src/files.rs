@@ -39,19 +39,23 @@ pub fn kind_of(meta: &std::fs::Metadata) -> &'static str {
 pub fn check_regular(path: &Path, cap: u64) -> io::Result<std::fs::Metadata> {
     let meta = std::fs::metadata(path)?;
     if !meta.is_file() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!(
-                "{} is {}, not a regular file",
-                path.display(),
-                kind_of(&meta)
-            ),
-        ));
+        return Err(not_regular(path, &meta));
     }
     if meta.len() > cap {
         return Err(too_large(path, cap));
     }
     Ok(meta)
+}
+
+fn not_regular(path: &Path, meta: &std::fs::Metadata) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!(
+            "{} is {}, not a regular file",
+            path.display(),
+            kind_of(meta)
+        ),
+    )
 }
 
 fn too_large(path: &Path, cap: u64) -> io::Error {
@@ -81,14 +85,7 @@ pub fn read_regular(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
     let file = options.open(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!(
-                "{} is {}, not a regular file",
-                path.display(),
-                kind_of(&meta)
-            ),
-        ));
+        return Err(not_regular(path, &meta));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len().min(cap)).unwrap_or(0));
     file.take(cap.saturating_add(1)).read_to_end(&mut bytes)?;

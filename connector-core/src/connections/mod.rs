@@ -70,6 +70,8 @@ mod record;
 mod sqlite;
 mod store;
 
+/// Where it always was: [`crate::settings::set_path`].
+pub use crate::settings::set_path;
 pub use crypto::{MasterKey, KEY_BYTES};
 pub use error::StoreError;
 pub use home::{
@@ -77,8 +79,7 @@ pub use home::{
 };
 pub use name::{ConnectionName, MAX_NAME_CHARS};
 pub use record::{
-    set_path, ConnectionInfo, ConnectionStatus, ExportRecord, StoredConnection, TestRecord,
-    ValidSettings,
+    ConnectionInfo, ConnectionStatus, ExportRecord, StoredConnection, TestRecord, ValidSettings,
 };
 pub use sqlite::SqliteStore;
 pub use store::{test_saved, ConnectionStore};

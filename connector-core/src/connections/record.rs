@@ -5,6 +5,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::settings::set_path;
 use crate::{ProviderDescriptor, Secret, TestReport};
 
 /// Settings that passed their provider's validation, with every secret (at any depth) taken
@@ -71,36 +72,6 @@ fn remove_path(value: &mut Value, path: &str) {
     }
     if let Some(object) = at.as_object_mut() {
         object.remove(last);
-    }
-}
-
-/// Sets `value` at a dotted settings `path` (`password`, `auth.token`) in `root`, creating
-/// objects on the way (a non-object in the way is replaced): how secrets are put back into
-/// settings, and how a program marks where they are.
-///
-/// ```
-/// use connector_core::connections::set_path;
-/// let mut settings = serde_json::json!({"auth": {"method": "bearer"}});
-/// set_path(&mut settings, "auth.token", "set".into());
-/// assert_eq!(settings, serde_json::json!({"auth": {"method": "bearer", "token": "set"}}));
-/// ```
-pub fn set_path(root: &mut Value, path: &str, value: Value) {
-    let mut at = root;
-    let mut parts = path.split('.').peekable();
-    while let Some(part) = parts.next() {
-        if !at.is_object() {
-            *at = Value::Object(serde_json::Map::new());
-        }
-        let Some(object) = at.as_object_mut() else {
-            return;
-        };
-        if parts.peek().is_none() {
-            object.insert(part.to_owned(), value);
-            return;
-        }
-        at = object
-            .entry(part.to_owned())
-            .or_insert_with(|| Value::Object(serde_json::Map::new()));
     }
 }
 

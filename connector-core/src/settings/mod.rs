@@ -155,5 +155,35 @@ pub fn parse_with_schema<S: Settings>(
     })
 }
 
+/// Sets `value` at a dotted settings `path` (`password`, `auth.token`) in `root`, creating
+/// objects on the way (a non-object in the way is replaced): how secrets are put back into
+/// settings, and how a program marks where they are.
+///
+/// ```
+/// use connector_core::settings::set_path;
+/// let mut settings = serde_json::json!({"auth": {"method": "bearer"}});
+/// set_path(&mut settings, "auth.token", "set".into());
+/// assert_eq!(settings, serde_json::json!({"auth": {"method": "bearer", "token": "set"}}));
+/// ```
+pub fn set_path(root: &mut Value, path: &str, value: Value) {
+    let mut at = root;
+    let mut parts = path.split('.').peekable();
+    while let Some(part) = parts.next() {
+        if !at.is_object() {
+            *at = Value::Object(serde_json::Map::new());
+        }
+        let Some(object) = at.as_object_mut() else {
+            return;
+        };
+        if parts.peek().is_none() {
+            object.insert(part.to_owned(), value);
+            return;
+        }
+        at = object
+            .entry(part.to_owned())
+            .or_insert_with(|| Value::Object(serde_json::Map::new()));
+    }
+}
+
 #[cfg(test)]
 mod tests;

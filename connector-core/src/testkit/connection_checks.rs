@@ -173,7 +173,7 @@ impl Conformance {
                 // Each field its own value, so that a leak names the field.
                 let value = format!("{shape}{i}{j}");
                 report.secret(&format!("an unusual value of `{path}` ({shape})"), &value);
-                set_at(&mut settings, path, Value::String(value));
+                crate::settings::set_path(&mut settings, path, Value::String(value));
             }
             let outcome = crate::connector::test_connection_with(
                 self.descriptor,
@@ -235,21 +235,3 @@ const UNUSUAL_SECRETS: [&str; 3] = [
     "Zm9v+YmFy/cXV4=+/=",
     "it's \"quoted\" \\ ok",
 ];
-
-/// Sets the value at a dotted `path` (`auth.token`) of `settings`, creating objects on the way.
-fn set_at(settings: &mut Value, path: &str, value: Value) {
-    let mut at = settings;
-    let mut parts = path.split('.').peekable();
-    while let Some(part) = parts.next() {
-        let Some(object) = at.as_object_mut() else {
-            return;
-        };
-        if parts.peek().is_none() {
-            object.insert(part.to_owned(), value);
-            return;
-        }
-        at = object
-            .entry(part.to_owned())
-            .or_insert_with(|| Value::Object(Default::default()));
-    }
-}

@@ -7,6 +7,26 @@ fn run(dir: &std::path::Path, program: &str, args: &[&str]) -> tokio::process::C
     crate::harness::program(&dir.join(program), args, &[])
 }
 
+/// `source-ukgpro read --config CONFIG --catalog CATALOG [--state STATE]` in `dir`.
+async fn airbyte_read(
+    dir: &std::path::Path,
+    config: &str,
+    catalog: &std::path::Path,
+    state: Option<&std::path::Path>,
+) -> std::process::Output {
+    let mut args = vec![
+        "read",
+        "--config",
+        config,
+        "--catalog",
+        catalog.to_str().unwrap(),
+    ];
+    if let Some(state) = state {
+        args.extend(["--state", state.to_str().unwrap()]);
+    }
+    run(dir, "source-ukgpro", &args).output().await.unwrap()
+}
+
 #[tokio::test]
 async fn airbyte_spec_check_discover_and_read_speak_the_protocol() {
     let dir = entry_points("airbyte-protocol").await;
@@ -135,20 +155,7 @@ async fn airbyte_spec_check_discover_and_read_speak_the_protocol() {
         json!({"streams": [{"stream": catalog, "sync_mode": "incremental", "destination_sync_mode": "append"}]}).to_string(),
     )
     .unwrap();
-    let o = run(
-        &dir,
-        "source-ukgpro",
-        &[
-            "read",
-            "--config",
-            &config,
-            "--catalog",
-            configured.to_str().unwrap(),
-        ],
-    )
-    .output()
-    .await
-    .unwrap();
+    let o = airbyte_read(&dir, &config, &configured, None).await;
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let all = messages(&o);
     assert_eq!(all.iter().filter(|m| m["type"] == "RECORD").count(), 300);
@@ -205,22 +212,7 @@ async fn airbyte_spec_check_discover_and_read_speak_the_protocol() {
     );
     let state_file = files.join("state.json");
     std::fs::write(&state_file, json!([state["state"]]).to_string()).unwrap();
-    let o = run(
-        &dir,
-        "source-ukgpro",
-        &[
-            "read",
-            "--config",
-            &config,
-            "--catalog",
-            configured.to_str().unwrap(),
-            "--state",
-            state_file.to_str().unwrap(),
-        ],
-    )
-    .output()
-    .await
-    .unwrap();
+    let o = airbyte_read(&dir, &config, &configured, Some(&state_file)).await;
     let all = messages(&o);
     // Only the users stamped with the cursor's exact time come again (at-least-once at the
     // boundary); everyone older is skipped.
@@ -265,22 +257,7 @@ async fn airbyte_spec_check_discover_and_read_speak_the_protocol() {
     let mut moved = state["state"].clone();
     moved["stream"]["stream_state"]["updated_at"] = json!(middle);
     std::fs::write(&middle_state, json!([moved]).to_string()).unwrap();
-    let o = run(
-        &dir,
-        "source-ukgpro",
-        &[
-            "read",
-            "--config",
-            &config,
-            "--catalog",
-            configured.to_str().unwrap(),
-            "--state",
-            middle_state.to_str().unwrap(),
-        ],
-    )
-    .output()
-    .await
-    .unwrap();
+    let o = airbyte_read(&dir, &config, &configured, Some(&middle_state)).await;
     let records = messages(&o)
         .into_iter()
         .filter(|m| m["type"] == "RECORD")
@@ -303,20 +280,7 @@ async fn airbyte_spec_check_discover_and_read_speak_the_protocol() {
     ] {
         let file = files.join(format!("{name}.json"));
         std::fs::write(&file, bad.to_string()).unwrap();
-        let o = run(
-            &dir,
-            "source-ukgpro",
-            &[
-                "read",
-                "--config",
-                &config,
-                "--catalog",
-                file.to_str().unwrap(),
-            ],
-        )
-        .output()
-        .await
-        .unwrap();
+        let o = airbyte_read(&dir, &config, &file, None).await;
         assert_eq!(code(&o), 1, "{name}: {}", stdout(&o));
         let all = messages(&o);
         assert!(!all.iter().any(|m| m["type"] == "RECORD"), "{name}");
