@@ -15,19 +15,21 @@ fn mkfifo(path: &Path) {
     assert!(made.success());
 }
 
-/// Runs `connector ARGS` with `env`, failing the test if it does not end within 20 s (a hang
-/// on a FIFO would never end).
-async fn bounded(args: &[&str], env: &[(&str, &str)]) -> Output {
+/// Runs `cmd`, failing the test if it does not end within 20 s (a hang on a FIFO would
+/// never end); `what` names it.
+async fn within_20s(mut cmd: tokio::process::Command, what: &str) -> Output {
     let started = Instant::now();
-    let o = tokio::time::timeout(
-        Duration::from_secs(20),
-        command(args, env).kill_on_drop(true).output(),
-    )
-    .await
-    .unwrap_or_else(|_| panic!("`connector {}` hung", args.join(" ")))
-    .unwrap();
+    let o = tokio::time::timeout(Duration::from_secs(20), cmd.kill_on_drop(true).output())
+        .await
+        .unwrap_or_else(|_| panic!("`{what}` hung"))
+        .unwrap();
     assert!(started.elapsed() < Duration::from_secs(20));
     o
+}
+
+/// `connector ARGS` with `env`, within 20 s.
+async fn bounded(args: &[&str], env: &[(&str, &str)]) -> Output {
+    within_20s(command(args, env), &format!("connector {}", args.join(" "))).await
 }
 
 #[tokio::test]
@@ -188,15 +190,11 @@ async fn inputs_that_are_not_regular_files_are_refused_at_once_on_every_path() {
         ),
         ("tap-ukgpro", vec!["--config", &good, "--state", fifo_s]),
     ] {
-        let started = Instant::now();
-        let o = tokio::time::timeout(
-            Duration::from_secs(20),
-            program_cmd(&entry.join(program), &args).output(),
+        let o = within_20s(
+            crate::harness::program(&entry.join(program), &args, &[]),
+            &format!("{program} {args:?}"),
         )
-        .await
-        .unwrap_or_else(|_| panic!("{program} {args:?} hung"))
-        .unwrap();
-        assert!(started.elapsed() < Duration::from_secs(20));
+        .await;
         assert_ne!(code(&o), 0, "{program} {args:?}");
         let text = stdout(&o) + &stderr(&o);
         assert!(
@@ -204,12 +202,6 @@ async fn inputs_that_are_not_regular_files_are_refused_at_once_on_every_path() {
             "{program} {args:?}: {text}"
         );
     }
-}
-
-fn program_cmd(binary: &Path, args: &[&str]) -> tokio::process::Command {
-    let mut cmd = program(binary, args, &[]);
-    cmd.kill_on_drop(true);
-    cmd
 }
 
 #[tokio::test]
