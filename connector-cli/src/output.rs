@@ -144,6 +144,32 @@ pub fn same_destination(a: &Path, b: &Path) -> bool {
     canonical(&a).is_some_and(|ca| Some(ca) == canonical(&b))
 }
 
+/// Checks, before any request, the two outputs a run may write (each a flag and its path,
+/// if given): each must be able to take a file ([`resolve_target`]), and they must not be
+/// one file; `clash` says what would be lost then (`the users would overwrite the events`).
+/// The error names the flag.
+pub fn check_outputs(
+    first: (&str, Option<&Path>),
+    second: (&str, Option<&Path>),
+    clash: &str,
+) -> Result<(), String> {
+    for (flag, path) in [first, second] {
+        if let Some(path) = path {
+            check_target(path).map_err(|e| format!("{flag}: {e}"))?;
+        }
+    }
+    if let ((a_flag, Some(a)), (b_flag, Some(b))) = (first, second) {
+        if same_destination(a, b) {
+            return Err(format!(
+                "{a_flag} {} and {b_flag} {} are the same file: {clash}; give two files",
+                a.display(),
+                b.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Writes `text` to `path` atomically: a temporary file in the same folder (owner-only on
 /// Unix), synced and renamed into place, so a reader never sees half of it. `path` is
 /// checked like [`resolve_target`]: a link to a file is written through, anything special

@@ -48,13 +48,13 @@
 
 mod diff;
 mod event;
+mod guard;
 mod snapshot;
 mod store;
 
-pub use diff::{
-    Baseline, Differ, EventContext, MassChange, Pending, SyncCommit, SyncPlan, GUARDED_FIELDS,
-};
+pub use diff::{Baseline, Differ, EventContext, Pending, SyncCommit, SyncPlan};
 pub use event::{Event, EventType, FieldChange};
+pub use guard::{MassChange, GUARDED_FIELDS};
 pub use snapshot::{fnv1a, user_key, Snapshot};
 pub use store::{plan, plan_changes, PlanOptions, SyncError, SyncStateStore};
 

@@ -256,7 +256,7 @@ async fn summary_json_reports_the_outcome_and_counts_for_scripts() {
     .await;
     assert_eq!(code(&o), 2);
     assert!(
-        stderr(&o).contains("--summary-json /nonexistent-folder/s.json"),
+        stderr(&o).contains("--summary-json: the folder /nonexistent-folder does not exist"),
         "{}",
         stderr(&o)
     );

@@ -154,26 +154,13 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
     };
     // Before any request: destinations that cannot take the output, or two outputs that are
     // one file (the users would overwrite the events), are refused now.
-    for (flag, path) in [
-        ("--events", events_path.as_ref()),
-        ("--output", output.as_ref()),
-    ] {
-        if let Some(path) = path {
-            if let Err(e) = crate::output::check_target(path) {
-                eprintln!("error: {flag}: {e}");
-                return exit::USAGE;
-            }
-        }
-    }
-    if let (Some(events), Some(users)) = (&events_path, &output) {
-        if crate::output::same_destination(events, users) {
-            eprintln!(
-                "error: --events {} and --output {} are the same file: the users would overwrite the events; give two files",
-                events.display(),
-                users.display()
-            );
-            return exit::USAGE;
-        }
+    if let Err(e) = crate::output::check_outputs(
+        ("--events", events_path.as_deref()),
+        ("--output", output.as_deref()),
+        "the users would overwrite the events",
+    ) {
+        eprintln!("error: {e}");
+        return exit::USAGE;
     }
     let store = match open_store() {
         Ok(s) => s,

@@ -272,27 +272,13 @@ pub const INTERRUPTED: u8 = 130;
 pub fn run(d: &'static ProviderDescriptor, args: UsersArgs) -> u8 {
     // Before any request: a destination that cannot take the export is refused now, not
     // after the whole export (and its API quota) was spent.
-    if let Some(target) = &args.output {
-        if let Err(e) = crate::output::check_target(target) {
-            eprintln!("error: --output: {e}");
-            return exit::USAGE;
-        }
-    }
-    if let Some(target) = &args.summary_json {
-        if let Err(e) = crate::output::check_target(target) {
-            eprintln!("error: --summary-json {}: {e}", target.display());
-            return exit::USAGE;
-        }
-    }
-    if let (Some(users), Some(summary)) = (&args.output, &args.summary_json) {
-        if crate::output::same_destination(users, summary) {
-            eprintln!(
-                "error: --output {} and --summary-json {} are the same file: the summary would overwrite the users; give two files",
-                users.display(),
-                summary.display()
-            );
-            return exit::USAGE;
-        }
+    if let Err(e) = crate::output::check_outputs(
+        ("--output", args.output.as_deref()),
+        ("--summary-json", args.summary_json.as_deref()),
+        "the summary would overwrite the users",
+    ) {
+        eprintln!("error: {e}");
+        return exit::USAGE;
     }
     let summary_json = args.summary_json.clone();
     let saved = match &args.source {
