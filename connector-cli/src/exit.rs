@@ -21,7 +21,8 @@ pub const RATE_LIMITED: u8 = 6;
 /// The connection store or its master key failed (wrong or missing key, altered secret,
 /// unreadable database).
 pub const STORE: u8 = 7;
-/// A sync stopped by the mass-change guard (too many users would leave).
+/// A sync stopped by the mass-change guard (too many users would leave or lose values, or the
+/// listing is mostly partial).
 pub const MASS_CHANGE: u8 = 8;
 
 /// The exit-code table, for `--help`.
@@ -34,8 +35,8 @@ Exit status:
   4  permission missing
   5  network failure (DNS, connect, TLS, timeout)
   6  rate limited
-  7  connection store or master key problem
-  8  sync stopped: too many users would leave (mass-change guard)
+  7  connection store or master key problem (key, altered secret or settings)
+  8  sync stopped by the mass-change guard: too many users would leave or lose values
   130 interrupted (Ctrl-C, SIGTERM, SIGHUP)";
 
 /// The exit code for an error kind.
