@@ -186,6 +186,11 @@ pub fn write_file_atomically(path: &Path, text: &str) -> io::Result<()> {
     Ok(())
 }
 
+/// Creates the folder `target` goes in, and its parents, when missing (as `mkdir -p`).
+pub fn create_folder_of(target: &Path) -> io::Result<()> {
+    std::fs::create_dir_all(folder_of(target))
+}
+
 /// The folder a file goes in (`.` for a bare name).
 fn folder_of(target: &Path) -> PathBuf {
     match target.parent() {

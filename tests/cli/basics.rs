@@ -274,6 +274,62 @@ async fn man_pages_cover_every_command() {
     assert!(users.contains(r"\-\-limit"), "{users}");
     assert!(dir.join("connector-scim-test.1").exists());
 
-    let o = connector(&["man", "--dir", "/nonexistent-folder"], &[]).await;
+    // A folder that cannot be made (a file is in the way) is a usage error naming it.
+    let file = dir.join("connector.1");
+    let blocked = file.join("man1");
+    let o = connector(&["man", "--dir", blocked.to_str().unwrap()], &[]).await;
     assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("cannot create this folder"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// README's completion and man-page lines, run as written by a shell on an empty home: the
+/// folders they write into do not exist yet, and are created.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_readme_completion_and_man_lines_work_on_an_empty_home() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let block = readme
+        .split("### `connector completions SHELL`")
+        .nth(1)
+        .and_then(|s| s.split("```sh\n").nth(1))
+        .and_then(|s| s.split("```").next())
+        .expect("the sh block of the completions section");
+    let lines: Vec<&str> = block
+        .lines()
+        .filter(|l| l.starts_with("connector completions") || l.starts_with("connector man --dir"))
+        .collect();
+    assert_eq!(lines.len(), 4, "{block}");
+    let home = temp_dir("readme-completions").join("home");
+    let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(&home).unwrap();
+    let bin = Path::new(env!("CARGO_BIN_EXE_connector")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    for line in &lines {
+        let o = tokio::process::Command::new("bash")
+            .args(["-c", line])
+            .env("HOME", &home)
+            .env("PATH", &path)
+            .output()
+            .await
+            .unwrap();
+        assert_eq!(code(&o), 0, "{line}: {}", stderr(&o));
+    }
+    for made in [
+        ".local/share/bash-completion/completions/connector",
+        ".zfunc/_connector",
+        ".config/fish/completions/connector.fish",
+        ".local/share/man/man1/connector-ukgpro-users.1",
+    ] {
+        let text = std::fs::read_to_string(home.join(made)).unwrap_or_default();
+        assert!(text.contains("ukgpro"), "{made}: {text:.200}");
+    }
 }

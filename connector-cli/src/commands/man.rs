@@ -10,7 +10,7 @@ use crate::exit;
 pub fn cli() -> Command {
     Command::new("man")
         .about("Print the manual page (roff), or write one page per command with --dir")
-        .long_about("Print the manual page of this binary on stdout in roff (view it with `connector man | man -l -`), or with --dir DIR write one page per command into DIR (connector.1, connector-ukgpro.1, connector-ukgpro-users.1, ...) for a man path.")
+        .long_about("Print the manual page of this binary on stdout in roff (view it with `connector man | man -l -`), or with --dir DIR write one page per command into DIR, created if missing (connector.1, connector-ukgpro.1, connector-ukgpro-users.1, ...) for a man path.")
         .arg(
             Arg::new("dir")
                 .long("dir")
@@ -23,9 +23,10 @@ pub fn cli() -> Command {
 /// Prints or writes the pages of the CLI `root`.
 pub fn exec(root: Command, m: &ArgMatches) -> u8 {
     if let Some(dir) = m.get_one::<PathBuf>("dir") {
-        if !dir.is_dir() {
+        // The folder and its parents are created, as `mkdir -p` would.
+        if let Err(e) = std::fs::create_dir_all(dir) {
             eprintln!(
-                "error: --dir {}: not an existing folder; create it first",
+                "error: --dir {}: cannot create this folder ({e}); give a folder you can write to",
                 dir.display()
             );
             return exit::USAGE;
