@@ -106,6 +106,7 @@ pub async fn resolve(
     match source {
         Source::Config(path) => {
             let raw = load(descriptor, schema, path.as_deref())?;
+            explain_problems(descriptor, schema, &raw, path.is_some())?;
             Ok(Resolved {
                 raw,
                 sandbox: None,
@@ -159,6 +160,67 @@ pub fn load(
     }
     warn_unknown_variables(descriptor, schema);
     Ok(raw)
+}
+
+/// For commands that run with the settings as given (not `connections add`, which asks for
+/// what is missing): when they do not validate and the usual report would leave the user
+/// guessing:
+/// with nothing given at all, the hint names every way to give settings (a file, variables,
+/// a saved connection, the sandbox); a bad value from a `<PROVIDER>_<FIELD>` variable names
+/// the variable. Otherwise `Ok`: the connector reports the problems itself.
+fn explain_problems(
+    descriptor: &ProviderDescriptor,
+    schema: &SettingsSchema,
+    raw: &Value,
+    config_given: bool,
+) -> Result<(), Error> {
+    let Err(problems) = schema.validate(raw.clone()) else {
+        return Ok(());
+    };
+    let from_env: Vec<String> = schema
+        .fields()
+        .iter()
+        .map(|f| f.name.clone())
+        .filter(|name| std::env::var_os(env_var_name(descriptor.id(), name)).is_some())
+        .collect();
+    let from_env = from_env.as_slice();
+    let nothing_given = !config_given && from_env.is_empty();
+    if !nothing_given && !problems.iter().any(|p| from_env.contains(&p.field)) {
+        return Ok(());
+    }
+    // Every problem, the provider's own checks included, as connecting would report them.
+    let all = match descriptor.connect(raw.clone()) {
+        Err(e) if !e.field_errors().is_empty() => e.field_errors().to_vec(),
+        _ => problems,
+    };
+    let fields = all
+        .into_iter()
+        .map(|mut f| {
+            if from_env.contains(&f.field) {
+                f.message = format!(
+                    "{} (from {})",
+                    f.message,
+                    env_var_name(descriptor.id(), &f.field)
+                );
+            }
+            f
+        })
+        .collect();
+    let error = Error::invalid_settings(descriptor.id(), fields);
+    if !nothing_given {
+        return Err(error);
+    }
+    let program = connector_core::program::name();
+    let id = descriptor.id();
+    let sandbox = if descriptor.sandbox().is_some() {
+        ", or try the built-in sandbox with --sandbox"
+    } else {
+        ""
+    };
+    Err(error.with_hint(format!(
+        "no settings were given: pass --config FILE (`{program} {id} schema` describes it), set {}_<FIELD> variables, use a saved connection with --connection NAME (`{program} connections list`){sandbox}",
+        id.to_ascii_uppercase()
+    )))
 }
 
 /// The settings file alone (no environment), as read for `config`.

@@ -464,3 +464,53 @@ async fn a_server_that_never_answers_fails_the_test_within_its_time_limit() {
     );
     assert_eq!(failed[0]["error_kind"], "network");
 }
+
+/// The first-hour mistakes each end in a message that names the way out.
+#[tokio::test]
+async fn first_hour_mistakes_name_the_fix() {
+    // No settings at all: every way to give them, the sandbox included.
+    let o = connector(&["ukgpro", "users"], &[]).await;
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    for way in [
+        "--config FILE",
+        "UKGPRO_<FIELD>",
+        "--connection NAME",
+        "--sandbox",
+    ] {
+        assert!(stderr(&o).contains(way), "{way}: {}", stderr(&o));
+    }
+    // A bad value from a variable names the variable.
+    let dir = temp_dir("first-hour");
+    let config = write_config(&dir, &settings("https://service5.ultipro.com"));
+    let o = connector(
+        &["ukgpro", "users", "--config", &config],
+        &[("UKGPRO_PAGE_SIZE", "abc")],
+    )
+    .await;
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("page_size: must be an integer (from UKGPRO_PAGE_SIZE)"),
+        "{}",
+        stderr(&o)
+    );
+    // sync with --config: save a connection first.
+    let o = connector(&["ukgpro", "sync", "--config", &config], &[]).await;
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("connections add NAME --provider ukgpro --config"),
+        "{}",
+        stderr(&o)
+    );
+    // A URL without a scheme is https; against a plain-HTTP server the message says to write
+    // http://.
+    let server = fixture_server().await;
+    let bare = server.uri().trim_start_matches("http://").to_owned();
+    let config = write_config(&dir, &settings(&bare));
+    let o = connector(&["ukgpro", "test", "--config", &config], &[]).await;
+    assert_eq!(code(&o), 5, "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("write the URL with http://"),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -35,8 +35,15 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
             Arg::new("connection")
                 .long("connection")
                 .value_name("NAME")
-                .required(true)
+                .required_unless_present("config")
                 .help("The saved connection to sync (see `connections list`)"),
+        )
+        // Not an option: a sync keeps state per saved connection. Accepted only to say so.
+        .arg(
+            Arg::new("config")
+                .long("config")
+                .value_name("FILE")
+                .hide(true),
         )
         .arg(
             Arg::new("events")
@@ -125,6 +132,18 @@ fn parse_as_of(text: &str) -> Result<jiff::Timestamp, String> {
 
 /// Runs it.
 pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
+    if let Some(file) = m.get_one::<String>("config") {
+        let program = connector_core::program::name();
+        eprintln!(
+            "error: sync works on a saved connection (its state is kept with it), not on --config"
+        );
+        eprintln!(
+            "hint: save it once with `{program} connections add NAME --provider {} --config {file}`, then run `{program} {} sync --connection NAME`",
+            d.id(),
+            d.id()
+        );
+        return exit::USAGE;
+    }
     let name = m
         .get_one::<String>("connection")
         .cloned()
