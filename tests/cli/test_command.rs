@@ -514,3 +514,50 @@ async fn first_hour_mistakes_name_the_fix() {
         stdout(&o)
     );
 }
+
+/// Every mistake in a choice setting (SCIM's `auth`) says what each choice needs and what
+/// was given, never a bare "is invalid (oneOf)", and never the token's value.
+#[tokio::test]
+async fn choice_settings_errors_name_each_choice_and_what_is_missing() {
+    let dir = temp_dir("choice-errors");
+    let choices = "choose one of: bearer (needs `token`), basic (needs `username`, `password`)";
+    for (auth, says) in [
+        (json!({}), "got an object without `method`"),
+        (
+            json!({"token": "Leaky-Tok-7"}),
+            "got an object without `method`",
+        ),
+        (
+            json!("Bearer Leaky-Tok-7"),
+            "got a string; give an object such as {\"method\": \"bearer\", …}",
+        ),
+        (
+            json!({"method": "bearer"}),
+            "`method` is `bearer`, which also needs `token`",
+        ),
+        (
+            json!({"method": "basic", "username": "u"}),
+            "`method` is `basic`, which also needs `password`",
+        ),
+        (
+            json!({"method": "digest", "token": "Leaky-Tok-7"}),
+            "`method` is not one of these",
+        ),
+    ] {
+        let file = dir.join("scim.json");
+        std::fs::write(
+            &file,
+            json!({"base_url": "https://scim.example/scim/v2", "auth": auth}).to_string(),
+        )
+        .unwrap();
+        let o = connector(&["scim", "users", "--config", file.to_str().unwrap()], &[]).await;
+        assert_eq!(code(&o), 2, "{auth}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains(&format!("auth: {choices}; {says}")),
+            "{auth}: {err}"
+        );
+        assert!(!err.contains("oneOf"), "{err}");
+        assert!(!err.contains("Leaky-Tok-7"), "{err}");
+    }
+}

@@ -191,13 +191,28 @@ fn field_infos(doc: &Value) -> Vec<FieldInfo> {
             required: required.contains(&name.as_str()),
             secret: p["x-secret"] == Value::Bool(true),
             holds_secret: holds_secret(p, doc, 0),
-            json_type: p["type"].as_str().map(str::to_owned),
+            json_type: json_type_of(p, doc),
         })
         .collect()
 }
 
+/// The JSON type a field takes: its own `type`, or, for a choice (`oneOf`, through a `$ref`),
+/// the type every branch shares (`object` for an auth choice).
+fn json_type_of(schema: &Value, root: &Value) -> Option<String> {
+    let schema = resolve(schema, root);
+    if let Some(t) = schema["type"].as_str() {
+        return Some(t.to_owned());
+    }
+    let branches = schema["oneOf"].as_array()?;
+    let first = resolve(branches.first()?, root)["type"].as_str()?;
+    branches
+        .iter()
+        .all(|b| resolve(b, root)["type"].as_str() == Some(first))
+        .then(|| first.to_owned())
+}
+
 /// `schema`, or what its `$ref` points to in `root`.
-fn resolve<'a>(schema: &'a Value, root: &'a Value) -> &'a Value {
+pub(super) fn resolve<'a>(schema: &'a Value, root: &'a Value) -> &'a Value {
     match schema["$ref"].as_str().and_then(|r| r.strip_prefix('#')) {
         Some(pointer) => root.pointer(pointer).unwrap_or(schema),
         None => schema,

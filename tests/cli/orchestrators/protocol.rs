@@ -428,3 +428,24 @@ async fn singer_about_discover_and_sync_with_bookmarks() {
         stderr(&o)
     );
 }
+
+/// `tap-scim --about` declares the auth choice as an object (Meltano parses a `string`
+/// setting's value as text, so `kind: string` made SCIM fail out of the box).
+#[tokio::test]
+async fn singer_about_declares_choice_settings_as_objects() {
+    let dir = entry_points("singer-about-kinds").await;
+    let o = run(&dir, "tap-scim", &["--about"]).output().await.unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let about: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let kind = |name: &str| {
+        about["settings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .map(|s| s["kind"].clone())
+    };
+    assert_eq!(kind("auth"), Some(json!("object")), "{about}");
+    assert_eq!(kind("base_url"), Some(json!("string")));
+    assert_eq!(kind("page_size"), Some(json!("integer")));
+}
