@@ -166,3 +166,22 @@ async fn every_console_example_in_the_docs_prints_what_it_shows() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The committed reference pages are what `connector <provider> docs` generates now: a change
+/// to a provider's settings that is not regenerated fails here.
+#[tokio::test]
+async fn the_provider_reference_pages_are_up_to_date() {
+    for provider in ["ukgpro", "scim"] {
+        let o = connector(&[provider, "docs"], &[]).await;
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../docs/providers")
+            .join(format!("{provider}.md"));
+        let committed = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            committed == stdout(&o),
+            "{} is stale: regenerate it with `connector {provider} docs > docs/providers/{provider}.md`",
+            path.display()
+        );
+    }
+}
