@@ -49,12 +49,12 @@ pub fn warn_ignored_variables(descriptor: &ProviderDescriptor) {
         .filter(|v| std::env::var_os(v).is_some())
         .collect();
     if !unused.is_empty() {
-        eprintln!(
-            "warning: {} {} ignored: --connection uses the saved settings only (change them with `{} connections edit`)",
+        crate::diagnostics::warning(&format!(
+            "{} {} ignored: --connection uses the saved settings only (change them with `{} connections edit`)",
             unused.join(", "),
             if unused.len() == 1 { "is" } else { "are" },
             connector_core::program::name()
-        );
+        ));
     }
 }
 
@@ -127,11 +127,11 @@ pub async fn resolve(
                 )
             })?;
             let sandbox = start(options).await?;
-            eprintln!(
+            crate::diagnostics::info(&format!(
                 "{} sandbox with a generated workforce at {}",
                 descriptor.name(),
                 sandbox.base_url
-            );
+            ));
             Ok(Resolved {
                 raw: sandbox.settings.clone(),
                 context: sandbox.context(),
@@ -262,7 +262,7 @@ pub fn unknown_variables(
 /// Warns about `<PROVIDER>_*` variables that set nothing.
 fn warn_unknown_variables(descriptor: &ProviderDescriptor, schema: &SettingsSchema) {
     for warning in unknown_variables(descriptor, schema, std::env::vars().map(|(k, _)| k)) {
-        eprintln!("warning: {warning}");
+        crate::diagnostics::warning(&warning);
     }
 }
 
@@ -270,7 +270,7 @@ fn warn_unknown_variables(descriptor: &ProviderDescriptor, schema: &SettingsSche
 /// group or others. Warns (naming the fields, never their values) with the fix.
 fn warn_if_exposed(path: &Path, schema: &SettingsSchema, raw: &Value) {
     if let Some(message) = exposure(path, schema, raw) {
-        eprintln!("warning: {message}");
+        crate::diagnostics::warning(&message);
     }
 }
 

@@ -42,6 +42,27 @@ pub fn quiet() -> bool {
     QUIET.load(Ordering::Relaxed)
 }
 
+/// Prints `warning: TEXT` on stderr, unless `-q` (which prints only errors).
+pub fn warning(text: &str) {
+    if !quiet() {
+        eprintln!("warning: {text}");
+    }
+}
+
+/// Prints `note: TEXT` on stderr, unless `-q`.
+pub fn note(text: &str) {
+    if !quiet() {
+        eprintln!("note: {text}");
+    }
+}
+
+/// Prints TEXT (a banner, a progress line) on stderr, unless `-q`.
+pub fn info(text: &str) {
+    if !quiet() {
+        eprintln!("{text}");
+    }
+}
+
 /// Installs the diagnostics for `verbosity`.
 pub fn init(verbosity: Verbosity) {
     QUIET.store(verbosity == Verbosity::Quiet, Ordering::Relaxed);

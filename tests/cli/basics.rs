@@ -333,3 +333,44 @@ async fn the_readme_completion_and_man_lines_work_on_an_empty_home() {
         assert!(text.contains("ukgpro"), "{made}: {text:.200}");
     }
 }
+
+/// `-q` prints only errors: no sandbox banner, warning, note or summary; an error still shows.
+#[tokio::test]
+async fn quiet_prints_only_errors() {
+    let dir = temp_dir("quiet");
+    let out = dir.join("users.csv");
+    let o = connector(
+        &[
+            "-q",
+            "ukgpro",
+            "users",
+            "--sandbox",
+            "--limit",
+            "5",
+            "--output",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stderr(&o), "", "nothing but errors with -q");
+    assert!(std::fs::read_to_string(&out).unwrap().starts_with("id,"));
+    // A config others can read: a warning normally, nothing with -q.
+    let config = write_config(&dir, &settings("http://127.0.0.1:9"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let loud = connector(&["ukgpro", "users", "--config", &config], &[]).await;
+    assert!(stderr(&loud).contains("warning:"), "{}", stderr(&loud));
+    let o = connector(&["-q", "ukgpro", "users", "--config", &config], &[]).await;
+    assert_eq!(code(&o), 5, "{}", stderr(&o));
+    assert!(!stderr(&o).contains("warning:"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("error:"),
+        "errors still show: {}",
+        stderr(&o)
+    );
+}

@@ -45,7 +45,7 @@ pub fn exec(mut root: Command, m: &ArgMatches) -> u8 {
             .and_then(|()| crate::output::write_file_atomically(path, &script))
         {
             Ok(()) => {
-                eprintln!("wrote {}", path.display());
+                crate::diagnostics::info(&format!("wrote {}", path.display()));
                 exit::OK
             }
             Err(e) => {

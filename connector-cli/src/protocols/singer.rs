@@ -204,7 +204,9 @@ fn sync(
     let incremental = match selected(catalog) {
         Ok(Some(incremental)) => incremental,
         Ok(None) => {
-            eprintln!("note: the `users` stream is not selected in the catalog: nothing to sync");
+            crate::diagnostics::note(
+                "the `users` stream is not selected in the catalog: nothing to sync",
+            );
             return 0;
         }
         Err(e) => return fail(&e),

@@ -238,7 +238,7 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
                 }
             }
             (Mode::Full(Some(why)), _, _) => {
-                eprintln!("note: listing every user: {why}");
+                crate::diagnostics::note(&format!("listing every user: {why}"));
                 None
             }
             _ => None,
@@ -313,7 +313,9 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
                 eprintln!("nothing was written or committed");
                 return exit::MASS_CHANGE;
             }
-            eprintln!("warning: {e}; committing because of --allow-mass-changes");
+            crate::diagnostics::warning(&format!(
+                "{e}; committing because of --allow-mass-changes"
+            ));
         }
         // The outputs first, durably; the state after.
         if let Err(e) = write_events(events_path.as_deref(), &plan.events) {
@@ -331,9 +333,9 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
         }
         let summary = summary(&info.name, &plan, how);
         if m.get_flag("dry-run") {
-            eprintln!(
+            crate::diagnostics::info(&format!(
                 "{summary}\ndry run: nothing committed; the next sync finds these changes again"
-            );
+            ));
             return exit::OK;
         }
         if reset {
@@ -343,7 +345,9 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
         }
         match store.commit_sync(&info.name, plan.commit, now).await {
             Ok(version) => {
-                eprintln!("{summary}\nstate committed (sync {version} of this connection)");
+                crate::diagnostics::info(&format!(
+                    "{summary}\nstate committed (sync {version} of this connection)"
+                ));
                 exit::OK
             }
             Err(e @ StoreError::SyncConflict { .. }) => report_store(&e),
@@ -445,11 +449,11 @@ async fn by_feed(
     let named = match feed.changed(since, options.detected_at).await {
         Ok(named) => named,
         Err(e) if matches!(e.kind(), connector_core::ErrorKind::Permission { .. }) => {
-            eprintln!(
-                "note: listing every user: the change feed needs View on \u{201c}{}\u{201d}, which the account lacks ({})",
+            crate::diagnostics::note(&format!(
+                "listing every user: the change feed needs View on \u{201c}{}\u{201d}, which the account lacks ({})",
                 feed.permission(),
                 terminal(e.message())
-            );
+            ));
             return Ok(None);
         }
         Err(e) => {
@@ -461,12 +465,12 @@ async fn by_feed(
     let users = baseline.fingerprints.len();
     let limit = ((users as f64 * mode::FEED_SHARE).ceil() as usize).max(50);
     if named.len() > limit {
-        eprintln!(
-            "note: listing every user: the change feed names {} users, more than {}% of {}, which a listing fetches more cheaply",
+        crate::diagnostics::note(&format!(
+            "listing every user: the change feed names {} users, more than {}% of {}, which a listing fetches more cheaply",
             count(named.len() as u64),
             (mode::FEED_SHARE * 100.0).round(),
             count(users as u64)
-        );
+        ));
         return Ok(None);
     }
     let found = match feed.fetch(&named).await {

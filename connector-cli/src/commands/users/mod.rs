@@ -338,7 +338,9 @@ fn record_export(name: &str, code: u8, report: &Report) {
     if let Err(e) = recorded {
         let name = crate::sanitize::terminal(name);
         let e = crate::sanitize::terminal(&e.to_string()).into_owned();
-        eprintln!("warning: the export's result was not recorded on connection `{name}`: {e}");
+        crate::diagnostics::warning(&format!(
+            "the export's result was not recorded on connection `{name}`: {e}"
+        ));
     }
 }
 
@@ -472,10 +474,10 @@ async fn export(connector: Box<dyn Connector>, args: UsersArgs, report: &mut Rep
         }
     }
     if limited {
-        eprintln!(
+        crate::diagnostics::info(&format!(
             "stopped at --limit {}: the account may have more users",
             count(tally.users())
-        );
+        ));
     }
     exit::OK
 }
