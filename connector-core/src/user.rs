@@ -230,6 +230,10 @@ pub struct ExportOptions {
     /// The most users an export may yield before it stops with an error (a listing that never
     /// ends); default [`ExportOptions::DEFAULT_MAX_USERS`].
     pub max_users: Option<u64>,
+    /// The caller will stop after this many users (a peek such as `--limit 5`): a provider
+    /// fetches no page speculatively beyond what that many users need, so a peek does not
+    /// spend a tenant's request quota on pages nobody reads.
+    pub wanted: Option<u64>,
 }
 
 impl ExportOptions {
@@ -258,6 +262,21 @@ impl ExportOptions {
     pub fn with_page_size(mut self, page_size: u32) -> Self {
         self.page_size = Some(page_size);
         self
+    }
+
+    /// Only the first `n` users will be read (see [`ExportOptions::wanted`]).
+    pub fn with_wanted(mut self, n: u64) -> Self {
+        self.wanted = Some(n);
+        self
+    }
+
+    /// Pages a listing may request ahead: `look_ahead`, but no more than the pages of
+    /// `page_size` rows that [`wanted`](ExportOptions::wanted) users need (at least one).
+    pub fn look_ahead(&self, look_ahead: usize, page_size: u32) -> usize {
+        let needed = self.wanted.map_or(usize::MAX, |n| {
+            usize::try_from(n.div_ceil(u64::from(page_size.max(1)))).unwrap_or(usize::MAX)
+        });
+        look_ahead.min(needed).max(1)
     }
 
     /// At most `max` users (see [`ExportOptions::max_users`]).

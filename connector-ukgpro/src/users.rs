@@ -90,7 +90,10 @@ pub fn export(client: &UkgClient, default_page_size: u32, options: ExportOptions
     let in_flight = client.http().config().max_in_flight.max(1) as u32;
     let paging = Paging {
         page_size,
-        look_ahead: (ROWS_IN_FLIGHT / page_size).clamp(1, MAX_LOOK_AHEAD.min(in_flight)) as usize,
+        look_ahead: options.look_ahead(
+            (ROWS_IN_FLIGHT / page_size).clamp(1, MAX_LOOK_AHEAD.min(in_flight)) as usize,
+            page_size,
+        ),
     };
     let company = options.company_id.clone();
     let halves = Lockstep {

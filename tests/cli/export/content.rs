@@ -471,3 +471,23 @@ async fn fields_and_bom_shape_the_csv_for_spreadsheets() {
         stderr(&o)
     );
 }
+
+/// `--limit 5` is a peek: only the pages five users need are requested (one per endpoint),
+/// not the speculative look-ahead of a full export.
+#[tokio::test]
+async fn a_limited_export_requests_only_the_pages_it_needs() {
+    let mut options = connector_core::sandbox::SandboxOptions::with_employees(300);
+    options.seed = 7;
+    let sandbox = connector_ukgpro::sandbox::start(options).await.unwrap();
+    let dir = temp_dir("limit-requests");
+    let config = write_config(&dir, &sandbox.settings);
+    let o = connector(
+        &["ukgpro", "users", "--config", &config, "--limit", "5"],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 5);
+    let requests = sandbox.counters.requests();
+    assert!(requests <= 4, "{requests} requests for 5 users");
+}

@@ -83,7 +83,7 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
                 .long("limit")
                 .value_name("N")
                 .value_parser(crate::args::at_least_one::<u64>)
-                .help("Stop after the first N users (a peek at the data; no more pages are fetched)"),
+                .help("Stop after the first N users (a peek at the data: only the pages N users need are requested)"),
         )
         .arg(
             Arg::new("fields")
@@ -359,6 +359,9 @@ async fn export(connector: Box<dyn Connector>, args: UsersArgs, report: &mut Rep
     }
     if let Some(max) = args.max_users {
         options = options.with_max_users(max);
+    }
+    if let Some(limit) = args.limit {
+        options = options.with_wanted(limit);
     }
     let export = match connector_core::export_users(&*connector, options) {
         Ok(e) => e,
