@@ -250,3 +250,9 @@ fn provider_command(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
         _ => exit::USAGE,
     }
 }
+
+/// README.md's Rust examples, compiled by `cargo test --doc` (a README example that stops
+/// compiling fails the tests).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;
