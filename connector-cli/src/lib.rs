@@ -256,3 +256,8 @@ fn provider_command(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeExamples;
+
+/// docs/connections.md's Rust example (the library API of saved connections), compiled.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/connections.md")]
+pub struct ConnectionsDocExamples;
