@@ -374,7 +374,8 @@ async fn the_readme_quick_start_saves_a_sandbox_connection_as_written() {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let full = format!("set -eu\n{script}\nkill %1\nwait || true\n");
+    // As written: the recipe stops its own sandbox (`wait` only lets it finish exiting).
+    let full = format!("set -eu\n{script}\nwait || true\n");
     let mut cmd = tokio::process::Command::new("bash");
     cmd.arg("-c")
         .arg(&full)
@@ -403,4 +404,21 @@ async fn the_readme_quick_start_saves_a_sandbox_connection_as_written() {
         301,
         "a header and the sandbox's 300 users"
     );
+    // Nothing is left running on the recipe's port...
+    let port: u16 = script
+        .split("--port ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|p| p.parse().ok())
+        .expect("the recipe's fixed port");
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "the recipe left its sandbox running on port {port}"
+    );
+    // ...and the saved connection works again once the same sandbox is started again.
+    let mut options = connector_core::sandbox::SandboxOptions::with_employees(300);
+    options.port = port;
+    let _again = connector_ukgpro::sandbox::start(options).await.unwrap();
+    let o = home.run(&["connections", "test", "UKG sandbox"]).await;
+    assert_eq!(code(&o), 0, "{}\n{}", stdout(&o), stderr(&o));
 }
