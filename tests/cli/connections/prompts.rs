@@ -22,6 +22,11 @@ async fn prompts_on_a_terminal_ask_each_field_and_never_echo_secrets() {
     t.expect("New UKG Pro connection `Acme`");
     t.expect("* API host (base URL) (base_url)");
     t.expect("base_url: ");
+    // A mistake is caught as it is typed, and only that field is asked again.
+    t.type_line("ftp://service5.ultipro.com");
+    t.expect("base_url ");
+    t.expect("; try again");
+    t.expect("base_url: ");
     t.type_line(&base);
     t.expect("* Service account user name (username)");
     t.expect("username: ");

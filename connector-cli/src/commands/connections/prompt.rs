@@ -28,7 +28,6 @@ pub(crate) fn fill_missing(
     schema: &SettingsSchema,
     raw: &mut Map<String, Value>,
 ) -> Result<(), Stop> {
-    let doc = schema.document();
     let missing: Vec<_> = schema
         .fields()
         .iter()
@@ -40,7 +39,7 @@ pub(crate) fn fill_missing(
     }
     say("Fields marked * are required.");
     for field in required {
-        if let Some(value) = ask_field(doc, &field.name, true)? {
+        if let Some(value) = ask_field(schema, &field.name, true)? {
             raw.insert(field.name.clone(), value);
         }
     }
@@ -52,7 +51,7 @@ pub(crate) fn fill_missing(
         ))?;
         if answer.trim().eq_ignore_ascii_case("y") || answer.trim().eq_ignore_ascii_case("yes") {
             for field in optional {
-                if let Some(value) = ask_field(doc, &field.name, false)? {
+                if let Some(value) = ask_field(schema, &field.name, false)? {
                     raw.insert(field.name.clone(), value);
                 }
             }
@@ -92,7 +91,20 @@ fn property<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
     }
 }
 
-fn ask_field(doc: &Value, name: &str, required: bool) -> Result<Option<Value>, Stop> {
+/// What the settings rules say about `value` as field `name`, alone (the other fields' problems
+/// are not its own): checked as it is entered, so a mistake is asked again at once.
+fn problem_with(settings: &SettingsSchema, name: &str, value: &Value) -> Option<String> {
+    let mut one = Map::new();
+    one.insert(name.to_owned(), value.clone());
+    let problems = settings.validate(Value::Object(one)).err()?;
+    problems
+        .into_iter()
+        .find(|p| p.field == name)
+        .map(|p| p.message)
+}
+
+fn ask_field(settings: &SettingsSchema, name: &str, required: bool) -> Result<Option<Value>, Stop> {
+    let doc = settings.document();
     let declared = &doc["properties"][name];
     let schema = property(doc, declared);
     let title = declared["title"]
@@ -118,7 +130,8 @@ fn ask_field(doc: &Value, name: &str, required: bool) -> Result<Option<Value>, S
     let secret =
         declared["x-secret"] == Value::Bool(true) || schema["x-secret"] == Value::Bool(true);
     let default = declared.get("default").or(schema.get("default"));
-    ask_scalar(name, schema, secret, required, default)
+    let check = |value: &Value| problem_with(settings, name, value);
+    ask_scalar(name, schema, secret, required, default, &check)
 }
 
 /// An auth choice: pick a branch by its title, then answer its fields.
@@ -160,19 +173,22 @@ fn ask_choice(doc: &Value, branches: &[Value]) -> Result<Value, Stop> {
             if is_required { "* " } else { "" }
         ));
         let secret = p["x-secret"] == Value::Bool(true);
-        if let Some(v) = ask_scalar(name, p, secret, is_required, p.get("default"))? {
+        if let Some(v) = ask_scalar(name, p, secret, is_required, p.get("default"), &|_| None)? {
             object.insert(name.clone(), v);
         }
     }
     Ok(Value::Object(object))
 }
 
+/// Asks for one value until it parses as the field's type and `check` finds nothing wrong
+/// with it (the problem is said, and only this field is asked again).
 fn ask_scalar(
     name: &str,
     schema: &Value,
     secret: bool,
     required: bool,
     default: Option<&Value>,
+    check: &dyn Fn(&Value) -> Option<String>,
 ) -> Result<Option<Value>, Stop> {
     let kind = schema["type"].as_str().unwrap_or("string");
     let suffix = match default {
@@ -215,7 +231,11 @@ fn ask_scalar(
             _ => Some(Value::String(text.to_owned())),
         };
         match value {
-            Some(v) => return Ok(Some(v)),
+            Some(v) => match check(&v) {
+                // Never echoes the value (a secret's problem is told without it).
+                Some(problem) => say(&format!("  {name} {problem}; try again")),
+                None => return Ok(Some(v)),
+            },
             None => say(&format!(
                 "  expected {}",
                 match kind {
