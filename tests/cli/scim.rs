@@ -12,7 +12,7 @@ use connector_core::Secret;
 
 use super::harness::*;
 
-const TOKEN: &str = "scim-e2e-token-7731";
+pub(crate) const TOKEN: &str = "scim-e2e-token-7731";
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
 /// The `scim2-server` executable: `SCIM2_SERVER`, as `scripts/test` sets it.
@@ -28,12 +28,12 @@ fn scim2_server() -> PathBuf {
 
 /// A running scim2-server on a free loopback port (killed on drop), with a bearer token and
 /// at most 50 results per page.
-struct Server {
+pub(crate) struct Server {
     _child: tokio::process::Child,
-    base: String,
+    pub(crate) base: String,
 }
 
-async fn start() -> Server {
+pub(crate) async fn start() -> Server {
     let port = {
         let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         probe.local_addr().unwrap().port()
@@ -81,13 +81,13 @@ async fn start() -> Server {
 }
 
 /// What was created for user `i`: (id, the fields the export must have).
-struct Created {
-    id: String,
+pub(crate) struct Created {
+    pub(crate) id: String,
     user: Value,
 }
 
 /// Creates `n` users through the server's own API, managers pointing at earlier users.
-async fn create_users(server: &Server, n: usize) -> Vec<Created> {
+pub(crate) async fn create_users(server: &Server, n: usize) -> Vec<Created> {
     let http = HttpClient::new(
         "scim-e2e",
         url::Url::parse(&server.base).unwrap(),

@@ -149,3 +149,94 @@ async fn meltano_loads_everyone_then_only_who_changed() {
     assert_eq!(second, changed);
     drop(day1);
 }
+
+/// SCIM under the real Meltano: `tap-scim` as a custom extractor whose `auth` setting is an
+/// object (its token given as JSON in a variable, as Meltano passes object settings), against
+/// the real scim2-server the SCIM tests use; every user created there is loaded once.
+#[tokio::test(flavor = "multi_thread")]
+async fn meltano_runs_tap_scim_against_a_real_scim_server() {
+    let meltano = tool("MELTANO");
+    let target = tool("TARGET_JSONL");
+    let entry = entry_points("meltano-scim").await;
+    let server = crate::scim::start().await;
+    let created = crate::scim::create_users(&server, 12).await;
+    let project = temp_dir("meltano-scim-project");
+    let _ = std::fs::remove_dir_all(&project);
+    let out = project.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let yml = format!(
+        "default_environment: dev
+project_id: scim-users
+send_anonymous_usage_stats: false
+environments:
+- name: dev
+plugins:
+  extractors:
+  - name: tap-scim
+    namespace: tap_scim
+    executable: {tap}
+    capabilities: [catalog, discover, state, about]
+    settings:
+    - name: base_url
+    - name: auth
+      kind: object
+      sensitive: true
+    config:
+      base_url: {base}
+    select:
+    - users.*
+  loaders:
+  - name: target-jsonl
+    namespace: target_jsonl
+    executable: {target}
+    settings:
+    - name: destination_path
+    - name: do_timestamp_file
+      kind: boolean
+    config:
+      destination_path: {out}
+      do_timestamp_file: false
+",
+        tap = entry.join("tap-scim").display(),
+        base = server.base,
+        target = target.display(),
+        out = out.display(),
+    );
+    std::fs::write(project.join("meltano.yml"), yml).unwrap();
+    let auth = json!({"method": "bearer", "token": crate::scim::TOKEN}).to_string();
+    let o = tokio::process::Command::new(&meltano)
+        .args(["run", "tap-scim", "target-jsonl"])
+        .current_dir(&project)
+        .env("MELTANO_SEND_ANONYMOUS_USAGE_STATS", "false")
+        .env("TAP_SCIM_AUTH", &auth)
+        .env_remove("RUST_LOG")
+        .output()
+        .await
+        .expect("run meltano");
+    assert_eq!(
+        code(&o),
+        0,
+        "meltano run failed:\n{}\n{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    let loaded: Vec<String> = std::fs::read_to_string(out.join("users.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let mut want: Vec<String> = created.iter().map(|c| c.id.clone()).collect();
+    let mut got = loaded.clone();
+    want.sort();
+    got.sort();
+    assert_eq!(got, want, "every SCIM user loaded once:\n{}", stderr(&o));
+    assert!(
+        !stderr(&o).contains(crate::scim::TOKEN),
+        "the token leaked into Meltano's logs"
+    );
+}
