@@ -175,7 +175,11 @@ impl Error {
     }
 
     /// Invalid settings, listing every field problem.
-    pub fn invalid_settings(provider: &'static str, fields: Vec<FieldError>) -> Self {
+    pub fn invalid_settings(provider: &'static str, mut fields: Vec<FieldError>) -> Self {
+        // The field messages are kept in the kind too: scrubbed like every message.
+        for f in &mut fields {
+            f.message = scrubbed(std::mem::take(&mut f.message));
+        }
         let listed = fields
             .iter()
             .map(ToString::to_string)

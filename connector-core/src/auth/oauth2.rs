@@ -161,12 +161,10 @@ impl OAuth2ClientCredentials {
             }
             ClientAuthentication::Basic => {
                 use super::AuthScheme as _;
-                Basic::secret_username(
-                    Secret::new(self.client_id.clone()),
-                    self.client_secret.clone(),
-                )
-                .apply(&mut basic)
-                .map_err(|e| invalid_credential(provider, e))?;
+                // The client id is not a secret: it may be named in messages.
+                Basic::new(self.client_id.clone(), self.client_secret.clone())
+                    .apply(&mut basic)
+                    .map_err(|e| invalid_credential(provider, e))?;
             }
         }
         if let Some(scope) = &self.scope {

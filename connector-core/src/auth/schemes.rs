@@ -25,17 +25,32 @@ pub trait AuthScheme: fmt::Debug + Send + Sync {
 /// user name, see [`Basic::api_key_as_username`]).
 #[derive(Clone)]
 pub struct Basic {
-    username: Secret,
-    username_is_secret: bool,
+    username: Username,
     password: Secret,
+}
+
+/// A Basic user name: shown, or itself a credential. A plain one is not a [`Secret`], so it is
+/// not scrubbed from messages (an error may name the account).
+#[derive(Clone)]
+enum Username {
+    Plain(String),
+    Secret(Secret),
+}
+
+impl Username {
+    fn expose(&self) -> &str {
+        match self {
+            Username::Plain(name) => name,
+            Username::Secret(secret) => secret.expose(),
+        }
+    }
 }
 
 impl Basic {
     /// Basic credentials with a user name that may be shown.
     pub fn new(username: impl Into<String>, password: Secret) -> Self {
         Basic {
-            username: Secret::new(username.into()),
-            username_is_secret: false,
+            username: Username::Plain(username.into()),
             password,
         }
     }
@@ -43,8 +58,7 @@ impl Basic {
     /// Basic credentials whose user name is itself a credential.
     pub fn secret_username(username: Secret, password: Secret) -> Self {
         Basic {
-            username,
-            username_is_secret: true,
+            username: Username::Secret(username),
             password,
         }
     }
@@ -58,11 +72,10 @@ impl Basic {
 impl fmt::Debug for Basic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut s = f.debug_struct("Basic");
-        if self.username_is_secret {
-            s.field("username", &self.username);
-        } else {
-            s.field("username", &self.username.expose());
-        }
+        match &self.username {
+            Username::Secret(secret) => s.field("username", secret),
+            Username::Plain(name) => s.field("username", name),
+        };
         s.field("password", &self.password).finish()
     }
 }
@@ -79,8 +92,8 @@ impl AuthScheme for Basic {
 
     fn secrets(&self) -> Vec<Secret> {
         let mut all = vec![self.password.clone()];
-        if self.username_is_secret {
-            all.push(self.username.clone());
+        if let Username::Secret(secret) = &self.username {
+            all.push(secret.clone());
         }
         all
     }
@@ -242,6 +255,14 @@ mod tests {
         let shown = Basic::new("svc-user", Secret::new(PW));
         assert!(format!("{shown:?}").contains("svc-user"));
         assert!(!format!("{shown:?}").contains(PW));
+        // A plain user name is not a secret: an error may still name the account.
+        let named = crate::redact::scrub("account svc-user-7731 was locked");
+        let plain = Basic::new("svc-user-7731", Secret::new("Plain-Pw-0042"));
+        assert_eq!(
+            crate::redact::scrub("account svc-user-7731 was locked; Plain-Pw-0042"),
+            format!("{named}; {}", crate::REDACTED)
+        );
+        drop(plain);
     }
 
     #[test]

@@ -7,6 +7,23 @@ use connector_core::connections::{ConnectionStore, KeySource, SqliteStore};
 use super::Home;
 use crate::harness::*;
 
+/// `connections add NAME --provider ukgpro --config CONFIG --no-test`, not yet started.
+fn add_command(name: &str, config: &str, env: &[(&str, &str)]) -> tokio::process::Command {
+    command(
+        &[
+            "connections",
+            "add",
+            name,
+            "--provider",
+            "ukgpro",
+            "--config",
+            config,
+            "--no-test",
+        ],
+        env,
+    )
+}
+
 #[tokio::test]
 async fn concurrent_adds_from_several_processes_lose_nothing() {
     let server = fixture_server().await;
@@ -18,22 +35,7 @@ async fn concurrent_adds_from_several_processes_lose_nothing() {
     let names: Vec<String> = (0..8).map(|i| format!("tenant {i}")).collect();
     let children: Vec<_> = names
         .iter()
-        .map(|n| {
-            command(
-                &[
-                    "connections",
-                    "add",
-                    n,
-                    "--provider",
-                    "ukgpro",
-                    "--config",
-                    &config,
-                    "--no-test",
-                ],
-                &env,
-            )
-            .output()
-        })
+        .map(|n| add_command(n, &config, &env).output())
         .collect();
     for o in futures_util::future::join_all(children).await {
         let o = o.unwrap();
@@ -165,22 +167,7 @@ async fn concurrent_rotations_and_adds_from_several_processes_leave_every_secret
     let names: Vec<String> = (0..8).map(|i| format!("tenant {i}")).collect();
     let mut children = Vec::new();
     for (i, n) in names.iter().enumerate() {
-        children.push(
-            command(
-                &[
-                    "connections",
-                    "add",
-                    n,
-                    "--provider",
-                    "ukgpro",
-                    "--config",
-                    &config,
-                    "--no-test",
-                ],
-                &env,
-            )
-            .output(),
-        );
+        children.push(add_command(n, &config, &env).output());
         if i % 2 == 0 {
             children.push(command(&["connections", "rotate-key"], &env).output());
         }

@@ -54,16 +54,18 @@ fn meltano_yml(
     yml
 }
 
-async fn meltano_run(meltano: &std::path::Path, project: &std::path::Path) -> Output {
+/// `meltano run TAP target-jsonl` in `project` with `env`; fails the test unless it succeeds.
+async fn meltano_run(
+    meltano: &std::path::Path,
+    project: &std::path::Path,
+    tap: &str,
+    env: &[(&str, &str)],
+) -> Output {
     let o = tokio::process::Command::new(meltano)
-        .args(["run", "tap-ukgpro", "target-jsonl"])
+        .args(["run", tap, "target-jsonl"])
         .current_dir(project)
         .env("MELTANO_SEND_ANONYMOUS_USAGE_STATS", "false")
-        .env("TAP_UKGPRO_PASSWORD", connector_ukgpro::sandbox::PASSWORD)
-        .env(
-            "TAP_UKGPRO_CUSTOMER_API_KEY",
-            connector_ukgpro::sandbox::CUSTOMER_API_KEY,
-        )
+        .envs(env.iter().copied())
         .env_remove("RUST_LOG")
         .output()
         .await
@@ -76,6 +78,18 @@ async fn meltano_run(meltano: &std::path::Path, project: &std::path::Path) -> Ou
         stderr(&o)
     );
     o
+}
+
+/// `meltano run tap-ukgpro target-jsonl` with the sandbox's secrets from the environment.
+async fn meltano_run_ukgpro(meltano: &std::path::Path, project: &std::path::Path) -> Output {
+    let env = [
+        ("TAP_UKGPRO_PASSWORD", connector_ukgpro::sandbox::PASSWORD),
+        (
+            "TAP_UKGPRO_CUSTOMER_API_KEY",
+            connector_ukgpro::sandbox::CUSTOMER_API_KEY,
+        ),
+    ];
+    meltano_run(meltano, project, "tap-ukgpro", &env).await
 }
 
 fn loaded(out: &std::path::Path) -> Vec<String> {
@@ -113,7 +127,7 @@ async fn meltano_loads_everyone_then_only_who_changed() {
     )
     .unwrap();
     let before: Vec<(String, String)> = exported(&config).await;
-    let o = meltano_run(&meltano, &project).await;
+    let o = meltano_run_ukgpro(&meltano, &project).await;
     let first = loaded(&out);
     assert_eq!(first.len(), 300, "every user once:\n{}", stderr(&o));
     let want: BTreeSet<String> = before.iter().map(|(k, _)| k.clone()).collect();
@@ -141,7 +155,7 @@ async fn meltano_loads_everyone_then_only_who_changed() {
         after.iter().any(|(_, t)| t.as_str() > cursor.as_str()),
         "day 1 changes someone"
     );
-    let o = meltano_run(&meltano, &project).await;
+    let o = meltano_run_ukgpro(&meltano, &project).await;
     assert!(stderr(&o).contains("changed at or after"), "{}", stderr(&o));
     let all = loaded(&out);
     let second: BTreeSet<String> = all[300..].iter().cloned().collect();
@@ -204,22 +218,7 @@ plugins:
     );
     std::fs::write(project.join("meltano.yml"), yml).unwrap();
     let auth = json!({"method": "bearer", "token": crate::scim::TOKEN}).to_string();
-    let o = tokio::process::Command::new(&meltano)
-        .args(["run", "tap-scim", "target-jsonl"])
-        .current_dir(&project)
-        .env("MELTANO_SEND_ANONYMOUS_USAGE_STATS", "false")
-        .env("TAP_SCIM_AUTH", &auth)
-        .env_remove("RUST_LOG")
-        .output()
-        .await
-        .expect("run meltano");
-    assert_eq!(
-        code(&o),
-        0,
-        "meltano run failed:\n{}\n{}",
-        stdout(&o),
-        stderr(&o)
-    );
+    let o = meltano_run(&meltano, &project, "tap-scim", &[("TAP_SCIM_AUTH", &auth)]).await;
     let loaded: Vec<String> = std::fs::read_to_string(out.join("users.jsonl"))
         .unwrap_or_default()
         .lines()
