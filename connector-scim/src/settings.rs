@@ -57,8 +57,8 @@ pub enum ScimAuth {
     /// HTTP Basic with a user name and password.
     #[schemars(title = "Basic")]
     Basic {
-        /// The user name.
-        #[schemars(title = "User name")]
+        /// The user name; HTTP Basic cannot carry a `:` in it.
+        #[schemars(title = "User name", pattern(r"^[^:]*$"))]
         username: String,
         /// The password.
         #[schemars(title = "Password")]

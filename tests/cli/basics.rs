@@ -287,42 +287,25 @@ async fn man_pages_cover_every_command() {
 }
 
 /// README's completion and man-page lines, run as written by a shell on an empty home: the
-/// folders they write into do not exist yet, and are created.
+/// folders they write into do not exist yet, and are created; `man` shows the main page.
 #[cfg(unix)]
 #[tokio::test]
 async fn the_readme_completion_and_man_lines_work_on_an_empty_home() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
-    let block = readme
-        .split("### `connector completions SHELL`")
-        .nth(1)
-        .and_then(|s| s.split("```sh\n").nth(1))
-        .and_then(|s| s.split("```").next())
-        .expect("the sh block of the completions section");
-    let lines: Vec<&str> = block
-        .lines()
-        .filter(|l| l.starts_with("connector completions") || l.starts_with("connector man --dir"))
-        .collect();
-    assert_eq!(lines.len(), 4, "{block}");
-    let home = temp_dir("readme-completions").join("home");
-    let _ = std::fs::remove_dir_all(&home);
-    std::fs::create_dir_all(&home).unwrap();
-    let bin = Path::new(env!("CARGO_BIN_EXE_connector")).parent().unwrap();
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
+    let block = crate::docs::marked_block(
+        "README.md",
+        "the_readme_completion_and_man_lines_work_on_an_empty_home",
     );
-    for line in &lines {
-        let o = tokio::process::Command::new("bash")
-            .args(["-c", line])
-            .env("HOME", &home)
-            .env("PATH", &path)
-            .output()
-            .await
-            .unwrap();
-        assert_eq!(code(&o), 0, "{line}: {}", stderr(&o));
-    }
+    let dir = temp_dir("readme-completions");
+    let home = dir.join("home");
+    let _ = std::fs::remove_dir_all(&home);
+    // The last line pipes the main page into `man` (Debian's man-db), which prints it.
+    let o = crate::docs::run_script(&block, &dir, &home, &[("MANPAGER", "cat")]).await;
+    assert_eq!(code(&o), 0, "{block}\n{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("connector") && stdout(&o).contains("ukgpro"),
+        "the main page as `man` shows it:\n{}",
+        stdout(&o)
+    );
     for made in [
         ".local/share/bash-completion/completions/connector",
         ".zfunc/_connector",

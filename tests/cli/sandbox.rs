@@ -275,42 +275,12 @@ async fn settings_out_writes_a_complete_owner_only_file_once_the_sandbox_answers
 /// background sandbox and the commands that follow it do not race.
 #[tokio::test]
 async fn the_readme_sandbox_recipe_runs_as_written() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
-    let section = readme
-        .split("### `connector ukgpro sandbox")
-        .nth(1)
-        .expect("the README documents the sandbox command");
-    let script = section
-        .split("```sh\n")
-        .nth(1)
-        .and_then(|block| block.split("```").next())
-        .expect("a sh block in the sandbox section");
+    let script =
+        crate::docs::marked_block("README.md", "the_readme_sandbox_recipe_runs_as_written");
     assert!(script.contains("--settings-out sandbox.json &"), "{script}");
     let dir = temp_dir("readme-sandbox-recipe");
-    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_connector"))
-        .parent()
-        .unwrap();
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let full = format!("set -eu\n{script}\nkill $!\nwait $! || true\n");
-    let o = tokio::time::timeout(
-        std::time::Duration::from_secs(120),
-        tokio::process::Command::new("bash")
-            .arg("-c")
-            .arg(&full)
-            .current_dir(&dir)
-            .env("PATH", path)
-            .env_remove("UKGPRO_PASSWORD")
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .expect("the recipe finishes")
-    .unwrap();
+    // As written: the recipe stops its own sandbox (the runner waits for what it left running).
+    let o = crate::docs::run_script(&script, &dir, &dir.join("home"), &[]).await;
     assert_eq!(code(&o), 0, "{}\n{}", stdout(&o), stderr(&o));
     assert!(stdout(&o).contains("Result: passed"), "{}", stdout(&o));
     assert!(

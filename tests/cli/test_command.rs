@@ -543,6 +543,10 @@ async fn choice_settings_errors_name_each_choice_and_what_is_missing() {
             json!({"method": "digest", "token": "Leaky-Tok-7"}),
             "`method` is not one of these",
         ),
+        (
+            json!({"method": "basic", "username": "svc:x", "password": "Leaky-Tok-7"}),
+            "`method` is `basic`, but `username` does not have the expected form (the pattern `^[^:]*$`)",
+        ),
     ] {
         let file = dir.join("scim.json");
         std::fs::write(

@@ -46,6 +46,7 @@
 //! | `types.rs` | shared setting types: [`BaseUrl`], [`HttpSettings`] |
 
 mod airbyte;
+mod choice;
 mod dialect;
 mod schema;
 mod types;

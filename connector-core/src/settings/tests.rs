@@ -358,6 +358,35 @@ mod auth_choice {
     impl Settings for WithAuth {}
 
     #[test]
+    fn a_member_of_a_choice_is_checked_alone_in_the_chosen_branch() {
+        let schema = SettingsSchema::of::<WithAuth>();
+        let basic = serde_json::json!({"method": "basic"});
+        let basic = basic.as_object().unwrap();
+        let problem = |member: &str, value: serde_json::Value| {
+            schema.choice_member_problem("auth", basic, member, &value)
+        };
+        assert_eq!(problem("username", "svc".into()), None);
+        assert_eq!(
+            problem("username", "  ".into()).as_deref(),
+            Some("must not be blank")
+        );
+        assert_eq!(
+            problem("username", 7.into()).as_deref(),
+            Some("must be a string")
+        );
+        let pasted = problem("password", "pw\u{1}x".into()).unwrap();
+        assert!(pasted.contains("control character"), "{pasted}");
+        assert!(!pasted.contains("pw"), "never the value: {pasted}");
+        // A member of another branch, or an unknown choice, says nothing.
+        assert_eq!(problem("token", 7.into()), None);
+        let unknown = serde_json::json!({"method": "digest"});
+        assert_eq!(
+            schema.choice_member_problem("auth", unknown.as_object().unwrap(), "token", &7.into()),
+            None
+        );
+    }
+
+    #[test]
     fn secrets_inside_a_choice_are_found_hinted_and_validated() {
         let schema = SettingsSchema::of::<WithAuth>();
         let doc = schema.document().to_string();

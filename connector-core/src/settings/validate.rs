@@ -153,109 +153,13 @@ impl SettingsSchema {
                     .unwrap_or_else(|| "value of another type".into());
                 format!("must be {} {expected}", article(&expected))
             }
-            ValidationErrorKind::MinLength { limit: 1 } => "must not be empty".to_owned(),
-            ValidationErrorKind::MinLength { limit } => {
-                format!("must be at least {limit} characters long")
-            }
-            ValidationErrorKind::MaxLength { limit } => {
-                format!("must be at most {limit} characters long")
-            }
-            ValidationErrorKind::Minimum { limit } => format!("must be at least {limit}"),
-            ValidationErrorKind::Maximum { limit } => format!("must be at most {limit}"),
-            ValidationErrorKind::ExclusiveMinimum { limit } => format!("must be more than {limit}"),
-            ValidationErrorKind::ExclusiveMaximum { limit } => format!("must be less than {limit}"),
-            ValidationErrorKind::Enum { options } => format!("must be one of {options}"),
-            ValidationErrorKind::Format { format } => format!("must be a valid {format}"),
-            ValidationErrorKind::Pattern { .. } => "has an invalid format".to_owned(),
             ValidationErrorKind::OneOfNotValid { .. }
             | ValidationErrorKind::OneOfMultipleValid { .. } => self
                 .choice_message(&field, error.instance())
                 .unwrap_or_else(|| "is invalid (oneOf)".to_owned()),
-            other => format!("is invalid ({})", other.keyword()),
+            other => rule_message(other),
         };
         vec![FieldError::new(field, message)]
-    }
-
-    /// What a choice field (`oneOf` objects told apart by a constant discriminator, such as
-    /// SCIM's `auth` with `method`) needs, and what was given instead: "choose one of: bearer
-    /// (needs `token`), basic (needs `username`, `password`); got an object without `method`".
-    /// Never quotes a value other than the discriminator's own.
-    fn choice_message(&self, field: &str, given: &Value) -> Option<String> {
-        let schema =
-            super::schema::resolve(self.document.get("properties")?.get(field)?, &self.document);
-        let branches = schema.get("oneOf")?.as_array()?;
-        // Each branch: its discriminator (a property with a `const`) and what else it needs.
-        let mut choices = Vec::new();
-        let mut discriminator = None;
-        for branch in branches {
-            let properties = branch.get("properties")?.as_object()?;
-            let (key, value) = properties
-                .iter()
-                .find_map(|(k, p)| Some((k.as_str(), p.get("const")?.as_str()?)))?;
-            discriminator = Some(key);
-            let needs: Vec<&str> = branch
-                .get("required")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .filter(|r| *r != key)
-                .collect();
-            choices.push((value, needs));
-        }
-        let key = discriminator?;
-        let listed: Vec<String> = choices
-            .iter()
-            .map(|(value, needs)| match needs.is_empty() {
-                true => (*value).to_owned(),
-                false => format!(
-                    "{value} (needs {})",
-                    needs
-                        .iter()
-                        .map(|n| format!("`{n}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            })
-            .collect();
-        let got = match given {
-            Value::Object(map) => match map.get(key) {
-                None => format!("got an object without `{key}`"),
-                Some(Value::String(chosen)) => {
-                    match choices.iter().find(|(value, _)| value == chosen) {
-                        Some((value, needs)) => {
-                            let missing: Vec<String> = needs
-                                .iter()
-                                .filter(|n| {
-                                    map.get(**n).is_none_or(|v| {
-                                        v.is_null()
-                                            || v.as_str().is_some_and(|t| t.trim().is_empty())
-                                    })
-                                })
-                                .map(|n| format!("`{n}`"))
-                                .collect();
-                            match missing.is_empty() {
-                                true => format!(
-                                    "`{key}` is `{value}`, but its other fields are not right"
-                                ),
-                                false => format!(
-                                    "`{key}` is `{value}`, which also needs {}",
-                                    missing.join(", ")
-                                ),
-                            }
-                        }
-                        None => format!("`{key}` is not one of these"),
-                    }
-                }
-                Some(_) => format!("`{key}` is not a string"),
-            },
-            Value::String(_) => format!(
-                "got a string; give an object such as {{\"{key}\": \"{}\", …}}",
-                choices.first().map_or("", |(v, _)| *v)
-            ),
-            other => format!("got {}", crate::json_envelope::json_type(other)),
-        };
-        Some(format!("choose one of: {}; {got}", listed.join(", ")))
     }
 
     fn unknown_field_message(&self, name: &str) -> String {
@@ -339,10 +243,33 @@ impl SettingsSchema {
     }
 }
 
+/// What a broken value rule (length, range, enum, format, pattern) says, never quoting the value.
+pub(super) fn rule_message(kind: &ValidationErrorKind) -> String {
+    match kind {
+        ValidationErrorKind::MinLength { limit: 1 } => "must not be empty".to_owned(),
+        ValidationErrorKind::MinLength { limit } => {
+            format!("must be at least {limit} characters long")
+        }
+        ValidationErrorKind::MaxLength { limit } => {
+            format!("must be at most {limit} characters long")
+        }
+        ValidationErrorKind::Minimum { limit } => format!("must be at least {limit}"),
+        ValidationErrorKind::Maximum { limit } => format!("must be at most {limit}"),
+        ValidationErrorKind::ExclusiveMinimum { limit } => format!("must be more than {limit}"),
+        ValidationErrorKind::ExclusiveMaximum { limit } => format!("must be less than {limit}"),
+        ValidationErrorKind::Enum { options } => format!("must be one of {options}"),
+        ValidationErrorKind::Format { format } => format!("must be a valid {format}"),
+        ValidationErrorKind::Pattern { pattern } => {
+            format!("does not have the expected form (the pattern `{pattern}`)")
+        }
+        other => format!("is invalid ({})", other.keyword()),
+    }
+}
+
 /// A cleaned settings object and the schema problems found in it.
 type Checked = (Map<String, Value>, Vec<FieldError>);
 
-fn article(word: &str) -> &'static str {
+pub(super) fn article(word: &str) -> &'static str {
     match word.chars().next() {
         Some('a' | 'e' | 'i' | 'o' | 'u') => "an",
         _ => "a",

@@ -355,39 +355,19 @@ async fn a_duplicate_name_is_refused_whatever_its_case() {
 /// on its PATH and a connector home of its own.
 #[tokio::test]
 async fn the_readme_quick_start_saves_a_sandbox_connection_as_written() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
-    let intro = readme
-        .split("## What is in the box")
-        .next()
-        .expect("the README starts with the quick start");
-    let script = intro
-        .split("```sh\n")
-        .find(|block| block.contains("connections add"))
-        .and_then(|block| block.split("```").next())
-        .expect("a sh block that saves a connection in the quick start");
+    let script = crate::docs::marked_block(
+        "README.md",
+        "the_readme_quick_start_saves_a_sandbox_connection_as_written",
+    );
     let dir = temp_dir("readme-connections-quick-start");
     let home = Home::new("readme-quick-start");
-    let bin = Path::new(env!("CARGO_BIN_EXE_connector")).parent().unwrap();
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    // As written: the recipe stops its own sandbox (`wait` only lets it finish exiting).
-    let full = format!("set -eu\n{script}\nwait || true\n");
-    let mut cmd = tokio::process::Command::new("bash");
-    cmd.arg("-c")
-        .arg(&full)
-        .current_dir(&dir)
-        .env("PATH", path)
-        .env_remove("CONNECTOR_MASTER_KEY")
-        .envs(home.env.iter().map(|(k, v)| (k, v)))
-        .kill_on_drop(true);
-    let o = tokio::time::timeout(std::time::Duration::from_secs(120), cmd.output())
-        .await
-        .expect("the quick start finishes")
-        .unwrap();
+    let env: Vec<(&str, &str)> = home
+        .env
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    // As written: the recipe stops its own sandbox (the runner waits for what it left running).
+    let o = crate::docs::run_script(&script, &dir, &dir.join("home"), &env).await;
     assert_eq!(code(&o), 0, "{}\n{}", stdout(&o), stderr(&o));
     assert!(stdout(&o).contains("Result: passed"), "{}", stdout(&o));
     let listed = stdout(&o);

@@ -66,7 +66,7 @@ async fn prompts_on_a_terminal_ask_each_field_and_never_echo_secrets() {
         "nothing more is asked when every required field is there: {screen}"
     );
 
-    // An auth choice (SCIM): pick a branch, then its fields.
+    // An auth choice (SCIM): pick a branch, then its fields, each checked as it is typed.
     let mut t = Terminal::spawn(
         &[
             "connections",
@@ -85,8 +85,14 @@ async fn prompts_on_a_terminal_ask_each_field_and_never_echo_secrets() {
     t.expect("Choose 1-2: ");
     t.type_line("3");
     t.expect("enter a number from 1 to 2");
-    t.type_line("1");
-    t.expect("token: ");
+    t.type_line("2");
+    // A member of the choice is checked as it is typed, against that branch's rules.
+    t.expect("username: ");
+    t.type_line("svc:directory");
+    t.expect("username does not have the expected form (the pattern `^[^:]*$`); try again");
+    t.expect("username: ");
+    t.type_line("svc-directory");
+    t.expect("password: ");
     t.type_secret(USER_KEY);
     t.expect("Set optional settings too");
     t.type_line("n");
@@ -97,7 +103,7 @@ async fn prompts_on_a_terminal_ask_each_field_and_never_echo_secrets() {
     let shown: Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(
         shown["settings"]["auth"],
-        json!({"method": "bearer", "token": "set"})
+        json!({"method": "basic", "username": "svc-directory", "password": "set"})
     );
 
     // Remove asks first; "no" keeps it.

@@ -6,6 +6,37 @@ use std::collections::BTreeSet;
 
 use super::*;
 
+/// docs/orchestrators.md's Meltano blocks: the `meltano.yml`, then the commands that run it.
+fn documented() -> Vec<String> {
+    let blocks = crate::docs::marked_blocks(
+        "docs/orchestrators.md",
+        "meltano_loads_everyone_then_only_who_changed",
+    );
+    assert_eq!(blocks.len(), 2, "the meltano.yml and its commands");
+    blocks
+}
+
+/// The documented commands: the variables they export (the secrets) and each `meltano` run's
+/// arguments.
+fn documented_runs() -> (Vec<String>, Vec<Vec<String>>) {
+    let commands = documented()[1].clone();
+    let mut exported = Vec::new();
+    let mut runs = Vec::new();
+    for line in commands.lines() {
+        let code = line.split('#').next().unwrap_or("").trim();
+        if let Some(assignments) = code.strip_prefix("export ") {
+            exported.extend(
+                assignments
+                    .split_whitespace()
+                    .filter_map(|a| a.split_once('=').map(|(k, _)| k.to_owned())),
+            );
+        } else if let Some(args) = code.strip_prefix("meltano ") {
+            runs.push(args.split_whitespace().map(str::to_owned).collect());
+        }
+    }
+    (exported, runs)
+}
+
 /// The `meltano.yml` of docs/orchestrators.md, pointed at this test's tap, target, sandbox
 /// and output folder: the documented project is the one that runs.
 fn meltano_yml(
@@ -14,16 +45,7 @@ fn meltano_yml(
     port: u16,
     out: &std::path::Path,
 ) -> String {
-    let doc = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../docs/orchestrators.md"
-    ))
-    .unwrap();
-    let yml = doc
-        .split("```yaml\n")
-        .nth(1)
-        .and_then(|s| s.split("```").next())
-        .expect("a meltano.yml in docs/orchestrators.md");
+    let yml = documented()[0].clone();
     let swaps = [
         ("/usr/local/bin/tap-ukgpro", tap.display().to_string()),
         (
@@ -58,11 +80,11 @@ fn meltano_yml(
 async fn meltano_run(
     meltano: &std::path::Path,
     project: &std::path::Path,
-    tap: &str,
+    args: &[String],
     env: &[(&str, &str)],
 ) -> Output {
     let o = tokio::process::Command::new(meltano)
-        .args(["run", tap, "target-jsonl"])
+        .args(args)
         .current_dir(project)
         .env("MELTANO_SEND_ANONYMOUS_USAGE_STATS", "false")
         .envs(env.iter().copied())
@@ -80,8 +102,20 @@ async fn meltano_run(
     o
 }
 
-/// `meltano run tap-ukgpro target-jsonl` with the sandbox's secrets from the environment.
-async fn meltano_run_ukgpro(meltano: &std::path::Path, project: &std::path::Path) -> Output {
+/// The documented `run`th `meltano` command, with the sandbox's secrets in the variables the
+/// docs export.
+async fn meltano_run_ukgpro(
+    meltano: &std::path::Path,
+    project: &std::path::Path,
+    run: usize,
+) -> Output {
+    let (exported, runs) = documented_runs();
+    assert_eq!(
+        exported,
+        ["TAP_UKGPRO_PASSWORD", "TAP_UKGPRO_CUSTOMER_API_KEY"],
+        "the documented secrets"
+    );
+    assert_eq!(runs.len(), 2, "the first run, and the later one");
     let env = [
         ("TAP_UKGPRO_PASSWORD", connector_ukgpro::sandbox::PASSWORD),
         (
@@ -89,7 +123,7 @@ async fn meltano_run_ukgpro(meltano: &std::path::Path, project: &std::path::Path
             connector_ukgpro::sandbox::CUSTOMER_API_KEY,
         ),
     ];
-    meltano_run(meltano, project, "tap-ukgpro", &env).await
+    meltano_run(meltano, project, &runs[run], &env).await
 }
 
 fn loaded(out: &std::path::Path) -> Vec<String> {
@@ -127,7 +161,7 @@ async fn meltano_loads_everyone_then_only_who_changed() {
     )
     .unwrap();
     let before: Vec<(String, String)> = exported(&config).await;
-    let o = meltano_run_ukgpro(&meltano, &project).await;
+    let o = meltano_run_ukgpro(&meltano, &project, 0).await;
     let first = loaded(&out);
     assert_eq!(first.len(), 300, "every user once:\n{}", stderr(&o));
     let want: BTreeSet<String> = before.iter().map(|(k, _)| k.clone()).collect();
@@ -155,7 +189,7 @@ async fn meltano_loads_everyone_then_only_who_changed() {
         after.iter().any(|(_, t)| t.as_str() > cursor.as_str()),
         "day 1 changes someone"
     );
-    let o = meltano_run_ukgpro(&meltano, &project).await;
+    let o = meltano_run_ukgpro(&meltano, &project, 1).await;
     assert!(stderr(&o).contains("changed at or after"), "{}", stderr(&o));
     let all = loaded(&out);
     let second: BTreeSet<String> = all[300..].iter().cloned().collect();
@@ -218,7 +252,8 @@ plugins:
     );
     std::fs::write(project.join("meltano.yml"), yml).unwrap();
     let auth = json!({"method": "bearer", "token": crate::scim::TOKEN}).to_string();
-    let o = meltano_run(&meltano, &project, "tap-scim", &[("TAP_SCIM_AUTH", &auth)]).await;
+    let args = ["run", "tap-scim", "target-jsonl"].map(String::from);
+    let o = meltano_run(&meltano, &project, &args, &[("TAP_SCIM_AUTH", &auth)]).await;
     let loaded: Vec<String> = std::fs::read_to_string(out.join("users.jsonl"))
         .unwrap_or_default()
         .lines()

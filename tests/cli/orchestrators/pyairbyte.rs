@@ -1,6 +1,8 @@
 //! PyAirbyte runs `source-ukgpro` as a local executable: `check` passes and fails as it
 //! should, and `read` fills its local cache with exactly the sandbox's workforce.
 
+use std::path::Path;
+
 use super::*;
 
 const SCRIPT: &str = r#"
@@ -50,6 +52,68 @@ async fn pyairbyte(python: &std::path::Path, args: &[&str], work: &std::path::Pa
         .unwrap_or_else(|_| panic!("no result line:\n{}\n{}", stdout(&o), stderr(&o)))
 }
 
+/// docs/orchestrators.md's PyAirbyte script, pointed at `source` and the sandbox: it runs as
+/// written (secrets from the variables it names), then a second process counts what it cached.
+async fn run_documented(python: &Path, source: &str, settings: &Value, work: &Path) -> Value {
+    let doc = crate::docs::marked_block(
+        "docs/orchestrators.md",
+        "pyairbyte_checks_and_reads_into_its_cache",
+    );
+    let swaps = [
+        ("/usr/local/bin/source-ukgpro", source.to_owned()),
+        (
+            "https://service5.ultipro.com",
+            settings["base_url"].as_str().unwrap().to_owned(),
+        ),
+        (
+            "svc-connector",
+            settings["username"].as_str().unwrap().to_owned(),
+        ),
+    ];
+    let mut script = doc;
+    for (from, to) in swaps {
+        assert!(script.contains(from), "the documented script has `{from}`");
+        script = script.replace(from, &to);
+    }
+    let path = work.join("documented.py");
+    std::fs::write(&path, script).unwrap();
+    let o = tokio::process::Command::new(python)
+        .arg(&path)
+        .current_dir(work)
+        .env("AIRBYTE_OFFLINE_MODE", "1")
+        .env("DO_NOT_TRACK", "1")
+        .env("AIRBYTE_LOGGING_ROOT", work.join("logs"))
+        .env("UKGPRO_PASSWORD", settings["password"].as_str().unwrap())
+        .env(
+            "UKGPRO_CUSTOMER_API_KEY",
+            settings["customer_api_key"].as_str().unwrap(),
+        )
+        .env_remove("RUST_LOG")
+        .output()
+        .await
+        .expect("run python");
+    assert_eq!(
+        code(&o),
+        0,
+        "the documented script:\n{}\n{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    let count = "import json\nfrom airbyte.caches import DuckDBCache\n\
+        rows = list(DuckDBCache(db_path='users.duckdb').get_records('users'))\n\
+        print(json.dumps({'rows': len(rows)}))\n";
+    let o = tokio::process::Command::new(python)
+        .args(["-c", count])
+        .current_dir(work)
+        .env("AIRBYTE_OFFLINE_MODE", "1")
+        .env("DO_NOT_TRACK", "1")
+        .output()
+        .await
+        .expect("run python");
+    assert_eq!(code(&o), 0, "{}\n{}", stdout(&o), stderr(&o));
+    serde_json::from_str(stdout(&o).lines().last().unwrap_or_default()).unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn pyairbyte_checks_and_reads_into_its_cache() {
     let python = tool("PYAIRBYTE_PYTHON");
@@ -93,6 +157,12 @@ async fn pyairbyte_checks_and_reads_into_its_cache() {
     want.sort();
     assert_eq!(read["rows"], 300, "{}", read["rows"]);
     assert_eq!(read["ids"], json!(want));
+
+    let documented = run_documented(&python, source, &sandbox.settings, &work).await;
+    assert_eq!(
+        documented["rows"], 300,
+        "the documented script caches everyone"
+    );
 
     // PyAirbyte's own logs hold no password.
     let mut logs = String::new();

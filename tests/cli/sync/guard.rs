@@ -59,36 +59,22 @@ async fn the_mass_change_guard_stops_a_truncated_listing_and_commits_nothing() {
 /// its example event has the fields real events have.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_sync_docs_recipe_runs_and_its_example_event_is_real() {
-    let doc =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/sync.md")).unwrap();
-    let recipe = doc
-        .split("## Trying it")
-        .nth(1)
-        .and_then(|s| s.split("```sh\n").nth(1))
-        .and_then(|s| s.split("```").next())
-        .expect("a sh block under Trying it");
+    let [example, recipe] = <[String; 2]>::try_from(crate::docs::marked_blocks(
+        "docs/sync.md",
+        "the_sync_docs_recipe_runs_and_its_example_event_is_real",
+    ))
+    .expect("the example event and the recipe");
     let dir = temp_dir("sync-docs-recipe");
     let _ = std::fs::remove_file(dir.join("day0.json"));
     let _ = std::fs::remove_file(dir.join("day1.json"));
     let home = Home::new("sync-docs-recipe");
-    let bin = Path::new(env!("CARGO_BIN_EXE_connector")).parent().unwrap();
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let mut cmd = tokio::process::Command::new("bash");
-    cmd.arg("-c")
-        // As written: the recipe stops its own sandboxes (`wait` lets the last one exit).
-        .arg(format!("set -eu\n{recipe}\nwait || true\n"))
-        .current_dir(&dir)
-        .env("PATH", path)
-        .envs(home.env.iter().map(|(k, v)| (k, v)))
-        .kill_on_drop(true);
-    let o = tokio::time::timeout(std::time::Duration::from_secs(120), cmd.output())
-        .await
-        .expect("the recipe finishes")
-        .unwrap();
+    let env: Vec<(&str, &str)> = home
+        .env
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    // As written: the recipe stops its own sandboxes (the runner waits for what it left running).
+    let o = crate::docs::run_script(&recipe, &dir, &dir.join("home"), &env).await;
     assert_eq!(code(&o), 0, "{}\n{}", stdout(&o), stderr(&o));
     let events: Vec<Value> = stdout(&o)
         .lines()
@@ -96,12 +82,7 @@ async fn the_sync_docs_recipe_runs_and_its_example_event_is_real() {
         .collect();
     assert!(!events.is_empty(), "day 1 brings events: {}", stderr(&o));
 
-    let example: Value = doc
-        .split("```json\n")
-        .nth(1)
-        .and_then(|s| s.split("```").next())
-        .map(|s| serde_json::from_str(s.trim()).unwrap())
-        .expect("an example event");
+    let example: Value = serde_json::from_str(example.trim()).unwrap();
     let real = events
         .iter()
         .find(|e| e["type"] == example["type"])

@@ -125,7 +125,15 @@ fn ask_field(settings: &SettingsSchema, name: &str, required: bool) -> Result<Op
         }
     }
     if let Some(branches) = schema["oneOf"].as_array() {
-        return ask_choice(doc, branches).map(Some);
+        // Each member is checked as it is typed; the whole choice once it is complete, and
+        // only the choice is asked again.
+        loop {
+            let chosen = ask_choice(settings, name, branches)?;
+            match problem_with(settings, name, &chosen) {
+                Some(problem) => say(&format!("  {name} {problem}; choose again")),
+                None => return Ok(Some(chosen)),
+            }
+        }
     }
     let secret =
         declared["x-secret"] == Value::Bool(true) || schema["x-secret"] == Value::Bool(true);
@@ -134,8 +142,10 @@ fn ask_field(settings: &SettingsSchema, name: &str, required: bool) -> Result<Op
     ask_scalar(name, schema, secret, required, default, &check)
 }
 
-/// An auth choice: pick a branch by its title, then answer its fields.
-fn ask_choice(doc: &Value, branches: &[Value]) -> Result<Value, Stop> {
+/// An auth choice: pick a branch by its title, then answer its fields, each checked against
+/// that branch's rules as it is entered.
+fn ask_choice(settings: &SettingsSchema, field: &str, branches: &[Value]) -> Result<Value, Stop> {
+    let doc = settings.document();
     let branches: Vec<&Value> = branches.iter().map(|b| property(doc, b)).collect();
     for (i, b) in branches.iter().enumerate() {
         say(&format!(
@@ -159,11 +169,16 @@ fn ask_choice(doc: &Value, branches: &[Value]) -> Result<Value, Stop> {
         .as_array()
         .map(|r| r.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
+    let members = chosen["properties"].as_object();
     let mut object = Map::new();
-    for (name, p) in chosen["properties"].as_object().into_iter().flatten() {
-        let p = property(doc, p);
-        if let Some(c) = p.get("const") {
+    for (name, p) in members.into_iter().flatten() {
+        if let Some(c) = property(doc, p).get("const") {
             object.insert(name.clone(), c.clone());
+        }
+    }
+    for (name, p) in members.into_iter().flatten() {
+        let p = property(doc, p);
+        if p.get("const").is_some() {
             continue;
         }
         let is_required = required.contains(&name.as_str());
@@ -173,7 +188,8 @@ fn ask_choice(doc: &Value, branches: &[Value]) -> Result<Value, Stop> {
             if is_required { "* " } else { "" }
         ));
         let secret = p["x-secret"] == Value::Bool(true);
-        if let Some(v) = ask_scalar(name, p, secret, is_required, p.get("default"), &|_| None)? {
+        let check = |value: &Value| settings.choice_member_problem(field, &object, name, value);
+        if let Some(v) = ask_scalar(name, p, secret, is_required, p.get("default"), &check)? {
             object.insert(name.clone(), v);
         }
     }

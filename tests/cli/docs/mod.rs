@@ -6,6 +6,11 @@
 //! stands for any number of lines. Commands run the freshly built binary in an empty folder,
 //! with no `<PROVIDER>_*` variables inherited and `NO_COLOR` set.
 
+mod blocks;
+mod recipes;
+
+pub(crate) use blocks::{marked_block, marked_blocks, run_script};
+
 use super::harness::*;
 use std::path::{Path, PathBuf};
 
@@ -17,6 +22,7 @@ struct Example {
     expected: Vec<String>,
 }
 
+/// README.md and every page under docs/.
 fn markdown_files() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut files = vec![root.join("README.md")];
@@ -184,37 +190,4 @@ async fn the_provider_reference_pages_are_up_to_date() {
             path.display()
         );
     }
-}
-
-/// Every Rust block of README.md and docs/ is compiled (README.md and docs/connections.md
-/// are doctests of `connector-cli`) or marked as a fragment with the reason right above it:
-/// a new block that nothing compiles fails here.
-#[test]
-fn every_rust_block_is_compiled_or_says_why_not() {
-    let compiled = ["README.md", "connections.md"];
-    let mut unmarked = Vec::new();
-    for file in markdown_files() {
-        let name = file.file_name().unwrap().to_string_lossy().into_owned();
-        let text = std::fs::read_to_string(&file).unwrap();
-        let lines: Vec<&str> = text.lines().collect();
-        for (i, line) in lines.iter().enumerate() {
-            let Some(info) = line.trim_start().strip_prefix("```rust") else {
-                continue;
-            };
-            let ignored = info.split(',').any(|t| t.trim() == "ignore");
-            let reason = i > 0 && lines[i - 1].starts_with("<!-- not compiled");
-            let ok = if ignored {
-                reason
-            } else {
-                compiled.contains(&name.as_str())
-            };
-            if !ok {
-                unmarked.push(format!("{name}:{}", i + 1));
-            }
-        }
-    }
-    assert!(
-        unmarked.is_empty(),
-        "Rust blocks neither compiled nor marked `rust,ignore` under a `<!-- not compiled: why -->` line: {unmarked:?}"
-    );
 }
