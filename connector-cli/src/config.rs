@@ -5,10 +5,10 @@ use std::ffi::OsString;
 use std::path::Path;
 
 use clap::ArgMatches;
-use connector_core::connections::{ConnectionStore, StoredConnection};
 use connector_core::sandbox::{SandboxHandle, SandboxOptions};
 use connector_core::settings::{env_var_name, SettingsSchema};
 use connector_core::{Context, Error, ErrorKind, FieldError, ProviderDescriptor};
+use connector_store::{ConnectionStore, StoredConnection};
 use serde_json::{Map, Value};
 
 /// Where a command's settings come from.

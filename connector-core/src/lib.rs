@@ -64,8 +64,6 @@
 pub mod auth;
 pub mod base_url;
 pub mod check;
-#[cfg(feature = "connections")]
-pub mod connections;
 pub mod connector;
 pub mod error;
 pub mod feed;
@@ -81,7 +79,6 @@ pub mod registry;
 pub mod sandbox;
 mod secret;
 pub mod settings;
-#[cfg(feature = "connections")]
 pub mod sync;
 #[cfg(feature = "testkit")]
 pub mod testkit;

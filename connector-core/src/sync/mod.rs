@@ -50,13 +50,11 @@ mod diff;
 mod event;
 mod guard;
 mod snapshot;
-mod store;
 
 pub use diff::{Baseline, Differ, EventContext, Pending, SyncCommit, SyncPlan};
 pub use event::{Event, EventType, FieldChange};
 pub use guard::{MassChange, GUARDED_FIELDS};
 pub use snapshot::{fnv1a, user_key, Snapshot};
-pub use store::{plan, plan_changes, PlanOptions, SyncError, SyncStateStore};
 
 /// The share of users that may leave or disappear in one sync before it stops (10%).
 pub const DEFAULT_MAX_DEPARTURE_SHARE: f64 = 0.10;

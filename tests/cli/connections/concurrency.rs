@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use connector_core::connections::{ConnectionStore, KeySource, SqliteStore};
+use connector_store::{ConnectionStore, KeySource, SqliteStore};
 
 use super::Home;
 use crate::harness::*;

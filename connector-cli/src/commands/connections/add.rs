@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use clap::{Arg, ArgMatches, Command};
-use connector_core::connections::{ConnectionName, ConnectionStore, StoreError, ValidSettings};
 use connector_core::registry;
+use connector_store::{ConnectionName, ConnectionStore, StoreError, ValidSettings};
 use serde_json::Value;
 
 use super::{no_test_arg, open_store, prompt, report, run_test};

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
-use connector_core::connections::{ConnectionStore, ValidSettings};
 use connector_core::registry;
+use connector_store::{ConnectionStore, ValidSettings};
 use serde_json::Value;
 
 use super::{no_test_arg, open_store, prompt, report, run_test};
@@ -106,7 +106,7 @@ pub fn exec(m: &ArgMatches) -> u8 {
             } else {
                 continue;
             };
-            connector_core::connections::set_path(&mut raw, secret_path, Value::String(value));
+            connector_store::set_path(&mut raw, secret_path, Value::String(value));
         }
         if prompt::interactive() {
             if let Value::Object(map) = &mut raw {

@@ -12,8 +12,8 @@ mod show;
 mod test;
 
 use clap::{Arg, ArgMatches, Command};
-use connector_core::connections::{SqliteStore, StoreError, HOME_VARIABLE, MASTER_KEY_VARIABLE};
 use connector_core::ProviderDescriptor;
+use connector_store::{SqliteStore, StoreError, HOME_VARIABLE, MASTER_KEY_VARIABLE};
 
 use crate::exit;
 use crate::sanitize::terminal;
@@ -101,7 +101,7 @@ pub(crate) fn code_for(error: &StoreError) -> u8 {
 
 /// Refuses (reported, with its exit status) a connection of another provider than `d`.
 pub(crate) fn check_provider(
-    info: &connector_core::connections::ConnectionInfo,
+    info: &connector_store::ConnectionInfo,
     d: &ProviderDescriptor,
 ) -> Result<(), u8> {
     if info.provider == d.id() {
@@ -123,7 +123,7 @@ pub(crate) fn test_of(d: &ProviderDescriptor, name: &str, json: bool) -> u8 {
         Err(code) => return code,
     };
     crate::runtime::block_on(async {
-        match connector_core::connections::ConnectionStore::info(&store, name).await {
+        match connector_store::ConnectionStore::info(&store, name).await {
             Ok(info) => {
                 if let Err(code) = check_provider(&info, d) {
                     return code;
@@ -139,7 +139,7 @@ pub(crate) fn test_of(d: &ProviderDescriptor, name: &str, json: bool) -> u8 {
 /// Runs the connection test of `name`, records it and prints the checklist; the exit status
 /// is the test's.
 async fn run_test(store: &SqliteStore, name: &str, json: bool) -> u8 {
-    let info = match connector_core::connections::ConnectionStore::info(store, name).await {
+    let info = match connector_store::ConnectionStore::info(store, name).await {
         Ok(i) => i,
         Err(e) => return report(&e),
     };
@@ -151,7 +151,7 @@ async fn run_test(store: &SqliteStore, name: &str, json: bool) -> u8 {
         Ok(c) => c,
         Err(e) => return crate::runtime::report_error(&e),
     };
-    let report_ = match connector_core::connections::test_saved(store, name, &context).await {
+    let report_ = match connector_store::test_saved(store, name, &context).await {
         Ok(r) => r,
         Err(e) => return report(&e),
     };

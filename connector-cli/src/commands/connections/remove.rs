@@ -1,7 +1,7 @@
 //! `connections remove NAME [--yes]`.
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
-use connector_core::connections::ConnectionStore;
+use connector_store::ConnectionStore;
 
 use super::{open_store, prompt, report};
 use crate::exit;

@@ -2,7 +2,7 @@
 //! transaction.
 
 use clap::{ArgMatches, Command};
-use connector_core::connections::{KeySource, MasterKey, MASTER_KEY_VARIABLE};
+use connector_store::{KeySource, MasterKey, MASTER_KEY_VARIABLE};
 
 use super::{open_store, report};
 use crate::exit;

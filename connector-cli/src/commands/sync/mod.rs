@@ -8,10 +8,11 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{value_parser, Arg, ArgAction, ArgMatches, Command};
-use connector_core::connections::{ConnectionStore, StoreError};
 use connector_core::reexports::jiff;
-use connector_core::sync::{self, PlanOptions, SyncError, SyncStateStore};
+use connector_core::sync;
 use connector_core::{ExportOptions, ProviderDescriptor};
+use connector_store::{ConnectionStore, StoreError};
+use connector_store::{PlanOptions, SyncError, SyncStateStore};
 
 use crate::commands::connections::{open_store, report as report_store};
 use crate::output::{Format, Sink, UserWriter};
@@ -266,12 +267,17 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
                     None => None,
                 };
                 let stats = export.stats.clone();
-                let planned = sync::plan(&store, &info, baseline, export.users, &options, |user| {
-                    match users_out.as_mut() {
+                let planned = connector_store::plan(
+                    &store,
+                    &info,
+                    baseline,
+                    export.users,
+                    &options,
+                    |user| match users_out.as_mut() {
                         Some(w) => w.write(user),
                         None => Ok(()),
-                    }
-                })
+                    },
+                )
                 .await;
                 let plan = match planned {
                     Ok(p) => p,
@@ -440,8 +446,8 @@ fn report_sync_error(e: SyncError) -> u8 {
 /// is missing, or it names too many users), said on stderr.
 async fn by_feed(
     feed: &dyn connector_core::feed::ChangeFeed,
-    store: &connector_core::connections::SqliteStore,
-    info: &connector_core::connections::ConnectionInfo,
+    store: &connector_store::SqliteStore,
+    info: &connector_store::ConnectionInfo,
     baseline: &sync::Baseline,
     since: jiff::Timestamp,
     options: &PlanOptions,
@@ -481,7 +487,9 @@ async fn by_feed(
             return Err(code);
         }
     };
-    match sync::plan_changes(store, info, baseline.clone(), &named, &found, options).await {
+    match connector_store::plan_changes(store, info, baseline.clone(), &named, &found, options)
+        .await
+    {
         Ok(plan) => Ok(Some(plan)),
         Err(e) => Err(report_sync_error(e)),
     }

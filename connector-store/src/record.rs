@@ -5,8 +5,8 @@ use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::settings::set_path;
-use crate::{ProviderDescriptor, Secret, TestReport};
+use connector_core::settings::set_path;
+use connector_core::{ProviderDescriptor, Secret, TestReport};
 
 /// Settings that passed their provider's validation, with every secret (at any depth) taken
 /// out into a [`Secret`]. The only way to build one is [`ValidSettings::validate`], so a store
@@ -22,7 +22,10 @@ impl ValidSettings {
     /// Validates `raw` as `descriptor`'s settings (every problem at once, as
     /// [`ErrorKind::InvalidSettings`](crate::ErrorKind::InvalidSettings)) and splits out the
     /// secrets. Nothing is sent anywhere.
-    pub fn validate(descriptor: &ProviderDescriptor, raw: Value) -> crate::Result<ValidSettings> {
+    pub fn validate(
+        descriptor: &ProviderDescriptor,
+        raw: Value,
+    ) -> connector_core::Result<ValidSettings> {
         // Connecting builds the provider's client from the settings without any request: the
         // same validation `test` and `users` apply.
         drop(descriptor.connect(raw.clone())?);

@@ -13,7 +13,7 @@ use super::super::{ConnectionName, ConnectionStore, StoreError};
 use super::keys::read_key_check;
 use super::rows::{Row, ROW_COLUMNS};
 use super::{insert_secrets, is_unique_violation, new_id, Db, SqliteStore};
-use crate::Secret;
+use connector_core::Secret;
 
 #[async_trait]
 impl ConnectionStore for SqliteStore {

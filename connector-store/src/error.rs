@@ -43,7 +43,7 @@ pub enum StoreError {
     },
     /// The settings do not pass the provider's schema, or the provider is unknown.
     #[error(transparent)]
-    Settings(#[from] crate::Error),
+    Settings(#[from] connector_core::Error),
     /// The store holds encrypted secrets and no master key was found.
     #[error("no master key: {looked}")]
     KeyMissing {
@@ -125,7 +125,7 @@ pub enum StoreError {
 impl StoreError {
     /// What to do about it.
     pub fn hint(&self) -> Option<String> {
-        let program = crate::program::name();
+        let program = connector_core::program::name();
         Some(match self {
             StoreError::UnknownConnection { close, .. } if !close.is_empty() => format!(
                 "did you mean {}? `{program} connections list` shows them all",

@@ -66,7 +66,7 @@ const MIGRATIONS: &[&str] = &[
 /// shared-memory files the same permissions).
 pub(super) fn create_owner_only(path: &Path) -> Result<(), StoreError> {
     // A FIFO or device in the store's place would hang the open or never hold a database.
-    match crate::files::check_regular(path, u64::MAX) {
+    match connector_core::files::check_regular(path, u64::MAX) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
             return Err(io("cannot use", path, &e))
         }

@@ -18,7 +18,7 @@ fn person(i: u32, title: &str) -> connector_core::User {
 /// plan is refused), reset on request, and removed with the connection.
 #[tokio::test]
 async fn the_sync_state_is_committed_versioned_reset_and_removed_with_its_connection() {
-    use connector_core::sync::{plan, PlanOptions, SyncStateStore};
+    use connector_store::{plan, PlanOptions, SyncStateStore};
     let home = tempfile::tempdir().unwrap();
     let store = file_store(home.path());
     let info = store.add(&name("HR"), valid(PASSWORD)).await.unwrap();

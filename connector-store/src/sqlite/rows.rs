@@ -125,7 +125,8 @@ pub(super) fn close_names(db: &Connection, name: &str) -> Vec<String> {
         })
         .cloned()
         .collect();
-    if let Some(nearest) = crate::settings::closest(name, names.iter().map(String::as_str)) {
+    if let Some(nearest) = connector_core::settings::closest(name, names.iter().map(String::as_str))
+    {
         if !close.iter().any(|c| c == nearest) {
             close.insert(0, nearest.to_owned());
         }

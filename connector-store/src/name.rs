@@ -15,7 +15,7 @@ pub const MAX_NAME_CHARS: usize = 100;
 /// `Payroll` and `payroll` cannot both exist.
 ///
 /// ```
-/// use connector_core::connections::ConnectionName;
+/// use connector_store::ConnectionName;
 /// let name = ConnectionName::parse("  Acme UKG (prod) ").unwrap();
 /// assert_eq!(name.as_str(), "Acme UKG (prod)");
 /// assert_eq!(name.key(), "acme ukg (prod)");

@@ -63,7 +63,7 @@ async fn a_version_1_store_is_migrated_and_keeps_everything() {
     assert!(info.last_export.is_none());
     let saved = store.get("old").await.unwrap();
     assert_eq!(saved.secret("auth.token").unwrap().expose(), TOKEN);
-    let record = connector_core::connections::ExportRecord {
+    let record = connector_store::ExportRecord {
         at: jiff::Timestamp::now(),
         ok: true,
         users: 1234,

@@ -7,7 +7,7 @@ use super::{
     ConnectionInfo, ConnectionName, ExportRecord, StoreError, StoredConnection, TestRecord,
     ValidSettings,
 };
-use crate::{Context, TestReport};
+use connector_core::{Context, TestReport};
 
 /// Saved connections. Implementations keep secrets encrypted at rest, compare names
 /// case-insensitively, and make each call all-or-nothing.
@@ -20,7 +20,7 @@ pub trait ConnectionStore: Send + Sync {
         settings: ValidSettings,
     ) -> Result<ConnectionInfo, StoreError>;
 
-    /// A connection with its secrets decrypted into [`Secret`](crate::Secret)s.
+    /// A connection with its secrets decrypted into [`Secret`](connector_core::Secret)s.
     async fn get(&self, name: &str) -> Result<StoredConnection, StoreError>;
 
     /// What may be shown about a connection (its secrets are not decrypted).
@@ -55,23 +55,23 @@ pub trait ConnectionStore: Send + Sync {
 
 /// Runs the named-step connection test of the saved connection `name` and records the
 /// result: the "Test connection" button. A connection that is synced is also tested for the
-/// provider's change feed ([`test_connection_for_sync`](crate::connector::test_connection_for_sync)).
+/// provider's change feed ([`test_connection_for_sync`](connector_core::connector::test_connection_for_sync)).
 pub async fn test_saved<S>(
     store: &S,
     name: &str,
     context: &Context,
 ) -> Result<TestReport, StoreError>
 where
-    S: ConnectionStore + crate::sync::SyncStateStore + ?Sized,
+    S: ConnectionStore + crate::SyncStateStore + ?Sized,
 {
     let saved = store.get(name).await?;
-    let descriptor = crate::registry::provider(&saved.info.provider)?;
+    let descriptor = connector_core::registry::provider(&saved.info.provider)?;
     let synced = store.sync_baseline(&saved.info.name).await?.is_some();
     let raw = saved.settings_for_connect();
     let report = if synced {
-        crate::connector::test_connection_for_sync(descriptor, raw, context).await
+        connector_core::connector::test_connection_for_sync(descriptor, raw, context).await
     } else {
-        crate::test_connection_with(descriptor, raw, context).await
+        connector_core::test_connection_with(descriptor, raw, context).await
     };
     store
         .record_test(&saved.info.name, &TestRecord::from_report(&report))

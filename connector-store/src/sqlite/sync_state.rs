@@ -7,9 +7,9 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use rusqlite::{params, OptionalExtension};
 
-use super::super::StoreError;
+use super::super::{StoreError, SyncStateStore};
 use super::{Db, SqliteStore};
-use crate::sync::{Baseline, Snapshot, SyncCommit, SyncStateStore};
+use connector_core::sync::{Baseline, Snapshot, SyncCommit};
 
 /// A fingerprint as SQLite stores it (its bits as a signed integer).
 fn to_sql(fp: u64) -> i64 {

@@ -10,12 +10,12 @@ mod sync_state;
 use std::path::Path;
 
 use connector_core::check::{CheckStep, Checklist};
-use connector_core::connections::{
-    test_saved, ConnectionName, ConnectionStatus, ConnectionStore, KeySource, MasterKey,
-    SqliteStore, StoreError, ValidSettings, KEY_FILE, STORE_FILE,
-};
 use connector_core::{
     Connector, Context, Error, ErrorKind, Provider, ProviderDescriptor, Result, Secret,
+};
+use connector_store::{
+    test_saved, ConnectionName, ConnectionStatus, ConnectionStore, KeySource, MasterKey,
+    SqliteStore, StoreError, ValidSettings, KEY_FILE, STORE_FILE,
 };
 use serde_json::{json, Value};
 

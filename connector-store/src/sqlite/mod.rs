@@ -20,7 +20,7 @@ use super::crypto::secret_aad;
 use super::home::{self, KeySource};
 use super::record::ConnectionInfo;
 use super::{MasterKey, StoreError};
-use crate::Secret;
+use connector_core::Secret;
 use rows::{close_names, secret_fields, Row, ROW_COLUMNS};
 use schema::{create_owner_only, migrate, retry_busy};
 

@@ -14,7 +14,7 @@
 //!   the result, which [`ConnectionInfo`]'s `status` shows.
 //!
 //! ```
-//! use connector_core::connections::{
+//! use connector_store::{
 //!     ConnectionName, ConnectionStatus, ConnectionStore, KeySource, MasterKey, SqliteStore,
 //!     ValidSettings,
 //! };
@@ -60,7 +60,9 @@
 //!     .await
 //!     .is_err(), "names are unique");
 //! # });
-//! //! ```
+//! ```
+
+#![deny(missing_docs)]
 
 mod crypto;
 mod error;
@@ -69,9 +71,10 @@ mod name;
 mod record;
 mod sqlite;
 mod store;
+mod sync_state;
 
-/// Where it always was: [`crate::settings::set_path`].
-pub use crate::settings::set_path;
+/// Where it always was: [`connector_core::settings::set_path`].
+pub use connector_core::settings::set_path;
 pub use crypto::{MasterKey, KEY_BYTES};
 pub use error::StoreError;
 pub use home::{
@@ -83,3 +86,4 @@ pub use record::{
 };
 pub use sqlite::SqliteStore;
 pub use store::{test_saved, ConnectionStore};
+pub use sync_state::{plan, plan_changes, PlanOptions, SyncError, SyncStateStore};

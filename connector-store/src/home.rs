@@ -127,7 +127,7 @@ use KeyFileError::{Failed, Missing};
 
 fn read_key_file(path: &Path) -> Result<MasterKey, KeyFileError> {
     // A key file is one line of base64; anything else (a FIFO, /dev/zero) is refused unread.
-    let text = match crate::files::read_regular_text(path, MAX_KEY_FILE_BYTES) {
+    let text = match connector_core::files::read_regular_text(path, MAX_KEY_FILE_BYTES) {
         Ok(t) => zeroize::Zeroizing::new(t),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Missing),
         Err(e) => return Err(Failed(io("cannot read", path, &e))),

@@ -10,7 +10,7 @@ use base64::Engine as _;
 use zeroize::Zeroizing;
 
 use super::StoreError;
-use crate::Secret;
+use connector_core::Secret;
 
 /// Bytes in a master key.
 pub const KEY_BYTES: usize = 32;

@@ -1,5 +1,5 @@
 //! Where a connection's sync state lives: [`SyncStateStore`], implemented by the connection
-//! store ([`SqliteStore`](crate::connections::SqliteStore)), and [`plan`], which runs a
+//! store ([`SqliteStore`](crate::SqliteStore)), and [`plan`], which runs a
 //! listing through the diff against it.
 
 use std::collections::HashMap;
@@ -8,10 +8,12 @@ use async_trait::async_trait;
 use futures_util::StreamExt;
 use jiff::Timestamp;
 
-use super::{user_key, Baseline, Differ, EventContext, Snapshot, SyncCommit, SyncPlan};
-use crate::connections::{ConnectionInfo, StoreError};
-use crate::feed::UserRef;
-use crate::{User, UserStream};
+use crate::{ConnectionInfo, StoreError};
+use connector_core::feed::UserRef;
+use connector_core::sync::{
+    user_key, Baseline, Differ, EventContext, Snapshot, SyncCommit, SyncPlan,
+};
+use connector_core::{User, UserStream};
 
 /// The sync state of saved connections: the last users seen (a fingerprint and the record
 /// per user) and a version counting commits.
@@ -46,7 +48,7 @@ pub trait SyncStateStore: Send + Sync {
 pub enum SyncError {
     /// The listing failed.
     #[error(transparent)]
-    Export(#[from] crate::Error),
+    Export(#[from] connector_core::Error),
     /// The state could not be read.
     #[error(transparent)]
     Store(#[from] StoreError),
