@@ -92,6 +92,22 @@ pub enum StoreError {
         /// What failed.
         message: String,
     },
+    /// The PostgreSQL server could not be reached, or refused or failed a query.
+    #[error("connection store {place}: {message}")]
+    Server {
+        /// The server and database (`postgres://user@host:port/db`, never a password).
+        place: String,
+        /// What failed.
+        message: String,
+    },
+    /// `CONNECTOR_STORE` (or the location given) names no store this build can open.
+    #[error("{variable} cannot be used: {reason}")]
+    Location {
+        /// Where the location came from (`CONNECTOR_STORE`).
+        variable: String,
+        /// What is wrong with it (never the password in it).
+        reason: String,
+    },
     /// The database was written by a newer version of the SDK.
     #[error("connection store {path} has schema version {found}; this version understands up to {supported}")]
     NewerSchema {
@@ -166,6 +182,14 @@ impl StoreError {
             StoreError::Database { .. } => format!(
                 "check that the folder is writable and the disk not full; {} chooses another folder",
                 super::HOME_VARIABLE
+            ),
+            StoreError::Server { .. } => format!(
+                "check that the PostgreSQL server named in {} is running and reachable, and that its user may create and write tables in the database's first search_path schema",
+                super::STORE_VARIABLE
+            ),
+            StoreError::Location { .. } => format!(
+                "set {} to a postgres:// URL (postgres://user:password@host:5432/database), or unset it to use the SQLite file in the connector home",
+                super::STORE_VARIABLE
             ),
             StoreError::NewerSchema { .. } => {
                 "use the newer version that wrote it, or point CONNECTOR_HOME elsewhere".to_owned()

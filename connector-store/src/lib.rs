@@ -67,8 +67,14 @@
 mod crypto;
 mod error;
 mod home;
+mod keyring;
 mod name;
+mod open;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod record;
+mod row;
+#[cfg(feature = "sqlite")]
 mod sqlite;
 mod store;
 mod sync_state;
@@ -81,9 +87,13 @@ pub use home::{
     connector_home, KeySource, HOME_VARIABLE, KEY_FILE, MASTER_KEY_VARIABLE, STORE_FILE,
 };
 pub use name::{ConnectionName, MAX_NAME_CHARS};
+pub use open::{open_default, open_location, Store, STORE_VARIABLE};
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStore;
 pub use record::{
     ConnectionInfo, ConnectionStatus, ExportRecord, StoredConnection, TestRecord, ValidSettings,
 };
+#[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 pub use store::{test_saved, ConnectionStore};
 pub use sync_state::{plan, plan_changes, PlanOptions, SyncError, SyncStateStore};

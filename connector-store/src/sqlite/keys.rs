@@ -4,13 +4,11 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::super::crypto::{
-    seal_settings, secret_aad, settings_aad, settings_sealed, KEY_CHECK_AAD, KEY_CHECK_AAD_V1,
-    KEY_CHECK_TEXT,
-};
-use super::super::home::{self, io, KeySource};
+use super::super::crypto::{seal_settings, secret_aad, settings_aad, settings_sealed};
+use super::super::home::io;
+use super::super::keyring::{self, check_version, PendingKey};
+use super::super::row::Row;
 use super::super::{MasterKey, StoreError};
-use super::rows::Row;
 use super::{Db, Inner, SqliteStore};
 
 impl SqliteStore {
@@ -28,17 +26,9 @@ impl SqliteStore {
         self.with_db(move |inner, db| {
             let _lock = inner.lock_store()?;
             let old = inner.key(db, true)?;
-            let pending = match &inner.source {
-                KeySource::File(path) => {
-                    // Under the lock, and with any interrupted rotation finished by `key`,
-                    // a pending key file left here is stale.
-                    let pending = home::pending_key_path(path);
-                    let _ = std::fs::remove_file(&pending);
-                    home::create_key_file(&pending, &new_key)?;
-                    Some((pending, path.clone()))
-                }
-                _ => None,
-            };
+            // Under the lock, and with any interrupted rotation finished by `key`, a pending
+            // key file left here is stale.
+            let pending = PendingKey::write(&inner.source, &new_key)?;
             let result = inner.transaction(db, |tx| {
                 let rows: Vec<SealedRow> = tx
                     .prepare(
@@ -75,12 +65,8 @@ impl SqliteStore {
                 Ok(rows.len())
             });
             match (&result, pending) {
-                (Ok(_), Some((pending, file))) => {
-                    std::fs::rename(&pending, &file).map_err(|e| io("cannot replace", &file, &e))?;
-                }
-                (Err(_), Some((pending, _))) => {
-                    let _ = std::fs::remove_file(pending);
-                }
+                (Ok(_), Some(pending)) => pending.commit()?,
+                (Err(_), Some(pending)) => pending.discard(),
                 _ => {}
             }
             if result.is_ok() {
@@ -134,7 +120,7 @@ impl Inner {
                 let version = |k: &MasterKey| check_version(k, &nonce, &sealed);
                 let (key, version) = match cached.and_then(|k| version(&k).map(|v| (k, v))) {
                     Some(found) => found,
-                    None => self.load_checked(&version)?,
+                    None => keyring::load_checked(&self.source, &version)?,
                 };
                 if version == 1 {
                     // Saved before settings were sealed: seal them all, then say so in the
@@ -180,34 +166,6 @@ impl Inner {
         };
         *self.key.lock().unwrap_or_else(|e| e.into_inner()) = Some(key.clone());
         Ok(key)
-    }
-
-    /// The key from the source that opens the key check (`version` tells which version it
-    /// opens), or the pending key of a rotation that committed but did not get to rename its
-    /// key file (the rotation is finished here).
-    fn load_checked(
-        &self,
-        version: &dyn Fn(&MasterKey) -> Option<u8>,
-    ) -> Result<(MasterKey, u8), StoreError> {
-        let loaded = self.source.load(false);
-        if let Some(v) = loaded.as_ref().ok().and_then(version) {
-            return loaded.map(|k| (k, v));
-        }
-        if let KeySource::File(path) = &self.source {
-            if let Some(key) = home::read_pending_key(path) {
-                if let Some(v) = version(&key) {
-                    home::replace_key_file(path, &key)?;
-                    let _ = std::fs::remove_file(home::pending_key_path(path));
-                    return Ok((key, v));
-                }
-            }
-        }
-        match loaded {
-            Ok(_) => Err(StoreError::WrongKey {
-                origin: self.source.describe(),
-            }),
-            Err(e) => Err(e),
-        }
     }
 
     /// Refuses a connection whose settings do not carry `key`'s seal: they were changed
@@ -292,37 +250,18 @@ fn settings_rows(db: &Connection) -> rusqlite::Result<Vec<SettingsRow>> {
 /// A saved secret as stored: connection id, connection name, field, nonce, ciphertext.
 type SealedRow = (String, String, String, Vec<u8>, Vec<u8>);
 
-/// The version of the store's key check `key` opens (2: settings sealed; 1: older), if any.
-fn check_version(key: &MasterKey, nonce: &[u8], sealed: &[u8]) -> Option<u8> {
-    let opens = |aad: &[u8]| {
-        key.open(aad, nonce, sealed)
-            .is_some_and(|p| p.as_slice() == KEY_CHECK_TEXT)
-    };
-    if opens(KEY_CHECK_AAD) {
-        Some(2)
-    } else if opens(KEY_CHECK_AAD_V1) {
-        Some(1)
-    } else {
-        None
-    }
-}
-
 pub(super) fn read_key_check(db: &Connection) -> rusqlite::Result<Option<(Vec<u8>, Vec<u8>)>> {
     let value: Option<Vec<u8>> = db
         .query_row("SELECT value FROM meta WHERE key = 'key_check'", [], |r| {
             r.get(0)
         })
         .optional()?;
-    Ok(value.filter(|v| v.len() > 12).map(|v| {
-        let (nonce, sealed) = v.split_at(12);
-        (nonce.to_vec(), sealed.to_vec())
-    }))
+    Ok(value.as_deref().and_then(keyring::split_key_check))
 }
 
 /// Stores the key check of `key` (replacing the old one only when `replace`).
 fn write_key_check(db: &Connection, key: &MasterKey, replace: bool) -> rusqlite::Result<()> {
-    let (mut value, sealed) = key.seal(KEY_CHECK_AAD, KEY_CHECK_TEXT);
-    value.extend_from_slice(&sealed);
+    let value = keyring::key_check(key);
     let verb = if replace {
         "INSERT OR REPLACE"
     } else {

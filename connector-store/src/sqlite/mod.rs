@@ -19,9 +19,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::crypto::secret_aad;
 use super::home::{self, KeySource};
 use super::record::ConnectionInfo;
+use super::row::{Row, ROW_COLUMNS};
 use super::{MasterKey, StoreError};
 use connector_core::Secret;
-use rows::{close_names, secret_fields, Row, ROW_COLUMNS};
+use rows::{close_names, read_row, secret_fields};
 use schema::{create_owner_only, migrate, retry_busy};
 
 /// The store in one SQLite file. Cheap to clone: clones share the database handle and key.
@@ -105,7 +106,7 @@ impl Inner {
             .query_row(
                 &format!("SELECT {ROW_COLUMNS} FROM connections WHERE name_key = ?1"),
                 params![key],
-                Row::read,
+                read_row,
             )
             .optional()
             .db(self)?;
@@ -133,14 +134,6 @@ fn db_error(path: &Path, e: &rusqlite::Error) -> StoreError {
 
 fn is_unique_violation(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation)
-}
-
-/// A random, stable connection id (bound into each of its secrets' associated data).
-fn new_id() -> String {
-    use aes_gcm::aead::rand_core::RngCore;
-    let mut bytes = [0u8; 16];
-    aes_gcm::aead::OsRng.fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Saves the encrypted secrets of connection `id` and seals its settings as stored.

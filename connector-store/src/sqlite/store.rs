@@ -6,13 +6,15 @@ use rusqlite::types::Value;
 use rusqlite::{params, OptionalExtension};
 
 use super::super::crypto::secret_aad;
+use super::super::keyring::new_id;
 use super::super::record::{
     ConnectionInfo, ExportRecord, StoredConnection, TestRecord, ValidSettings,
 };
+use super::super::row::{Row, ROW_COLUMNS};
 use super::super::{ConnectionName, ConnectionStore, StoreError};
 use super::keys::read_key_check;
-use super::rows::{Row, ROW_COLUMNS};
-use super::{insert_secrets, is_unique_violation, new_id, Db, SqliteStore};
+use super::rows::read_row;
+use super::{insert_secrets, is_unique_violation, Db, SqliteStore};
 use connector_core::Secret;
 
 #[async_trait]
@@ -119,7 +121,7 @@ impl ConnectionStore for SqliteStore {
                 .prepare(&format!(
                     "SELECT {ROW_COLUMNS} FROM connections ORDER BY name_key"
                 ))
-                .and_then(|mut stmt| stmt.query_map([], Row::read)?.collect())
+                .and_then(|mut stmt| stmt.query_map([], read_row)?.collect())
                 .db(inner)?;
             rows.into_iter().map(|row| inner.info(db, row)).collect()
         })

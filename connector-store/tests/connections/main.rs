@@ -2,6 +2,7 @@
 //! schema migrations and the sync state. One file per area; the test provider and the shared
 //! helpers are here.
 
+mod conformance;
 mod keys;
 mod migrations;
 mod store;

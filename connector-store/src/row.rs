@@ -1,0 +1,82 @@
+//! A saved connection's row as every backend stores it (times as RFC 3339 text, settings as
+//! the JSON text that is sealed), and what it reads as.
+
+use std::path::Path;
+
+use jiff::Timestamp;
+use serde_json::Value;
+
+use super::record::{ConnectionInfo, ExportRecord, TestRecord};
+use super::StoreError;
+
+/// The columns of a connection row, in [`Row`]'s order.
+pub(crate) const ROW_COLUMNS: &str = "id, name, provider, settings, created_at, updated_at, \
+     last_test_at, last_test_passed, last_test_step, last_test_message, \
+     last_export_at, last_export_ok, last_export_users, last_export_message";
+
+/// A connection row as stored.
+pub(crate) struct Row {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) provider: String,
+    pub(crate) settings: String,
+    pub(crate) created_at: String,
+    pub(crate) updated_at: String,
+    pub(crate) last_test_at: Option<String>,
+    pub(crate) last_test_passed: Option<bool>,
+    pub(crate) last_test_step: Option<String>,
+    pub(crate) last_test_message: Option<String>,
+    pub(crate) last_export_at: Option<String>,
+    pub(crate) last_export_ok: Option<bool>,
+    pub(crate) last_export_users: Option<i64>,
+    pub(crate) last_export_message: Option<String>,
+}
+
+impl Row {
+    pub(crate) fn into_info(
+        self,
+        secret_fields: Vec<String>,
+        path: &Path,
+    ) -> Result<ConnectionInfo, StoreError> {
+        let corrupt = |what: &str| StoreError::Database {
+            path: path.to_owned(),
+            message: format!("connection `{}` has an unreadable {what}", self.name),
+        };
+        let time = |text: &str, what: &str| text.parse::<Timestamp>().map_err(|_| corrupt(what));
+        let settings: Value =
+            serde_json::from_str(&self.settings).map_err(|_| corrupt("settings column"))?;
+        let last_test = match (&self.last_test_at, self.last_test_passed) {
+            (Some(at), Some(passed)) => Some(TestRecord {
+                at: time(at, "last test time")?,
+                passed,
+                failed_step: self.last_test_step.clone(),
+                message: self.last_test_message.clone(),
+            }),
+            _ => None,
+        };
+        let last_export = match (&self.last_export_at, self.last_export_ok) {
+            (Some(at), Some(ok)) => Some(ExportRecord {
+                at: time(at, "last export time")?,
+                ok,
+                users: self
+                    .last_export_users
+                    .and_then(|n| u64::try_from(n).ok())
+                    .unwrap_or(0),
+                message: self.last_export_message.clone(),
+            }),
+            _ => None,
+        };
+        Ok(ConnectionInfo {
+            id: self.id,
+            status: ConnectionInfo::status_of(last_test.as_ref()),
+            created_at: time(&self.created_at, "creation time")?,
+            updated_at: time(&self.updated_at, "update time")?,
+            name: self.name,
+            provider: self.provider,
+            settings,
+            secret_fields,
+            last_test,
+            last_export,
+        })
+    }
+}
