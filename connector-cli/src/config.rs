@@ -8,7 +8,7 @@ use clap::ArgMatches;
 use connector_core::sandbox::{SandboxHandle, SandboxOptions};
 use connector_core::settings::{env_var_name, SettingsSchema};
 use connector_core::{Context, Error, ErrorKind, FieldError, ProviderDescriptor};
-use connector_store::{ConnectionStore, StoredConnection};
+use connector_store::StoredConnection;
 use serde_json::{Map, Value};
 
 /// Where a command's settings come from.

@@ -6,6 +6,7 @@
 mod commands;
 mod concurrency;
 mod keys;
+mod postgres;
 #[cfg(unix)]
 mod prompts;
 
@@ -27,6 +28,17 @@ impl Home {
             env: vec![("CONNECTOR_HOME".into(), dir.to_string_lossy().into_owned())],
             dir,
         }
+    }
+
+    /// A fresh connector home (for the key file) whose store is a fresh schema of the
+    /// PostgreSQL test server (`CONNECTOR_STORE`): what several workers on several machines
+    /// share.
+    pub(crate) async fn postgres(name: &str) -> Home {
+        let mut home = Home::new(name);
+        let schema = format!("cli_{}", name.replace('-', "_"));
+        let url = postgres::fresh_schema(&schema).await;
+        home.env.push(("CONNECTOR_STORE".into(), url));
+        home
     }
 
     pub(crate) fn with(&self, extra: &[(&str, &str)]) -> Vec<(String, String)> {

@@ -9,6 +9,7 @@ mod days;
 mod delivery;
 mod feed;
 mod guard;
+mod workers;
 
 use std::collections::{BTreeMap, BTreeSet};
 

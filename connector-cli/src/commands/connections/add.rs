@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Arg, ArgMatches, Command};
 use connector_core::registry;
-use connector_store::{ConnectionName, ConnectionStore, StoreError, ValidSettings};
+use connector_store::{ConnectionName, StoreError, ValidSettings};
 use serde_json::Value;
 
 use super::{no_test_arg, open_store, prompt, report, run_test};
@@ -106,7 +106,7 @@ pub fn exec(m: &ArgMatches) -> u8 {
         if m.get_flag("no-test") {
             return exit::OK;
         }
-        let code = run_test(&store, &info.name, m.get_flag("json")).await;
+        let code = run_test(&*store, &info.name, m.get_flag("json")).await;
         if code != exit::OK {
             eprintln!(
                 "the connection is saved, but its test failed; fix it with `{} connections edit \"{}\"`",

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use connector_core::registry;
-use connector_store::{ConnectionStore, ValidSettings};
+use connector_store::ValidSettings;
 use serde_json::Value;
 
 use super::{no_test_arg, open_store, prompt, report, run_test};
@@ -151,6 +151,6 @@ pub fn exec(m: &ArgMatches) -> u8 {
         if m.get_flag("no-test") {
             return exit::OK;
         }
-        run_test(&store, &info.name, m.get_flag("json")).await
+        run_test(&*store, &info.name, m.get_flag("json")).await
     })
 }

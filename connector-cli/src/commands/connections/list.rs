@@ -1,7 +1,7 @@
 //! `connections list [--json]`: name, provider, status, last tested.
 
 use clap::{ArgMatches, Command};
-use connector_store::{ConnectionInfo, ConnectionStatus, ConnectionStore};
+use connector_store::{ConnectionInfo, ConnectionStatus};
 
 use super::{open_store, report};
 use crate::runtime::{block_on, print_json, print_out};

@@ -13,7 +13,7 @@ mod test;
 
 use clap::{Arg, ArgMatches, Command};
 use connector_core::ProviderDescriptor;
-use connector_store::{SqliteStore, StoreError, HOME_VARIABLE, MASTER_KEY_VARIABLE};
+use connector_store::{Store, StoreError, HOME_VARIABLE, MASTER_KEY_VARIABLE};
 
 use crate::exit;
 use crate::sanitize::terminal;
@@ -70,9 +70,10 @@ fn no_test_arg() -> Arg {
         .help("Save without running the connection test")
 }
 
-/// Opens the store of the connector home, or reports why not.
-pub(crate) fn open_store() -> Result<SqliteStore, u8> {
-    SqliteStore::open_default().map_err(|e| report(&e))
+/// Opens the store ({STORE_VARIABLE}'s PostgreSQL database, or the connector home's SQLite
+/// file), or reports why not.
+pub(crate) fn open_store() -> Result<Box<dyn Store>, u8> {
+    connector_store::open_default().map_err(|e| report(&e))
 }
 
 /// Prints a store error with its hint; returns its exit status.
@@ -123,13 +124,13 @@ pub(crate) fn test_of(d: &ProviderDescriptor, name: &str, json: bool) -> u8 {
         Err(code) => return code,
     };
     crate::runtime::block_on(async {
-        match connector_store::ConnectionStore::info(&store, name).await {
+        match connector_store::ConnectionStore::info(&*store, name).await {
             Ok(info) => {
                 if let Err(code) = check_provider(&info, d) {
                     return code;
                 }
                 crate::config::warn_ignored_variables(d);
-                run_test(&store, &info.name, json).await
+                run_test(&*store, &info.name, json).await
             }
             Err(e) => report(&e),
         }
@@ -138,7 +139,7 @@ pub(crate) fn test_of(d: &ProviderDescriptor, name: &str, json: bool) -> u8 {
 
 /// Runs the connection test of `name`, records it and prints the checklist; the exit status
 /// is the test's.
-async fn run_test(store: &SqliteStore, name: &str, json: bool) -> u8 {
+async fn run_test(store: &dyn Store, name: &str, json: bool) -> u8 {
     let info = match connector_store::ConnectionStore::info(store, name).await {
         Ok(i) => i,
         Err(e) => return report(&e),

@@ -1,7 +1,6 @@
 //! `connections remove NAME [--yes]`.
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
-use connector_store::ConnectionStore;
 
 use super::{open_store, prompt, report};
 use crate::exit;

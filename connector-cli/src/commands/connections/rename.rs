@@ -1,7 +1,7 @@
 //! `connections rename OLD NEW`.
 
 use clap::{Arg, ArgMatches, Command};
-use connector_store::{ConnectionName, ConnectionStore};
+use connector_store::ConnectionName;
 
 use super::{open_store, report};
 use crate::exit;

@@ -1,7 +1,7 @@
 //! `connections show NAME [--json]`: the settings, a secret as "set" and never its value.
 
 use clap::{ArgMatches, Command};
-use connector_store::{set_path, ConnectionInfo, ConnectionStore};
+use connector_store::{set_path, ConnectionInfo};
 use serde_json::Value;
 
 use super::{open_store, report};

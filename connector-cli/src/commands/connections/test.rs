@@ -22,5 +22,5 @@ pub fn exec(m: &ArgMatches) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    block_on(run_test(&store, &name, m.get_flag("json")))
+    block_on(run_test(&*store, &name, m.get_flag("json")))
 }

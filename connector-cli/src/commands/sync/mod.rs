@@ -11,8 +11,8 @@ use clap::{value_parser, Arg, ArgAction, ArgMatches, Command};
 use connector_core::reexports::jiff;
 use connector_core::sync;
 use connector_core::{ExportOptions, ProviderDescriptor};
-use connector_store::{ConnectionStore, StoreError};
-use connector_store::{PlanOptions, SyncError, SyncStateStore};
+use connector_store::StoreError;
+use connector_store::{PlanOptions, SyncError};
 
 use crate::commands::connections::{open_store, report as report_store};
 use crate::output::{Format, Sink, UserWriter};
@@ -233,7 +233,7 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
         );
         let by_feed = match (chosen, connector.change_feed(), &baseline) {
             (Mode::Feed { since }, Some(feed), Some(baseline)) => {
-                match by_feed(feed, &store, &info, baseline, since, &options).await {
+                match by_feed(feed, &*store, &info, baseline, since, &options).await {
                     Ok(plan) => plan,
                     Err(code) => return code,
                 }
@@ -268,7 +268,7 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
                 };
                 let stats = export.stats.clone();
                 let planned = connector_store::plan(
-                    &store,
+                    &*store,
                     &info,
                     baseline,
                     export.users,
@@ -446,7 +446,7 @@ fn report_sync_error(e: SyncError) -> u8 {
 /// is missing, or it names too many users), said on stderr.
 async fn by_feed(
     feed: &dyn connector_core::feed::ChangeFeed,
-    store: &connector_store::SqliteStore,
+    store: &dyn connector_store::Store,
     info: &connector_store::ConnectionInfo,
     baseline: &sync::Baseline,
     since: jiff::Timestamp,

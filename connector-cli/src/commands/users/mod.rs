@@ -322,14 +322,14 @@ pub fn run(d: &'static ProviderDescriptor, args: UsersArgs) -> u8 {
 /// Records the export's outcome on the saved connection it used (a failure to record is a
 /// warning: the export itself is done).
 fn record_export(name: &str, code: u8, report: &Report) {
-    use connector_store::{ConnectionStore, ExportRecord};
+    use connector_store::ExportRecord;
     let record = ExportRecord {
         at: connector_core::reexports::jiff::Timestamp::now(),
         ok: code == exit::OK,
         users: report.tally.users(),
         message: report.error.clone(),
     };
-    let recorded = match connector_store::SqliteStore::open_default() {
+    let recorded = match connector_store::open_default() {
         Ok(store) => {
             crate::runtime::block_on_value(store.record_export(name, &record)).unwrap_or(Ok(()))
         }
