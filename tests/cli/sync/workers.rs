@@ -48,7 +48,7 @@ async fn sync_workers_sharing_a_postgres_store_never_both_commit_one_state() {
     let mut baselines = 0;
     let mut refused = 0;
     for o in &outputs {
-        match code(&o) {
+        match code(o) {
             0 => {
                 if stderr(o).contains("Baseline recorded") {
                     baselines += 1;
