@@ -13,7 +13,7 @@ mod test;
 
 use clap::{Arg, ArgMatches, Command};
 use connector_core::ProviderDescriptor;
-use connector_store::{Store, StoreError, HOME_VARIABLE, MASTER_KEY_VARIABLE};
+use connector_store::{Store, StoreError, HOME_VARIABLE, MASTER_KEY_VARIABLE, STORE_VARIABLE};
 
 use crate::exit;
 use crate::sanitize::terminal;
@@ -24,7 +24,7 @@ pub fn cli() -> Command {
     Command::new("connections")
         .about("Save, list, show, test, edit, rename and remove named connections")
         .long_about(format!(
-            "Saved connections: a name, a provider and its settings, kept in a SQLite database in the connector home ({HOME_VARIABLE}, default: the platform's data folder). Secrets are encrypted with AES-256-GCM under a master key from {MASTER_KEY_VARIABLE} (base64 of 32 bytes) or from the home's owner-only key file, created on first use. A saved secret is never shown again: to change it, enter it again with `edit`.\n\nUse a saved connection with `{program} <provider> test --connection NAME` or `{program} <provider> users --connection NAME`."
+            "Saved connections: a name, a provider and its settings, kept in a SQLite database in the connector home ({HOME_VARIABLE}, default: the platform's data folder), or in the PostgreSQL database {STORE_VARIABLE} names (postgres://user:password@host:5432/database), which workers on several machines can share. Secrets are encrypted with AES-256-GCM under a master key from {MASTER_KEY_VARIABLE} (base64 of 32 bytes) or from the home's owner-only key file, created on first use. A saved secret is never shown again: to change it, enter it again with `edit`.\n\nUse a saved connection with `{program} <provider> test --connection NAME` or `{program} <provider> users --connection NAME`."
         ))
         .after_help(exit::TABLE)
         .subcommand_required(true)
