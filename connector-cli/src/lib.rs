@@ -3,7 +3,8 @@
 //! The `connector` command line, as a library: [`run`] parses the process arguments and runs
 //! the command against every provider registered with the SDK's registry. It links no
 //! provider itself: a binary references the provider crates it wants (so that the linker
-//! keeps their registrations) and calls [`run`]. The `connector` binary links UKG Pro; a third
+//! keeps their registrations) and calls [`run`]. The `connector` binary (package `connector`)
+//! links UKG Pro and SCIM; a third
 //! party builds its own with its providers:
 //!
 //! ```no_run

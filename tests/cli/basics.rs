@@ -136,7 +136,7 @@ async fn the_committed_provider_page_is_what_the_docs_command_generates() {
         let committed = std::fs::read_to_string(&page).unwrap_or_default();
         assert!(
             committed == stdout(&o),
-            "docs/providers/{id}.md is out of date; regenerate it with:\n  cargo run -q -p connector-cli -- {id} docs > docs/providers/{id}.md"
+            "docs/providers/{id}.md is out of date; regenerate it with:\n  cargo run -q -p connector -- {id} docs > docs/providers/{id}.md"
         );
     }
     let committed = std::fs::read_to_string(

@@ -19,25 +19,37 @@ impl PostgresStore {
     pub async fn rotate_key(&self, new_key: MasterKey) -> Result<usize, StoreError> {
         let inner = &*self.inner;
         let mut client = inner.client.lock().await;
-        let tx = inner.begin(&mut client, false).await?;
-        inner.lock_key(&tx).await?;
-        let old = inner.key(&tx, true).await?;
-        let pending = PendingKey::write(&inner.source, &new_key)?;
-        let result = rotate(inner, &tx, &old, &new_key).await;
-        let result = match result {
-            Ok(n) => tx.commit().await.db(inner).map(|()| n),
-            Err(e) => Err(e),
-        };
-        match (&result, pending) {
-            (Ok(_), Some(pending)) => pending.commit()?,
-            (Err(_), Some(pending)) => pending.discard(),
-            _ => {}
-        }
+        // The session lock outlives the transaction: it is held until the new key file is
+        // in place, so no one reads the key between the commit and the rename.
+        inner.lock_session(&client, true).await?;
+        let result = rotate_locked(inner, &mut client, &new_key).await;
+        inner.unlock_session(&client, true).await;
         if result.is_ok() {
             inner.cache_key(&new_key);
         }
         result
     }
+}
+
+/// The rotation, with the session lock held: transaction, commit, then the key file.
+async fn rotate_locked(
+    inner: &Inner,
+    client: &mut tokio_postgres::Client,
+    new_key: &MasterKey,
+) -> Result<usize, StoreError> {
+    let tx = inner.begin(client, false).await?;
+    let old = inner.key(&tx, true).await?;
+    let pending = PendingKey::write(&inner.source, new_key)?;
+    let result = match rotate(inner, &tx, &old, new_key).await {
+        Ok(n) => tx.commit().await.db(inner).map(|()| n),
+        Err(e) => Err(e),
+    };
+    match (&result, pending) {
+        (Ok(_), Some(pending)) => pending.commit()?,
+        (Err(_), Some(pending)) => pending.discard(),
+        _ => {}
+    }
+    result
 }
 
 /// The rotation's writes, in `tx`.
@@ -92,6 +104,33 @@ async fn rotate(
 }
 
 impl Inner {
+    /// Takes the store's key lock for this session (shared: readers of the key; exclusive: a
+    /// rotation), until [`unlock_session`](Self::unlock_session) or the session ends.
+    pub(super) async fn lock_session(
+        &self,
+        client: &tokio_postgres::Client,
+        exclusive: bool,
+    ) -> Result<(), StoreError> {
+        let sql = match exclusive {
+            true => "SELECT pg_advisory_lock($1)",
+            false => "SELECT pg_advisory_lock_shared($1)",
+        };
+        client
+            .execute(sql, &[&self.key_lock])
+            .await
+            .db(self)
+            .map(drop)
+    }
+
+    /// Lets go of the session lock (a broken connection lets go of it by itself).
+    pub(super) async fn unlock_session(&self, client: &tokio_postgres::Client, exclusive: bool) {
+        let sql = match exclusive {
+            true => "SELECT pg_advisory_unlock($1)",
+            false => "SELECT pg_advisory_unlock_shared($1)",
+        };
+        let _ = client.execute(sql, &[&self.key_lock]).await;
+    }
+
     /// Takes the store's key lock until `tx` ends, waiting for a rotation or a write anywhere.
     pub(super) async fn lock_key(&self, tx: &Transaction<'_>) -> Result<(), StoreError> {
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&self.key_lock])

@@ -4,9 +4,11 @@
 //! Same rows, same encryption, same seals as the SQLite store; what SQLite does with one file
 //! and an OS lock, PostgreSQL does with its own locks:
 //! - every change is one transaction;
-//! - every use of the master key to write (add, update) and a rotation take one transaction-level
-//!   advisory lock of the store (`pg_advisory_xact_lock`), so a rotation and a write never
-//!   interleave, on any machine; reads see the key check and the secrets in one snapshot;
+//! - one advisory lock of the store guards the master key: a write that uses it (add, update)
+//!   takes it for its transaction (`pg_advisory_xact_lock`); a rotation takes it for its session
+//!   from before its transaction until its new key file is in place (`pg_advisory_lock`); a
+//!   read of secrets takes it shared before its snapshot (`pg_advisory_lock_shared`). A
+//!   rotation and a use of the key never interleave, on any machine;
 //! - a sync commit locks its connection's row (`SELECT … FOR UPDATE`) and compares the state's
 //!   version: of two syncs of one connection, the second to commit gets
 //!   [`StoreError::SyncConflict`] and changes nothing;

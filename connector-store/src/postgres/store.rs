@@ -66,46 +66,12 @@ impl ConnectionStore for PostgresStore {
     async fn get(&self, name: &str) -> Result<StoredConnection, StoreError> {
         let inner = &*self.inner;
         let mut client = inner.client.lock().await;
-        let tx = inner.begin(&mut client, true).await?;
-        let row = inner.find(&tx, name).await?;
-        let id = row.id.clone();
-        let sealed = tx
-            .query(
-                "SELECT field, nonce, ciphertext FROM connector_secrets WHERE connection_id = $1 ORDER BY field",
-                &[&id],
-            )
-            .await
-            .db(inner)?;
-        // A store that never saw a secret has no key and nothing to leak.
-        let keyed = !sealed.is_empty() || read_key_check(inner, &tx).await?.is_some();
-        let key = match keyed {
-            true => {
-                let key = inner.key(&tx, false).await?;
-                // Settings changed behind the SDK's back must not receive the secrets.
-                inner.check_seal(&tx, &key, &row).await?;
-                Some(key)
-            }
-            false => None,
-        };
-        let info = inner.info(&tx, row).await?;
-        let mut secrets = Vec::with_capacity(sealed.len());
-        for r in &sealed {
-            let field: String = r.try_get(0).db(inner)?;
-            let (nonce, ciphertext): (Vec<u8>, Vec<u8>) =
-                (r.try_get(1).db(inner)?, r.try_get(2).db(inner)?);
-            let tampered = || StoreError::Tampered {
-                connection: info.name.clone(),
-                field: field.clone(),
-            };
-            let key = key.as_ref().ok_or_else(tampered)?;
-            let plain = key
-                .open(&secret_aad(&id, &field), &nonce, &ciphertext)
-                .ok_or_else(tampered)?;
-            let text = std::str::from_utf8(&plain).map_err(|_| tampered())?;
-            secrets.push((field.clone(), Secret::new(text)));
-        }
-        tx.commit().await.db(inner)?;
-        Ok(StoredConnection { info, secrets })
+        // Shared with other readers, taken before the snapshot: a rotation in progress
+        // (commit and key file) is waited for, never half seen.
+        inner.lock_session(&client, false).await?;
+        let result = get_locked(inner, &mut client, name).await;
+        inner.unlock_session(&client, false).await;
+        result
     }
 
     async fn info(&self, name: &str) -> Result<ConnectionInfo, StoreError> {
@@ -326,3 +292,51 @@ const EXPORT_COLUMNS: [&str; 4] = [
     "last_export_users",
     "last_export_message",
 ];
+
+/// A connection with its secrets, with the session's shared key lock held.
+async fn get_locked(
+    inner: &Inner,
+    client: &mut tokio_postgres::Client,
+    name: &str,
+) -> Result<StoredConnection, StoreError> {
+    let tx = inner.begin(client, true).await?;
+    let row = inner.find(&tx, name).await?;
+    let id = row.id.clone();
+    let sealed = tx
+            .query(
+                "SELECT field, nonce, ciphertext FROM connector_secrets WHERE connection_id = $1 ORDER BY field",
+                &[&id],
+            )
+            .await
+            .db(inner)?;
+    // A store that never saw a secret has no key and nothing to leak.
+    let keyed = !sealed.is_empty() || read_key_check(inner, &tx).await?.is_some();
+    let key = match keyed {
+        true => {
+            let key = inner.key(&tx, false).await?;
+            // Settings changed behind the SDK's back must not receive the secrets.
+            inner.check_seal(&tx, &key, &row).await?;
+            Some(key)
+        }
+        false => None,
+    };
+    let info = inner.info(&tx, row).await?;
+    let mut secrets = Vec::with_capacity(sealed.len());
+    for r in &sealed {
+        let field: String = r.try_get(0).db(inner)?;
+        let (nonce, ciphertext): (Vec<u8>, Vec<u8>) =
+            (r.try_get(1).db(inner)?, r.try_get(2).db(inner)?);
+        let tampered = || StoreError::Tampered {
+            connection: info.name.clone(),
+            field: field.clone(),
+        };
+        let key = key.as_ref().ok_or_else(tampered)?;
+        let plain = key
+            .open(&secret_aad(&id, &field), &nonce, &ciphertext)
+            .ok_or_else(tampered)?;
+        let text = std::str::from_utf8(&plain).map_err(|_| tampered())?;
+        secrets.push((field.clone(), Secret::new(text)));
+    }
+    tx.commit().await.db(inner)?;
+    Ok(StoredConnection { info, secrets })
+}

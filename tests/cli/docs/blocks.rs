@@ -12,7 +12,7 @@
 //!
 //! Shell blocks run as written by `bash` ([`run_script`]) in a folder of their own, with a home
 //! of their own, and `connector`, the example provider `acmehr` and `~/.local/bin` on the PATH.
-//! The only rewrite: `cargo run [--release] -p connector-cli --` is the `connector` these tests
+//! The only rewrite: `cargo run [--release] -p connector --` is the `connector` these tests
 //! built, and `cargo run -p connector-cli --example acmehr --` the `acmehr` they built.
 
 use std::path::{Path, PathBuf};
@@ -117,8 +117,8 @@ fn built_binaries() -> (PathBuf, PathBuf) {
 /// `script` with the documented `cargo run` prefixes replaced by the binaries they build.
 pub(crate) fn as_installed(script: &str) -> String {
     script
-        .replace("cargo run --release -p connector-cli -- ", "connector ")
-        .replace("cargo run -p connector-cli -- ", "connector ")
+        .replace("cargo run --release -p connector -- ", "connector ")
+        .replace("cargo run -p connector -- ", "connector ")
         .replace("cargo run -p connector-cli --example acmehr -- ", "acmehr ")
 }
 
@@ -240,7 +240,7 @@ fn the_check_finds_blocks_and_their_markers() {
     assert!(readme.iter().any(|b| b.info == "console"));
     assert!(readme.iter().any(|b| tested_by(b).is_some()));
     assert_eq!(
-        as_installed("cargo run --release -p connector-cli -- ukgpro users\n"),
+        as_installed("cargo run --release -p connector -- ukgpro users\n"),
         "connector ukgpro users\n"
     );
     assert_eq!(

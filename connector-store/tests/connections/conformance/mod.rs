@@ -233,12 +233,16 @@ pub(crate) async fn rotation_across_instances(b: Arc<dyn Backend>) {
         .await
         .unwrap();
     let mut tasks = Vec::new();
-    for worker in 0..6 {
+    for worker in 0..9 {
         let b = b.clone();
         tasks.push(tokio::spawn(async move {
             let store = b.open();
             if worker % 3 == 0 {
-                store.rotate_key(MasterKey::generate()).await.map(drop)
+                // Rotations queue on each other: each finds the last one's key (and key file).
+                for _ in 0..4 {
+                    store.rotate_key(MasterKey::generate()).await?;
+                }
+                Ok(())
             } else {
                 store
                     .add(&name(&format!("During {worker}")), valid(PASSWORD))
@@ -252,7 +256,7 @@ pub(crate) async fn rotation_across_instances(b: Arc<dyn Backend>) {
     }
     let store = b.open();
     let all = store.list().await.unwrap();
-    assert_eq!(all.len(), 5);
+    assert_eq!(all.len(), 7);
     for c in &all {
         let saved = store.get(&c.name).await.unwrap();
         assert_eq!(
