@@ -1,26 +1,22 @@
-//! `connector <provider> sync --connection NAME`: what changed since the last sync, as
-//! lifecycle events; the state is committed only after the outputs are written. `mode.rs`
-//! chooses between a full listing and the provider's change feed.
+//! `connector <provider> sync --connection NAME`: the arguments, then
+//! [`connector_app::sync::run`] (plan, guard, deliver, commit); `output.rs` delivers the events
+//! and the users file, `render.rs` says what happened.
 
-mod mode;
+mod output;
+mod render;
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{value_parser, Arg, ArgAction, ArgMatches, Command};
+use connector_app::sync::SyncRequest;
 use connector_core::reexports::jiff;
-use connector_core::sync;
-use connector_core::{ExportOptions, ProviderDescriptor};
-use connector_store::StoreError;
-use connector_store::{PlanOptions, SyncError};
+use connector_core::ProviderDescriptor;
 
-use crate::commands::connections::{open_store, report as report_store};
-use crate::output::{Format, Sink, UserWriter};
+use crate::commands::connections::open_store;
+use crate::output::Format;
 use crate::runtime::block_on;
-use crate::sanitize::terminal;
-use crate::summary::count;
 use crate::{exit, runtime};
-use mode::Mode;
+use output::CliOutput;
 
 /// The command.
 pub fn cli(d: &ProviderDescriptor) -> Command {
@@ -182,315 +178,34 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
         eprintln!("error: {e}");
         return exit::USAGE;
     }
+    let context = match crate::config::endpoint_context(d) {
+        Ok(c) => c,
+        Err(e) => return runtime::report_error(&e),
+    };
+    let mut request = SyncRequest::new(name);
+    request.provider = Some(d.id().to_owned());
+    request.reset_state = m.get_flag("reset-state");
+    request.full = m.get_flag("full");
+    request.reconcile_days = m.get_one::<u32>("reconcile-days").copied().unwrap_or(7);
+    request.baseline_events = m.get_flag("baseline-events");
+    request.as_of = m.get_one::<jiff::Timestamp>("as-of").copied();
+    request.max_departure_share = max_share / 100.0;
+    request.allow_mass_changes = m.get_flag("allow-mass-changes");
+    request.dry_run = m.get_flag("dry-run");
+    request.context = context;
+    let mut out = match CliOutput::open(events_path, output, format) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
     let store = match open_store() {
         Ok(s) => s,
         Err(code) => return code,
     };
     block_on(async move {
-        let saved = match store.get(&name).await {
-            Ok(s) => s,
-            Err(e) => return report_store(&e),
-        };
-        let info = saved.info.clone();
-        if let Err(code) = crate::commands::connections::check_provider(&info, d) {
-            return code;
-        }
-        // --reset-state plans as a first sync; the old state is dropped only when the new one
-        // is committed (a failed or dry run keeps it).
-        let reset = m.get_flag("reset-state");
-        let baseline = match reset {
-            true => None,
-            false => match store.sync_baseline(&info.name).await {
-                Ok(b) => b,
-                Err(e) => return report_store(&e),
-            },
-        };
-        let context = match crate::config::endpoint_context(d) {
-            Ok(c) => c,
-            Err(e) => return runtime::report_error(&e),
-        };
-        let connector = match d.connect_with(saved.settings_for_connect(), &context) {
-            Ok(c) => c,
-            Err(e) => return runtime::report_error(&e),
-        };
-        drop(saved);
-        let now = m
-            .get_one::<jiff::Timestamp>("as-of")
-            .copied()
-            .unwrap_or_else(jiff::Timestamp::now);
-        let options = PlanOptions {
-            detected_at: now,
-            today: now.to_zoned(jiff::tz::TimeZone::UTC).date(),
-            baseline_events: m.get_flag("baseline-events"),
-        };
-        let chosen = mode::choose(
-            baseline.as_ref(),
-            connector.change_feed(),
-            now,
-            m.get_flag("full"),
-            output.is_some(),
-            m.get_one::<u32>("reconcile-days").copied().unwrap_or(7),
-        );
-        let by_feed = match (chosen, connector.change_feed(), &baseline) {
-            (Mode::Feed { since }, Some(feed), Some(baseline)) => {
-                match by_feed(feed, &*store, &info, baseline, since, &options).await {
-                    Ok(plan) => plan,
-                    Err(code) => return code,
-                }
-            }
-            (Mode::Full(Some(why)), _, _) => {
-                crate::diagnostics::note(&format!("listing every user: {why}"));
-                None
-            }
-            _ => None,
-        };
-        let mut pending_users: Option<Sink> = None;
-        let mut incomplete: Option<String> = None;
-        let (plan, how) = match by_feed {
-            Some(plan) => (plan, "by change feed"),
-            None => {
-                // Every user, unfiltered: a filtered listing would read as mass departures.
-                let export = match connector_core::export_users(&*connector, ExportOptions::new()) {
-                    Ok(x) => x,
-                    Err(e) => return runtime::report_error(&e),
-                };
-                let mut users_out = match &output {
-                    Some(path) => {
-                        match Sink::open(Some(path)).and_then(|s| UserWriter::new(format, s)) {
-                            Ok(w) => Some(w),
-                            Err(e) => {
-                                eprintln!("error: --output {}: {e}", path.display());
-                                return exit::USAGE;
-                            }
-                        }
-                    }
-                    None => None,
-                };
-                let stats = export.stats.clone();
-                let planned = connector_store::plan(
-                    &*store,
-                    &info,
-                    baseline,
-                    export.users,
-                    &options,
-                    |user| match users_out.as_mut() {
-                        Some(w) => w.write(user),
-                        None => Ok(()),
-                    },
-                )
-                .await;
-                let plan = match planned {
-                    Ok(p) => p,
-                    Err(e) => return report_sync_error(e),
-                };
-                // The export's own partial-data verdict (the one `users` applies): events
-                // diffed from a mostly broken listing would be mostly wrong.
-                incomplete = stats.snapshot().incomplete(plan.users);
-                if let Some(w) = users_out {
-                    // Complete: renamed into place once the events are written, below.
-                    match w.finish() {
-                        Ok(sink) => pending_users = Some(sink),
-                        Err(e) => {
-                            eprintln!("error: --output: {e}; nothing was committed");
-                            return exit::OTHER;
-                        }
-                    }
-                }
-                (plan, "by full listing")
-            }
-        };
-        let guard = match (&incomplete, plan.baseline) {
-            // A first sync records a baseline: it has nothing to compare with, but a mostly
-            // broken listing must not become the baseline either.
-            (Some(why), _) => Err(format!("the listing is incomplete: {why}")),
-            (None, false) => plan
-                .check_mass_changes(max_share / 100.0)
-                .map_err(|e| e.to_string()),
-            (None, true) => Ok(()),
-        };
-        if let Err(e) = guard {
-            if !m.get_flag("allow-mass-changes") {
-                eprintln!("error: sync of `{}` stopped: {e}", terminal(&info.name));
-                eprintln!(
-                    "hint: check the listing (a permission or filter that hides users?) and `{} connections test \"{}\"`; if the changes are real, run again with --allow-mass-changes",
-                    connector_core::program::name(),
-                    terminal(&info.name)
-                );
-                eprintln!("nothing was written or committed");
-                return exit::MASS_CHANGE;
-            }
-            crate::diagnostics::warning(&format!(
-                "{e}; committing because of --allow-mass-changes"
-            ));
-        }
-        // The outputs first, durably; the state after.
-        if let Err(e) = write_events(events_path.as_deref(), &plan.events) {
-            eprintln!(
-                "error: --events{}: {e}\nnothing was committed: the next sync emits these events again, with the same event ids",
-                if events_path.is_none() { " (stdout)" } else { "" }
-            );
-            return exit::OTHER;
-        }
-        if let Some(sink) = pending_users {
-            if let Err(e) = sink.commit() {
-                eprintln!("error: --output: {e}; nothing was committed");
-                return exit::OTHER;
-            }
-        }
-        let summary = summary(&info.name, &plan, how);
-        if m.get_flag("dry-run") {
-            crate::diagnostics::info(&format!(
-                "{summary}\ndry run: nothing committed; the next sync finds these changes again"
-            ));
-            return exit::OK;
-        }
-        if reset {
-            if let Err(e) = store.reset_sync(&info.name).await {
-                return report_store(&e);
-            }
-        }
-        match store.commit_sync(&info.name, plan.commit, now).await {
-            Ok(version) => {
-                crate::diagnostics::info(&format!(
-                    "{summary}\nstate committed (sync {version} of this connection)"
-                ));
-                exit::OK
-            }
-            Err(e @ StoreError::SyncConflict { .. }) => report_store(&e),
-            Err(e) => {
-                let code = report_store(&e);
-                eprintln!("the events were written but not committed: the next sync emits them again, with the same ids");
-                code
-            }
+        let mut progress = render::progress;
+        match connector_app::sync::run(&*store, &request, &mut out, &mut progress).await {
+            Ok(report) => render::report(&report),
+            Err(failure) => render::failure(failure, &out),
         }
     })
-}
-
-/// Writes the events as JSON lines to `path` (complete, then renamed into place) or stdout,
-/// flushed (and synced when stdout is a file). Any write error, a consumer that stopped
-/// reading (a broken pipe) included, is an error: the events were not all delivered, so the
-/// sync must not commit.
-fn write_events(path: Option<&std::path::Path>, events: &[sync::Event]) -> std::io::Result<()> {
-    let mut sink = Sink::open(path)?;
-    let undelivered = |written: usize, e: std::io::Error| {
-        let why = match e.kind() {
-            std::io::ErrorKind::BrokenPipe => "the reader stopped reading (broken pipe)".to_owned(),
-            _ => e.to_string(),
-        };
-        std::io::Error::new(
-            e.kind(),
-            format!(
-                "{why} after {written} of {} event{} were written",
-                events.len(),
-                if events.len() == 1 { "" } else { "s" }
-            ),
-        )
-    };
-    for (written, event) in events.iter().enumerate() {
-        let line = serde_json::to_string(event).map_err(std::io::Error::other)?;
-        sink.write_all(line.as_bytes())
-            .and_then(|()| sink.write_all(b"\n"))
-            .map_err(|e| undelivered(written, e))?;
-    }
-    sink.commit().map_err(|e| undelivered(events.len(), e))
-}
-
-fn summary(name: &str, plan: &sync::SyncPlan, how: &str) -> String {
-    let name = terminal(name);
-    if plan.baseline && plan.events.is_empty() {
-        return format!(
-            "Baseline recorded for `{name}`: {} users (a first sync emits no events; --baseline-events emits them as joined)",
-            count(plan.users)
-        );
-    }
-    let counts: Vec<String> = plan
-        .counts()
-        .iter()
-        .map(|(t, n)| format!("{} {}", count(*n), t.as_str()))
-        .collect();
-    format!(
-        "Synced `{name}` {how}: {} users, {} event{}{}",
-        count(plan.users),
-        count(plan.events.len() as u64),
-        if plan.events.len() == 1 { "" } else { "s" },
-        if counts.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", counts.join(", "))
-        }
-    )
-}
-
-/// Reports why a sync could not be planned; nothing was committed.
-fn report_sync_error(e: SyncError) -> u8 {
-    match e {
-        SyncError::Export(e) => {
-            let code = runtime::report_error(&e);
-            eprintln!("nothing was committed; the next sync starts from the same state");
-            code
-        }
-        SyncError::Store(e) => report_store(&e),
-        SyncError::Output(e) => {
-            eprintln!("error: --output: {e}; nothing was committed");
-            exit::OTHER
-        }
-        e => {
-            eprintln!("error: {e}; nothing was committed");
-            exit::OTHER
-        }
-    }
-}
-
-/// A sync by the provider's change feed: the users it names changed since `since`, fetched
-/// and diffed. `Ok(None)` when a listing is the better way after all (the feed's permission
-/// is missing, or it names too many users), said on stderr.
-async fn by_feed(
-    feed: &dyn connector_core::feed::ChangeFeed,
-    store: &dyn connector_store::Store,
-    info: &connector_store::ConnectionInfo,
-    baseline: &sync::Baseline,
-    since: jiff::Timestamp,
-    options: &PlanOptions,
-) -> Result<Option<sync::SyncPlan>, u8> {
-    let named = match feed.changed(since, options.detected_at).await {
-        Ok(named) => named,
-        Err(e) if matches!(e.kind(), connector_core::ErrorKind::Permission { .. }) => {
-            crate::diagnostics::note(&format!(
-                "listing every user: the change feed needs View on \u{201c}{}\u{201d}, which the account lacks ({})",
-                feed.permission(),
-                terminal(e.message())
-            ));
-            return Ok(None);
-        }
-        Err(e) => {
-            let code = runtime::report_error(&e);
-            eprintln!("nothing was committed; the next sync starts from the same state");
-            return Err(code);
-        }
-    };
-    let users = baseline.fingerprints.len();
-    let limit = ((users as f64 * mode::FEED_SHARE).ceil() as usize).max(50);
-    if named.len() > limit {
-        crate::diagnostics::note(&format!(
-            "listing every user: the change feed names {} users, more than {}% of {}, which a listing fetches more cheaply",
-            count(named.len() as u64),
-            (mode::FEED_SHARE * 100.0).round(),
-            count(users as u64)
-        ));
-        return Ok(None);
-    }
-    let found = match feed.fetch(&named).await {
-        Ok(found) => found,
-        Err(e) => {
-            let code = runtime::report_error(&e);
-            eprintln!("nothing was committed; the next sync starts from the same state");
-            return Err(code);
-        }
-    };
-    match connector_store::plan_changes(store, info, baseline.clone(), &named, &found, options)
-        .await
-    {
-        Ok(plan) => Ok(Some(plan)),
-        Err(e) => Err(report_sync_error(e)),
-    }
 }

@@ -2,17 +2,86 @@
 //! one and may be used now.
 
 use connector_core::feed::ChangeFeed;
-use connector_core::reexports::jiff::{SignedDuration, Timestamp};
 use connector_core::sync::Baseline;
+use jiff::{SignedDuration, Timestamp};
 
 /// A feed may name at most this share of the users; past it, a listing costs less.
-pub const FEED_SHARE: f64 = 0.05;
+pub(crate) const FEED_SHARE: f64 = 0.05;
+
+/// Why a sync lists every user although the provider has a change feed.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ListingReason {
+    /// A full listing was asked for ([`SyncRequest::full`](super::SyncRequest::full)).
+    Asked,
+    /// The output wants every user (a users file).
+    UsersWanted,
+    /// The state has no feed position yet (its last sync listed before feeds were used).
+    NoFeedPosition,
+    /// The periodic full reconcile is due.
+    ReconcileDue {
+        /// Days since the last full listing.
+        days: i64,
+        /// The reconcile period in days ([`SyncRequest::reconcile_days`](super::SyncRequest::reconcile_days)).
+        every: u32,
+    },
+    /// The window since the last sync is shorter than the feed can answer.
+    WindowTooShort {
+        /// The feed's shortest window (`3 h`).
+        min: String,
+        /// The window (`1 h`).
+        window: String,
+    },
+    /// The feed needs a permission the account lacks.
+    FeedPermission {
+        /// The permission to grant.
+        permission: String,
+        /// The provider's message.
+        message: String,
+    },
+    /// The feed names so many users that a listing costs less.
+    FeedNamesTooMany {
+        /// Users it named.
+        named: u64,
+        /// Users in the state.
+        users: u64,
+    },
+}
+
+impl std::fmt::Display for ListingReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ListingReason::Asked => write!(f, "a full listing was asked for"),
+            ListingReason::UsersWanted => write!(f, "the users file asked for needs every user"),
+            ListingReason::NoFeedPosition => write!(f, "the state has no feed position yet"),
+            ListingReason::ReconcileDue { days, every } => write!(
+                f,
+                "the periodic full reconcile is due (last full listing {days} days ago; every {every} days)"
+            ),
+            ListingReason::WindowTooShort { min, window } => write!(
+                f,
+                "the change feed answers windows of at least {min} and the last sync was {window} ago"
+            ),
+            ListingReason::FeedPermission { permission, message } => write!(
+                f,
+                "the change feed needs View on \u{201c}{permission}\u{201d}, which the account lacks ({message})"
+            ),
+            ListingReason::FeedNamesTooMany { named, users } => write!(
+                f,
+                "the change feed names {} users, more than {}% of {}, which a listing fetches more cheaply",
+                crate::count(*named),
+                (FEED_SHARE * 100.0).round(),
+                crate::count(*users)
+            ),
+        }
+    }
+}
 
 /// How this sync finds changes.
 #[derive(Debug, PartialEq)]
-pub enum Mode {
+pub(crate) enum Mode {
     /// List every user; the reason when a feed exists but is not used.
-    Full(Option<String>),
+    Full(Option<ListingReason>),
     /// Ask the feed for what changed since `since`.
     Feed {
         /// Where the window starts (the last sync's time).
@@ -20,9 +89,9 @@ pub enum Mode {
     },
 }
 
-/// Chooses: a first sync, `--full`, `--output` (which needs every user), a provider without
+/// Chooses: a first sync, a full listing asked for, a users file (which needs every user), a provider without
 /// a feed, a reconcile that is due, or a window shorter than the feed answers all list.
-pub fn choose(
+pub(crate) fn choose(
     baseline: Option<&Baseline>,
     feed: Option<&dyn ChangeFeed>,
     now: Timestamp,
@@ -34,28 +103,28 @@ pub fn choose(
         return Mode::Full(None);
     };
     if full {
-        return Mode::Full(Some("--full".into()));
+        return Mode::Full(Some(ListingReason::Asked));
     }
     if needs_everyone {
-        return Mode::Full(Some("--output needs every user".into()));
+        return Mode::Full(Some(ListingReason::UsersWanted));
     }
     let (Some(since), Some(last_full)) = (baseline.position, baseline.last_full) else {
-        return Mode::Full(Some("the state has no feed position yet".into()));
+        return Mode::Full(Some(ListingReason::NoFeedPosition));
     };
     let days = now.duration_since(last_full).as_secs() / 86_400;
     if days >= i64::from(reconcile_days) {
-        return Mode::Full(Some(format!(
-            "the periodic full reconcile is due (last full listing {days} days ago; --reconcile-days {reconcile_days})"
-        )));
+        return Mode::Full(Some(ListingReason::ReconcileDue {
+            days,
+            every: reconcile_days,
+        }));
     }
     let window = now.duration_since(since);
     let min = SignedDuration::try_from(feed.min_window()).unwrap_or(SignedDuration::MAX);
     if window < min {
-        return Mode::Full(Some(format!(
-            "the change feed answers windows of at least {} and the last sync was {} ago",
-            human(min),
-            human(window)
-        )));
+        return Mode::Full(Some(ListingReason::WindowTooShort {
+            min: human(min),
+            window: human(window),
+        }));
     }
     Mode::Feed { since }
 }
@@ -140,6 +209,7 @@ mod tests {
         ) else {
             panic!("a 1-hour window lists");
         };
+        let why = why.to_string();
         assert!(
             why.contains("at least 3 h") && why.contains("1 h ago"),
             "{why}"
@@ -154,6 +224,7 @@ mod tests {
         ) else {
             panic!("a reconcile is due after 7 days");
         };
+        let why = why.to_string();
         assert!(why.contains("8 days ago"), "{why}");
         assert!(matches!(
             choose(Some(&state), Some(feed), later, true, false, 7),
