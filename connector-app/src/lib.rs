@@ -5,6 +5,8 @@
 //! SDK (or the connection console) runs them without the binary. The CLI parses arguments,
 //! calls these and renders what they return.
 //!
+//! - [`connections`]: save a connection ([`connections::add`]), edit one without retyping the
+//!   secrets that stay ([`connections::Draft`]), test and record ([`connections::test`]).
 //! - [`sync`]: who joined, moved and left since the last sync of a saved connection: plan (a
 //!   full listing or the provider's change feed, diffed against the stored state), the
 //!   mass-change guard, deliver (the caller's [`sync::SyncOutput`], durably), then commit.
@@ -32,6 +34,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod connections;
 pub mod sync;
 
 /// `n` with thousands separators (`25,000`), as every count in messages is written.

@@ -3,8 +3,9 @@
 use std::path::PathBuf;
 
 use clap::{Arg, ArgMatches, Command};
+use connector_app::connections::SaveFailure;
 use connector_core::registry;
-use connector_store::{ConnectionName, StoreError, ValidSettings};
+use connector_store::{ConnectionName, StoreError};
 use serde_json::Value;
 
 use super::{no_test_arg, open_store, prompt, report, run_test};
@@ -62,32 +63,33 @@ pub fn exec(m: &ArgMatches) -> u8 {
             }
         }
     }
-    let settings = match ValidSettings::validate(descriptor, raw) {
-        Ok(s) => s,
-        Err(e) => {
-            let code = crate::runtime::report_error(&e);
-            eprintln!("nothing was saved");
-            if !prompt::interactive() {
-                eprintln!(
-                    "hint: give the settings with --config FILE or {}_<FIELD> variables, or run on a terminal to be asked for them",
-                    descriptor.id().to_ascii_uppercase()
-                );
-            }
-            return code;
-        }
-    };
     let store = match open_store() {
         Ok(s) => s,
         Err(code) => return code,
     };
     block_on(async {
-        let info = match store.add(&name, settings).await {
+        let info = match connector_app::connections::add(&*store, &name, descriptor, raw).await {
             Ok(info) => info,
-            Err(e @ StoreError::DuplicateName { .. }) => return report(&e),
-            Err(e) => {
+            Err(SaveFailure::Invalid(e)) => {
+                let code = crate::runtime::report_error(&e);
+                eprintln!("nothing was saved");
+                if !prompt::interactive() {
+                    eprintln!(
+                        "hint: give the settings with --config FILE or {}_<FIELD> variables, or run on a terminal to be asked for them",
+                        descriptor.id().to_ascii_uppercase()
+                    );
+                }
+                return code;
+            }
+            Err(SaveFailure::Store(e @ StoreError::DuplicateName { .. })) => return report(&e),
+            Err(SaveFailure::Store(e)) => {
                 let code = report(&e);
                 eprintln!("nothing was saved");
                 return code;
+            }
+            Err(e) => {
+                eprintln!("error: {e}; nothing was saved");
+                return exit::OTHER;
             }
         };
         eprintln!(

@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
+use connector_app::connections::{Draft, EditFailure, SecretsPolicy};
 use connector_core::registry;
-use connector_store::ValidSettings;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::{no_test_arg, open_store, prompt, report, run_test};
 use crate::runtime::block_on;
@@ -40,97 +40,36 @@ pub fn exec(m: &ArgMatches) -> u8 {
     };
     block_on(async {
         let keep = m.get_flag("keep-secrets");
-        // The saved secrets are decrypted only when they are to be kept.
-        let (info, kept) = if keep {
-            match store.get(&name).await {
-                Ok(saved) => (saved.info.clone(), saved.secrets().to_vec()),
-                Err(e) => return report(&e),
-            }
-        } else {
-            match store.info(&name).await {
-                Ok(info) => (info, Vec::new()),
-                Err(e) => return report(&e),
-            }
+        // What --config and the variables give: read against the saved connection's provider.
+        let provider = match store.info(&name).await {
+            Ok(info) => info.provider,
+            Err(e) => return report(&e),
         };
-        let descriptor = match registry::provider(&info.provider) {
+        let given = match given_settings(&provider, m.get_one::<PathBuf>("config")) {
+            Ok(given) => given,
+            Err(code) => return code,
+        };
+        let policy = match keep {
+            true => SecretsPolicy::Keep,
+            false => SecretsPolicy::EnterAgain,
+        };
+        let mut draft = match Draft::start(&*store, &name, given, policy).await {
             Ok(d) => d,
-            Err(e) => return crate::runtime::report_error(&e),
+            Err(e) => return report(&e),
         };
-        let schema = descriptor.settings_schema();
-        let path = m.get_one::<PathBuf>("config").cloned();
-        let given = match config::load(descriptor, &schema, path.as_deref()) {
-            Ok(raw) => raw,
-            Err(e) => return crate::runtime::report_error(&e),
-        };
-        let mut raw = info.settings.clone();
-        let mut replaced = Vec::new();
-        if let (Value::Object(saved), Value::Object(given)) = (&mut raw, given) {
-            for (k, v) in given {
-                replaced.push(k.clone());
-                saved.insert(k, v);
-            }
-        }
-        // Secrets under a top-level field given anew are part of what was given.
-        let mut missing: Vec<&String> = info
-            .secret_fields
-            .iter()
-            .filter(|p| {
-                !replaced
-                    .iter()
-                    .any(|r| p.split('.').next() == Some(r.as_str()))
-            })
-            .collect();
-        // Asked in the form's order, not alphabetically.
-        let position = |path: &str| {
-            let top = path.split('.').next().unwrap_or(path);
-            schema
-                .fields()
-                .iter()
-                .position(|f| f.name == top)
-                .unwrap_or(usize::MAX)
-        };
-        missing.sort_by_key(|p| position(p));
-        for secret_path in missing {
-            let value = if let Some((_, s)) = kept.iter().find(|(p, _)| p == secret_path) {
-                s.expose().to_owned()
-            } else if prompt::interactive() {
-                match prompt::ask_secret(&format!(
-                    "{secret_path} (secret; the saved value is not shown, enter it again)"
-                )) {
-                    Ok(v) if !v.trim().is_empty() => v,
-                    _ => {
-                        eprintln!("error: {secret_path} was not entered; nothing was changed");
-                        return exit::USAGE;
-                    }
-                }
-            } else {
-                continue;
-            };
-            connector_store::set_path(&mut raw, secret_path, Value::String(value));
-        }
         if prompt::interactive() {
-            if let Value::Object(map) = &mut raw {
-                if prompt::fill_missing(&schema, map).is_err() {
-                    eprintln!("error: input ended; nothing was changed");
-                    return exit::USAGE;
-                }
+            if let Err(code) = ask_again(&mut draft) {
+                return code;
             }
         }
-        let settings = match ValidSettings::validate(descriptor, raw) {
-            Ok(s) => s,
-            Err(e) => {
-                let code = crate::runtime::report_error(&e);
-                let unentered: Vec<&str> = info
-                    .secret_fields
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|p| {
-                        e.field_errors()
-                            .iter()
-                            .any(|f| f.field.starts_with(p.split('.').next().unwrap_or(p)))
-                    })
-                    .collect();
-                if !unentered.is_empty() && !keep {
+        let info = match draft.save(&*store).await {
+            Ok(i) => i,
+            Err(EditFailure::Invalid {
+                error,
+                secrets_not_entered,
+            }) => {
+                let code = crate::runtime::report_error(&error);
+                if !secrets_not_entered.is_empty() && !keep {
                     eprintln!(
                         "hint: saved secrets are never read back, so they must be given again (--config or variables), or kept with --keep-secrets"
                     );
@@ -138,13 +77,14 @@ pub fn exec(m: &ArgMatches) -> u8 {
                 eprintln!("nothing was changed");
                 return code;
             }
-        };
-        let info = match store.update(&info.name, settings).await {
-            Ok(i) => i,
-            Err(e) => {
+            Err(EditFailure::Store(e)) => {
                 let code = report(&e);
                 eprintln!("nothing was changed");
                 return code;
+            }
+            Err(e) => {
+                eprintln!("error: {e}; nothing was changed");
+                return exit::OTHER;
             }
         };
         eprintln!("Saved connection `{}`", terminal(&info.name));
@@ -153,4 +93,38 @@ pub fn exec(m: &ArgMatches) -> u8 {
         }
         run_test(&*store, &info.name, m.get_flag("json")).await
     })
+}
+
+/// The settings given with `--config` and `<PROVIDER>_<FIELD>` variables, as an object.
+fn given_settings(provider: &str, path: Option<&PathBuf>) -> Result<Map<String, Value>, u8> {
+    let descriptor = registry::provider(provider).map_err(|e| crate::runtime::report_error(&e))?;
+    let schema = descriptor.settings_schema();
+    match config::load(descriptor, &schema, path.map(PathBuf::as_path)) {
+        Ok(Value::Object(given)) => Ok(given),
+        Ok(_) => Ok(Map::new()),
+        Err(e) => Err(crate::runtime::report_error(&e)),
+    }
+}
+
+/// On a terminal: each saved secret to enter again, hidden, then any other missing field.
+fn ask_again(draft: &mut Draft) -> Result<(), u8> {
+    for path in draft.missing_secrets().to_vec() {
+        match prompt::ask_secret(&format!(
+            "{path} (secret; the saved value is not shown, enter it again)"
+        )) {
+            Ok(v) if !v.trim().is_empty() => draft.enter_secret(&path, v),
+            _ => {
+                eprintln!("error: {path} was not entered; nothing was changed");
+                return Err(exit::USAGE);
+            }
+        }
+    }
+    let schema = draft.provider().settings_schema();
+    if let Some(map) = draft.settings_mut() {
+        if prompt::fill_missing(&schema, map).is_err() {
+            eprintln!("error: input ended; nothing was changed");
+            return Err(exit::USAGE);
+        }
+    }
+    Ok(())
 }

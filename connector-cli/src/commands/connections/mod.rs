@@ -152,7 +152,7 @@ async fn run_test(store: &dyn Store, name: &str, json: bool) -> u8 {
         Ok(c) => c,
         Err(e) => return crate::runtime::report_error(&e),
     };
-    let report_ = match connector_store::test_saved(store, name, &context).await {
+    let report_ = match connector_app::connections::test(store, name, &context).await {
         Ok(r) => r,
         Err(e) => return report(&e),
     };

@@ -1,0 +1,212 @@
+//! Saved connections as use cases: save a new one ([`add`]), change one without retyping the
+//! secrets that stay ([`Draft`]), and the *Test connection* button ([`test`]). Prompts, forms
+//! and messages belong to the caller; these validate, save and record.
+
+use connector_core::settings::SettingsSchema;
+use connector_core::{Context, ProviderDescriptor, TestReport};
+use connector_store::{set_path, ConnectionInfo, ConnectionName, Store, StoreError, ValidSettings};
+use serde_json::{Map, Value};
+
+/// Why a connection was not saved; nothing was changed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SaveFailure {
+    /// The settings do not pass the provider's validation (every problem at once).
+    #[error(transparent)]
+    Invalid(connector_core::Error),
+    /// The store refused (a taken name, a wrong key, …) or failed.
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+/// Validates `raw` against `provider`'s settings and saves it as `name`, secrets encrypted.
+/// Test it afterwards with [`test`].
+pub async fn add(
+    store: &dyn Store,
+    name: &ConnectionName,
+    provider: &ProviderDescriptor,
+    raw: Value,
+) -> Result<ConnectionInfo, SaveFailure> {
+    let settings = ValidSettings::validate(provider, raw).map_err(SaveFailure::Invalid)?;
+    store.add(name, settings).await.map_err(SaveFailure::Store)
+}
+
+/// The connection test of saved connection `name`, recorded (a synced connection is tested
+/// for its provider's change feed too): the *Test connection* button.
+pub async fn test(
+    store: &dyn Store,
+    name: &str,
+    context: &Context,
+) -> Result<TestReport, StoreError> {
+    connector_store::test_saved(store, name, context).await
+}
+
+/// An edit of a saved connection in progress: its saved settings with the fields given anew
+/// laid over them, and the secrets still to be entered. Fill them with
+/// [`enter_secret`](Draft::enter_secret) (or let the caller's form fill [`settings_mut`]),
+/// then [`save`](Draft::save). Saved secrets are decrypted only to be kept
+/// ([`SecretsPolicy::Keep`]).
+///
+/// [`settings_mut`]: Draft::settings_mut
+pub struct Draft {
+    info: ConnectionInfo,
+    descriptor: &'static ProviderDescriptor,
+    raw: Value,
+    missing: Vec<String>,
+}
+
+impl std::fmt::Debug for Draft {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The draft may hold secrets in plain text: only what may be shown.
+        f.debug_struct("Draft")
+            .field("connection", &self.info.name)
+            .field("missing_secrets", &self.missing)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What happens to the saved secrets that an edit does not give anew.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretsPolicy {
+    /// Each is kept as saved (decrypted, then encrypted again).
+    Keep,
+    /// Each must be entered again ([`Draft::missing_secrets`]).
+    EnterAgain,
+}
+
+/// Why an edit was not saved; nothing was changed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EditFailure {
+    /// The settings do not pass validation; `secrets_not_entered` are saved secrets that were
+    /// neither kept nor entered again and that validation now misses.
+    #[error("{error}")]
+    Invalid {
+        /// The validation error (every problem at once).
+        error: connector_core::Error,
+        /// Saved secrets that were not given again.
+        secrets_not_entered: Vec<String>,
+    },
+    /// The store refused or failed.
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl Draft {
+    /// Starts an edit of `name`: `given` top-level fields replace the saved ones whole (a new
+    /// `auth` object replaces the old one, secrets included).
+    pub async fn start(
+        store: &dyn Store,
+        name: &str,
+        given: Map<String, Value>,
+        secrets: SecretsPolicy,
+    ) -> Result<Draft, StoreError> {
+        let (info, kept) = match secrets {
+            SecretsPolicy::Keep => {
+                let saved = store.get(name).await?;
+                (saved.info.clone(), saved.secrets().to_vec())
+            }
+            SecretsPolicy::EnterAgain => (store.info(name).await?, Vec::new()),
+        };
+        let descriptor = connector_core::registry::provider(&info.provider)?;
+        let mut raw = info.settings.clone();
+        let replaced: Vec<String> = given.keys().cloned().collect();
+        if let Value::Object(saved) = &mut raw {
+            saved.extend(given);
+        }
+        let schema = descriptor.settings_schema();
+        let mut missing = Vec::new();
+        for path in secrets_in_form_order(&info, &schema) {
+            // Secrets under a field given anew are part of what was given.
+            if replaced
+                .iter()
+                .any(|r| path.split('.').next() == Some(r.as_str()))
+            {
+                continue;
+            }
+            match kept.iter().find(|(p, _)| *p == path) {
+                Some((_, secret)) => {
+                    set_path(&mut raw, &path, Value::String(secret.expose().to_owned()))
+                }
+                None => missing.push(path),
+            }
+        }
+        Ok(Draft {
+            info,
+            descriptor,
+            raw,
+            missing,
+        })
+    }
+
+    /// The connection as saved.
+    pub fn info(&self) -> &ConnectionInfo {
+        &self.info
+    }
+
+    /// Its provider.
+    pub fn provider(&self) -> &'static ProviderDescriptor {
+        self.descriptor
+    }
+
+    /// Saved secrets still to be entered (field paths such as `password`, `auth.token`), in
+    /// the settings form's order.
+    pub fn missing_secrets(&self) -> &[String] {
+        &self.missing
+    }
+
+    /// Enters secret `path` again.
+    pub fn enter_secret(&mut self, path: &str, value: String) {
+        set_path(&mut self.raw, path, Value::String(value));
+        self.missing.retain(|p| p != path);
+    }
+
+    /// The settings as they stand (for a caller that asks for the fields still missing).
+    pub fn settings_mut(&mut self) -> Option<&mut Map<String, Value>> {
+        self.raw.as_object_mut()
+    }
+
+    /// Validates and saves; the connection's last test is forgotten (it changed).
+    pub async fn save(self, store: &dyn Store) -> Result<ConnectionInfo, EditFailure> {
+        let settings = match ValidSettings::validate(self.descriptor, self.raw) {
+            Ok(s) => s,
+            Err(error) => {
+                let secrets_not_entered = self
+                    .missing
+                    .iter()
+                    .filter(|p| {
+                        let top = p.split('.').next().unwrap_or(p);
+                        error
+                            .field_errors()
+                            .iter()
+                            .any(|f| f.field.starts_with(top))
+                    })
+                    .cloned()
+                    .collect();
+                return Err(EditFailure::Invalid {
+                    error,
+                    secrets_not_entered,
+                });
+            }
+        };
+        store
+            .update(&self.info.name, settings)
+            .await
+            .map_err(EditFailure::Store)
+    }
+}
+
+/// The connection's secret fields in the order its settings form shows them.
+fn secrets_in_form_order(info: &ConnectionInfo, schema: &SettingsSchema) -> Vec<String> {
+    let position = |path: &str| {
+        let top = path.split('.').next().unwrap_or(path);
+        schema
+            .fields()
+            .iter()
+            .position(|f| f.name == top)
+            .unwrap_or(usize::MAX)
+    };
+    let mut paths = info.secret_fields.clone();
+    paths.sort_by_key(|p| position(p));
+    paths
+}
