@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Arg, ArgMatches, Command};
 use connector_app::connections::SaveFailure;
-use connector_core::registry;
+use connector_core::{registry, ProviderDescriptor};
 use connector_store::{ConnectionName, StoreError};
 use serde_json::Value;
 
@@ -70,27 +70,7 @@ pub fn exec(m: &ArgMatches) -> u8 {
     block_on(async {
         let info = match connector_app::connections::add(&*store, &name, descriptor, raw).await {
             Ok(info) => info,
-            Err(SaveFailure::Invalid(e)) => {
-                let code = crate::runtime::report_error(&e);
-                eprintln!("nothing was saved");
-                if !prompt::interactive() {
-                    eprintln!(
-                        "hint: give the settings with --config FILE or {}_<FIELD> variables, or run on a terminal to be asked for them",
-                        descriptor.id().to_ascii_uppercase()
-                    );
-                }
-                return code;
-            }
-            Err(SaveFailure::Store(e @ StoreError::DuplicateName { .. })) => return report(&e),
-            Err(SaveFailure::Store(e)) => {
-                let code = report(&e);
-                eprintln!("nothing was saved");
-                return code;
-            }
-            Err(e) => {
-                eprintln!("error: {e}; nothing was saved");
-                return exit::OTHER;
-            }
+            Err(e) => return not_saved(e, descriptor),
         };
         eprintln!(
             "Saved connection `{}` ({}){}",
@@ -118,4 +98,31 @@ pub fn exec(m: &ArgMatches) -> u8 {
         }
         code
     })
+}
+
+/// Says why nothing was saved (and how to give the settings); the exit status.
+fn not_saved(e: SaveFailure, descriptor: &ProviderDescriptor) -> u8 {
+    match e {
+        SaveFailure::Invalid(e) => {
+            let code = crate::runtime::report_error(&e);
+            eprintln!("nothing was saved");
+            if !prompt::interactive() {
+                eprintln!(
+                    "hint: give the settings with --config FILE or {}_<FIELD> variables, or run on a terminal to be asked for them",
+                    descriptor.id().to_ascii_uppercase()
+                );
+            }
+            code
+        }
+        SaveFailure::Store(e @ StoreError::DuplicateName { .. }) => report(&e),
+        SaveFailure::Store(e) => {
+            let code = report(&e);
+            eprintln!("nothing was saved");
+            code
+        }
+        e => {
+            eprintln!("error: {e}; nothing was saved");
+            exit::OTHER
+        }
+    }
 }

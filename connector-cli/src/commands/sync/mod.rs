@@ -129,72 +129,8 @@ fn parse_as_of(text: &str) -> Result<jiff::Timestamp, String> {
 
 /// Runs it.
 pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
-    if let Some(file) = m.get_one::<String>("config") {
-        let program = connector_core::program::name();
-        eprintln!(
-            "error: sync works on a saved connection (its state is kept with it), not on --config"
-        );
-        eprintln!(
-            "hint: save it once with `{program} connections add NAME --provider {} --config {file}`, then run `{program} {} sync --connection NAME`",
-            d.id(),
-            d.id()
-        );
-        return exit::USAGE;
-    }
-    let name = m
-        .get_one::<String>("connection")
-        .cloned()
-        .unwrap_or_default();
-    let events_path = m
-        .get_one::<PathBuf>("events")
-        .filter(|p| p.as_os_str() != "-")
-        .cloned();
-    let output = m.get_one::<PathBuf>("output").cloned();
-    let max_share = m.get_one::<f64>("max-departures").copied().unwrap_or(10.0);
-    if !(0.0..=100.0).contains(&max_share) {
-        eprintln!("error: --max-departures: {max_share} is not a percentage from 0 to 100");
-        return exit::USAGE;
-    }
-    let format = match &output {
-        Some(p) => match Format::of_path(p) {
-            Some(f) => f,
-            None => {
-                eprintln!(
-                    "error: --output {}: name the file .jsonl, .json or .csv so the format is clear",
-                    p.display()
-                );
-                return exit::USAGE;
-            }
-        },
-        None => Format::Jsonl,
-    };
-    // Before any request: destinations that cannot take the output, or two outputs that are
-    // one file (the users would overwrite the events), are refused now.
-    if let Err(e) = crate::output::check_outputs(
-        ("--events", events_path.as_deref()),
-        ("--output", output.as_deref()),
-        "the users would overwrite the events",
-    ) {
-        eprintln!("error: {e}");
-        return exit::USAGE;
-    }
-    let context = match crate::config::endpoint_context(d) {
-        Ok(c) => c,
-        Err(e) => return runtime::report_error(&e),
-    };
-    let mut request = SyncRequest::new(name);
-    request.provider = Some(d.id().to_owned());
-    request.reset_state = m.get_flag("reset-state");
-    request.full = m.get_flag("full");
-    request.reconcile_days = m.get_one::<u32>("reconcile-days").copied().unwrap_or(7);
-    request.baseline_events = m.get_flag("baseline-events");
-    request.as_of = m.get_one::<jiff::Timestamp>("as-of").copied();
-    request.max_departure_share = max_share / 100.0;
-    request.allow_mass_changes = m.get_flag("allow-mass-changes");
-    request.dry_run = m.get_flag("dry-run");
-    request.context = context;
-    let mut out = match CliOutput::open(events_path, output, format) {
-        Ok(o) => o,
+    let (request, mut out) = match request(d, m) {
+        Ok(parsed) => parsed,
         Err(code) => return code,
     };
     let store = match open_store() {
@@ -208,4 +144,69 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
             Err(failure) => render::failure(failure, &out),
         }
     })
+}
+
+/// The sync the arguments ask for, and its outputs (checked before any request), or the
+/// exit status of what is wrong with them (said).
+fn request(d: &ProviderDescriptor, m: &ArgMatches) -> Result<(SyncRequest, CliOutput), u8> {
+    if let Some(file) = m.get_one::<String>("config") {
+        let program = connector_core::program::name();
+        eprintln!(
+            "error: sync works on a saved connection (its state is kept with it), not on --config"
+        );
+        eprintln!(
+            "hint: save it once with `{program} connections add NAME --provider {} --config {file}`, then run `{program} {} sync --connection NAME`",
+            d.id(),
+            d.id()
+        );
+        return Err(exit::USAGE);
+    }
+    let name = m
+        .get_one::<String>("connection")
+        .cloned()
+        .unwrap_or_default();
+    let events_path = m
+        .get_one::<PathBuf>("events")
+        .filter(|p| p.as_os_str() != "-")
+        .cloned();
+    let output = m.get_one::<PathBuf>("output").cloned();
+    let max_share = m.get_one::<f64>("max-departures").copied().unwrap_or(10.0);
+    if !(0.0..=100.0).contains(&max_share) {
+        eprintln!("error: --max-departures: {max_share} is not a percentage from 0 to 100");
+        return Err(exit::USAGE);
+    }
+    let format = match &output {
+        Some(p) => Format::of_path(p).ok_or_else(|| {
+            eprintln!(
+                "error: --output {}: name the file .jsonl, .json or .csv so the format is clear",
+                p.display()
+            );
+            exit::USAGE
+        })?,
+        None => Format::Jsonl,
+    };
+    // Before any request: destinations that cannot take the output, or two outputs that are
+    // one file (the users would overwrite the events), are refused now.
+    if let Err(e) = crate::output::check_outputs(
+        ("--events", events_path.as_deref()),
+        ("--output", output.as_deref()),
+        "the users would overwrite the events",
+    ) {
+        eprintln!("error: {e}");
+        return Err(exit::USAGE);
+    }
+    let context = crate::config::endpoint_context(d).map_err(|e| runtime::report_error(&e))?;
+    let mut request = SyncRequest::new(name);
+    request.provider = Some(d.id().to_owned());
+    request.reset_state = m.get_flag("reset-state");
+    request.full = m.get_flag("full");
+    request.reconcile_days = m.get_one::<u32>("reconcile-days").copied().unwrap_or(7);
+    request.baseline_events = m.get_flag("baseline-events");
+    request.as_of = m.get_one::<jiff::Timestamp>("as-of").copied();
+    request.max_departure_share = max_share / 100.0;
+    request.allow_mass_changes = m.get_flag("allow-mass-changes");
+    request.dry_run = m.get_flag("dry-run");
+    request.context = context;
+    let out = CliOutput::open(events_path, output, format)?;
+    Ok((request, out))
 }
