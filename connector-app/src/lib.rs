@@ -7,6 +7,8 @@
 //!
 //! - [`connections`]: save a connection ([`connections::add`]), edit one without retyping the
 //!   secrets that stay ([`connections::Draft`]), test and record ([`connections::test`]).
+//! - [`export`]: every user of a connection into the caller's output, finished only when
+//!   whole and acceptable ([`export::run`]), and the outcome recorded ([`export::record`]).
 //! - [`sync`]: who joined, moved and left since the last sync of a saved connection: plan (a
 //!   full listing or the provider's change feed, diffed against the stored state), the
 //!   mass-change guard, deliver (the caller's [`sync::SyncOutput`], durably), then commit.
@@ -35,6 +37,7 @@
 #![deny(missing_docs)]
 
 pub mod connections;
+pub mod export;
 pub mod sync;
 
 /// `n` with thousands separators (`25,000`), as every count in messages is written.

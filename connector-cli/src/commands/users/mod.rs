@@ -1,16 +1,16 @@
-//! `connector <provider> users`: export every user as JSONL, JSON or CSV. The command and
-//! the export loop live here; the `--summary-json` report, the verdicts that keep a bad
-//! export from replacing a good one, and the progress line have files of their own.
+//! `connector <provider> users`: export every user as JSONL, JSON or CSV. The arguments live
+//! here, the export itself is [`connector_app::export::run`]; `output.rs` writes, tallies and
+//! words the failures, `report.rs` is `--summary-json`, `progress.rs` the progress line.
 
+mod output;
 mod progress;
 mod report;
-mod verdict;
 
 use std::path::PathBuf;
 
 use clap::{value_parser, Arg, ArgAction, ArgMatches, Command};
+use connector_app::export::ExportRequest;
 use connector_core::{Connector, ExportOptions, Filter, ProviderDescriptor, UserStatus};
-use futures_util::StreamExt;
 
 use super::sandbox;
 use crate::config::Source;
@@ -19,9 +19,7 @@ use crate::runtime::{block_on, report_error, shutdown_signal};
 use crate::summary::count;
 
 use crate::{args, config, exit};
-use progress::Progress;
 use report::Report;
-use verdict::too_few;
 
 /// The command: `--status`, `--company` and `--page-size` appear only for providers that
 /// support them.
@@ -322,17 +320,15 @@ pub fn run(d: &'static ProviderDescriptor, args: UsersArgs) -> u8 {
 /// Records the export's outcome on the saved connection it used (a failure to record is a
 /// warning: the export itself is done).
 fn record_export(name: &str, code: u8, report: &Report) {
-    use connector_store::ExportRecord;
-    let record = ExportRecord {
-        at: connector_core::reexports::jiff::Timestamp::now(),
-        ok: code == exit::OK,
-        users: report.tally.users(),
-        message: report.error.clone(),
-    };
     let recorded = match connector_store::open_default() {
-        Ok(store) => {
-            crate::runtime::block_on_value(store.record_export(name, &record)).unwrap_or(Ok(()))
-        }
+        Ok(store) => crate::runtime::block_on_value(connector_app::export::record(
+            &*store,
+            name,
+            code == exit::OK,
+            report.tally.users(),
+            report.error.clone(),
+        ))
+        .unwrap_or(Ok(())),
         Err(e) => Err(e),
     };
     if let Err(e) = recorded {
@@ -344,7 +340,8 @@ fn record_export(name: &str, code: u8, report: &Report) {
     }
 }
 
-async fn export(connector: Box<dyn Connector>, args: UsersArgs, report: &mut Report) -> u8 {
+/// The export options the arguments ask for.
+fn request_of(args: &UsersArgs) -> ExportRequest {
     let mut options = ExportOptions::new().with_statuses(args.statuses.clone());
     if let Some(company) = &args.company {
         options = options.with_company(company.clone());
@@ -363,27 +360,15 @@ async fn export(connector: Box<dyn Connector>, args: UsersArgs, report: &mut Rep
     if let Some(limit) = args.limit {
         options = options.with_wanted(limit);
     }
-    let export = match connector_core::export_users(&*connector, options) {
-        Ok(e) => e,
-        // A page size above the provider's maximum came from --page-size when it was given.
-        Err(e) if args.page_size.is_some() => {
-            let code = crate::runtime::report_flag_error(&e, &[("page_size", "--page-size")]);
-            return report.failed(code, e.to_string());
-        }
-        Err(e) => return report.failed(report_error(&e), e.to_string()),
-    };
-    report.stats = Some(export.stats.clone());
-    let destination = args
-        .output
-        .as_ref()
-        .map_or_else(|| "stdout".to_owned(), |p| p.display().to_string());
-    let not_written = || match &args.output {
-        Some(p) => eprintln!(
-            "{} was not written; an existing file there is unchanged",
-            p.display()
-        ),
-        None => eprintln!("the output on stdout is incomplete"),
-    };
+    let mut request = ExportRequest::new(options);
+    request.limit = args.limit;
+    request.accept_incomplete = args.accept_incomplete;
+    request.allow_empty = args.allow_empty;
+    request.min_users = args.min_users;
+    request
+}
+
+async fn export(connector: Box<dyn Connector>, args: UsersArgs, report: &mut Report) -> u8 {
     let sink = match Sink::open(args.output.as_deref()) {
         Ok(s) => s,
         Err(e) => {
@@ -391,98 +376,53 @@ async fn export(connector: Box<dyn Connector>, args: UsersArgs, report: &mut Rep
             return report.failed(exit::USAGE, format!("--output: {e}"));
         }
     };
-    let mut writer = match UserWriter::with_options(args.format, sink, args.writer.clone()) {
+    let writer = match UserWriter::with_options(args.format, sink, args.writer.clone()) {
         Ok(w) => w.raw_csv(args.csv_raw),
         Err(e) => return report.failed(write_failed(&e), e.to_string()),
     };
-    let tally = &mut report.tally;
-    let error = &mut report.error;
-    let mut progress = Progress::new(export.stats.clone());
-    let mut users = export.users;
-    let mut limited = false;
-    let interrupted = shutdown_signal();
-    tokio::pin!(interrupted);
-    loop {
-        tokio::select! {
-            item = users.next() => match item {
-                Some(Ok(user)) => {
-                    if let Err(e) = writer.write(&user) {
-                        progress.clear();
-                        if e.kind() != std::io::ErrorKind::BrokenPipe {
-                            not_written();
-                        }
-                        *error = Some(format!("writing the output: {e}"));
-                        return write_failed(&e);
-                    }
-                    tally.add(&user);
-                    progress.tick(tally.users());
-                    if args.limit.is_some_and(|limit| tally.users() >= limit) {
-                        limited = true;
-                        break;
-                    }
+    let destination = args
+        .output
+        .as_ref()
+        .map_or_else(|| "stdout".to_owned(), |p| p.display().to_string());
+    let mut out = output::CliExport::new(writer, &mut report.tally, &mut report.stats);
+    let result =
+        connector_app::export::run(&*connector, &request_of(&args), &mut out, shutdown_signal())
+            .await;
+    out.clear_progress();
+    let (started, finishing) = out.phase();
+    drop(out);
+    match result {
+        Ok(done) => {
+            report.written = true;
+            report.limited = done.limited;
+            if !crate::diagnostics::quiet() {
+                eprint!("{}", report.tally.render(&done.summary, &destination));
+                let retries = crate::diagnostics::retries();
+                if retries > 0 {
+                    eprintln!("Requests retried: {}", count(retries));
                 }
-                Some(Err(e)) => {
-                    progress.clear();
-                    let code = report_error(&e);
-                    not_written();
-                    *error = Some(e.to_string());
-                    return code;
-                }
-                None => break,
-            },
-            () = &mut interrupted => {
-                progress.clear();
-                eprintln!("interrupted after {} users", count(tally.users()));
-                not_written();
-                *error = Some("interrupted".to_owned());
-                return INTERRUPTED;
             }
+            if done.limited {
+                crate::diagnostics::info(&format!(
+                    "stopped at --limit {}: the account may have more users",
+                    count(done.users)
+                ));
+            }
+            exit::OK
+        }
+        Err(failure) => {
+            let (code, error) = output::failed(
+                failure,
+                &args,
+                &report.tally,
+                &destination,
+                started,
+                finishing,
+            );
+            report.error = error;
+            code
         }
     }
-    progress.clear();
-    // Stops the pages still being fetched: a peek costs only the pages it needed.
-    drop(users);
-    let summary = export.stats.snapshot();
-    let too_few = too_few(tally.users(), args.allow_empty, args.min_users);
-    let small = too_few.is_some();
-    if let Some(problem) = too_few.or_else(|| {
-        summary
-            .incomplete(tally.users())
-            .filter(|_| !args.accept_incomplete)
-    }) {
-        eprint!("{}", tally.render(&summary, &destination));
-        eprintln!("error: {problem}");
-        if !small {
-            eprintln!("hint: the account may lack a permission, or the server sent broken data; run `test`, or pass --accept-incomplete to keep such an export");
-        }
-        not_written();
-        *error = Some(problem);
-        return exit::OTHER;
-    }
-    if let Err(e) = writer.finish().and_then(Sink::commit) {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            return exit::OK;
-        }
-        not_written();
-        *error = Some(format!("writing the output: {e}"));
-        return write_failed(&e);
-    }
-    report.written = true;
-    report.limited = limited;
-    if !crate::diagnostics::quiet() {
-        eprint!("{}", tally.render(&export.stats.snapshot(), &destination));
-        let retries = crate::diagnostics::retries();
-        if retries > 0 {
-            eprintln!("Requests retried: {}", count(retries));
-        }
-    }
-    if limited {
-        crate::diagnostics::info(&format!(
-            "stopped at --limit {}: the account may have more users",
-            count(tally.users())
-        ));
-    }
-    exit::OK
 }
 /// A closed pipe (`| head`) ends the export quietly, as other command-line tools do; any
 /// other write failure is an error.

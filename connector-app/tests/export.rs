@@ -1,0 +1,156 @@
+//! The export use case without the binary, against the embedded UKG Pro sandbox: the output
+//! is finished only when the export is whole and acceptable.
+
+use connector_app::export::{self, ExportFailure, ExportOutput, ExportRequest, Rejection};
+use connector_core::sandbox::SandboxOptions;
+use connector_core::{Connector, Context, ExportOptions, User};
+
+/// Users kept in memory; fails the `fail_at`th write when set; says when it is finished.
+#[derive(Default)]
+struct Kept {
+    users: Vec<User>,
+    finished: bool,
+    started: bool,
+    fail_at: Option<usize>,
+    on_write: Option<tokio::sync::mpsc::UnboundedSender<()>>,
+}
+
+impl ExportOutput for Kept {
+    fn started(&mut self, _: &connector_core::ExportStats) {
+        self.started = true;
+    }
+    fn write(&mut self, user: &User) -> std::io::Result<()> {
+        if self.fail_at == Some(self.users.len() + 1) {
+            return Err(std::io::Error::other("disk full"));
+        }
+        self.users.push(user.clone());
+        if let Some(tx) = &self.on_write {
+            let _ = tx.send(());
+        }
+        Ok(())
+    }
+    fn finish(&mut self) -> std::io::Result<()> {
+        self.finished = true;
+        Ok(())
+    }
+}
+
+async fn connector(employees: u64) -> (Box<dyn Connector>, connector_core::sandbox::SandboxHandle) {
+    std::hint::black_box(connector_ukgpro::descriptor());
+    let sandbox = connector_ukgpro::sandbox::start(SandboxOptions::with_employees(employees))
+        .await
+        .unwrap();
+    let connector = connector_core::registry::provider("ukgpro")
+        .unwrap()
+        .connect_with(sandbox.settings.clone(), &Context::default())
+        .unwrap();
+    (connector, sandbox)
+}
+
+fn never() -> std::future::Pending<()> {
+    std::future::pending()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_whole_export_is_finished_and_a_peek_stops_early() {
+    let (connector, _sandbox) = connector(60).await;
+    let mut out = Kept::default();
+    let done = export::run(
+        &*connector,
+        &ExportRequest::new(ExportOptions::new()),
+        &mut out,
+        never(),
+    )
+    .await
+    .unwrap();
+    assert!(out.started && out.finished);
+    assert_eq!((done.users, out.users.len(), done.limited), (60, 60, false));
+    assert!(done.summary.pages >= 1, "{:?}", done.summary);
+
+    let mut request = ExportRequest::new(ExportOptions::new().with_wanted(5));
+    request.limit = Some(5);
+    let mut out = Kept::default();
+    let peek = export::run(&*connector, &request, &mut out, never())
+        .await
+        .unwrap();
+    assert!(out.finished && peek.limited);
+    assert_eq!(out.users.len(), 5);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_failed_or_interrupted_export_is_never_finished() {
+    let (connector, _sandbox) = connector(60).await;
+
+    let empty = ExportRequest::new(ExportOptions::new().with_company("NO-SUCH-COMPANY"));
+    let mut out = Kept::default();
+    match export::run(&*connector, &empty, &mut out, never()).await {
+        Err(ExportFailure::Rejected { rejection, .. }) => assert_eq!(rejection, Rejection::Empty),
+        other => panic!("{other:?}"),
+    }
+    assert!(!out.finished);
+    let mut allowed = empty.clone();
+    allowed.allow_empty = true;
+    let mut out = Kept::default();
+    export::run(&*connector, &allowed, &mut out, never())
+        .await
+        .unwrap();
+    assert!(out.finished, "an empty export is kept when allowed");
+
+    let mut request = ExportRequest::new(ExportOptions::new());
+    request.min_users = Some(1000);
+    let mut out = Kept::default();
+    match export::run(&*connector, &request, &mut out, never()).await {
+        Err(ExportFailure::Rejected { rejection, .. }) => {
+            assert_eq!(
+                rejection,
+                Rejection::FewerThan {
+                    users: 60,
+                    min: 1000
+                }
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!out.finished);
+
+    let mut out = Kept {
+        fail_at: Some(3),
+        ..Kept::default()
+    };
+    let failed = export::run(
+        &*connector,
+        &ExportRequest::new(ExportOptions::new()),
+        &mut out,
+        never(),
+    )
+    .await;
+    assert!(
+        matches!(failed, Err(ExportFailure::Output(_))),
+        "{failed:?}"
+    );
+    assert!(!out.finished && out.users.len() == 2);
+
+    // Interrupted once the third user is written.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut out = Kept {
+        on_write: Some(tx),
+        ..Kept::default()
+    };
+    let interrupt = async move {
+        for _ in 0..3 {
+            rx.recv().await;
+        }
+    };
+    let stopped = export::run(
+        &*connector,
+        &ExportRequest::new(ExportOptions::new()),
+        &mut out,
+        interrupt,
+    )
+    .await;
+    match stopped {
+        Err(ExportFailure::Interrupted { users }) => assert!((3..60).contains(&users), "{users}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(!out.finished);
+}
