@@ -28,13 +28,13 @@ pub enum Source {
 /// reported error.
 pub fn source(descriptor: &ProviderDescriptor, m: &ArgMatches) -> Result<Source, u8> {
     let Some(name) = m.try_get_one::<String>("connection").ok().flatten() else {
-        return Ok(crate::commands::sandbox::source(m));
+        return Ok(sandbox_source(m));
     };
-    let store = crate::commands::connections::open_store()?;
+    let store = crate::store::open_store()?;
     let saved = crate::runtime::block_on_value(store.get(name))
         .ok_or(crate::exit::OTHER)?
-        .map_err(|e| crate::commands::connections::report(&e))?;
-    crate::commands::connections::check_provider(&saved.info, descriptor)?;
+        .map_err(|e| crate::store::report(&e))?;
+    crate::store::check_provider(&saved.info, descriptor)?;
     warn_ignored_variables(descriptor);
     Ok(Source::Saved(Box::new(saved)))
 }
@@ -379,4 +379,17 @@ pub fn refuse_settings_flags(
         }
     }
     None
+}
+
+/// `--sandbox [--sandbox-users N]` or `--config FILE`.
+fn sandbox_source(m: &clap::ArgMatches) -> Source {
+    if m.try_get_one::<bool>("sandbox").ok().flatten() == Some(&true) {
+        let mut options = connector_core::sandbox::SandboxOptions::default();
+        if let Some(n) = m.get_one::<u64>("sandbox-users") {
+            options.employees = *n;
+        }
+        Source::Sandbox(options)
+    } else {
+        Source::Config(m.get_one::<std::path::PathBuf>("config").cloned())
+    }
 }

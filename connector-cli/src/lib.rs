@@ -49,6 +49,7 @@ pub mod protocols;
 pub mod render;
 mod runtime;
 pub mod sanitize;
+mod store;
 pub mod summary;
 
 use std::ffi::OsString;

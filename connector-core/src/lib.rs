@@ -64,6 +64,7 @@
 pub mod auth;
 pub mod base_url;
 pub mod check;
+pub mod connection_test;
 pub mod connector;
 pub mod error;
 pub mod feed;
@@ -88,7 +89,8 @@ pub mod user;
 pub use http::retry;
 
 pub use check::{CheckStep, Checklist, StepStatus, TestReport};
-pub use connector::{export_users, test_connection, test_connection_with, Connector};
+pub use connection_test::{test_connection, test_connection_with};
+pub use connector::{export_users, Connector};
 pub use error::{Error, ErrorKind, FieldError, NetworkKind, Result};
 pub use provider::{Context, Provider};
 pub use registry::{Capability, Filter, ProviderDescriptor};

@@ -55,7 +55,7 @@ pub trait ConnectionStore: Send + Sync {
 
 /// Runs the named-step connection test of the saved connection `name` and records the
 /// result: the "Test connection" button. A connection that is synced is also tested for the
-/// provider's change feed ([`test_connection_for_sync`](connector_core::connector::test_connection_for_sync)).
+/// provider's change feed ([`test_connection_for_sync`](connector_core::connection_test::test_connection_for_sync)).
 pub async fn test_saved<S>(
     store: &S,
     name: &str,
@@ -69,7 +69,7 @@ where
     let synced = store.sync_baseline(&saved.info.name).await?.is_some();
     let raw = saved.settings_for_connect();
     let report = if synced {
-        connector_core::connector::test_connection_for_sync(descriptor, raw, context).await
+        connector_core::connection_test::test_connection_for_sync(descriptor, raw, context).await
     } else {
         connector_core::test_connection_with(descriptor, raw, context).await
     };

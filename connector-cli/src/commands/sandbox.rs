@@ -10,7 +10,6 @@ use clap::{value_parser, Arg, ArgAction, ArgMatches, Command};
 use connector_core::sandbox::SandboxOptions;
 use connector_core::ProviderDescriptor;
 
-use crate::config::Source;
 use crate::exit;
 use crate::runtime::{block_on, print_out, shutdown_signal};
 
@@ -33,19 +32,6 @@ pub fn source_args(d: &ProviderDescriptor) -> Vec<Arg> {
             .requires("sandbox")
             .help("Users in that sandbox [default: 300]"),
     ]
-}
-
-/// `--sandbox [--sandbox-users N]` or `--config FILE`.
-pub fn source(m: &ArgMatches) -> Source {
-    if m.try_get_one::<bool>("sandbox").ok().flatten() == Some(&true) {
-        let mut options = SandboxOptions::default();
-        if let Some(n) = m.get_one::<u64>("sandbox-users") {
-            options.employees = *n;
-        }
-        Source::Sandbox(options)
-    } else {
-        Source::Config(m.get_one::<PathBuf>("config").cloned())
-    }
 }
 
 /// The command.

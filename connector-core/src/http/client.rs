@@ -7,7 +7,7 @@ use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::{redirect, StatusCode};
 use url::Url;
 
-use crate::auth::{Authenticator, Credentials};
+use super::authenticate::{Authenticator, Credentials};
 use crate::base_url::is_allowed_scheme;
 use crate::error::{Error, ErrorKind, NetworkKind, Result};
 use crate::http::request::{Body, Request};
@@ -288,7 +288,7 @@ impl HttpClient {
     /// (once, shared with other requests rejected by the same credentials) and the request
     /// is sent again.
     ///
-    /// [refresh]: crate::auth::Authenticator::refresh
+    /// [refresh]: super::Authenticator::refresh
     pub async fn send_stream(&self, request: &Request) -> Result<StreamingResponse> {
         let inner = &*self.inner;
         let endpoint = request.label();

@@ -15,6 +15,7 @@
 //! | `redact.rs` | URLs without query values or userinfo |
 //! | `retry.rs` | backoff with jitter, adaptive concurrency, request budget |
 
+mod authenticate;
 mod client;
 mod decode;
 mod probe;
@@ -25,6 +26,7 @@ mod response;
 pub mod retry;
 mod transport;
 
+pub use authenticate::{Authenticator, Credentials, InvalidCredential};
 pub use client::{user_agent, HttpClient, HttpConfig};
 pub use decode::{decode_error, describe_malformed, RecordPage, RecordsAt};
 pub use probe::Reachability;

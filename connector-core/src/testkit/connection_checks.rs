@@ -18,7 +18,7 @@ impl Conformance {
         name: &str,
     ) -> Option<TestReport> {
         let tenant = self.tenant(report, scenario, name).await?;
-        let outcome = crate::connector::test_connection_with(
+        let outcome = crate::connection_test::test_connection_with(
             self.descriptor,
             tenant.settings.clone(),
             &tenant.context,
@@ -78,7 +78,7 @@ impl Conformance {
             if without.remove(&field.name).is_none() {
                 continue;
             }
-            let outcome = crate::connector::test_connection_with(
+            let outcome = crate::connection_test::test_connection_with(
                 self.descriptor,
                 serde_json::Value::Object(without),
                 &tenant.context,
@@ -175,7 +175,7 @@ impl Conformance {
                 report.secret(&format!("an unusual value of `{path}` ({shape})"), &value);
                 crate::settings::set_path(&mut settings, path, Value::String(value));
             }
-            let outcome = crate::connector::test_connection_with(
+            let outcome = crate::connection_test::test_connection_with(
                 self.descriptor,
                 settings.clone(),
                 &tenant.context,

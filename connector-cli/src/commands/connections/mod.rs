@@ -13,10 +13,11 @@ mod test;
 
 use clap::{Arg, ArgMatches, Command};
 use connector_core::ProviderDescriptor;
-use connector_store::{Store, StoreError, HOME_VARIABLE, MASTER_KEY_VARIABLE, STORE_VARIABLE};
+use connector_store::{Store, HOME_VARIABLE, MASTER_KEY_VARIABLE, STORE_VARIABLE};
+
+pub(crate) use crate::store::{check_provider, open_store, report};
 
 use crate::exit;
-use crate::sanitize::terminal;
 
 /// The command.
 pub fn cli() -> Command {
@@ -68,51 +69,6 @@ fn no_test_arg() -> Arg {
         .long("no-test")
         .action(clap::ArgAction::SetTrue)
         .help("Save without running the connection test")
-}
-
-/// Opens the store ({STORE_VARIABLE}'s PostgreSQL database, or the connector home's SQLite
-/// file), or reports why not.
-pub(crate) fn open_store() -> Result<Box<dyn Store>, u8> {
-    connector_store::open_default().map_err(|e| report(&e))
-}
-
-/// Prints a store error with its hint; returns its exit status.
-pub(crate) fn report(error: &StoreError) -> u8 {
-    if let StoreError::Settings(e) = error {
-        return crate::runtime::report_error(e);
-    }
-    eprintln!("error: {}", terminal(&error.to_string()));
-    if let Some(hint) = error.hint() {
-        eprintln!("hint: {}", terminal(&hint));
-    }
-    code_for(error)
-}
-
-/// The exit status of a store error.
-pub(crate) fn code_for(error: &StoreError) -> u8 {
-    match error {
-        StoreError::UnknownConnection { .. }
-        | StoreError::DuplicateName { .. }
-        | StoreError::InvalidName { .. }
-        | StoreError::WrongProvider { .. } => exit::USAGE,
-        StoreError::Settings(e) => exit::code_for(e.kind()),
-        _ => exit::STORE,
-    }
-}
-
-/// Refuses (reported, with its exit status) a connection of another provider than `d`.
-pub(crate) fn check_provider(
-    info: &connector_store::ConnectionInfo,
-    d: &ProviderDescriptor,
-) -> Result<(), u8> {
-    if info.provider == d.id() {
-        return Ok(());
-    }
-    Err(report(&StoreError::WrongProvider {
-        name: info.name.clone(),
-        stored: info.provider.clone(),
-        given: d.id().to_owned(),
-    }))
 }
 
 /// `<provider> test --connection NAME`: the saved connection's test, recorded like
