@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use clap::{value_parser, Arg, ArgAction, ArgMatches};
-use connector_core::settings::{env_var_name, Draft};
+use connector_core::settings::Draft;
+
+use crate::env::var_name as env_var_name;
 use connector_core::ProviderDescriptor;
 
 /// `--config FILE`.

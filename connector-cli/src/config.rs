@@ -6,7 +6,9 @@ use std::path::Path;
 
 use clap::ArgMatches;
 use connector_core::sandbox::{SandboxHandle, SandboxOptions};
-use connector_core::settings::{env_var_name, SettingsSchema};
+use connector_core::settings::SettingsSchema;
+
+use crate::env::var_name as env_var_name;
 use connector_core::{Context, Error, ErrorKind, FieldError, ProviderDescriptor};
 use connector_store::StoredConnection;
 use serde_json::{Map, Value};
@@ -156,7 +158,7 @@ pub fn load(
         None => Value::Object(Map::new()),
     };
     if let Value::Object(map) = &mut raw {
-        schema.apply_env(descriptor.id(), map, |var| std::env::var(var).ok());
+        crate::env::overlay(schema, descriptor.id(), map, |var| std::env::var(var).ok());
     }
     warn_unknown_variables(descriptor, schema);
     Ok(raw)

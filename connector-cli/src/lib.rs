@@ -43,6 +43,7 @@ mod args;
 pub mod commands;
 pub mod config;
 pub mod diagnostics;
+pub mod env;
 pub mod exit;
 pub mod output;
 pub mod protocols;
@@ -177,7 +178,7 @@ fn command(providers: &[&'static ProviderDescriptor]) -> Command {
         .and_then(|d| {
             let schema = d.settings_schema();
             let field = schema.fields().first()?.name.clone();
-            Some(connector_core::settings::env_var_name(d.id(), &field))
+            Some(crate::env::var_name(d.id(), &field))
         })
         .unwrap_or_else(|| "ACME_BASE_URL".into());
     let mut cmd = Command::new(connector_core::program::name())

@@ -49,7 +49,8 @@ pub fn checklist(descriptor: &ProviderDescriptor, report: &TestReport, colour: b
             }
         }
         if let Some(hint) = &step.hint {
-            let _ = writeln!(out, "      hint: {}", terminal(hint));
+            let hint = crate::runtime::in_cli_words(hint, descriptor.id());
+            let _ = writeln!(out, "      hint: {}", terminal(&hint));
         }
     }
     let failed = report
@@ -92,7 +93,7 @@ pub fn provider_list(providers: &[&ProviderDescriptor]) -> String {
 /// The provider's reference page (Markdown), generated from its descriptor and settings schema;
 /// `docs/providers/<id>.md` is this output, checked in CI.
 pub fn provider_docs(d: &ProviderDescriptor) -> String {
-    use connector_core::settings::env_var_name;
+    use crate::env::var_name as env_var_name;
     let schema = d.settings_schema();
     let doc = schema.document();
     let mut out = String::new();

@@ -22,9 +22,22 @@ pub(crate) fn report_error(error: &Error) -> u8 {
         _ => eprintln!("error: {}", terminal(&error.full_message())),
     }
     if let Some(hint) = error.hint() {
-        eprintln!("hint: {}", terminal(hint));
+        eprintln!("hint: {}", terminal(&in_cli_words(hint, error.provider())));
     }
     exit::code_for(error.kind())
+}
+
+/// `hint` as the command line says it: core's invalid-settings hint names where this
+/// program's settings come from and how to see every field; any other hint is unchanged.
+pub(crate) fn in_cli_words(hint: &str, provider: &str) -> String {
+    if hint != connector_core::error::INVALID_SETTINGS_HINT {
+        return hint.to_owned();
+    }
+    format!(
+        "fix the listed fields in the config file or the {}_<FIELD> environment variables; `{} {provider} schema` describes every field",
+        provider.to_uppercase(),
+        connector_core::program::name()
+    )
 }
 
 /// Reports an error caused by command-line flags: problems with the fields that `flags`

@@ -158,6 +158,11 @@ struct Inner {
     source: Option<BoxError>,
 }
 
+/// The hint of [`Error::invalid_settings`]: what to fix, in no program's words (a command
+/// line replaces it with where its settings come from).
+pub const INVALID_SETTINGS_HINT: &str =
+    "fix the listed fields; the provider's settings schema describes every field";
+
 impl Error {
     /// A new error of `kind` from `provider`.
     ///
@@ -194,11 +199,7 @@ impl Error {
                 if count == 1 { "" } else { "s" }
             ),
         )
-        .with_hint(format!(
-            "fix the listed fields in the config file or the {}_<FIELD> environment variables; `{} {provider} schema` describes every field",
-            provider.to_uppercase(),
-            crate::program::name()
-        ))
+        .with_hint(INVALID_SETTINGS_HINT)
     }
 
     /// Sets the endpoint (e.g. `GET /personnel/v1/person-details`).
@@ -325,7 +326,12 @@ mod tests {
         assert!(text.contains("password: is required"), "{text}");
         assert!(text.contains("colour: is not a known field"), "{text}");
         assert_eq!(e.field_errors().len(), 2);
-        assert!(e.hint().unwrap().contains("UKGPRO_<FIELD>"));
+        // Core speaks no command line: where settings come from is the CLI's to say.
+        let hint = e.hint().unwrap();
+        assert!(
+            hint.contains("settings schema") && !hint.contains("UKGPRO_"),
+            "{hint}"
+        );
     }
 
     #[test]

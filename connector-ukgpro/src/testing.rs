@@ -127,9 +127,11 @@ impl Respond for Paged {
     }
 }
 
-/// Starts the mock with the two endpoints.
+/// Starts the mock with the two endpoints, on a server of its own: wiremock's pooled servers
+/// are handed to the next test once dropped, and a page request an earlier test left in
+/// flight could then be recorded as this test's.
 pub async fn ukg(person: Paged, employment: Paged) -> MockServer {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     let basic = format!("Basic {BASIC_B64}");
     for (p, responder) in [(PERSON, person), (EMPLOYMENT, employment)] {
         Mock::given(method("GET"))

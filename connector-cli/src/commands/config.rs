@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
+use crate::env::var_name as env_var_name;
 use clap::{ArgMatches, Command};
-use connector_core::settings::env_var_name;
 use connector_core::ProviderDescriptor;
 use serde_json::Value;
 

@@ -143,7 +143,7 @@ fn spec(d: &ProviderDescriptor) -> u8 {
         "type": "SPEC",
         "spec": {
             "documentationUrl": d.docs_url(),
-            "connectionSpecification": d.settings_schema().airbyte_specification(),
+            "connectionSpecification": specification(&d.settings_schema()),
             "supportsIncremental": true,
             "supported_destination_sync_modes": ["overwrite", "append", "append_dedup"],
         }
@@ -379,3 +379,50 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for LogMessages {
 }
 
 use tracing_subscriber::Layer as _;
+
+/// The settings schema as an Airbyte `connectionSpecification`: the draft-07 document with
+/// Airbyte's keywords for what the SDK marks its own way (`x-secret` → `airbyte_secret: true`
+/// at any depth, auth choices included; `x-order` → `order`, from 0).
+fn specification(schema: &connector_core::settings::SettingsSchema) -> Value {
+    fn mark(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                if map.get("x-secret") == Some(&Value::Bool(true)) {
+                    map.insert("airbyte_secret".into(), Value::Bool(true));
+                }
+                if let Some(order) = map.get("x-order").and_then(Value::as_i64) {
+                    map.insert("order".into(), Value::from(order.saturating_sub(1)));
+                }
+                map.values_mut().for_each(mark);
+            }
+            Value::Array(items) => items.iter_mut().for_each(mark),
+            _ => {}
+        }
+    }
+    let mut doc = schema.to_draft(connector_core::settings::Draft::Draft07);
+    mark(&mut doc);
+    doc
+}
+
+#[cfg(test)]
+mod spec_tests {
+    use connector_core::settings::{Settings, SettingsSchema};
+    use connector_core::Secret;
+
+    #[allow(dead_code)]
+    #[derive(serde::Deserialize, schemars::JsonSchema)]
+    struct S {
+        host: String,
+        api_key: Secret,
+    }
+    impl Settings for S {}
+
+    #[test]
+    fn secrets_are_airbyte_secrets_and_fields_are_ordered_from_0() {
+        let spec = super::specification(&SettingsSchema::of::<S>());
+        assert_eq!(spec["$schema"], "http://json-schema.org/draft-07/schema#");
+        assert_eq!(spec["properties"]["api_key"]["airbyte_secret"], true);
+        assert_eq!(spec["properties"]["host"]["order"], 0);
+        assert!(spec["properties"]["host"].get("airbyte_secret").is_none());
+    }
+}

@@ -45,7 +45,6 @@
 //! | `validate.rs` | every problem at once, environment overlay |
 //! | `types.rs` | shared setting types: [`BaseUrl`], [`HttpSettings`] |
 
-mod airbyte;
 mod choice;
 mod dialect;
 mod schema;
@@ -98,15 +97,6 @@ pub fn closest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Opti
         .filter(|(d, _)| *d <= 3)
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)
-}
-
-/// The environment variable that sets `field` for `prefix` (`UKGPRO_PASSWORD`).
-pub fn env_var_name(prefix: &str, field: &str) -> String {
-    format!(
-        "{}_{}",
-        prefix.to_ascii_uppercase(),
-        field.to_ascii_uppercase()
-    )
 }
 
 /// Validates `raw` against the schema of `S`, runs [`Settings::check`], and deserializes.

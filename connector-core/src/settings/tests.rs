@@ -179,29 +179,6 @@ fn wrong_types_and_documents() {
 }
 
 #[test]
-fn environment_overlay() {
-    let s = schema();
-    let mut raw = Map::new();
-    raw.insert("host".into(), json!("from-file"));
-    s.apply_env("test", &mut raw, |var| match var {
-        "TEST_HOST" => Some("from-env".into()),
-        "TEST_PAGE_SIZE" => Some("25".into()),
-        _ => None,
-    });
-    assert_eq!(raw["host"], "from-env");
-    assert_eq!(raw["page_size"], 25);
-    let mut raw = Map::new();
-    s.apply_env("test", &mut raw, |var| {
-        (var == "TEST_PAGE_SIZE").then(|| "many".into())
-    });
-    let err = s.validate(Value::Object(raw)).unwrap_err();
-    assert!(
-        err.contains(&FieldError::new("page_size", "must be an integer")),
-        "{err:?}"
-    );
-}
-
-#[test]
 fn edit_distance_works() {
     assert_eq!(edit_distance("password", "pasword"), 1);
     assert_eq!(edit_distance("", "abc"), 3);
@@ -410,11 +387,6 @@ mod auth_choice {
                 .err()
                 .unwrap();
         assert_eq!(err.field_errors()[0].field, "auth");
-        let mut env = serde_json::Map::new();
-        schema.apply_env("t", &mut env, |v| {
-            (v == "T_AUTH").then(|| r#"{"method":"bearer","token":"t0k"}"#.to_owned())
-        });
-        assert_eq!(env["auth"]["method"], "bearer");
     }
 }
 

@@ -4,7 +4,7 @@
 use jsonschema::error::{ValidationError, ValidationErrorKind};
 use serde_json::{Map, Value};
 
-use super::{env_var_name, SettingsSchema, WHOLE_DOCUMENT};
+use super::{SettingsSchema, WHOLE_DOCUMENT};
 use crate::error::FieldError;
 
 impl SettingsSchema {
@@ -197,49 +197,6 @@ impl SettingsSchema {
         let mut seen = std::collections::HashSet::new();
         errors.retain(|e| seen.insert(e.field.clone()));
         errors
-    }
-
-    /// Overlays environment variables `<PREFIX>_<FIELD>` (upper-case) on `raw`, the
-    /// environment winning. Values of integer, number and boolean fields are parsed; one that
-    /// does not parse is kept as a string so that validation names the field.
-    pub fn apply_env(
-        &self,
-        prefix: &str,
-        raw: &mut Map<String, Value>,
-        lookup: impl Fn(&str) -> Option<String>,
-    ) {
-        for field in &self.fields {
-            let var = env_var_name(prefix, &field.name);
-            let Some(text) = lookup(&var) else { continue };
-            let value = match field.json_type.as_deref() {
-                Some("integer") => text
-                    .trim()
-                    .parse::<i64>()
-                    .map(Value::from)
-                    .unwrap_or(Value::String(text)),
-                Some("number") => text
-                    .trim()
-                    .parse::<f64>()
-                    .ok()
-                    .and_then(serde_json::Number::from_f64)
-                    .map(Value::Number)
-                    .unwrap_or(Value::String(text)),
-                // An object field (an auth choice) takes JSON: {"method": "bearer", ...}.
-                Some("object") | None if text.trim_start().starts_with('{') => {
-                    serde_json::from_str::<Value>(&text)
-                        .ok()
-                        .filter(Value::is_object)
-                        .unwrap_or(Value::String(text))
-                }
-                Some("boolean") => match text.trim().to_ascii_lowercase().as_str() {
-                    "true" | "1" | "yes" => Value::Bool(true),
-                    "false" | "0" | "no" => Value::Bool(false),
-                    _ => Value::String(text),
-                },
-                _ => Value::String(text),
-            };
-            raw.insert(field.name.clone(), value);
-        }
     }
 }
 
