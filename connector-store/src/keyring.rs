@@ -136,3 +136,25 @@ pub(crate) fn close_names(names: &[String], name: &str) -> Vec<String> {
     close.truncate(3);
     close
 }
+
+/// Decrypts secret `field` of connection `id` (named `connection`): without a key, or when
+/// the ciphertext was altered or moved from elsewhere, [`StoreError::Tampered`].
+pub(crate) fn open_secret(
+    key: Option<&MasterKey>,
+    id: &str,
+    connection: &str,
+    field: &str,
+    nonce: &[u8],
+    ciphertext: &[u8],
+) -> Result<connector_core::Secret, StoreError> {
+    let tampered = || StoreError::Tampered {
+        connection: connection.to_owned(),
+        field: field.to_owned(),
+    };
+    let plain = key
+        .ok_or_else(tampered)?
+        .open(&super::crypto::secret_aad(id, field), nonce, ciphertext)
+        .ok_or_else(tampered)?;
+    let text = std::str::from_utf8(&plain).map_err(|_| tampered())?;
+    Ok(connector_core::Secret::new(text))
+}

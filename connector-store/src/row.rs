@@ -80,3 +80,48 @@ impl Row {
         })
     }
 }
+
+/// The columns of a connection's last test, in [`TestRecord`]'s order.
+pub(crate) const TEST_COLUMNS: [&str; 4] = [
+    "last_test_at",
+    "last_test_passed",
+    "last_test_step",
+    "last_test_message",
+];
+
+/// The columns of a connection's last export, in [`ExportRecord`]'s order.
+pub(crate) const EXPORT_COLUMNS: [&str; 4] = [
+    "last_export_at",
+    "last_export_ok",
+    "last_export_users",
+    "last_export_message",
+];
+
+/// A connection's sealed columns as stored (for checking and renewing seals).
+pub(crate) struct SettingsRow {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) provider: String,
+    pub(crate) settings: String,
+    pub(crate) seal: Option<Vec<u8>>,
+}
+
+impl SettingsRow {
+    /// Whether the settings carry `key`'s seal.
+    pub(crate) fn sealed_by(&self, key: &super::MasterKey) -> bool {
+        let aad = super::crypto::settings_aad(&self.id, &self.provider, &self.settings);
+        self.seal
+            .as_deref()
+            .is_some_and(|s| super::crypto::settings_sealed(key, &aad, s))
+    }
+}
+
+/// A user fingerprint as a database stores it (its bits as a signed 64-bit integer).
+pub(crate) fn fingerprint_to_db(fp: u64) -> i64 {
+    i64::from_ne_bytes(fp.to_ne_bytes())
+}
+
+/// A stored fingerprint back.
+pub(crate) fn fingerprint_from_db(v: i64) -> u64 {
+    u64::from_ne_bytes(v.to_ne_bytes())
+}

@@ -7,7 +7,7 @@ use tokio_postgres::Transaction;
 use super::{Db, Inner, PostgresStore};
 use crate::crypto::{seal_settings, secret_aad, settings_aad, settings_sealed};
 use crate::keyring::{self, check_version, PendingKey};
-use crate::row::Row;
+use crate::row::{Row, SettingsRow};
 use crate::{MasterKey, StoreError};
 
 impl PostgresStore {
@@ -229,24 +229,6 @@ pub(super) async fn seal_row(
     .await
     .db(inner)
     .map(drop)
-}
-
-/// A connection's sealed columns as stored.
-struct SettingsRow {
-    id: String,
-    name: String,
-    provider: String,
-    settings: String,
-    seal: Option<Vec<u8>>,
-}
-
-impl SettingsRow {
-    fn sealed_by(&self, key: &MasterKey) -> bool {
-        let aad = settings_aad(&self.id, &self.provider, &self.settings);
-        self.seal
-            .as_deref()
-            .is_some_and(|s| settings_sealed(key, &aad, s))
-    }
 }
 
 async fn settings_rows(

@@ -8,9 +8,9 @@ use tokio_postgres::Transaction;
 use super::keys::{read_key_check, seal_row};
 use super::{is_unique_violation, read_row, Db, Inner, PostgresStore};
 use crate::crypto::secret_aad;
-use crate::keyring::new_id;
+use crate::keyring::{new_id, open_secret};
 use crate::record::{ConnectionInfo, ExportRecord, StoredConnection, TestRecord, ValidSettings};
-use crate::row::ROW_COLUMNS;
+use crate::row::{EXPORT_COLUMNS, ROW_COLUMNS, TEST_COLUMNS};
 use crate::{ConnectionName, ConnectionStore, StoreError};
 use connector_core::Secret;
 
@@ -276,23 +276,6 @@ async fn insert_secrets(
     }
     Ok(())
 }
-
-/// The columns of the last test.
-const TEST_COLUMNS: [&str; 4] = [
-    "last_test_at",
-    "last_test_passed",
-    "last_test_step",
-    "last_test_message",
-];
-
-/// The columns of the last export.
-const EXPORT_COLUMNS: [&str; 4] = [
-    "last_export_at",
-    "last_export_ok",
-    "last_export_users",
-    "last_export_message",
-];
-
 /// A connection with its secrets, with the session's shared key lock held.
 async fn get_locked(
     inner: &Inner,
@@ -326,16 +309,8 @@ async fn get_locked(
         let field: String = r.try_get(0).db(inner)?;
         let (nonce, ciphertext): (Vec<u8>, Vec<u8>) =
             (r.try_get(1).db(inner)?, r.try_get(2).db(inner)?);
-        let tampered = || StoreError::Tampered {
-            connection: info.name.clone(),
-            field: field.clone(),
-        };
-        let key = key.as_ref().ok_or_else(tampered)?;
-        let plain = key
-            .open(&secret_aad(&id, &field), &nonce, &ciphertext)
-            .ok_or_else(tampered)?;
-        let text = std::str::from_utf8(&plain).map_err(|_| tampered())?;
-        secrets.push((field.clone(), Secret::new(text)));
+        let secret = open_secret(key.as_ref(), &id, &info.name, &field, &nonce, &ciphertext)?;
+        secrets.push((field, secret));
     }
     tx.commit().await.db(inner)?;
     Ok(StoredConnection { info, secrets })

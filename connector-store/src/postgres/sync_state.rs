@@ -9,19 +9,11 @@ use connector_core::sync::{Baseline, Snapshot, SyncCommit};
 use jiff::Timestamp;
 
 use super::{Db, PostgresStore};
+use crate::row::{fingerprint_from_db, fingerprint_to_db};
 use crate::{StoreError, SyncStateStore};
 
 /// Rows written per statement when a commit saves users (arrays unnested server-side).
 const BATCH: usize = 5_000;
-
-/// A fingerprint as PostgreSQL stores it (its bits as a signed integer).
-fn to_sql(fp: u64) -> i64 {
-    i64::from_ne_bytes(fp.to_ne_bytes())
-}
-
-fn from_sql(v: i64) -> u64 {
-    u64::from_ne_bytes(v.to_ne_bytes())
-}
 
 #[async_trait]
 impl SyncStateStore for PostgresStore {
@@ -56,7 +48,12 @@ impl SyncStateStore for PostgresStore {
             .await
             .db(inner)?
             .iter()
-            .map(|r| Ok((r.try_get::<_, String>(0)?, from_sql(r.try_get(1)?))))
+            .map(|r| {
+                Ok((
+                    r.try_get::<_, String>(0)?,
+                    fingerprint_from_db(r.try_get(1)?),
+                ))
+            })
             .collect::<Result<HashMap<_, _>, tokio_postgres::Error>>()
             .db(inner)?;
         let baseline = Baseline {
@@ -154,7 +151,10 @@ impl SyncStateStore for PostgresStore {
         }
         for chunk in commit.upserts.chunks(BATCH) {
             let keys: Vec<&str> = chunk.iter().map(|(k, _)| k.as_str()).collect();
-            let prints: Vec<i64> = chunk.iter().map(|(_, s)| to_sql(s.fingerprint)).collect();
+            let prints: Vec<i64> = chunk
+                .iter()
+                .map(|(_, s)| fingerprint_to_db(s.fingerprint))
+                .collect();
             let records: Vec<&str> = chunk.iter().map(|(_, s)| s.json.as_str()).collect();
             tx.execute(
                 "INSERT INTO connector_sync_users (connection_id, user_key, fingerprint, record)

@@ -7,7 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::super::crypto::{seal_settings, secret_aad, settings_aad, settings_sealed};
 use super::super::home::io;
 use super::super::keyring::{self, check_version, PendingKey};
-use super::super::row::Row;
+use super::super::row::{Row, SettingsRow};
 use super::super::{MasterKey, StoreError};
 use super::{Db, Inner, SqliteStore};
 
@@ -59,7 +59,7 @@ impl SqliteStore {
                     if !row.sealed_by(&old) {
                         return Err(StoreError::SettingsTampered { connection: row.name });
                     }
-                    row.seal(tx, &new_key).db(inner)?;
+                    reseal(&row, tx, &new_key).db(inner)?;
                 }
                 write_key_check(tx, &new_key, true).db(inner)?;
                 Ok(rows.len())
@@ -127,7 +127,7 @@ impl Inner {
                     // check, after which a missing seal is tampering.
                     self.transaction(db, |tx| {
                         for row in settings_rows(tx).db(self)? {
-                            row.seal(tx, &key).db(self)?;
+                            reseal(&row, tx, &key).db(self)?;
                         }
                         write_key_check(tx, &key, true).db(self)
                     })?;
@@ -151,7 +151,7 @@ impl Inner {
                 let (nonce, sealed) = self.transaction(db, |tx| {
                     // Connections saved without any secret, before settings were sealed.
                     for row in settings_rows(tx).db(self)? {
-                        row.seal(tx, &key).db(self)?;
+                        reseal(&row, tx, &key).db(self)?;
                     }
                     write_key_check(tx, &key, false).db(self)?;
                     Ok(read_key_check(tx).db(self)?.unwrap_or_default())
@@ -211,26 +211,9 @@ pub(super) fn seal_row(
     Ok(())
 }
 
-/// A connection's sealed columns as stored.
-struct SettingsRow {
-    id: String,
-    name: String,
-    provider: String,
-    settings: String,
-    seal: Option<Vec<u8>>,
-}
-
-impl SettingsRow {
-    fn sealed_by(&self, key: &MasterKey) -> bool {
-        let aad = settings_aad(&self.id, &self.provider, &self.settings);
-        self.seal
-            .as_deref()
-            .is_some_and(|s| settings_sealed(key, &aad, s))
-    }
-
-    fn seal(&self, db: &Connection, key: &MasterKey) -> rusqlite::Result<()> {
-        seal_row(db, key, &self.id, &self.provider, &self.settings)
-    }
+/// Renews a connection's seal under `key`.
+fn reseal(row: &SettingsRow, db: &Connection, key: &MasterKey) -> rusqlite::Result<()> {
+    seal_row(db, key, &row.id, &row.provider, &row.settings)
 }
 
 fn settings_rows(db: &Connection) -> rusqlite::Result<Vec<SettingsRow>> {

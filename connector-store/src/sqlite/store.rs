@@ -5,17 +5,15 @@ use jiff::Timestamp;
 use rusqlite::types::Value;
 use rusqlite::{params, OptionalExtension};
 
-use super::super::crypto::secret_aad;
-use super::super::keyring::new_id;
+use super::super::keyring::{new_id, open_secret};
 use super::super::record::{
     ConnectionInfo, ExportRecord, StoredConnection, TestRecord, ValidSettings,
 };
-use super::super::row::{Row, ROW_COLUMNS};
+use super::super::row::{Row, EXPORT_COLUMNS, ROW_COLUMNS, TEST_COLUMNS};
 use super::super::{ConnectionName, ConnectionStore, StoreError};
 use super::keys::read_key_check;
 use super::rows::read_row;
 use super::{insert_secrets, is_unique_violation, Db, SqliteStore};
-use connector_core::Secret;
 
 #[async_trait]
 impl ConnectionStore for SqliteStore {
@@ -90,16 +88,9 @@ impl ConnectionStore for SqliteStore {
             };
             let info = inner.info(db, row)?;
             for (field, nonce, ciphertext) in sealed {
-                let tampered = || StoreError::Tampered {
-                    connection: info.name.clone(),
-                    field: field.clone(),
-                };
-                let key = key.as_ref().ok_or_else(tampered)?;
-                let plain = key
-                    .open(&secret_aad(&id, &field), &nonce, &ciphertext)
-                    .ok_or_else(tampered)?;
-                let text = std::str::from_utf8(&plain).map_err(|_| tampered())?;
-                secrets.push((field.clone(), Secret::new(text)));
+                let secret =
+                    open_secret(key.as_ref(), &id, &info.name, &field, &nonce, &ciphertext)?;
+                secrets.push((field, secret));
             }
             Ok(StoredConnection { info, secrets })
         })
@@ -267,19 +258,3 @@ impl SqliteStore {
         .await
     }
 }
-
-/// The columns of the last test.
-const TEST_COLUMNS: [&str; 4] = [
-    "last_test_at",
-    "last_test_passed",
-    "last_test_step",
-    "last_test_message",
-];
-
-/// The columns of the last export.
-const EXPORT_COLUMNS: [&str; 4] = [
-    "last_export_at",
-    "last_export_ok",
-    "last_export_users",
-    "last_export_message",
-];

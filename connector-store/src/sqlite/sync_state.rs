@@ -7,18 +7,10 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use rusqlite::{params, OptionalExtension};
 
+use super::super::row::{fingerprint_from_db, fingerprint_to_db};
 use super::super::{StoreError, SyncStateStore};
 use super::{Db, SqliteStore};
 use connector_core::sync::{Baseline, Snapshot, SyncCommit};
-
-/// A fingerprint as SQLite stores it (its bits as a signed integer).
-fn to_sql(fp: u64) -> i64 {
-    i64::from_ne_bytes(fp.to_ne_bytes())
-}
-
-fn from_sql(v: i64) -> u64 {
-    u64::from_ne_bytes(v.to_ne_bytes())
-}
 
 #[async_trait]
 impl SyncStateStore for SqliteStore {
@@ -44,7 +36,7 @@ impl SyncStateStore for SqliteStore {
                 .db(inner)?;
             let fingerprints = stmt
                 .query_map(params![row.id], |r| {
-                    Ok((r.get::<_, String>(0)?, from_sql(r.get(1)?)))
+                    Ok((r.get::<_, String>(0)?, fingerprint_from_db(r.get(1)?)))
                 })
                 .and_then(|rows| rows.collect::<rusqlite::Result<HashMap<_, _>>>())
                 .db(inner)?;
@@ -134,7 +126,7 @@ impl SyncStateStore for SqliteStore {
                     .db(inner)?;
                 for (key, snapshot) in &commit.upserts {
                     upsert
-                        .execute(params![row.id, key, to_sql(snapshot.fingerprint), snapshot.json])
+                        .execute(params![row.id, key, fingerprint_to_db(snapshot.fingerprint), snapshot.json])
                         .db(inner)?;
                 }
             }
