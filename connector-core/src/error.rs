@@ -154,6 +154,7 @@ struct Inner {
     message: String,
     endpoint: Option<String>,
     hint: Option<String>,
+    api_code: Option<String>,
     #[source]
     source: Option<BoxError>,
 }
@@ -175,6 +176,7 @@ impl Error {
             message: scrubbed(message.into()),
             endpoint: None,
             hint: None,
+            api_code: None,
             source: None,
         }))
     }
@@ -244,6 +246,18 @@ impl Error {
     /// The endpoint involved, if any.
     pub fn endpoint(&self) -> Option<&str> {
         self.0.endpoint.as_deref()
+    }
+
+    /// The API's own error code, when the answer carried one (`invalid_client`, a SCIM
+    /// `scimType`): what a provider's [`ErrorPolicy`](crate::http::ErrorPolicy) matches on.
+    pub fn api_code(&self) -> Option<&str> {
+        self.0.api_code.as_deref()
+    }
+
+    /// Sets the API's own error code (scrubbed like the message).
+    pub fn with_api_code(mut self, code: impl Into<String>) -> Self {
+        self.0.api_code = Some(scrubbed(code.into()));
+        self
     }
 
     /// What to do about it, if known.

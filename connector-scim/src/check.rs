@@ -6,7 +6,7 @@ use connector_core::http::Request;
 use connector_core::{Error, ErrorKind};
 use serde_json::Value;
 
-use crate::client::{with_hint, ScimClient, SCIM_JSON};
+use crate::client::{ScimClient, SCIM_JSON};
 use crate::model::ENTERPRISE;
 use crate::ID;
 
@@ -64,9 +64,7 @@ fn capabilities(config: &Value) -> String {
 pub async fn run(client: &ScimClient, checks: &mut Checklist) {
     let http = client.http();
     checks
-        .run("reachable", || async {
-            Ok(http.probe().await.map_err(with_hint)?.summary)
-        })
+        .run("reachable", || async { Ok(http.probe().await?.summary) })
         .await;
     let mut config = Value::Null;
     checks
@@ -81,7 +79,7 @@ pub async fn run(client: &ScimClient, checks: &mut Checklist) {
                 .accept(SCIM_JSON)
                 .query("startIndex", "1")
                 .query("count", "0");
-            let users = http.send(&probe).await.map_err(with_hint)?;
+            let users = http.send(&probe).await?;
             if users.status.as_u16() == 401 {
                 client.check_status(&users, READ_USERS)?;
             }

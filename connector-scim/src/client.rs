@@ -2,7 +2,7 @@
 //! type, and SCIM error bodies (`detail`, `scimType`) in messages.
 
 use connector_core::auth::{Basic, Bearer};
-use connector_core::http::{HttpClient, HttpResponse, Request};
+use connector_core::http::{ErrorPolicy, HttpClient, HttpResponse, On, Request};
 use connector_core::{Error, Result};
 use serde::Deserialize;
 
@@ -22,7 +22,8 @@ impl ScimClient {
     /// A client for validated settings.
     pub fn new(settings: &ScimSettings) -> Result<Self> {
         let base = settings.base_url.url().clone();
-        let config = settings.http.config("base_url");
+        let mut config = settings.http.config("base_url");
+        config.errors = error_policy();
         let http = match &settings.auth {
             ScimAuth::Bearer { token } => {
                 HttpClient::new(ID, base, Bearer::new(token.clone()), config)?
@@ -64,7 +65,7 @@ impl ScimClient {
     pub fn check_status(&self, response: &HttpResponse, permission: &str) -> Result<()> {
         response
             .error_for_status(ID, permission)
-            .map_err(|e| with_scim_detail(e, response))
+            .map_err(|e| self.http.explain(with_scim_detail(e, response)))
     }
 }
 
@@ -78,7 +79,7 @@ struct ScimError {
 
 fn with_scim_detail(e: Error, response: &HttpResponse) -> Error {
     let Ok(body) = serde_json::from_slice::<ScimError>(&response.body) else {
-        return with_hint(e);
+        return e;
     };
     let detail: String = body
         .detail
@@ -89,23 +90,35 @@ fn with_scim_detail(e: Error, response: &HttpResponse) -> Error {
         .collect();
     let kind = body
         .scim_type
+        .as_ref()
         .map(|t| format!(" (scimType {t})"))
         .unwrap_or_default();
+    // The service's own error code, for the policy's rules.
+    let e = match body.scim_type {
+        Some(code) => e.with_api_code(code),
+        None => e,
+    };
     if detail.is_empty() && kind.is_empty() {
-        return with_hint(e);
+        return e;
     }
     let message = format!("{}; the service says: {detail}{kind}", e.message());
-    with_hint(e.with_message(message))
+    e.with_message(message)
 }
 
-/// What to do, in a SCIM administrator's words.
-pub fn with_hint(e: Error) -> Error {
-    use connector_core::ErrorKind;
-    let hint = match e.kind() {
-        ErrorKind::Authentication => "the SCIM service rejected the credentials: check auth (a token is usually created in the product's SCIM or provisioning settings, and may have expired)",
-        ErrorKind::Permission { .. } => "the credentials are valid but may not read users: give the token or account read access to users in the product's SCIM settings",
-        ErrorKind::NotFound => "the host answered but has no SCIM service there: check that base_url ends with the SCIM path (often /scim/v2)",
-        _ => return e,
-    };
-    e.with_hint(hint)
+/// What SCIM failures mean to the product's administrator, as data: the client gives every
+/// error it returns the first matching hint.
+fn error_policy() -> ErrorPolicy {
+    ErrorPolicy::new()
+        .hint(
+            On::Authentication,
+            "the SCIM service rejected the credentials: check auth (a token is usually created in the product's SCIM or provisioning settings, and may have expired)",
+        )
+        .hint(
+            On::Permission,
+            "the credentials are valid but may not read users: give the token or account read access to users in the product's SCIM settings",
+        )
+        .hint(
+            On::NotFound,
+            "the host answered but has no SCIM service there: check that base_url ends with the SCIM path (often /scim/v2)",
+        )
 }

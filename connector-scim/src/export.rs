@@ -8,7 +8,7 @@ use connector_core::reexports::futures_util::{stream, StreamExt};
 use connector_core::{Result, UserExport};
 
 use crate::check::READ_USERS;
-use crate::client::{with_hint, ScimClient, SCIM_JSON};
+use crate::client::{ScimClient, SCIM_JSON};
 use crate::mapping::to_user;
 use crate::model::ScimUser;
 
@@ -62,6 +62,7 @@ pub fn export(client: &ScimClient, page_size: u32, filter: Option<&str>) -> Resu
         pages.boxed(),
         "/Users",
         to_user,
-        with_hint,
+        // The client already gave every error SCIM's hint.
+        |e| e,
     ))
 }

@@ -6,8 +6,7 @@ use connector_core::http::HttpResponse;
 use connector_core::{Error, ErrorKind, Result};
 
 use crate::client::{
-    check_status, parse_list, with_ukg_hint, Endpoint, UkgClient, EMPLOYMENT_DETAILS,
-    PERSON_DETAILS,
+    check_status, parse_list, Endpoint, UkgClient, EMPLOYMENT_DETAILS, PERSON_DETAILS,
 };
 use crate::PROVIDER_ID;
 
@@ -31,7 +30,7 @@ pub const CHECKS: &[CheckStep] = &[
 pub async fn run(client: &UkgClient, checks: &mut Checklist) {
     checks
         .run("reachable", || async {
-            let reach = client.http().probe().await.map_err(with_ukg_hint)?;
+            let reach = client.http().probe().await?;
             Ok(format!(
                 "{} reachable ({})",
                 client.http().base_url().origin().ascii_serialization(),
@@ -45,7 +44,7 @@ pub async fn run(client: &UkgClient, checks: &mut Checklist) {
     checks
         .run("authenticated", || async {
             let response = client.get_page(PERSON_DETAILS, 1, 1, None).await?;
-            let message = authenticated(&response)?;
+            let message = authenticated(client, &response)?;
             person = Some(response);
             Ok(message)
         })
@@ -54,7 +53,7 @@ pub async fn run(client: &UkgClient, checks: &mut Checklist) {
     checks
         .run("permission_employee_person_details", || async {
             match &person {
-                Some(response) => permission(response, PERSON_DETAILS),
+                Some(response) => permission(client, response, PERSON_DETAILS),
                 None => Err(Error::new(
                     PROVIDER_ID,
                     ErrorKind::Protocol,
@@ -67,29 +66,29 @@ pub async fn run(client: &UkgClient, checks: &mut Checklist) {
     checks
         .run("permission_personnel_integration", || async {
             let response = client.get_page(EMPLOYMENT_DETAILS, 1, 1, None).await?;
-            permission(&response, EMPLOYMENT_DETAILS)
+            permission(client, &response, EMPLOYMENT_DETAILS)
         })
         .await;
 }
 
 /// 401 fails; 403 means the credentials were accepted but a permission is missing (reported
 /// by the permission step); anything else is checked as usual.
-fn authenticated(response: &HttpResponse) -> Result<String> {
+fn authenticated(client: &UkgClient, response: &HttpResponse) -> Result<String> {
     if response.status.as_u16() == 403 {
         return Ok("credentials accepted (the request was refused only for lack of a permission; see below)".into());
     }
-    check_status(response, PERSON_DETAILS)?;
+    check_status(client, response, PERSON_DETAILS)?;
     // A 200 is not a verdict by itself: a login page or a proxy's page answers 200 too.
-    parse_list::<serde::de::IgnoredAny>(response, 1)?;
+    parse_list::<serde::de::IgnoredAny>(client, response, 1)?;
     Ok(format!(
         "UKG Pro accepted the service account (HTTP {})",
         response.status.as_u16()
     ))
 }
 
-fn permission(response: &HttpResponse, endpoint: Endpoint) -> Result<String> {
-    check_status(response, endpoint)?;
-    let rows = parse_list::<serde::de::IgnoredAny>(response, 1)?;
+fn permission(client: &UkgClient, response: &HttpResponse, endpoint: Endpoint) -> Result<String> {
+    check_status(client, response, endpoint)?;
+    let rows = parse_list::<serde::de::IgnoredAny>(client, response, 1)?;
     Ok(format!(
         "View on \u{201c}{}\u{201d} granted ({} answered with {} row{})",
         endpoint.permission,

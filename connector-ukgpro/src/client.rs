@@ -2,8 +2,8 @@
 //! answers to the SDK's errors with hints in the UKG admin's words.
 
 use connector_core::auth::{ApiKeyHeader, Basic, Composite};
-use connector_core::http::{HttpClient, HttpResponse, RecordsAt, Request};
-use connector_core::{Error, ErrorKind, NetworkKind, Result};
+use connector_core::http::{ErrorPolicy, HttpClient, HttpResponse, On, RecordsAt, Request};
+use connector_core::{Error, ErrorKind, Result};
 use serde::de::DeserializeOwned;
 
 use crate::settings::UkgProSettings;
@@ -78,7 +78,8 @@ impl UkgClient {
                     .map(|k| key("Api-Key", k))
                     .transpose()?,
             );
-        let config = settings.http.config("base_url");
+        let mut config = settings.http.config("base_url");
+        config.errors = error_policy();
         let http = HttpClient::new(PROVIDER_ID, base, auth, config)?;
         Ok(UkgClient { http })
     }
@@ -100,7 +101,6 @@ impl UkgClient {
         self.http
             .get(endpoint.path, &page_query(page, per_page, company_id))
             .await
-            .map_err(|e| with_status_hint(with_ukg_hint(e), endpoint))
     }
 
     /// One page decoded as `T`, record by record as the body arrives (memory holds one
@@ -139,7 +139,7 @@ impl UkgClient {
             .fetch_records(&request, &RecordsAt::Root, endpoint.permission, per_page)
             .await
             .map(|page| page.items)
-            .map_err(|e| with_status_hint(with_ukg_hint(on_page(e, page)), endpoint))
+            .map_err(|e| on_page(e, page))
     }
 }
 
@@ -154,65 +154,61 @@ fn page_query(page: u32, per_page: u32, company_id: Option<&str>) -> Vec<(&'stat
     query
 }
 
-/// Maps a non-2xx answer to an error whose hint says what to do in UKG Pro.
-pub fn check_status(response: &HttpResponse, endpoint: Endpoint) -> Result<()> {
-    response
-        .error_for_status(PROVIDER_ID, endpoint.permission)
-        .map_err(|e| with_status_hint(e, endpoint))
+/// What UKG Pro's failures mean to its administrator, as data: the client gives every error
+/// it returns the first matching hint.
+fn error_policy() -> ErrorPolicy {
+    ErrorPolicy::new()
+        .hint(
+            On::Authentication,
+            format!("UKG Pro rejected the service account: check username, password and customer_api_key ({SERVICE_ACCOUNT_MENU}); the password is the one UKG Pro generated when the account was saved"),
+        )
+        .hint(
+            On::Permission,
+            format!("give the service account View on the \u{201c}{{permission}}\u{201d} web service ({SERVICE_ACCOUNT_MENU} > edit the account), then test again"),
+        )
+        .hint(
+            On::NotFound,
+            format!("the host answered but has no UKG Pro REST API at {{path}}; check base_url against {WEB_SERVICES_MENU}"),
+        )
+        .hint(
+            On::RateLimited,
+            "UKG Pro's per-tenant request quota was exceeded even after backing off; wait a few minutes, lower max_concurrent_requests or set requests_per_minute, and try again",
+        )
+        .hint(
+            On::ServerError,
+            "UKG Pro kept answering with server errors; try again later, and contact UKG support if it persists",
+        )
+        .hint(
+            On::Protocol,
+            format!("check that base_url is the web services host from {WEB_SERVICES_MENU}, not the login page, and that no proxy rewrites the answer"),
+        )
+        .hint(
+            On::Dns,
+            format!("check base_url for typos; the web services host is shown in UKG Pro under {WEB_SERVICES_MENU} (e.g. service5.ultipro.com)"),
+        )
 }
 
-/// Adds the UKG Pro fix to an error that came from an HTTP status; others are unchanged.
-pub fn with_status_hint(e: Error, endpoint: Endpoint) -> Error {
-    let hint = match e.kind() {
-        ErrorKind::Authentication => format!(
-            "UKG Pro rejected the service account: check username, password and customer_api_key ({SERVICE_ACCOUNT_MENU}); the password is the one UKG Pro generated when the account was saved"
-        ),
-        ErrorKind::Permission { permission } => format!(
-            "give the service account View on the \u{201c}{permission}\u{201d} web service ({SERVICE_ACCOUNT_MENU} > edit the account), then test again"
-        ),
-        ErrorKind::NotFound => format!(
-            "the host answered but has no UKG Pro REST API at {}; check base_url against {WEB_SERVICES_MENU}",
-            endpoint.path
-        ),
-        ErrorKind::RateLimited { .. } => {
-            "UKG Pro's per-tenant request quota was exceeded even after backing off; wait a few minutes, lower max_concurrent_requests or set requests_per_minute, and try again".to_owned()
-        }
-        ErrorKind::Remote { .. } => {
-            "UKG Pro kept answering with server errors; try again later, and contact UKG support if it persists".to_owned()
-        }
-        ErrorKind::Protocol => protocol_hint(),
-        _ => return e,
-    };
-    e.with_hint(hint)
+/// Maps a non-2xx answer to an error with UKG Pro's hint.
+pub fn check_status(client: &UkgClient, response: &HttpResponse, endpoint: Endpoint) -> Result<()> {
+    response
+        .error_for_status(PROVIDER_ID, endpoint.permission)
+        .map_err(|e| client.http().explain(e))
 }
 
 /// Parses a whole 2xx answer as UKG's bare JSON array of `T` (see
 /// [`HttpResponse::json_array`]), naming the page in errors.
-pub fn parse_list<T: DeserializeOwned>(response: &HttpResponse, page: u32) -> Result<Vec<T>> {
+pub fn parse_list<T: DeserializeOwned>(
+    client: &UkgClient,
+    response: &HttpResponse,
+    page: u32,
+) -> Result<Vec<T>> {
     response
         .json_array(PROVIDER_ID)
-        .map_err(|e| on_page(e, page).with_hint(protocol_hint()))
-}
-
-/// What to check when UKG's answer is not what the API promises (HTML, an object, ...).
-fn protocol_hint() -> String {
-    format!(
-        "check that base_url is the web services host from {WEB_SERVICES_MENU}, not the login page, and that no proxy rewrites the answer"
-    )
+        .map_err(|e| client.http().explain(on_page(e, page)))
 }
 
 /// Names the page in the error's message.
 fn on_page(e: Error, page: u32) -> Error {
     let message = format!("page {page}: {}", e.message());
     e.with_message(message)
-}
-
-/// Adds UKG-specific hints to network failures.
-pub(crate) fn with_ukg_hint(e: Error) -> Error {
-    match e.kind() {
-        ErrorKind::Network(NetworkKind::Dns) => e.with_hint(format!(
-            "check base_url for typos; the web services host is shown in UKG Pro under {WEB_SERVICES_MENU} (e.g. service5.ultipro.com)"
-        )),
-        _ => e,
-    }
 }

@@ -45,6 +45,9 @@ pub struct HttpConfig {
     /// The name of the provider's settings field that holds the API's URL, used in hints
     /// ("check the host name in `api_url`"). Default `base_url`.
     pub url_field: &'static str,
+    /// The provider's hints for its API's failures, applied to every error the client
+    /// returns.
+    pub errors: super::ErrorPolicy,
 }
 
 impl Default for HttpConfig {
@@ -58,6 +61,7 @@ impl Default for HttpConfig {
             retry: RetryPolicy::default(),
             requests_per_minute: None,
             url_field: "base_url",
+            errors: super::ErrorPolicy::default(),
         }
     }
 }
@@ -187,6 +191,19 @@ impl HttpClient {
     /// Requests that are [safe to retry](Request::is_retry_safe) are retried under the
     /// configured [`RetryPolicy`]; others are sent once.
     pub async fn send(&self, request: &Request) -> Result<HttpResponse> {
+        self.send_unexplained(request)
+            .await
+            .map_err(|e| self.explain(e))
+    }
+
+    /// `error` with the provider's hint for it ([`HttpConfig::errors`]): what every error the
+    /// client returns gets; for errors a provider finds in an answer itself.
+    pub fn explain(&self, error: Error) -> Error {
+        let config = &self.inner.config;
+        config.errors.explain(error, config.url_field)
+    }
+
+    async fn send_unexplained(&self, request: &Request) -> Result<HttpResponse> {
         let once = || async {
             let response = self.send_stream(request).await?.read_all().await?;
             if matches!(response.status.as_u16(), 429 | 502..=504) {
@@ -290,6 +307,12 @@ impl HttpClient {
     ///
     /// [refresh]: super::Authenticator::refresh
     pub async fn send_stream(&self, request: &Request) -> Result<StreamingResponse> {
+        self.send_stream_unexplained(request)
+            .await
+            .map_err(|e| self.explain(e))
+    }
+
+    async fn send_stream_unexplained(&self, request: &Request) -> Result<StreamingResponse> {
         let inner = &*self.inner;
         let endpoint = request.label();
         let url = request.url(&inner.base);

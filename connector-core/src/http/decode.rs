@@ -210,11 +210,12 @@ impl HttpClient {
         lenient: bool,
     ) -> Result<RecordPage<T>> {
         let once = || self.fetch_records_once(request, at, permission, page_size, lenient);
-        if request.is_retry_safe() {
+        let result = if request.is_retry_safe() {
             self.retry(&request.retry_label(), once).await
         } else {
             once().await
-        }
+        };
+        result.map_err(|e| self.explain(e))
     }
 
     async fn fetch_records_once<T: DeserializeOwned>(

@@ -15,6 +15,10 @@ impl HttpClient {
     /// Checks that the base URL's host can be reached, stage by stage: DNS, TCP, then (for
     /// https) TLS with an unauthenticated request. Sends no credentials.
     pub async fn probe(&self) -> Result<Reachability> {
+        self.probe_unexplained().await.map_err(|e| self.explain(e))
+    }
+
+    async fn probe_unexplained(&self) -> Result<Reachability> {
         let inner = &*self.inner;
         let base = &inner.base;
         let host = base

@@ -5,7 +5,7 @@ use connector_core::check::{CheckStep, Checklist};
 use connector_core::http::Request;
 use serde_json::Value;
 
-use super::client::{with_hint, AcmeClient};
+use super::client::AcmeClient;
 use super::export::EMPLOYEES;
 use super::ID;
 
@@ -27,17 +27,13 @@ pub const CHECKS: &[CheckStep] = &[
 pub async fn run(client: &AcmeClient, checks: &mut Checklist) {
     let http = client.http();
     checks
-        .run("reachable", || async {
-            Ok(http.probe().await.map_err(with_hint)?.summary)
-        })
+        .run("reachable", || async { Ok(http.probe().await?.summary) })
         .await;
     checks
         .run("authenticated", || async {
-            let me = http
-                .send(&Request::get("/v1/me"))
-                .await
-                .map_err(with_hint)?;
-            me.error_for_status(ID, SCOPE).map_err(with_hint)?;
+            let me = http.send(&Request::get("/v1/me")).await?;
+            me.error_for_status(ID, SCOPE)
+                .map_err(|e| http.explain(e))?;
             Ok("Acme HR issued a token and accepted it".into())
         })
         .await;
@@ -50,8 +46,7 @@ pub async fn run(client: &AcmeClient, checks: &mut Checklist) {
                 SCOPE,
                 1,
             )
-            .await
-            .map_err(with_hint)?;
+            .await?;
             Ok("employees can be listed".into())
         })
         .await;

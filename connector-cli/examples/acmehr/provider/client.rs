@@ -3,7 +3,7 @@
 //! refreshes the token on 401 and classifies failures.
 
 use connector_core::auth::OAuth2ClientCredentials;
-use connector_core::http::HttpClient;
+use connector_core::http::{ErrorPolicy, HttpClient, On};
 use connector_core::reexports::url::Url;
 use connector_core::{Context, Error, ErrorKind, Result};
 
@@ -44,7 +44,9 @@ impl AcmeClient {
         .hint(format!(
             "check client_id and client_secret ({CLIENTS_MENU}); a client secret is shown only once, so create a new one if in doubt"
         ));
-        let http = HttpClient::new(ID, base, auth, settings.http.config("client_id"))?;
+        let mut config = settings.http.config("client_id");
+        config.errors = error_policy();
+        let http = HttpClient::new(ID, base, auth, config)?;
         Ok(AcmeClient { http })
     }
 
@@ -54,19 +56,20 @@ impl AcmeClient {
     }
 }
 
-/// Acme's fix for an error, in an Acme administrator's words.
-pub fn with_hint(e: Error) -> Error {
-    let hint = match e.kind() {
-        ErrorKind::Authentication => format!(
-            "Acme HR rejected the API client: check client_id and client_secret ({CLIENTS_MENU})"
-        ),
-        ErrorKind::Permission { permission } => format!(
-            "give the API client the `{permission}` scope ({CLIENTS_MENU} > edit > Scopes), then test again"
-        ),
-        ErrorKind::RateLimited { .. } => {
-            "Acme HR's rate limit was exceeded even after backing off; lower max_concurrent_requests or set requests_per_minute".to_owned()
-        }
-        _ => return e,
-    };
-    e.with_hint(hint)
+/// Acme's fixes, in an Acme administrator's words, as data: the SDK's client gives every
+/// error it returns the first matching hint.
+fn error_policy() -> ErrorPolicy {
+    ErrorPolicy::new()
+        .hint(
+            On::Authentication,
+            format!("Acme HR rejected the API client: check client_id and client_secret ({CLIENTS_MENU})"),
+        )
+        .hint(
+            On::Permission,
+            format!("give the API client the `{{permission}}` scope ({CLIENTS_MENU} > edit > Scopes), then test again"),
+        )
+        .hint(
+            On::RateLimited,
+            "Acme HR's rate limit was exceeded even after backing off; lower max_concurrent_requests or set requests_per_minute",
+        )
 }

@@ -467,3 +467,48 @@ fn body_descriptions_do_not_quote_content() {
 }
 
 mod requests;
+
+/// A provider's declared error policy reaches every error the client returns: statuses from
+/// `fetch_records`, errors a provider finds itself (`explain`), and failures to connect.
+#[tokio::test]
+async fn the_declared_error_policy_hints_every_error_the_client_returns() {
+    use crate::http::{ErrorPolicy, On, RecordsAt};
+    use crate::Error;
+    let server = MockServer::builder().start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(403))
+        .mount(&server)
+        .await;
+    let mut config = HttpConfig::default();
+    config.errors = ErrorPolicy::new()
+        .hint(On::Permission, "grant {permission} on {path} (see {field})")
+        .hint(On::ApiCode("E42".into()), "the code says so")
+        .hint(On::Dns, "the host {field} names does not exist");
+    let client = plain_client(&server.uri(), config.clone());
+    let denied = client
+        .fetch_records::<serde_json::Value>(
+            &Request::get("/v1/users"),
+            &RecordsAt::Root,
+            "users:read",
+            10,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        denied.hint(),
+        Some("grant users:read on /v1/users (see base_url)")
+    );
+
+    let own = Error::new("t", ErrorKind::Protocol, "odd").with_api_code("E42");
+    assert_eq!(client.explain(own).hint(), Some("the code says so"));
+    let untouched = Error::new("t", ErrorKind::Protocol, "odd").with_hint("the SDK's own");
+    assert_eq!(client.explain(untouched).hint(), Some("the SDK's own"));
+
+    let nowhere = plain_client("https://no-such-host.invalid/", config);
+    let lost = nowhere.send(&Request::get("/")).await.unwrap_err();
+    assert_eq!(
+        lost.hint(),
+        Some("the host base_url names does not exist"),
+        "{lost:?}"
+    );
+}

@@ -1,0 +1,111 @@
+//! [`ErrorPolicy`]: what a provider's API errors mean to a person, declared as data — a hint
+//! per kind of failure (or per the API's own error code), in the provider's words. The
+//! [`HttpClient`](super::HttpClient) applies it to every error it returns, so a provider writes
+//! no error-mapping code.
+//!
+//! ```
+//! use connector_core::http::{ErrorPolicy, On};
+//! use connector_core::{Error, ErrorKind};
+//!
+//! let policy = ErrorPolicy::new()
+//!     .hint(On::ApiCode("invalid_client".into()), "the client secret expired: create a new one")
+//!     .hint(On::Permission, "grant `{permission}` to the API client, then test again")
+//!     .hint(On::NotFound, "no API at {path}: check {field}");
+//!
+//! let denied = Error::new("acme", ErrorKind::Permission { permission: "users:read".into() }, "403")
+//!     .with_endpoint("GET /v1/users");
+//! let denied = policy.explain(denied, "base_url");
+//! assert_eq!(denied.hint(), Some("grant `users:read` to the API client, then test again"));
+//!
+//! let missing = Error::new("acme", ErrorKind::NotFound, "404").with_endpoint("GET /v1/users");
+//! let missing = policy.explain(missing, "base_url");
+//! assert_eq!(missing.hint(), Some("no API at /v1/users: check base_url"));
+//!
+//! let expired = Error::new("acme", ErrorKind::Authentication, "401").with_api_code("invalid_client");
+//! let expired = policy.explain(expired, "base_url");
+//! assert_eq!(expired.hint(), Some("the client secret expired: create a new one"));
+//! ```
+
+use crate::error::{Error, ErrorKind, NetworkKind};
+
+/// A kind of failure a policy's rule applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum On {
+    /// The credentials were rejected (401).
+    Authentication,
+    /// Authenticated but not allowed (403); `{permission}` names what is missing.
+    Permission,
+    /// Nothing at that path (404).
+    NotFound,
+    /// Throttled even after backing off (429).
+    RateLimited,
+    /// The server kept failing (5xx).
+    ServerError,
+    /// An answer that is not what the API promises (HTML, a wrong shape).
+    Protocol,
+    /// The host name does not resolve.
+    Dns,
+    /// The API's own error code (`invalid_client`, `AADSTS7000215`, a SCIM `scimType`).
+    ApiCode(String),
+}
+
+impl On {
+    fn matches(&self, error: &Error) -> bool {
+        match (self, error.kind()) {
+            (On::Authentication, ErrorKind::Authentication)
+            | (On::Permission, ErrorKind::Permission { .. })
+            | (On::NotFound, ErrorKind::NotFound)
+            | (On::RateLimited, ErrorKind::RateLimited { .. })
+            | (On::ServerError, ErrorKind::Remote { .. })
+            | (On::Protocol, ErrorKind::Protocol)
+            | (On::Dns, ErrorKind::Network(NetworkKind::Dns)) => true,
+            (On::ApiCode(code), _) => error.api_code() == Some(code.as_str()),
+            _ => false,
+        }
+    }
+}
+
+/// A provider's hints for its API's failures: rules tried in the order declared, the first
+/// that matches sets the error's hint. A template may say `{permission}` (what a 403 lacks),
+/// `{path}` (the endpoint's path), `{field}` (the settings field of the URL) and `{api_code}`.
+/// Errors no rule matches keep the SDK's own hint.
+#[derive(Debug, Clone, Default)]
+pub struct ErrorPolicy {
+    rules: Vec<(On, String)>,
+}
+
+impl ErrorPolicy {
+    /// No rule: the SDK's own hints.
+    pub fn new() -> Self {
+        ErrorPolicy::default()
+    }
+
+    /// Adds a rule: errors that are `on` get the hint `template`.
+    pub fn hint(mut self, on: On, template: impl Into<String>) -> Self {
+        self.rules.push((on, template.into()));
+        self
+    }
+
+    /// `error` with the hint of the first rule that matches it (`field` is the settings field
+    /// of the URL, for `{field}`); unchanged when none does.
+    pub fn explain(&self, error: Error, field: &str) -> Error {
+        let Some((_, template)) = self.rules.iter().find(|(on, _)| on.matches(&error)) else {
+            return error;
+        };
+        let permission = match error.kind() {
+            ErrorKind::Permission { permission } => permission.clone(),
+            _ => String::new(),
+        };
+        let path = error
+            .endpoint()
+            .map(|e| e.split_once(' ').map_or(e, |(_, p)| p).to_owned())
+            .unwrap_or_default();
+        let hint = template
+            .replace("{permission}", &permission)
+            .replace("{path}", &path)
+            .replace("{field}", field)
+            .replace("{api_code}", error.api_code().unwrap_or(""));
+        error.with_hint(hint)
+    }
+}
