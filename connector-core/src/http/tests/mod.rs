@@ -479,11 +479,13 @@ async fn the_declared_error_policy_hints_every_error_the_client_returns() {
         .respond_with(ResponseTemplate::new(403))
         .mount(&server)
         .await;
-    let mut config = HttpConfig::default();
-    config.errors = ErrorPolicy::new()
-        .hint(On::Permission, "grant {permission} on {path} (see {field})")
-        .hint(On::ApiCode("E42".into()), "the code says so")
-        .hint(On::Dns, "the host {field} names does not exist");
+    let config = HttpConfig {
+        errors: ErrorPolicy::new()
+            .hint(On::Permission, "grant {permission} on {path} (see {field})")
+            .hint(On::ApiCode("E42".into()), "the code says so")
+            .hint(On::Dns, "the host {field} names does not exist"),
+        ..HttpConfig::default()
+    };
     let client = plain_client(&server.uri(), config.clone());
     let denied = client
         .fetch_records::<serde_json::Value>(
