@@ -206,7 +206,9 @@ impl HttpClient {
     async fn send_unexplained(&self, request: &Request) -> Result<HttpResponse> {
         let once = || async {
             let response = self.send_stream(request).await?.read_all().await?;
-            if matches!(response.status.as_u16(), 429 | 502..=504) {
+            let status = response.status.as_u16();
+            if matches!(status, 429 | 502..=504) || self.inner.config.errors.retries_status(status)
+            {
                 response.error_for_status(self.inner.provider, "")?;
             }
             Ok(response)
@@ -236,7 +238,8 @@ impl HttpClient {
     }
 
     /// Runs `op` (one request and whatever reads its answer) and runs it again while it fails
-    /// with a [retryable](Error::is_retryable) error, under the configured [`RetryPolicy`]:
+    /// with a retryable error ([`Error::is_retryable`], unless the provider's
+    /// [`ErrorPolicy`](super::ErrorPolicy) says otherwise), under the configured [`RetryPolicy`]:
     /// exponential backoff with full jitter, `Retry-After` honoured, capped in attempts and in
     /// total time. Every retry is logged at `warn` with `what`, the attempt and the wait (never
     /// headers or bodies). The final error says how many attempts were made.
@@ -268,7 +271,8 @@ impl HttpClient {
             let wait = if unreachable {
                 None
             } else {
-                policy.wait(attempt, &error, started)
+                let retryable = self.inner.config.errors.retryable(&error);
+                policy.wait_for(retryable, attempt, &error, started)
             };
             let Some(wait) = wait else {
                 return Err(if attempt > 1 {

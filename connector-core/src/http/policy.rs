@@ -1,7 +1,9 @@
 //! [`ErrorPolicy`]: what a provider's API errors mean to a person, declared as data — a hint
 //! per kind of failure (or per the API's own error code), in the provider's words. The
 //! [`HttpClient`](super::HttpClient) applies it to every error it returns, so a provider writes
-//! no error-mapping code.
+//! no error-mapping code. It may also say which failures are worth retrying
+//! ([`ErrorPolicy::retry`]), where the SDK's own rule (429, 502–504, dropped connections) does
+//! not fit the API.
 //!
 //! ```
 //! use connector_core::http::{ErrorPolicy, On};
@@ -48,6 +50,8 @@ pub enum On {
     Dns,
     /// The API's own error code (`invalid_client`, `AADSTS7000215`, a SCIM `scimType`).
     ApiCode(String),
+    /// A server error with this status (`500`).
+    Status(u16),
 }
 
 impl On {
@@ -61,6 +65,7 @@ impl On {
             | (On::Protocol, ErrorKind::Protocol)
             | (On::Dns, ErrorKind::Network(NetworkKind::Dns)) => true,
             (On::ApiCode(code), _) => error.api_code() == Some(code.as_str()),
+            (On::Status(wanted), ErrorKind::Remote { status }) => status == wanted,
             _ => false,
         }
     }
@@ -73,6 +78,7 @@ impl On {
 #[derive(Debug, Clone, Default)]
 pub struct ErrorPolicy {
     rules: Vec<(On, String)>,
+    retries: Vec<(On, bool)>,
 }
 
 impl ErrorPolicy {
@@ -85,6 +91,30 @@ impl ErrorPolicy {
     pub fn hint(mut self, on: On, template: impl Into<String>) -> Self {
         self.rules.push((on, template.into()));
         self
+    }
+
+    /// Errors that are `on` are retried (`true`) or not (`false`), whatever the SDK would do:
+    /// an API whose 500s are transient, or one whose 503 means "never".
+    pub fn retry(mut self, on: On, retried: bool) -> Self {
+        self.retries.push((on, retried));
+        self
+    }
+
+    /// Whether `error` may be retried: the first [`retry`](Self::retry) rule that matches it,
+    /// otherwise [`Error::is_retryable`].
+    pub fn retryable(&self, error: &Error) -> bool {
+        self.retries
+            .iter()
+            .find(|(on, _)| on.matches(error))
+            .map_or_else(|| error.is_retryable(), |(_, retried)| *retried)
+    }
+
+    /// Whether a [`retry`](Self::retry) rule asks for answers with `status` to be retried (the
+    /// client then treats such an answer as a failure while it retries).
+    pub fn retries_status(&self, status: u16) -> bool {
+        self.retries
+            .iter()
+            .any(|(on, retried)| *retried && *on == On::Status(status))
     }
 
     /// `error` with the hint of the first rule that matches it (`field` is the settings field

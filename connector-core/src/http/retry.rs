@@ -49,7 +49,19 @@ impl RetryPolicy {
     /// The wait before retry number `retry` (1-based) of `error`, or `None` to give up.
     /// `started` is when the first attempt began.
     pub fn wait(&self, retry: u32, error: &Error, started: Instant) -> Option<Duration> {
-        if !error.is_retryable() || retry >= self.max_attempts {
+        self.wait_for(error.is_retryable(), retry, error, started)
+    }
+
+    /// [`wait`](Self::wait) with the verdict on whether `error` may be retried given (a
+    /// provider's [`ErrorPolicy`](super::ErrorPolicy) may decide otherwise than the SDK).
+    pub fn wait_for(
+        &self,
+        retryable: bool,
+        retry: u32,
+        error: &Error,
+        started: Instant,
+    ) -> Option<Duration> {
+        if !retryable || retry >= self.max_attempts {
             return None;
         }
         let wait = match error.kind() {

@@ -514,3 +514,30 @@ async fn the_declared_error_policy_hints_every_error_the_client_returns() {
         "{lost:?}"
     );
 }
+
+/// Retryability is the provider's to declare too: its 500s retried, its 503s not.
+#[tokio::test]
+async fn a_declared_retry_rule_decides_what_is_retried() {
+    use crate::http::{ErrorPolicy, On};
+    for (status, retried, attempts) in [(500, true, 3), (503, false, 1)] {
+        let server = MockServer::builder().start().await;
+        Mock::given(wiremock::matchers::any())
+            .respond_with(ResponseTemplate::new(status))
+            .mount(&server)
+            .await;
+        let config = HttpConfig {
+            errors: ErrorPolicy::new().retry(On::Status(status), retried),
+            ..fast_retries(3)
+        };
+        let client = plain_client(&server.uri(), config);
+        let e = client
+            .send(&Request::get("/x"))
+            .await
+            .map(|r| r.error_for_status("t", "").map(|_| ()))
+            .and_then(|r| r)
+            .unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::Remote { .. }), "{e:?}");
+        let sent = server.received_requests().await.unwrap().len();
+        assert_eq!(sent, attempts, "status {status}");
+    }
+}
