@@ -154,3 +154,49 @@ async fn a_refused_failed_or_interrupted_export_is_never_finished() {
     }
     assert!(!out.finished);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_incremental_read_hands_on_who_changed_since_the_cursor_boundary_included() {
+    let (connector, _sandbox) = connector(80).await;
+    let mut all = Vec::new();
+    let first = export::read_changed(&*connector, None, |u| {
+        all.push(u.clone());
+        Ok(())
+    })
+    .await
+    .unwrap();
+    assert_eq!((first.emitted, first.unchanged), (80, 0));
+    let newest = all.iter().filter_map(|u| u.updated_at).max();
+    assert_eq!(first.cursor, newest);
+
+    // From the cursor: only who was stamped at or after it, the boundary included.
+    let cursor = first.cursor.unwrap();
+    let at_cursor = all
+        .iter()
+        .filter(|u| u.updated_at.is_none_or(|t| t >= cursor))
+        .count();
+    let again = export::read_changed(&*connector, Some(cursor), |_| Ok(()))
+        .await
+        .unwrap();
+    assert_eq!(again.emitted as usize, at_cursor);
+    assert!(again.emitted >= 1, "the boundary is read again");
+    assert_eq!(again.emitted + again.unchanged, 80);
+    assert_eq!(again.cursor, Some(cursor));
+
+    // A cursor past everything never goes back.
+    let later = cursor.checked_add(jiff::Span::new().days(30)).unwrap();
+    let none = export::read_changed(&*connector, Some(later), |_| Ok(()))
+        .await
+        .unwrap();
+    assert_eq!(none.cursor, Some(later));
+    let undated = all.iter().filter(|u| u.updated_at.is_none()).count();
+    assert_eq!(none.emitted as usize, undated);
+
+    // A consumer that cannot take a record stops the read with an error.
+    let failed =
+        export::read_changed(&*connector, None, |_| Err(std::io::Error::other("full"))).await;
+    assert!(failed
+        .unwrap_err()
+        .to_string()
+        .contains("cannot write a record"));
+}

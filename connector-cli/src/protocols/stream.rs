@@ -3,8 +3,7 @@
 
 use connector_core::reexports::jiff::civil::DateTime;
 use connector_core::settings::{to_draft, Draft};
-use connector_core::{Context, Error, ExportOptions, ProviderDescriptor, User};
-use futures_util::StreamExt;
+use connector_core::{Context, Error, ProviderDescriptor, User};
 use serde_json::Value;
 
 /// The stream's name.
@@ -95,48 +94,20 @@ pub fn parse_cursor(text: &str) -> Result<DateTime, String> {
 }
 
 /// Reads every user of `raw` settings and passes to `emit` those changed at or after `since`
-/// (all when none; users without `updated_at` always). A user whose `updated_at` equals the
-/// cursor is emitted again: a batch stamps many users with one time, and the last read may
-/// have stopped between them (at-least-once at the boundary, the Airbyte convention).
-/// Cursors are compared as times, not as text.
+/// ([`connector_app::export::read_changed`]).
 pub async fn read(
     descriptor: &ProviderDescriptor,
     raw: Value,
     since: Option<DateTime>,
-    mut emit: impl FnMut(&User) -> std::io::Result<()>,
+    emit: impl FnMut(&User) -> std::io::Result<()>,
 ) -> Result<Read, Error> {
     let connector = descriptor.connect_with(raw, &Context::default())?;
-    let export = connector_core::export_users(&*connector, ExportOptions::new())?;
-    let mut users = export.users;
-    let mut read = Read::default();
-    // A cursor never goes back: a tenant whose newest change is older keeps the old one.
-    let mut newest = since;
-    while let Some(user) = users.next().await {
-        let user = user?;
-        if let Some(updated) = user.updated_at {
-            if newest.is_none_or(|n| updated > n) {
-                newest = Some(updated);
-            }
-        }
-        let changed = match (user.updated_at, since) {
-            (Some(updated), Some(since)) => updated >= since,
-            _ => true,
-        };
-        if !changed {
-            read.unchanged += 1;
-            continue;
-        }
-        emit(&user).map_err(|e| {
-            Error::new(
-                descriptor.id(),
-                connector_core::ErrorKind::Unsupported,
-                format!("cannot write a record: {e}"),
-            )
-        })?;
-        read.emitted += 1;
-    }
-    read.cursor = newest.map(|t| t.to_string());
-    Ok(read)
+    let read = connector_app::export::read_changed(&*connector, since, emit).await?;
+    Ok(Read {
+        emitted: read.emitted,
+        unchanged: read.unchanged,
+        cursor: read.cursor.map(|t| t.to_string()),
+    })
 }
 
 /// The `users` entry of a catalog an orchestrator handed over, found by `name` (each
