@@ -29,7 +29,8 @@ pub trait SyncStateStore: Send + Sync {
         keys: Vec<String>,
     ) -> Result<HashMap<String, Snapshot>, StoreError>;
 
-    /// Applies `commit` all or nothing and returns the new version;
+    /// Applies `commit` all or nothing (a [`replace`](SyncCommit::replace) commit drops the
+    /// saved users first, in the same transaction) and returns the new version;
     /// [`StoreError::SyncConflict`] when another sync committed since the plan's version.
     async fn commit_sync(
         &self,

@@ -200,13 +200,17 @@ pub async fn run(
     }
     let descriptor =
         connector_core::registry::provider(&info.provider).map_err(SyncFailure::Provider)?;
-    let baseline = match request.reset_state {
-        true => None,
-        false => store
-            .sync_baseline(&info.name)
-            .await
-            .map_err(SyncFailure::Store)?,
-    };
+    let saved_state = store
+        .sync_baseline(&info.name)
+        .await
+        .map_err(SyncFailure::Store)?;
+    // A reset plans as a first sync and replaces the saved state in its commit (from the
+    // saved version, so another sync in between still conflicts).
+    let reset_from = saved_state
+        .as_ref()
+        .map(|b| b.version)
+        .filter(|_| request.reset_state);
+    let baseline = saved_state.filter(|_| !request.reset_state);
     let connector = descriptor
         .connect_with(saved.settings_for_connect(), &request.context)
         .map_err(SyncFailure::Provider)?;
@@ -258,6 +262,11 @@ pub async fn run(
             (plan, SyncMethod::FullListing, incomplete)
         }
     };
+    let mut plan = plan;
+    if let Some(version) = reset_from {
+        plan.commit.from_version = version;
+        plan.commit.replace = true;
+    }
     check(&info.name, &plan, incomplete, request, progress)?;
     // The outputs first, durably; the state after.
     output
@@ -274,12 +283,6 @@ pub async fn run(
     };
     if request.dry_run {
         return Ok(report);
-    }
-    if request.reset_state {
-        store
-            .reset_sync(&info.name)
-            .await
-            .map_err(SyncFailure::NotCommitted)?;
     }
     let version = store
         .commit_sync(&info.name, plan.commit, now)

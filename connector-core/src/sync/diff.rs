@@ -173,6 +173,9 @@ pub struct SyncCommit {
     pub users: u64,
     /// Whether the whole tenant was listed (not only what a change feed named).
     pub full: bool,
+    /// The new state replaces the saved one whole (a reset): every saved user not in
+    /// `upserts` goes, in the same transaction, so a reset is never half applied.
+    pub replace: bool,
 }
 
 impl Pending {
@@ -223,6 +226,7 @@ impl Pending {
                 deletes: self.removed,
                 users: self.users,
                 full: self.full,
+                replace: false,
             },
             users: self.users,
             previous_users: self.previous_users,

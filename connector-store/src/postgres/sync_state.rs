@@ -141,6 +141,14 @@ impl SyncStateStore for PostgresStore {
         if current != commit.from_version {
             return Err(StoreError::SyncConflict { name: row.name });
         }
+        if commit.replace {
+            tx.execute(
+                "DELETE FROM connector_sync_users WHERE connection_id = $1",
+                &[&row.id],
+            )
+            .await
+            .db(inner)?;
+        }
         for chunk in commit.deletes.chunks(BATCH) {
             tx.execute(
                 "DELETE FROM connector_sync_users WHERE connection_id = $1 AND user_key = ANY($2)",

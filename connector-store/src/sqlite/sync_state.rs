@@ -107,6 +107,13 @@ impl SyncStateStore for SqliteStore {
             if current != commit.from_version {
                 return Err(StoreError::SyncConflict { name: row.name });
             }
+            if commit.replace {
+                tx.execute(
+                    "DELETE FROM sync_users WHERE connection_id = ?1",
+                    params![row.id],
+                )
+                .db(inner)?;
+            }
             {
                 let mut delete = tx
                     .prepare_cached(

@@ -122,10 +122,16 @@ async fn reset_state_drops_the_old_state_only_when_the_new_one_commits() {
         sync(&[]).await.contains("Synced `Live`"),
         "the state was kept"
     );
-    assert!(sync(&["--reset-state"]).await.contains("Baseline recorded"));
+    // The reset's baseline replaces the state in its one commit; versions go on counting (so
+    // a sync planned before the reset is refused as stale).
+    let reset = sync(&["--reset-state"]).await;
+    assert!(
+        reset.contains("Baseline recorded") && reset.contains("(sync 3 of"),
+        "{reset}"
+    );
     let after = sync(&[]).await;
     assert!(
-        after.contains("Synced `Live`") && after.contains("(sync 2 of"),
+        after.contains("Synced `Live`") && after.contains("(sync 4 of"),
         "{after}"
     );
 }

@@ -357,6 +357,32 @@ pub(crate) async fn two_syncs_one_commits(b: Arc<dyn Backend>) {
             (round, 200)
         );
     }
+    // A reset replaces the saved state whole, in its one commit, from the saved version.
+    let fewer: connector_core::UserStream = Box::pin(futures_util::stream::iter(
+        (0..50).map(|i| Ok(connector_core::User::new(format!("N{i}")))),
+    ));
+    let mut reset = plan(&*store, &info, None, fewer, &options, |_| Ok(()))
+        .await
+        .unwrap()
+        .commit;
+    reset.replace = true;
+    reset.from_version = 1;
+    let at = "2026-11-26T08:00:00Z".parse().unwrap();
+    let stale = store
+        .commit_sync("HR", reset.clone(), at)
+        .await
+        .unwrap_err();
+    assert!(matches!(stale, StoreError::SyncConflict { .. }), "{stale}");
+    reset.from_version = 2;
+    assert_eq!(store.commit_sync("HR", reset, at).await.unwrap(), 3);
+    let replaced = store.sync_baseline("HR").await.unwrap().unwrap();
+    assert_eq!(
+        replaced.fingerprints.len(),
+        50,
+        "only the new state is left"
+    );
+    assert!(replaced.fingerprints.keys().all(|k| k.contains('N')));
+
     store.reset_sync("HR").await.unwrap();
     assert!(store.sync_baseline("HR").await.unwrap().is_none());
 }
