@@ -1,5 +1,5 @@
 //! Saved connections as use cases: save a new one ([`add`]), change one without retyping the
-//! secrets that stay ([`Draft`]), and the *Test connection* button ([`test`]). Prompts, forms
+//! secrets that stay ([`Draft`]), and the *Test connection* button ([`test()`]). Prompts, forms
 //! and messages belong to the caller; these validate, save and record.
 
 use connector_core::settings::SettingsSchema;
@@ -20,7 +20,7 @@ pub enum SaveFailure {
 }
 
 /// Validates `raw` against `provider`'s settings and saves it as `name`, secrets encrypted.
-/// Test it afterwards with [`test`].
+/// Test it afterwards with [`test()`].
 pub async fn add(
     store: &dyn Store,
     name: &ConnectionName,

@@ -1,6 +1,6 @@
 //! Secrets scrubbed from free text in every encoding a server or a library may echo them in.
 //!
-//! A [`Secret`] never prints itself, but its value can come back inside text the SDK did not
+//! A [`Secret`](crate::Secret) never prints itself, but its value can come back inside text the SDK did not
 //! write: a SCIM error `detail` quoting the request's `Authorization: Basic …` header, an
 //! OAuth error description repeating the client secret, a provider's settings check quoting a
 //! value. [`Redactor`] replaces a value wherever it appears:
@@ -11,7 +11,7 @@
 //! * percent-encoded (`%2B`, and form encoding's `+` for a space);
 //! * JSON-escaped (`\"`, `\/`, and every character as `\uXXXX`).
 //!
-//! Every live [`Secret`] of the process is registered (created, cloned, dropped), and
+//! Every live [`Secret`](crate::Secret) of the process is registered (created, cloned, dropped), and
 //! [`scrub`] applies them all: [`Error`](crate::Error) messages and hints, and connection-test
 //! step messages, go through it when they are made, so text a server sends back cannot carry a
 //! credential into a report, a log, a saved test result or a protocol message. Values shorter

@@ -20,7 +20,7 @@ pub struct ValidSettings {
 
 impl ValidSettings {
     /// Validates `raw` as `descriptor`'s settings (every problem at once, as
-    /// [`ErrorKind::InvalidSettings`](crate::ErrorKind::InvalidSettings)) and splits out the
+    /// [`ErrorKind::InvalidSettings`](connector_core::ErrorKind::InvalidSettings)) and splits out the
     /// secrets. Nothing is sent anywhere.
     pub fn validate(
         descriptor: &ProviderDescriptor,

@@ -89,7 +89,7 @@ impl Credentials {
 #[async_trait]
 pub trait Authenticator: fmt::Debug + Send + Sync {
     /// Adds credentials for one request. `http` is the client the request goes through: an
-    /// authenticator that needs a token fetches it with it (see [`OAuth2ClientCredentials`]).
+    /// authenticator that needs a token fetches it with it (see [`OAuth2ClientCredentials`](crate::auth::OAuth2ClientCredentials)).
     async fn authorize(&self, http: &HttpClient, out: &mut Credentials) -> Result<()>;
 
     /// Whether [`refresh`](Self::refresh) can renew the credentials after a 401.
