@@ -20,10 +20,42 @@ pub(crate) fn report(error: &StoreError) -> u8 {
         return crate::runtime::report_error(e);
     }
     eprintln!("error: {}", terminal(&error.to_string()));
-    if let Some(hint) = error.hint() {
+    if let Some(hint) = in_cli_words(error).or_else(|| error.hint()) {
         eprintln!("hint: {}", terminal(&hint));
     }
     code_for(error)
+}
+
+/// The hints that name one of this program's commands; the store's own (neutral) hint for
+/// the rest.
+fn in_cli_words(error: &StoreError) -> Option<String> {
+    let program = connector_core::program::name();
+    Some(match error {
+        StoreError::UnknownConnection { close, .. } if !close.is_empty() => format!(
+            "did you mean {}? `{program} connections list` shows them all",
+            close
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ),
+        StoreError::UnknownConnection { .. } => format!(
+            "`{program} connections list` shows the saved connections; `{program} connections add NAME --provider ID` saves one"
+        ),
+        StoreError::DuplicateName { existing, .. } => format!(
+            "pick another name, or change the existing one with `{program} connections edit \"{existing}\"`"
+        ),
+        StoreError::WrongProvider { name, stored, .. } => format!(
+            "use `{program} {stored} … --connection \"{name}\"`, or `{program} connections list` to see every connection's provider"
+        ),
+        StoreError::Tampered { connection, .. } => format!(
+            "re-enter the secret with `{program} connections edit \"{connection}\"`"
+        ),
+        StoreError::SettingsTampered { connection } => format!(
+            "someone who can write the connection store changed it; check who can write the connector home, then remove the connection and add it again (`{program} connections remove \"{connection}\"`)"
+        ),
+        _ => return None,
+    })
 }
 
 /// The exit status of a store error.

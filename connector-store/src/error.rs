@@ -139,30 +139,30 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// What to do about it.
+    /// What to do about it, in no program's words (a command line or a console says which of
+    /// its commands or buttons does it).
     pub fn hint(&self) -> Option<String> {
-        let program = connector_core::program::name();
         Some(match self {
             StoreError::UnknownConnection { close, .. } if !close.is_empty() => format!(
-                "did you mean {}? `{program} connections list` shows them all",
+                "did you mean {}?",
                 close
                     .iter()
                     .map(|c| format!("`{c}`"))
                     .collect::<Vec<_>>()
                     .join(" or ")
             ),
-            StoreError::UnknownConnection { .. } => format!(
-                "`{program} connections list` shows the saved connections; `{program} connections add NAME --provider ID` saves one"
-            ),
+            StoreError::UnknownConnection { .. } => {
+                "check the name against the saved connections, or save this one first".to_owned()
+            }
             StoreError::DuplicateName { existing, .. } => format!(
-                "pick another name, or change the existing one with `{program} connections edit \"{existing}\"`"
+                "pick another name, or change the existing connection `{existing}`"
             ),
             StoreError::InvalidName { .. } => {
                 "use a short label people recognise, such as `Acme UKG (prod)`".to_owned()
             }
-            StoreError::WrongProvider { name, stored, .. } => format!(
-                "use `{program} {stored} … --connection \"{name}\"`, or `{program} connections list` to see every connection's provider"
-            ),
+            StoreError::WrongProvider { name, stored, .. } => {
+                format!("`{name}` is used with the {stored} provider")
+            }
             StoreError::Settings(e) => return e.hint().map(str::to_owned),
             StoreError::KeyMissing { .. } => format!(
                 "set {} to the key the secrets were saved with (base64 of 32 bytes), or restore the key file from your backup; nothing was changed",
@@ -173,11 +173,11 @@ impl StoreError {
                 "use the key the connections were saved with ({} or the key file of this connector home); nothing was changed",
                 super::MASTER_KEY_VARIABLE
             ),
-            StoreError::Tampered { connection, .. } => format!(
-                "re-enter the secret with `{program} connections edit \"{connection}\"`"
-            ),
+            StoreError::Tampered { connection, .. } => {
+                format!("enter the secret of `{connection}` again (edit the connection)")
+            }
             StoreError::SettingsTampered { connection } => format!(
-                "someone who can write the connection store changed it; check who can write the connector home, then remove the connection and add it again (`{program} connections remove \"{connection}\"`)"
+                "someone who can write the connection store changed it; check who can write it, then remove `{connection}` and add it again"
             ),
             StoreError::Database { .. } => format!(
                 "check that the folder is writable and the disk not full; {} chooses another folder",

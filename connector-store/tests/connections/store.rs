@@ -75,7 +75,10 @@ async fn names_are_unique_case_insensitively_and_unknown_names_suggest_close_one
         StoreError::DuplicateName { existing, .. } => assert_eq!(existing, "Payroll"),
         other => panic!("{other}"),
     }
-    assert!(e.hint().unwrap().contains("connections edit \"Payroll\""));
+    assert!(e
+        .hint()
+        .unwrap()
+        .contains("change the existing connection `Payroll`"));
     let e = store.get("Payrol").await.unwrap_err();
     match &e {
         StoreError::UnknownConnection { close, .. } => {
