@@ -308,7 +308,7 @@ pub struct UserExport {
 
 impl UserExport {
     /// The export of one listing: each page's records mapped to users by `map`, pages and
-    /// malformed records counted (described as `<label> page N: …`), and errors passed
+    /// malformed records counted (described as `<label> page N, record M: …`), and errors passed
     /// through `on_error` (to add the provider's hint). The plumbing every provider with one
     /// listing needs.
     pub fn from_pages<T: Send + 'static>(
@@ -322,11 +322,8 @@ impl UserExport {
         let counted = stats.clone();
         let users = pages.flat_map(move |page| {
             let users: Vec<Result<User>> = match page {
-                Ok(page) => {
-                    counted.add_page(page.items.len() + page.malformed.len());
-                    for why in page.malformed {
-                        counted.add_malformed(format!("{label} page {}: {why}", page.number));
-                    }
+                Ok(mut page) => {
+                    counted.add_listed_page(label, &mut page);
                     page.items.into_iter().map(|r| Ok(map(r))).collect()
                 }
                 Err(e) => vec![Err(on_error(e))],
@@ -350,6 +347,9 @@ impl fmt::Debug for UserExport {
 
 /// The most malformed-record descriptions kept for the summary.
 const MAX_SAMPLES: usize = 20;
+
+/// Malformed records logged one by one before the log only counts them.
+const MALFORMED_LOGGED: u64 = 10;
 
 /// Counters shared between an export and its consumer. Cheap to clone.
 #[derive(Debug, Clone, Default)]
@@ -418,9 +418,26 @@ impl ExportStats {
         self.0.records.fetch_add(records as u64, Ordering::Relaxed);
     }
 
-    /// Counts a skipped malformed record; `description` must hold no personal data.
+    /// Counts a page of a listing (`label` names it: `GET /v1/users`) with its records, decoded
+    /// or not, and moves out its malformed records' descriptions, counted as
+    /// `GET /v1/users page 3, record 5: …`.
+    pub fn add_listed_page<T>(&self, label: &str, page: &mut crate::paginate::Page<T>) {
+        self.add_page(page.items.len().saturating_add(page.malformed.len()));
+        for why in std::mem::take(&mut page.malformed) {
+            self.add_malformed(format!("{label} page {}, {why}", page.number));
+        }
+    }
+
+    /// Counts a skipped malformed record; `description` must hold no personal data. The first
+    /// few are logged as warnings one by one; after them, one line says the summary counts
+    /// the rest.
     pub fn add_malformed(&self, description: String) {
-        self.0.malformed.fetch_add(1, Ordering::Relaxed);
+        let before = self.0.malformed.fetch_add(1, Ordering::Relaxed);
+        if before < MALFORMED_LOGGED {
+            tracing::warn!("skipped malformed record: {description}");
+        } else if before == MALFORMED_LOGGED {
+            tracing::warn!("more malformed records skipped; the summary counts them");
+        }
         if let Ok(mut samples) = self.0.samples.lock() {
             if samples.len() < MAX_SAMPLES {
                 samples.push(description);

@@ -7,14 +7,17 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use connector_core::feed::{ChangeFeed, UserRef};
+use connector_core::http::{RecordsAt, Request};
+use connector_core::paginate::Listing;
 use connector_core::reexports::async_trait;
 use connector_core::reexports::jiff::Timestamp;
-use connector_core::{Result, User};
+use connector_core::{Error, ErrorKind, ExportOptions, Result, User};
 use futures_util::{stream, StreamExt, TryStreamExt};
+use serde::de::DeserializeOwned;
 
-use crate::client::{UkgClient, EMPLOYEE_CHANGES, EMPLOYMENT_DETAILS, PERSON_DETAILS};
-use crate::model::{Decoded, EmploymentRecord, PersonRecord};
-use crate::UkgProConnector;
+use crate::client::{Endpoint, UkgClient, EMPLOYEE_CHANGES, EMPLOYMENT_DETAILS, PERSON_DETAILS};
+use crate::model::{EmploymentRecord, PersonRecord};
+use crate::{UkgProConnector, PROVIDER_ID};
 
 /// UKG answers windows of at least 3 hours.
 pub const MIN_WINDOW: Duration = Duration::from_secs(3 * 3600);
@@ -33,56 +36,39 @@ impl ChangeFeed for UkgProConnector {
     }
 
     async fn changed(&self, since: Timestamp, until: Timestamp) -> Result<Vec<UserRef>> {
-        let window = [
-            ("startDate", since.to_string()),
-            ("endDate", until.to_string()),
-        ];
+        let window = Request::get(EMPLOYEE_CHANGES.path)
+            .query("startDate", since.to_string())
+            .query("endDate", until.to_string());
+        // A window usually fits in one page: no request is made ahead of the answers.
+        let mut pages = Listing::new(window)
+            .page_number("page", "per_Page")
+            .page_size(self.page_size)
+            .max_page_size(crate::settings::MAX_PAGE_SIZE)
+            .look_ahead(1)
+            .permission(EMPLOYEE_CHANGES.permission)
+            .lenient()
+            // A change record carries the ids (and more); PersonRecord's lenient decoder
+            // reads them and ignores the rest.
+            .pages::<PersonRecord>(self.client.http())?;
         let mut named = BTreeSet::new();
-        let mut page = 1u32;
-        let mut previous: Option<Vec<(Option<String>, String)>> = None;
-        loop {
-            // A change record carries the ids (and more); PersonRecord's lenient decoder reads
-            // them and ignores the rest.
-            let records: Vec<Decoded<PersonRecord>> = self
-                .client
-                .list_page_with(EMPLOYEE_CHANGES, page, self.page_size, None, &window)
-                .await?;
-            let short = records.len() < self.page_size as usize;
-            let ids: Vec<(Option<String>, String)> = records
-                .into_iter()
-                .filter_map(|record| match record {
-                    Decoded::Record(r) => {
-                        Some((r.company_id.filter(|c| !c.is_empty()), r.employee_id))
-                    }
-                    Decoded::Malformed(_) => None,
-                })
-                .collect();
-            // A gateway that ignores `page` answers the first page forever.
-            if !short && previous.as_ref() == Some(&ids) {
-                return Err(protocol(format!(
-                    "employee-changes answered page {page} with the same records as page {}; it ignores paging",
-                    page - 1
-                )));
-            }
-            for (company_id, id) in &ids {
+        while let Some(page) = pages.next().await {
+            for record in page?.items {
                 named.insert(UserRef {
-                    company_id: company_id.clone(),
-                    id: id.clone(),
+                    company_id: record.company_id.filter(|c| !c.is_empty()),
+                    id: record.employee_id,
                 });
             }
-            if named.len() as u64 > connector_core::ExportOptions::DEFAULT_MAX_USERS {
-                return Err(protocol(format!(
-                    "employee-changes named more than {} employees; it does not end",
-                    connector_core::ExportOptions::DEFAULT_MAX_USERS
-                )));
+            if named.len() as u64 > ExportOptions::DEFAULT_MAX_USERS {
+                return Err(Error::new(
+                    PROVIDER_ID,
+                    ErrorKind::Protocol,
+                    format!(
+                        "employee-changes named more than {} employees; it does not end",
+                        ExportOptions::DEFAULT_MAX_USERS
+                    ),
+                )
+                .with_endpoint(format!("GET {}", EMPLOYEE_CHANGES.path)));
             }
-            if short {
-                break;
-            }
-            previous = Some(ids);
-            page = page
-                .checked_add(1)
-                .ok_or_else(|| protocol("employee-changes never ended (4 billion pages)".into()))?;
         }
         Ok(named.into_iter().collect())
     }
@@ -100,44 +86,35 @@ impl ChangeFeed for UkgProConnector {
 
 /// One employee's current record, from both endpoints; `None` when neither has it (gone).
 async fn lookup(client: &UkgClient, user: UserRef) -> Result<Option<User>> {
-    let filter = [("employeeId", user.id.clone())];
-    let company = user.company_id.as_deref();
-    let (persons, employments) = futures_util::try_join!(
-        client.list_page_with::<Decoded<PersonRecord>>(
-            PERSON_DETAILS,
-            1,
-            LOOKUP_PAGE,
-            company,
-            &filter
-        ),
-        client.list_page_with::<Decoded<EmploymentRecord>>(
-            EMPLOYMENT_DETAILS,
-            1,
-            LOOKUP_PAGE,
-            company,
-            &filter
-        ),
-    )?;
     let key = (user.company_id.clone().unwrap_or_default(), user.id.clone());
-    let person = persons.into_iter().find_map(|d| match d {
-        Decoded::Record(r) if r.key() == key => Some(r),
-        _ => None,
-    });
-    let employment = employments.into_iter().find_map(|d| match d {
-        Decoded::Record(r) if r.key() == key => Some(r),
-        _ => None,
-    });
+    let (persons, employments) = futures_util::try_join!(
+        find::<PersonRecord>(client, PERSON_DETAILS, &user),
+        find::<EmploymentRecord>(client, EMPLOYMENT_DETAILS, &user),
+    )?;
+    let person = persons.into_iter().find(|r| r.key() == key);
+    let employment = employments.into_iter().find(|r| r.key() == key);
     if person.is_none() && employment.is_none() {
         return Ok(None);
     }
     Ok(Some(crate::users::to_user(key, person, employment)))
 }
 
-fn protocol(message: String) -> connector_core::Error {
-    connector_core::Error::new(
-        crate::PROVIDER_ID,
-        connector_core::ErrorKind::Protocol,
-        message,
-    )
-    .with_endpoint(format!("GET {}", EMPLOYEE_CHANGES.path))
+/// The records `endpoint` has for one employee (one page, filtered by UKG Pro).
+async fn find<R: DeserializeOwned>(
+    client: &UkgClient,
+    endpoint: Endpoint,
+    user: &UserRef,
+) -> Result<Vec<R>> {
+    let mut request = Request::get(endpoint.path)
+        .query("page", "1")
+        .query("per_Page", LOOKUP_PAGE.to_string())
+        .query("employeeId", user.id.clone());
+    if let Some(company) = &user.company_id {
+        request = request.query("companyId", company.clone());
+    }
+    let page = client
+        .http()
+        .fetch_records_lenient(&request, &RecordsAt::Root, endpoint.permission, LOOKUP_PAGE)
+        .await?;
+    Ok(page.items)
 }

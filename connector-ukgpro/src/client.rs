@@ -2,7 +2,7 @@
 //! answers to the SDK's errors with hints in the UKG admin's words.
 
 use connector_core::auth::{ApiKeyHeader, Basic, Composite};
-use connector_core::http::{ErrorPolicy, HttpClient, HttpResponse, On, RecordsAt, Request};
+use connector_core::http::{ErrorPolicy, HttpClient, HttpResponse, On};
 use connector_core::{Error, ErrorKind, Result};
 use serde::de::DeserializeOwned;
 
@@ -101,45 +101,6 @@ impl UkgClient {
         self.http
             .get(endpoint.path, &page_query(page, per_page, company_id))
             .await
-    }
-
-    /// One page decoded as `T`, record by record as the body arrives (memory holds one
-    /// network chunk plus the decoded records, never the whole body). Checks the status (with
-    /// UKG hints) and that the body is one JSON array.
-    ///
-    /// Throttling, 502/503/504 and connection failures (also mid-body) are retried under the
-    /// settings' retry budget; a page that fails for good names its endpoint, page and cause.
-    pub async fn list_page<T: DeserializeOwned>(
-        &self,
-        endpoint: Endpoint,
-        page: u32,
-        per_page: u32,
-        company_id: Option<&str>,
-    ) -> Result<Vec<T>> {
-        self.list_page_with(endpoint, page, per_page, company_id, &[])
-            .await
-    }
-
-    /// [`list_page`](Self::list_page) with more query parameters (`employeeId`, a change
-    /// window).
-    pub async fn list_page_with<T: DeserializeOwned>(
-        &self,
-        endpoint: Endpoint,
-        page: u32,
-        per_page: u32,
-        company_id: Option<&str>,
-        extra: &[(&'static str, String)],
-    ) -> Result<Vec<T>> {
-        let mut query = page_query(page, per_page, company_id);
-        query.extend(extra.iter().cloned());
-        let request = Request::get(endpoint.path)
-            .queries(query.iter().map(|(k, v)| (*k, v.as_str())))
-            .on_page(page);
-        self.http
-            .fetch_records(&request, &RecordsAt::Root, endpoint.permission, per_page)
-            .await
-            .map(|page| page.items)
-            .map_err(|e| on_page(e, page))
     }
 }
 

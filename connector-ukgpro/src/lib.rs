@@ -132,16 +132,7 @@ impl Connector for UkgProConnector {
     }
 
     fn export_users(&self, options: ExportOptions) -> Result<UserExport> {
-        if let Some(size) = options.page_size.filter(|s| *s > settings::MAX_PAGE_SIZE) {
-            return Err(connector_core::Error::invalid_settings(
-                PROVIDER_ID,
-                vec![connector_core::FieldError::new(
-                    "page_size",
-                    format!("{size} is more than UKG Pro's maximum of 10000 rows per page"),
-                )],
-            ));
-        }
-        Ok(users::export(&self.client, self.page_size, options))
+        users::export(&self.client, self.page_size, options)
     }
 }
 

@@ -1,8 +1,9 @@
 //! UKG Pro records, decoded leniently: every field optional, `""` is null, field names matched
 //! without regard to case (`employeeId` / `employeeID`), numbers and booleans accepted where
 //! text is expected, unknown fields (including SSN, birth date, addresses) ignored and never
-//! stored. A record that is not a JSON object, or has no employee id, is *malformed*: it is
-//! reported by its position and ids, never by its content, and skipped.
+//! stored. A record that is not a JSON object, or has no employee id, is *malformed*: it fails
+//! to decode with a reason that quotes nothing, and the lenient listing reports it by its
+//! position and ids, never by its content, and skips it.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -10,15 +11,6 @@ use std::fmt;
 use jiff::civil::{Date, DateTime};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
-
-/// A record as decoded: usable, or the reason it is not.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decoded<R> {
-    /// A usable record.
-    Record(R),
-    /// A record that had to be skipped; the text names no personal data.
-    Malformed(String),
-}
 
 /// Field names of person-details, in slot order.
 const PERSON_FIELDS: [&str; 9] = [
@@ -104,36 +96,6 @@ pub struct EmploymentRecord {
 /// The join key: (company id, employee id).
 pub type Key = (String, String);
 
-/// A record with a join key.
-pub trait Keyed {
-    /// (company id, employee id), borrowed.
-    fn key_ref(&self) -> (&str, &str);
-}
-
-impl Keyed for PersonRecord {
-    fn key_ref(&self) -> (&str, &str) {
-        (self.company_id.as_deref().unwrap_or(""), &self.employee_id)
-    }
-}
-
-impl Keyed for EmploymentRecord {
-    fn key_ref(&self) -> (&str, &str) {
-        (self.company_id.as_deref().unwrap_or(""), &self.employee_id)
-    }
-}
-
-/// A record's identity as 64 bits, from its key (so that a server sending the same records
-/// again is told from one that moves on); malformed records are not judged.
-pub fn record_digest<R: Keyed>(item: &Decoded<R>) -> Option<u64> {
-    use std::hash::{Hash, Hasher};
-    let Decoded::Record(r) = item else {
-        return None;
-    };
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    r.key_ref().hash(&mut hasher);
-    Some(hasher.finish())
-}
-
 impl PersonRecord {
     /// The join key.
     pub fn key(&self) -> Key {
@@ -216,33 +178,26 @@ fn missing_id(company: Option<&str>) -> String {
     }
 }
 
-impl<'de> Deserialize<'de> for Decoded<PersonRecord> {
+/// A record that is not a JSON object, or has no employee id, fails to decode with the reason
+/// (no value quoted): a lenient listing skips it and reports it by position.
+impl<'de> Deserialize<'de> for PersonRecord {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let slots = d.deserialize_any(RecordVisitor {
+        d.deserialize_any(RecordVisitor {
             names: &PERSON_FIELDS,
-        })?;
-        Ok(match slots {
-            Ok(slots) => match PersonRecord::from_slots(slots) {
-                Ok(r) => Decoded::Record(r),
-                Err(why) => Decoded::Malformed(why),
-            },
-            Err(why) => Decoded::Malformed(why),
-        })
+        })?
+        .and_then(PersonRecord::from_slots)
+        .map_err(de::Error::custom)
     }
 }
 
-impl<'de> Deserialize<'de> for Decoded<EmploymentRecord> {
+/// Decodes like [`PersonRecord`]'s.
+impl<'de> Deserialize<'de> for EmploymentRecord {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let slots = d.deserialize_any(RecordVisitor {
+        d.deserialize_any(RecordVisitor {
             names: &EMPLOYMENT_FIELDS,
-        })?;
-        Ok(match slots {
-            Ok(slots) => match EmploymentRecord::from_slots(slots) {
-                Ok(r) => Decoded::Record(r),
-                Err(why) => Decoded::Malformed(why),
-            },
-            Err(why) => Decoded::Malformed(why),
-        })
+        })?
+        .and_then(EmploymentRecord::from_slots)
+        .map_err(de::Error::custom)
     }
 }
 
@@ -534,10 +489,7 @@ mod tests {
             "addressLine1": {"nested": [1, 2]}, "emailAddressAlternate": ["x"],
             "datetimeChanged": "6/1/2024 3:04:05 PM"
         }"#;
-        let Decoded::Record(p) = serde_json::from_str::<Decoded<PersonRecord>>(json).unwrap()
-        else {
-            panic!("should decode")
-        };
+        let p: PersonRecord = serde_json::from_str(json).unwrap();
         assert_eq!(p.key(), ("C1".to_owned(), "E1".to_owned()));
         assert_eq!(p.first_name.as_deref(), Some("Ana"));
         assert_eq!(p.last_name, None);
@@ -562,41 +514,32 @@ mod tests {
             null,
             {"employeeId": "E2", "originalHireDate": "not a date"}
         ]"#;
-        let items: Vec<Decoded<EmploymentRecord>> = serde_json::from_str(page).unwrap();
+        // As the listing decodes them: element by element, a failure described by position.
+        let records: Vec<serde_json::Value> = serde_json::from_str(page).unwrap();
+        let items: Vec<Result<EmploymentRecord, String>> = records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                serde_json::from_str(&r.to_string())
+                    .map_err(|e| connector_core::http::describe_malformed(i + 1, &e))
+            })
+            .collect();
         assert_eq!(items.len(), 6);
-        let Decoded::Record(e1) = &items[0] else {
-            panic!()
-        };
+        let Ok(e1) = &items[0] else { panic!() };
         assert_eq!(e1.last_hire_date, Some(date(2019, 5, 1)));
-        assert_eq!(
-            items[1],
-            Decoded::Malformed("a string instead of an object".into())
-        );
-        assert_eq!(
-            items[2],
-            Decoded::Malformed("no employee id (company C9)".into())
-        );
-        assert_eq!(
-            items[3],
-            Decoded::Malformed("an array instead of an object".into())
-        );
-        assert_eq!(
-            items[4],
-            Decoded::Malformed("null instead of an object".into())
-        );
-        let Decoded::Record(e2) = &items[5] else {
-            panic!()
-        };
+        let why = |i: usize| items[i].as_ref().err().cloned().unwrap_or_default();
+        assert_eq!(why(1), "record 2: a string instead of an object");
+        assert_eq!(why(2), "record 3: no employee id (company C9)");
+        assert_eq!(why(3), "record 4: an array instead of an object");
+        assert_eq!(why(4), "record 5: null instead of an object");
+        let Ok(e2) = &items[5] else { panic!() };
         assert_eq!(e2.original_hire_date, None);
     }
 
     #[test]
     fn escaped_keys_still_match() {
         let json = r#"{"employee\u0049d": "E7"}"#;
-        let Decoded::Record(p) = serde_json::from_str::<Decoded<PersonRecord>>(json).unwrap()
-        else {
-            panic!()
-        };
+        let p: PersonRecord = serde_json::from_str(json).unwrap();
         assert_eq!(p.employee_id, "E7");
     }
 }

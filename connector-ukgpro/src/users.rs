@@ -4,29 +4,20 @@
 //! partner never comes are exported at the end with what is known, and counted.
 
 use std::collections::{HashMap, HashSet};
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
-use connector_core::paginate::{paginate_checked, Page, Paging};
-use connector_core::{
-    Error, ErrorKind, ExportOptions, ExportStats, Result, User, UserExport, UserStatus,
-};
+use connector_core::http::Request;
+use connector_core::paginate::{Listing, Page, PageStream};
+use connector_core::{ExportOptions, ExportStats, Result, User, UserExport, UserStatus};
 use futures_util::stream::{self, StreamExt};
-use serde::de::DeserializeOwned;
 
 use crate::client::{Endpoint, UkgClient, EMPLOYMENT_DETAILS, PERSON_DETAILS};
-use crate::model::{record_digest, Decoded, EmploymentRecord, Key, Keyed, PersonRecord};
-use crate::PROVIDER_ID;
+use crate::model::{EmploymentRecord, Key, PersonRecord};
 
 /// Rows kept in flight per endpoint: look-ahead is this divided by the page size (at least 1),
 /// so small pages overlap many requests and 10,000-row pages keep memory bounded.
 const ROWS_IN_FLIGHT: u32 = 20_000;
 /// At most this many page requests in flight per endpoint.
 const MAX_LOOK_AHEAD: u32 = 8;
-
-/// Malformed records logged one by one before the log only counts them.
-const MALFORMED_LOGGED: u64 = 10;
 
 /// Why a user was exported with only part of its data.
 pub const PERSON_ONLY: &str = "person-details without employment-details";
@@ -80,25 +71,47 @@ pub fn to_user(
     user
 }
 
-/// Starts the export.
-pub fn export(client: &UkgClient, default_page_size: u32, options: ExportOptions) -> UserExport {
+/// Starts the export: both listings declared (page numbers until a short page, the
+/// maximum page size enforced, malformed records skipped and reported), then joined. The
+/// status and company filters are applied by the SDK's shared export plumbing; the company is
+/// also sent to UKG Pro, so that it lists only that company's records.
+pub fn export(
+    client: &UkgClient,
+    default_page_size: u32,
+    options: ExportOptions,
+) -> Result<UserExport> {
     let stats = ExportStats::default();
-    let page_size = options
-        .page_size
-        .unwrap_or(default_page_size)
-        .clamp(1, crate::settings::MAX_PAGE_SIZE);
+    let page_size = options.page_size.unwrap_or(default_page_size);
     let in_flight = client.http().config().max_in_flight.max(1) as u32;
-    let paging = Paging {
+    let look_ahead = options.look_ahead(
+        (ROWS_IN_FLIGHT / page_size.max(1)).clamp(1, MAX_LOOK_AHEAD.min(in_flight)) as usize,
         page_size,
-        look_ahead: options.look_ahead(
-            (ROWS_IN_FLIGHT / page_size).clamp(1, MAX_LOOK_AHEAD.min(in_flight)) as usize,
-            page_size,
-        ),
+    );
+    let listing = |endpoint: Endpoint| {
+        let mut request = Request::get(endpoint.path);
+        if let Some(company) = &options.company_id {
+            request = request.query("companyId", company.clone());
+        }
+        Listing::new(request)
+            // UKG spells `per_Page` with a capital P.
+            .page_number("page", "per_Page")
+            .page_size(page_size)
+            .max_page_size(crate::settings::MAX_PAGE_SIZE)
+            .look_ahead(look_ahead)
+            .permission(endpoint.permission)
+            .lenient()
     };
-    let company = options.company_id.clone();
     let halves = Lockstep {
-        persons: pages::<PersonRecord>(client, PERSON_DETAILS, paging, company.clone(), &stats),
-        employments: pages::<EmploymentRecord>(client, EMPLOYMENT_DETAILS, paging, company, &stats),
+        persons: counted(
+            listing(PERSON_DETAILS).pages(client.http())?,
+            PERSON_DETAILS,
+            &stats,
+        ),
+        employments: counted(
+            listing(EMPLOYMENT_DETAILS).pages(client.http())?,
+            EMPLOYMENT_DETAILS,
+            &stats,
+        ),
         person_pages: 0,
         employment_pages: 0,
         persons_done: false,
@@ -108,7 +121,6 @@ pub fn export(client: &UkgClient, default_page_size: u32, options: ExportOptions
         persons: HashMap::new(),
         employments: HashMap::new(),
         joined: HashSet::new(),
-        options,
         stats: stats.clone(),
     };
     let users = stream::unfold(Some((halves, joiner)), |state| async move {
@@ -125,10 +137,10 @@ pub fn export(client: &UkgClient, default_page_size: u32, options: ExportOptions
         }
     })
     .flat_map(stream::iter);
-    UserExport {
+    Ok(UserExport {
         users: Box::pin(users),
         stats,
-    }
+    })
 }
 
 enum Half {
@@ -136,14 +148,12 @@ enum Half {
     Employment(Result<Page<EmploymentRecord>>),
 }
 
-type Pages<R> = futures_util::stream::BoxStream<'static, Result<Page<R>>>;
-
 /// The two listings, consumed in step: neither side is read more than one page ahead of the
 /// other (while both last), so a faster endpoint cannot fill the join buffer with records
 /// whose partners are still pages away.
 struct Lockstep {
-    persons: Pages<PersonRecord>,
-    employments: Pages<EmploymentRecord>,
+    persons: PageStream<PersonRecord>,
+    employments: PageStream<EmploymentRecord>,
     person_pages: u64,
     employment_pages: u64,
     persons_done: bool,
@@ -187,98 +197,22 @@ impl Lockstep {
     }
 }
 
-/// The pages of one endpoint, each fetched and decoded on its own task (so decoding runs in
-/// parallel with the join), malformed records reported and dropped.
-fn pages<R>(
-    client: &UkgClient,
+/// One endpoint's pages, counted as the export consumes them (speculative pages past the
+/// end never are), malformed records included.
+fn counted<R: Send + 'static>(
+    pages: PageStream<R>,
     endpoint: Endpoint,
-    paging: Paging,
-    company: Option<String>,
     stats: &ExportStats,
-) -> Pages<R>
-where
-    R: Keyed + Send + 'static,
-    Decoded<R>: DeserializeOwned + Send,
-{
-    let client = client.clone();
+) -> PageStream<R> {
     let stats = stats.clone();
-    let fetch = move |page| {
-        let client = client.clone();
-        let company = company.clone();
-        AbortOnDrop(tokio::spawn(async move {
-            client
-                .list_page::<Decoded<R>>(endpoint, page, paging.page_size, company.as_deref())
-                .await
-        }))
-    };
-    paginate_checked(paging, fetch, record_digest::<R>, PROVIDER_ID)
+    let label = format!("GET {}", endpoint.path);
+    pages
         .map(move |page| {
-            // Counted here, as the export consumes it: speculative pages past the end never are.
-            let page = page.map_err(|e| match e.endpoint() {
-                Some(_) => e,
-                None => e.with_endpoint(format!("GET {}", endpoint.path)),
-            })?;
-            stats.add_page(page.items.len());
-            let number = page.number;
-            let mut records = Vec::with_capacity(page.items.len());
-            for (index, item) in page.items.into_iter().enumerate() {
-                match item {
-                    Decoded::Record(r) => records.push(r),
-                    Decoded::Malformed(why) => {
-                        let at = format!(
-                            "GET {} page {number}, record {}: {why}",
-                            endpoint.path,
-                            index + 1
-                        );
-                        // A few lines say what; the summary counts them all.
-                        let before = stats.snapshot_malformed();
-                        if before < MALFORMED_LOGGED {
-                            tracing::warn!(
-                                provider = PROVIDER_ID,
-                                "skipped malformed record: {at}"
-                            );
-                        } else if before == MALFORMED_LOGGED {
-                            tracing::warn!(
-                                provider = PROVIDER_ID,
-                                "more malformed records skipped; the summary counts them"
-                            );
-                        }
-                        stats.add_malformed(at);
-                    }
-                }
-            }
-            Ok(Page {
-                number,
-                items: records,
-                malformed: Vec::new(),
-            })
+            let mut page = page?;
+            stats.add_listed_page(&label, &mut page);
+            Ok(page)
         })
         .boxed()
-}
-
-/// A spawned page fetch that is cancelled when dropped (speculative pages past the end).
-struct AbortOnDrop<T>(tokio::task::JoinHandle<Result<T>>);
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-impl<T> Future for AbortOnDrop<T> {
-    type Output = Result<T>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.0).poll(cx).map(|joined| {
-            joined.unwrap_or_else(|e| {
-                Err(Error::new(
-                    PROVIDER_ID,
-                    ErrorKind::Protocol,
-                    format!("a page fetch stopped unexpectedly: {e}"),
-                ))
-            })
-        })
-    }
 }
 
 /// The streaming join's state: records waiting for their partner, and the keys already
@@ -288,7 +222,6 @@ struct Joiner {
     persons: HashMap<Key, PersonRecord>,
     employments: HashMap<Key, EmploymentRecord>,
     joined: HashSet<u64>,
-    options: ExportOptions,
     stats: ExportStats,
 }
 
@@ -309,7 +242,7 @@ impl Joiner {
             // A partner waiting means the key was not joined yet: join (the common case).
             if let Some(employment) = self.employments.remove(&key) {
                 self.joined.insert(digest(&key));
-                self.emit(to_user(key, Some(person), Some(employment)), &mut out);
+                out.push(Ok(to_user(key, Some(person), Some(employment))));
             } else if self.persons.contains_key(&key) || self.joined.contains(&digest(&key)) {
                 self.stats.add_duplicate();
             } else {
@@ -325,7 +258,7 @@ impl Joiner {
             let key = employment.take_key();
             if let Some(person) = self.persons.remove(&key) {
                 self.joined.insert(digest(&key));
-                self.emit(to_user(key, Some(person), Some(employment)), &mut out);
+                out.push(Ok(to_user(key, Some(person), Some(employment))));
             } else if self.employments.contains_key(&key) || self.joined.contains(&digest(&key)) {
                 self.stats.add_duplicate();
             } else {
@@ -335,24 +268,16 @@ impl Joiner {
         out
     }
 
-    fn emit(&self, user: User, out: &mut Vec<Result<User>>) {
-        if self.options.matches(&user) {
-            out.push(Ok(user));
-        } else {
-            self.stats.add_filtered_out();
-        }
-    }
-
     /// Both listings are complete: the records still waiting have no partner.
     fn finish(mut self) -> Vec<Result<User>> {
         let mut out = Vec::new();
         for (key, person) in drain_sorted(&mut self.persons) {
             self.stats.add_partial(PERSON_ONLY);
-            self.emit(to_user(key, Some(person), None), &mut out);
+            out.push(Ok(to_user(key, Some(person), None)));
         }
         for (key, employment) in drain_sorted(&mut self.employments) {
             self.stats.add_partial(EMPLOYMENT_ONLY);
-            self.emit(to_user(key, None, Some(employment)), &mut out);
+            out.push(Ok(to_user(key, None, Some(employment))));
         }
         out
     }

@@ -98,7 +98,7 @@ async fn a_gateway_that_ignores_paging_is_an_error_not_a_loop() {
         .await
         .unwrap_err();
     assert!(matches!(e.kind(), ErrorKind::Protocol), "{e}");
-    assert!(e.to_string().contains("ignores paging"), "{e}");
+    assert!(e.to_string().contains("page 2 repeats page 1"), "{e}");
 }
 
 #[tokio::test]

@@ -26,7 +26,8 @@ async fn export(
     Option<connector_core::Error>,
     ExportSummary,
 ) {
-    let export = connector(base).export_users(options).unwrap();
+    // The SDK's entry point: the provider's stream with the shared filters and checks.
+    let export = connector_core::export_users(&*connector(base), options).unwrap();
     let stats = export.stats.clone();
     let mut users = BTreeMap::new();
     let mut error = None;

@@ -188,8 +188,9 @@ impl HttpClient {
             .await
     }
 
-    /// [`fetch_records`](Self::fetch_records), where a record that does not decode as `T` is
-    /// skipped and described in [`RecordPage::malformed`] instead of failing the page.
+    /// [`fetch_records`](Self::fetch_records), where a record that is valid JSON but does not
+    /// decode as `T` is skipped and described in [`RecordPage::malformed`] instead of failing
+    /// the page (invalid JSON still fails it: the body is broken, not the record).
     pub async fn fetch_records_lenient<T: DeserializeOwned>(
         &self,
         request: &Request,
@@ -266,7 +267,10 @@ impl HttpClient {
             digest.add(bytes);
             match serde_json::from_slice::<T>(bytes) {
                 Ok(item) => items.push(item),
-                Err(e) if lenient => malformed.push(describe_malformed(digest.count, &e)),
+                // A record of the wrong shape is skipped; broken JSON breaks the page.
+                Err(e) if lenient && e.classify() == serde_json::error::Category::Data => {
+                    malformed.push(describe_malformed(digest.count, &e))
+                }
                 Err(e) => return Err(Bad::Json(e)),
             }
             Ok(())

@@ -1,6 +1,9 @@
 //! Page-number and offset listings: requests numbered 0, 1, 2…, several in flight, pages out
 //! in order. With a reported total, the first page is fetched alone, then the rest fan out
-//! and the listing stops exactly at the total; without one, it stops at the first short page.
+//! and the listing stops exactly at the total; without one, it stops at the first short page
+//! (UKG Pro's shape: no total, no cursor; an exact multiple of the page size ends with an
+//! empty page). Each page is fetched and decoded on a task of its own (`spawned.rs`), and the
+//! requests in flight past the end are cancelled.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -10,6 +13,7 @@ use futures_util::stream::{self, BoxStream, FuturesOrdered, StreamExt};
 use serde::de::DeserializeOwned;
 
 use super::listing::{Listing, Rules, Strategy};
+use super::spawned::Spawned;
 use crate::error::Result;
 use crate::http::{HttpClient, RecordPage, Request};
 use crate::paginate::Page;
@@ -75,10 +79,13 @@ where
             let k = s.next;
             let Some(req) = request(&s.listing, k) else { break };
             let (listing, http) = (s.listing.clone(), s.http.clone());
-            s.in_flight.push_back(Box::pin(async move {
-                let number = u32::try_from(k.saturating_add(1)).unwrap_or(u32::MAX);
-                (k, listing.fetch::<T>(&http, &req, number, true).await)
-            }));
+            let number = u32::try_from(k.saturating_add(1)).unwrap_or(u32::MAX);
+            // Each page on a task of its own: it is received and decoded while the
+            // consumer works on the pages before it.
+            let fetch = Spawned::start(http.provider(), req.label(), async move {
+                listing.fetch::<T>(&http, &req, number, true).await
+            });
+            s.in_flight.push_back(Box::pin(async move { (k, fetch.await) }));
             s.next = k.saturating_add(1);
         }
         let (k, result) = s.in_flight.next().await?;
@@ -86,7 +93,7 @@ where
         let outcome = result.and_then(|page| {
             s.rules.check(number, &page, true)?;
             // Records the server sent, decoded or not (lenient listings skip malformed ones).
-        let len = (page.items.len() + page.malformed.len()) as u64;
+            let len = (page.items.len() + page.malformed.len()) as u64;
             let size = u64::from(s.listing.page_size);
             let last = match s.rules.total {
                 Some(total) => {

@@ -258,7 +258,8 @@ impl Listing {
     }
 
     /// Fetches page `number` of this listing with `request`; `limited`: the request carried the
-    /// page size, so a page with more records is refused as it streams in.
+    /// page size, so a page with more records is refused as it streams in. A failure names the
+    /// page in its message.
     pub(super) async fn fetch<T: DeserializeOwned>(
         &self,
         http: &HttpClient,
@@ -268,13 +269,21 @@ impl Listing {
     ) -> Result<RecordPage<T>> {
         let limit = if limited { self.page_size } else { 0 };
         let request = &request.clone().on_page(number);
-        if self.lenient {
+        let fetched = if self.lenient {
             http.fetch_records_lenient(request, &self.records, &self.permission, limit)
                 .await
         } else {
             http.fetch_records(request, &self.records, &self.permission, limit)
                 .await
-        }
+        };
+        // A paged listing's failure names the page (`page 3: expected a JSON array, …`).
+        fetched.map_err(|e| match self.strategy {
+            Strategy::Unpaged => e,
+            _ => {
+                let message = format!("page {number}: {}", e.message());
+                e.with_message(message)
+            }
+        })
     }
 }
 

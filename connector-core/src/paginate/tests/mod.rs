@@ -253,4 +253,5 @@ async fn page_numbers_without_a_total_stop_at_the_short_page() {
     assert_eq!(ids(listing, &http).await.unwrap(), expected(25));
 }
 
+mod page_number;
 mod sequential;
