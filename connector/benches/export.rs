@@ -1,9 +1,9 @@
 //! Export benchmark against the embedded UKG Pro sandbox (not a test: it measures and reports).
 //!
 //! ```sh
-//! cargo bench -p connector-cli --bench export            # all scenarios
-//! cargo bench -p connector-cli --bench export -- quick   # smaller tenants, for a smoke run
-//! cargo bench -p connector-cli --bench export -- rss     # only scenario 3 (also: latency, throughput)
+//! cargo bench -p connector --bench export            # all scenarios
+//! cargo bench -p connector --bench export -- quick   # smaller tenants, for a smoke run
+//! cargo bench -p connector --bench export -- rss     # only scenario 3 (also: latency, throughput)
 //! ```
 //!
 //! The sandbox runs in this process; the client is the real `connector` binary in a child
