@@ -4,6 +4,7 @@
 //! partner never comes are exported at the end with what is known, and counted.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasher;
 
 use connector_core::http::Request;
 use connector_core::paginate::{Listing, Page, PageStream};
@@ -118,9 +119,10 @@ pub fn export(
         employments_done: false,
     };
     let joiner = Joiner {
-        persons: HashMap::new(),
-        employments: HashMap::new(),
-        joined: HashSet::new(),
+        persons: HashMap::default(),
+        employments: HashMap::default(),
+        joined: HashSet::default(),
+        keys: Hashing::default(),
         stats: stats.clone(),
     };
     let users = stream::unfold(Some((halves, joiner)), |state| async move {
@@ -215,23 +217,22 @@ fn counted<R: Send + 'static>(
         .boxed()
 }
 
+/// The join's hash: fast (SipHash was a visible share of an export's CPU), seeded at random.
+type Hashing = foldhash::fast::RandomState;
+
 /// The streaming join's state: records waiting for their partner, and the keys already
 /// joined. A key seen twice on one endpoint keeps its first record, whatever the timing
 /// between the endpoints (the repeat is counted as a duplicate).
 struct Joiner {
-    persons: HashMap<Key, PersonRecord>,
-    employments: HashMap<Key, EmploymentRecord>,
-    joined: HashSet<u64>,
+    persons: HashMap<Key, PersonRecord, Hashing>,
+    employments: HashMap<Key, EmploymentRecord, Hashing>,
+    /// The joined keys as 64-bit digests: 8 bytes remembered per joined user (two keys of a
+    /// million-user tenant share a digest with a probability of about 3 in 100 million; the
+    /// seed is random, so a server cannot choose keys that collide).
+    joined: HashSet<u64, Hashing>,
+    /// The hash of the digests.
+    keys: Hashing,
     stats: ExportStats,
-}
-
-/// A join key as 64 bits: 8 bytes remembered per joined user (two keys of a million-user
-/// tenant share a digest with a probability of about 3 in 100 million).
-fn digest(key: &Key) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    key.hash(&mut h);
-    h.finish()
 }
 
 impl Joiner {
@@ -241,9 +242,11 @@ impl Joiner {
             let key = person.take_key();
             // A partner waiting means the key was not joined yet: join (the common case).
             if let Some(employment) = self.employments.remove(&key) {
-                self.joined.insert(digest(&key));
+                self.joined.insert(self.keys.hash_one(&key));
                 out.push(Ok(to_user(key, Some(person), Some(employment))));
-            } else if self.persons.contains_key(&key) || self.joined.contains(&digest(&key)) {
+            } else if self.persons.contains_key(&key)
+                || self.joined.contains(&self.keys.hash_one(&key))
+            {
                 self.stats.add_duplicate();
             } else {
                 self.persons.insert(key, person);
@@ -257,9 +260,11 @@ impl Joiner {
         for mut employment in page.items {
             let key = employment.take_key();
             if let Some(person) = self.persons.remove(&key) {
-                self.joined.insert(digest(&key));
+                self.joined.insert(self.keys.hash_one(&key));
                 out.push(Ok(to_user(key, Some(person), Some(employment))));
-            } else if self.employments.contains_key(&key) || self.joined.contains(&digest(&key)) {
+            } else if self.employments.contains_key(&key)
+                || self.joined.contains(&self.keys.hash_one(&key))
+            {
                 self.stats.add_duplicate();
             } else {
                 self.employments.insert(key, employment);
@@ -284,7 +289,7 @@ impl Joiner {
 }
 
 /// Empties `map` in key order, so that the output does not depend on hash order.
-fn drain_sorted<R>(map: &mut HashMap<Key, R>) -> Vec<(Key, R)> {
+fn drain_sorted<R>(map: &mut HashMap<Key, R, Hashing>) -> Vec<(Key, R)> {
     let mut entries: Vec<_> = std::mem::take(map).into_iter().collect();
     entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     entries
