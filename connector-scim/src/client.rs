@@ -3,8 +3,7 @@
 
 use connector_core::auth::{Basic, Bearer};
 use connector_core::http::{ErrorPolicy, HttpClient, HttpResponse, On, Request};
-use connector_core::{Error, Result};
-use serde::Deserialize;
+use connector_core::Result;
 
 use crate::settings::{ScimAuth, ScimSettings};
 use crate::ID;
@@ -60,55 +59,20 @@ impl ScimClient {
     }
 
     /// Maps a non-2xx answer to an error that quotes the SCIM error's `detail` and `scimType`
-    /// (the SDK's error scrubs every credential from it, in any encoding, should the service
-    /// echo one).
+    /// (declared in the error policy; the SDK's error scrubs every credential from it, in any
+    /// encoding, should the service echo one).
     pub fn check_status(&self, response: &HttpResponse, permission: &str) -> Result<()> {
-        response
-            .error_for_status(ID, permission)
-            .map_err(|e| self.http.explain(with_scim_detail(e, response)))
+        self.http.check_status(response, permission)
     }
-}
-
-/// A SCIM error body (RFC 7644 §3.12).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ScimError {
-    detail: Option<String>,
-    scim_type: Option<String>,
-}
-
-fn with_scim_detail(e: Error, response: &HttpResponse) -> Error {
-    let Ok(body) = serde_json::from_slice::<ScimError>(&response.body) else {
-        return e;
-    };
-    let detail: String = body
-        .detail
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(200)
-        .collect();
-    let kind = body
-        .scim_type
-        .as_ref()
-        .map(|t| format!(" (scimType {t})"))
-        .unwrap_or_default();
-    // The service's own error code, for the policy's rules.
-    let e = match body.scim_type {
-        Some(code) => e.with_api_code(code),
-        None => e,
-    };
-    if detail.is_empty() && kind.is_empty() {
-        return e;
-    }
-    let message = format!("{}; the service says: {detail}{kind}", e.message());
-    e.with_message(message)
 }
 
 /// What SCIM failures mean to the product's administrator, as data: the client gives every
 /// error it returns the first matching hint.
 fn error_policy() -> ErrorPolicy {
     ErrorPolicy::new()
+        // A SCIM error body (RFC 7644 §3.12): `scimType` is the code, `detail` the words.
+        .code_at("/scimType")
+        .message_at("/detail")
         .hint(
             On::Authentication,
             "the SCIM service rejected the credentials: check auth (a token is usually created in the product's SCIM or provisioning settings, and may have expired)",

@@ -119,6 +119,9 @@ fn page_query(page: u32, per_page: u32, company_id: Option<&str>) -> Vec<(&'stat
 /// it returns the first matching hint.
 fn error_policy() -> ErrorPolicy {
     ErrorPolicy::new()
+        // 400s (and most 5xx) are problem+json: `detail`, or a `message`.
+        .message_at("/detail")
+        .message_at("/message")
         .hint(
             On::Authentication,
             format!("UKG Pro rejected the service account: check username, password and customer_api_key ({SERVICE_ACCOUNT_MENU}); the password is the one UKG Pro generated when the account was saved"),
@@ -151,9 +154,7 @@ fn error_policy() -> ErrorPolicy {
 
 /// Maps a non-2xx answer to an error with UKG Pro's hint.
 pub fn check_status(client: &UkgClient, response: &HttpResponse, endpoint: Endpoint) -> Result<()> {
-    response
-        .error_for_status(PROVIDER_ID, endpoint.permission)
-        .map_err(|e| client.http().explain(e))
+    client.http().check_status(response, endpoint.permission)
 }
 
 /// Parses a whole 2xx answer as UKG's bare JSON array of `T` (see

@@ -236,7 +236,7 @@ impl HttpClient {
         let mut response = self.send_stream(request).await?;
         if !response.status.is_success() {
             let full = response.read_all().await?;
-            full.error_for_status(provider, permission)?;
+            self.status_error(&full, permission)?;
             return Err(decode_error(
                 provider,
                 &full.endpoint,

@@ -30,6 +30,21 @@
 
 use crate::error::{Error, ErrorKind, NetworkKind};
 
+/// `text` without control characters (line breaks kept when `lines`, `\r\n` as `\n`), cut to
+/// `max` characters.
+fn printable(text: &str, lines: bool, max: usize) -> String {
+    let mut out: String = text
+        .replace("\r\n", "\n")
+        .chars()
+        .filter(|c| !c.is_control() || (lines && *c == '\n'))
+        .take(max)
+        .collect();
+    if text.chars().count() > max {
+        out.push('…');
+    }
+    out
+}
+
 /// A kind of failure a policy's rule applies to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -79,7 +94,15 @@ impl On {
 pub struct ErrorPolicy {
     rules: Vec<(On, String)>,
     retries: Vec<(On, bool)>,
+    code_at: Vec<String>,
+    message_at: Vec<String>,
 }
+
+/// The longest error body read for its code and message; a larger one is left as it is.
+const DETAILS_BODY_MAX: usize = 64 * 1024;
+
+/// The most characters of the API's own message quoted in an error.
+const DETAILS_MESSAGE_MAX: usize = 500;
 
 impl ErrorPolicy {
     /// No rule: the SDK's own hints.
@@ -98,6 +121,61 @@ impl ErrorPolicy {
     pub fn retry(mut self, on: On, retried: bool) -> Self {
         self.retries.push((on, retried));
         self
+    }
+
+    /// Where the API's error bodies carry its own error code (a JSON pointer: `/scimType`,
+    /// `/error/code`, `/error`); several may be declared, the first present wins. The code is
+    /// what [`On::ApiCode`] rules and `{api_code}` see.
+    pub fn code_at(mut self, pointer: &str) -> Self {
+        self.code_at.push(pointer.into());
+        self
+    }
+
+    /// Where the API's error bodies carry its own message (`/detail`, `/error/message`,
+    /// `/error_description`); several may be declared, the first present wins. The message is
+    /// quoted in the error ("…; the service says: …"), line breaks kept, other control
+    /// characters dropped, at most 500 characters, credentials scrubbed like every error text.
+    pub fn message_at(mut self, pointer: &str) -> Self {
+        self.message_at.push(pointer.into());
+        self
+    }
+
+    /// `error`, made from an answer whose body is `body`, with the API's own code and message
+    /// read at the declared pointers (see [`code_at`](Self::code_at) and
+    /// [`message_at`](Self::message_at)). A body that is not JSON, or larger than 64 KiB, adds
+    /// nothing: an error body is never assumed to parse.
+    pub fn with_details(&self, error: Error, body: &[u8]) -> Error {
+        if (self.code_at.is_empty() && self.message_at.is_empty()) || body.len() > DETAILS_BODY_MAX
+        {
+            return error;
+        }
+        let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) else {
+            return error;
+        };
+        let text = |pointers: &[String]| {
+            pointers.iter().find_map(|p| match json.pointer(p)? {
+                serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+                serde_json::Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+        };
+        let code = text(&self.code_at).map(|c| printable(&c, false, 100));
+        let said = text(&self.message_at).map(|m| printable(&m, true, DETAILS_MESSAGE_MAX));
+        let error = match &said {
+            Some(said) => {
+                let code = code
+                    .as_ref()
+                    .map(|c| format!(" (code {c})"))
+                    .unwrap_or_default();
+                let message = format!("{}; the service says: {said}{code}", error.message());
+                error.with_message(message)
+            }
+            None => error,
+        };
+        match code {
+            Some(code) => error.with_api_code(code),
+            None => error,
+        }
     }
 
     /// Whether `error` may be retried: the first [`retry`](Self::retry) rule that matches it,

@@ -7,7 +7,6 @@ use serde_json::Value;
 
 use super::client::AcmeClient;
 use super::export::EMPLOYEES;
-use super::ID;
 
 /// The scope the export needs.
 pub const SCOPE: &str = "employees:read";
@@ -32,8 +31,7 @@ pub async fn run(client: &AcmeClient, checks: &mut Checklist) {
     checks
         .run("authenticated", || async {
             let me = http.send(&Request::get("/v1/me")).await?;
-            me.error_for_status(ID, SCOPE)
-                .map_err(|e| http.explain(e))?;
+            http.check_status(&me, SCOPE)?;
             Ok("Acme HR issued a token and accepted it".into())
         })
         .await;

@@ -541,3 +541,66 @@ async fn a_declared_retry_rule_decides_what_is_retried() {
         assert_eq!(sent, attempts, "status {status}");
     }
 }
+
+/// The API's own error code and message, read where the provider's policy says they are: the
+/// code for `On::ApiCode` rules, the message quoted with its line breaks, control characters
+/// dropped, a live secret scrubbed; bodies that are not JSON add nothing.
+#[tokio::test]
+async fn an_apis_own_error_code_and_message_are_read_where_the_policy_says() {
+    use crate::http::{ErrorPolicy, On};
+    let secret = Secret::new("s3cr3t-Value+/=");
+    let server = MockServer::builder().start().await;
+    Mock::given(path("/denied"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({
+            "error": {
+                "code": "AADSTS7000215",
+                "message": format!("Invalid client secret.\r\nTrace: \u{7}abc, sent {}", secret.expose()),
+            }
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(path("/html"))
+        .respond_with(ResponseTemplate::new(400).set_body_string("<html>bad</html>"))
+        .mount(&server)
+        .await;
+    let config = HttpConfig {
+        errors: ErrorPolicy::new()
+            .code_at("/error/code")
+            .message_at("/error/message")
+            .hint(
+                On::ApiCode("AADSTS7000215".into()),
+                "create a new client secret ({api_code})",
+            ),
+        ..fast_retries(1)
+    };
+    let client = plain_client(&server.uri(), config);
+
+    let answer = client.send(&Request::get("/denied")).await.unwrap();
+    let e = client.check_status(&answer, "").unwrap_err();
+    assert_eq!(e.api_code(), Some("AADSTS7000215"));
+    assert_eq!(e.hint(), Some("create a new client secret (AADSTS7000215)"));
+    assert!(
+        e.message().ends_with(
+            "; the service says: Invalid client secret.\nTrace: abc, sent [REDACTED] (code AADSTS7000215)"
+        ),
+        "{e}"
+    );
+    assert!(!format!("{e:?}").contains(secret.expose()));
+
+    // The same through a listing's page.
+    let page = client
+        .fetch_records::<serde_json::Value>(&Request::get("/denied"), &RecordsAt::Root, "", 10)
+        .await
+        .unwrap_err();
+    assert_eq!(page.api_code(), Some("AADSTS7000215"));
+    assert!(
+        page.message()
+            .contains("the service says: Invalid client secret."),
+        "{page}"
+    );
+
+    let answer = client.send(&Request::get("/html")).await.unwrap();
+    let e = client.check_status(&answer, "").unwrap_err();
+    assert_eq!(e.api_code(), None);
+    assert!(!e.message().contains("the service says"), "{e}");
+}
