@@ -55,7 +55,7 @@ pub fn warn_ignored_variables(descriptor: &ProviderDescriptor) {
             "{} {} ignored: --connection uses the saved settings only (change them with `{} connections edit`)",
             unused.join(", "),
             if unused.len() == 1 { "is" } else { "are" },
-            connector_core::program::name()
+            crate::program::name()
         ));
     }
 }
@@ -212,7 +212,7 @@ fn explain_problems(
     if !nothing_given {
         return Err(error);
     }
-    let program = connector_core::program::name();
+    let program = crate::program::name();
     let id = descriptor.id();
     let sandbox = if descriptor.sandbox().is_some() {
         ", or try the built-in sandbox with --sandbox"

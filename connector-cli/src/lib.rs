@@ -46,6 +46,7 @@ pub mod diagnostics;
 pub mod env;
 pub mod exit;
 pub mod output;
+pub mod program;
 pub mod protocols;
 pub mod render;
 mod runtime;
@@ -108,7 +109,7 @@ fn program_name(args: &[OsString]) -> String {
 /// Runs the CLI with `args` (the first one is the program name).
 pub fn run_from(args: Vec<OsString>) -> ExitCode {
     let program = program_name(&args);
-    connector_core::program::set_name(&program);
+    crate::program::set_name(&program);
     // Started as `source-<provider>` or `tap-<provider>`: an orchestrator is calling.
     if let Some((protocol, descriptor)) = protocols::entry_point(&program) {
         return exit::exit(protocols::run(
@@ -181,7 +182,7 @@ fn command(providers: &[&'static ProviderDescriptor]) -> Command {
             Some(crate::env::var_name(d.id(), &field))
         })
         .unwrap_or_else(|| "ACME_BASE_URL".into());
-    let mut cmd = Command::new(connector_core::program::name())
+    let mut cmd = Command::new(crate::program::name())
         .version(version())
         .about(ABOUT)
         .long_about(format!(

@@ -36,7 +36,7 @@ pub(crate) fn in_cli_words(hint: &str, provider: &str) -> String {
     format!(
         "fix the listed fields in the config file or the {}_<FIELD> environment variables; `{} {provider} schema` describes every field",
         provider.to_uppercase(),
-        connector_core::program::name()
+        crate::program::name()
     )
 }
 

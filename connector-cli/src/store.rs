@@ -29,7 +29,7 @@ pub(crate) fn report(error: &StoreError) -> u8 {
 /// The hints that name one of this program's commands; the store's own (neutral) hint for
 /// the rest.
 fn in_cli_words(error: &StoreError) -> Option<String> {
-    let program = connector_core::program::name();
+    let program = crate::program::name();
     Some(match error {
         StoreError::UnknownConnection { close, .. } if !close.is_empty() => format!(
             "did you mean {}? `{program} connections list` shows them all",

@@ -73,7 +73,6 @@ pub mod http;
 pub mod json_array;
 pub mod json_envelope;
 pub mod paginate;
-pub mod program;
 pub mod provider;
 pub mod redact;
 pub mod registry;

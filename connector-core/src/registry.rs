@@ -263,7 +263,7 @@ pub fn provider(id: &str) -> Result<&'static ProviderDescriptor> {
     all.iter().copied().find(|d| d.id == id).ok_or_else(|| {
         let ids: Vec<_> = all.iter().map(|d| d.id).collect();
         Error::new(
-            crate::program::name(),
+            "registry",
             ErrorKind::Unsupported,
             format!("unknown provider `{id}`"),
         )

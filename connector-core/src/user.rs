@@ -147,7 +147,7 @@ impl User {
             .into_root_schema_for::<User>()
             .to_value();
         doc["description"] = serde_json::Value::String(
-            "A person as an HR system knows them, normalized across providers; one record of `connector <provider> users`.".into(),
+            "A person as an HR system knows them, normalized across providers; one record of a user export.".into(),
         );
         doc
     }

@@ -36,7 +36,7 @@ pub fn source_args(d: &ProviderDescriptor) -> Vec<Arg> {
 
 /// The command.
 pub fn cli(d: &ProviderDescriptor) -> Command {
-    let program = connector_core::program::name();
+    let program = crate::program::name();
     let features = d.sandbox_features();
     let mut cmd = Command::new("sandbox")
         .about(format!("Run an embedded {} sandbox on loopback until Ctrl-C", d.name()))
@@ -178,7 +178,7 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
     if m.get_flag("log-requests") {
         crate::diagnostics::log_sandbox_requests();
     }
-    let program = connector_core::program::name();
+    let program = crate::program::name();
     block_on(async {
         let users = options.employees;
         let day = options.day;

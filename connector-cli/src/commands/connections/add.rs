@@ -14,7 +14,7 @@ use crate::{args, config, exit};
 
 /// The command.
 pub fn cli() -> Command {
-    let program = connector_core::program::name();
+    let program = crate::program::name();
     Command::new("add")
         .about("Save a new connection (and test it)")
         .long_about(format!(
@@ -92,7 +92,7 @@ pub fn exec(m: &ArgMatches) -> u8 {
         if code != exit::OK {
             eprintln!(
                 "the connection is saved, but its test failed; fix it with `{} connections edit \"{}\"`",
-                connector_core::program::name(),
+                crate::program::name(),
                 crate::sanitize::terminal(&info.name)
             );
         }

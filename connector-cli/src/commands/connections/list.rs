@@ -34,7 +34,7 @@ pub fn exec(m: &ArgMatches) -> u8 {
         if all.is_empty() {
             eprintln!(
                 "No saved connections. Save one with `{} connections add NAME --provider ID`.",
-                connector_core::program::name()
+                crate::program::name()
             );
             return exit::OK;
         }

@@ -21,7 +21,7 @@ use crate::exit;
 
 /// The command.
 pub fn cli() -> Command {
-    let program = connector_core::program::name();
+    let program = crate::program::name();
     Command::new("connections")
         .about("Save, list, show, test, edit, rename and remove named connections")
         .long_about(format!(

@@ -20,7 +20,7 @@ use output::CliOutput;
 
 /// The command.
 pub fn cli(d: &ProviderDescriptor) -> Command {
-    let program = connector_core::program::name();
+    let program = crate::program::name();
     Command::new("sync")
         .about("Find who joined, moved and left since the last sync, as lifecycle events")
         .long_about(format!(
@@ -150,7 +150,7 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
 /// exit status of what is wrong with them (said).
 fn request(d: &ProviderDescriptor, m: &ArgMatches) -> Result<(SyncRequest, CliOutput), u8> {
     if let Some(file) = m.get_one::<String>("config") {
-        let program = connector_core::program::name();
+        let program = crate::program::name();
         eprintln!(
             "error: sync works on a saved connection (its state is kept with it), not on --config"
         );

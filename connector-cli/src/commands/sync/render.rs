@@ -95,7 +95,7 @@ pub(super) fn failure(f: SyncFailure, out: &CliOutput) -> u8 {
             eprintln!("error: sync of `{}` stopped: {why}", terminal(&connection));
             eprintln!(
                 "hint: check the listing (a permission or filter that hides users?) and `{} connections test \"{}\"`; if the changes are real, run again with --allow-mass-changes",
-                connector_core::program::name(),
+                crate::program::name(),
                 terminal(&connection)
             );
             eprintln!("nothing was written or committed");

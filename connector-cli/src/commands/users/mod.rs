@@ -24,7 +24,7 @@ use report::Report;
 /// The command: `--status`, `--company` and `--page-size` appear only for providers that
 /// support them.
 pub fn cli(d: &ProviderDescriptor) -> Command {
-    let program = connector_core::program::name();
+    let program = crate::program::name();
     let mut cmd = Command::new("users")
         .about("Export every user (names, ids, e-mail, job, status) as JSONL, JSON or CSV")
         .long_about(format!(
