@@ -4,10 +4,9 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use connector_core::sandbox::{SandboxCounters, SandboxHandle, SandboxOptions};
+use connector_core::sandbox::{Chassis, Fault, SandboxHandle, SandboxOptions};
 use connector_core::Result;
 use serde_json::{json, Value};
 use wiremock::matchers::any;
@@ -64,9 +63,7 @@ struct Service {
     options: SandboxOptions,
     behaviour: Behaviour,
     deny: bool,
-    counters: SandboxCounters,
-    seen: AtomicU64,
-    window: std::sync::Mutex<(std::time::Instant, u64)>,
+    chassis: Chassis,
 }
 
 /// A response and its status (kept for the request log: a template does not tell it).
@@ -105,31 +102,6 @@ fn list(resources: Vec<Value>, total: u64, start: u64, next: Option<String>) -> 
 }
 
 impl Service {
-    /// `--rate-limit`: requests past the limit in the current minute are answered 429.
-    fn over_rate(&self, n: u64) -> bool {
-        let Some(limit) = self.options.rate_limit_per_minute else {
-            return false;
-        };
-        let mut window = self.window.lock().unwrap_or_else(|e| e.into_inner());
-        if window.0.elapsed() >= std::time::Duration::from_secs(60) {
-            *window = (std::time::Instant::now(), 0);
-        }
-        window.1 += 1;
-        let _ = n;
-        window.1 > u64::from(limit)
-    }
-
-    /// `--error-rate`: a deterministic share of requests answered 503.
-    fn faulty(&self, n: u64) -> bool {
-        let rate = self.options.error_rate;
-        if rate <= 0.0 {
-            return false;
-        }
-        let mut x = n ^ self.options.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        x = (x ^ (x >> 31)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        ((x >> 11) as f64 / (1u64 << 53) as f64) < rate
-    }
-
     fn users(&self, req: &Request) -> Answer {
         if self.deny {
             return scim_error(403, "this token may not read users", None);
@@ -202,18 +174,20 @@ struct Api(Arc<Service>);
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         let s = &self.0;
-        s.counters.add_request();
-        let n = s.seen.fetch_add(1, Ordering::SeqCst) + 1;
+        let admitted = s.chassis.admit();
         let authorized = req
             .headers
             .get("authorization")
             .and_then(|v| v.to_str().ok())
             == Some(&format!("Bearer {TOKEN}"));
         let path = req.url.path().strip_prefix("/scim/v2").unwrap_or("");
-        let (status, answer) = if n <= s.behaviour.throttle_first || s.over_rate(n) {
-            (429, ResponseTemplate::new(429))
-        } else if s.faulty(n) {
-            scim_error(503, "the sandbox's injected failure", None)
+        let (status, answer) = if let Err(fault) = admitted {
+            match fault {
+                Fault::Throttled => (429, ResponseTemplate::new(429)),
+                Fault::Unavailable(status) => {
+                    scim_error(status, "the sandbox's injected failure", None)
+                }
+            }
         } else if !authorized {
             // Like some real services, it echoes what it was given: the provider must not.
             let given = req
@@ -256,8 +230,8 @@ impl Respond for Api {
             }
         };
         let target = &req.url[url::Position::BeforePath..url::Position::AfterQuery];
-        s.counters.answered(req.method.as_str(), target, status);
-        answer.set_delay(s.options.latency)
+        s.chassis.answered(req.method.as_str(), target, status);
+        answer.set_delay(s.chassis.latency())
     }
 }
 
@@ -266,14 +240,13 @@ pub async fn start_with(options: SandboxOptions, behaviour: Behaviour) -> Result
     let deny = !options.check(ID, &[READ_USERS])?.is_empty();
     let listener = connector_core::sandbox::loopback_listener(ID, options.port)?;
     let server = MockServer::builder().listener(listener).start().await;
-    let counters = SandboxCounters::default();
+    let chassis = Chassis::new(&options).throttle_first(behaviour.throttle_first);
+    let counters = chassis.counters().clone();
     let service = Service {
         options,
         behaviour,
         deny,
-        counters: counters.clone(),
-        seen: AtomicU64::new(0),
-        window: std::sync::Mutex::new((std::time::Instant::now(), 0)),
+        chassis,
     };
     Mock::given(any())
         .respond_with(Api(Arc::new(service)))

@@ -30,8 +30,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use connector_core::auth::{AuthScheme, Basic};
-use connector_core::sandbox::{SandboxCounters, SandboxHandle, SandboxOptions};
-use connector_core::{Error, ErrorKind, FieldError, Result, Secret};
+use connector_core::sandbox::{Chassis, SandboxHandle, SandboxOptions};
+use connector_core::{Error, ErrorKind, Result, Secret};
 use serde_json::json;
 use tokio::net::TcpListener;
 
@@ -56,50 +56,19 @@ pub const DENIABLE: &[&str] = &[PERMISSIONS[0].0, PERMISSIONS[1].0, PERMISSIONS[
 
 /// Starts a sandbox on 127.0.0.1; it stops when the handle is dropped.
 pub async fn start(options: SandboxOptions) -> Result<SandboxHandle> {
-    let mut deny = [false; PERMISSIONS.len()];
-    let mut unknown = Vec::new();
-    for id in &options.deny {
-        match PERMISSIONS
-            .iter()
-            .position(|(key, name)| id.eq_ignore_ascii_case(key) || id.eq_ignore_ascii_case(name))
-        {
-            Some(i) => deny[i] = true,
-            None => unknown.push(FieldError::new(
-                "deny",
-                format!(
-                    "unknown permission `{id}`; use {}",
-                    PERMISSIONS.map(|p| p.0).join(" or ")
-                ),
-            )),
-        }
-    }
-    if !unknown.is_empty() {
-        return Err(Error::invalid_settings(PROVIDER_ID, unknown));
-    }
-    if !(0.0..=1.0).contains(&options.error_rate) {
-        return Err(Error::invalid_settings(
-            PROVIDER_ID,
-            vec![FieldError::new("error_rate", "must be between 0 and 1")],
-        ));
-    }
-    let listener = TcpListener::bind(("127.0.0.1", options.port))
-        .await
-        .map_err(|e| {
-            Error::invalid_settings(
-                PROVIDER_ID,
-                vec![FieldError::new(
-                    "port",
-                    format!("cannot listen on 127.0.0.1:{} ({e}); pick another port, or 0 for any free one", options.port),
-                )],
-            )
-        })?;
-    let addr = listener.local_addr().map_err(|e| {
+    let denied = options.check(PROVIDER_ID, DENIABLE)?;
+    let deny = |id: &str| denied.iter().any(|d| d == id);
+    let listener = connector_core::sandbox::loopback_listener(PROVIDER_ID, options.port)?;
+    let socket = |e: std::io::Error| {
         Error::new(
             PROVIDER_ID,
             ErrorKind::Unsupported,
             format!("sandbox socket: {e}"),
         )
-    })?;
+    };
+    listener.set_nonblocking(true).map_err(socket)?;
+    let listener = TcpListener::from_std(listener).map_err(socket)?;
+    let addr = listener.local_addr().map_err(socket)?;
     let base_url = format!("http://{addr}");
     let mut credentials = connector_core::auth::Credentials::default();
     Basic::new(USERNAME, Secret::new(PASSWORD))
@@ -115,18 +84,15 @@ pub async fn start(options: SandboxOptions) -> Result<SandboxHandle> {
         workforce: workforce::Workforce::on_day(options.seed, options.employees, options.day),
         authorization,
         customer_api_key: CUSTOMER_API_KEY.to_owned(),
-        deny_person_details: deny[0],
-        deny_employment_details: deny[1],
-        deny_employee_export: deny[2],
-        latency: options.latency,
-        rate_limit_per_minute: options.rate_limit_per_minute,
-        error_rate: options.error_rate,
+        deny_person_details: deny(PERMISSIONS[0].0),
+        deny_employment_details: deny(PERMISSIONS[1].0),
+        deny_employee_export: deny(PERMISSIONS[2].0),
         malformed_page: options.malformed_page,
-        seed: options.seed,
     };
-    let counters = SandboxCounters::default();
+    let chassis = Chassis::new(&options);
+    let counters = chassis.counters().clone();
     let (tx, rx) = tokio::sync::oneshot::channel();
-    tokio::spawn(server::serve(listener, behaviour, counters.clone(), rx));
+    tokio::spawn(server::serve(listener, behaviour, chassis, rx));
     let settings = json!({
         "base_url": base_url,
         "username": USERNAME,
@@ -142,13 +108,4 @@ pub fn start_boxed(
     options: SandboxOptions,
 ) -> Pin<Box<dyn Future<Output = Result<SandboxHandle>> + Send>> {
     Box::pin(start(options))
-}
-
-/// A number in [0, 1) from the seed and a request's sequence number (fault dice).
-fn fault_dice(seed: u64, sequence: u64) -> f64 {
-    let mut x = seed ^ sequence.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^= x >> 31;
-    (x >> 11) as f64 / (1u64 << 53) as f64
 }

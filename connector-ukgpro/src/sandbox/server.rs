@@ -1,13 +1,12 @@
-//! The sandbox's HTTP side: UKG Pro's two listing endpoints with its credentials check,
-//! per-endpoint permissions, paging and filters, plus injected faults.
+//! The sandbox's HTTP side: UKG Pro's listing endpoints with its credentials check,
+//! per-endpoint permissions, paging and filters; counting, latency and the generic faults are
+//! the SDK's shared [`Chassis`].
 
 use std::convert::Infallible;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use bytes::Bytes;
-use connector_core::sandbox::SandboxCounters;
+use connector_core::sandbox::{Chassis, Fault};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
@@ -35,23 +34,13 @@ pub struct Behaviour {
     pub deny_employment_details: bool,
     /// 403 on employee-changes.
     pub deny_employee_export: bool,
-    /// Added latency per request.
-    pub latency: Duration,
-    /// Requests per minute before 429.
-    pub rate_limit_per_minute: Option<u32>,
-    /// Fraction of requests answered 502 / 503.
-    pub error_rate: f64,
     /// Person-details page answered with an HTML page.
     pub malformed_page: Option<u32>,
-    /// Seed for the fault dice.
-    pub seed: u64,
 }
 
 struct State {
     behaviour: Behaviour,
-    counters: SandboxCounters,
-    window: Mutex<(Instant, u32)>,
-    sequence: AtomicU64,
+    chassis: Chassis,
 }
 
 type Reply = Response<Full<Bytes>>;
@@ -60,15 +49,10 @@ type Reply = Response<Full<Bytes>>;
 pub async fn serve(
     listener: TcpListener,
     behaviour: Behaviour,
-    counters: SandboxCounters,
+    chassis: Chassis,
     mut shutdown: tokio::sync::oneshot::Receiver<()>,
 ) {
-    let state = Arc::new(State {
-        behaviour,
-        counters,
-        window: Mutex::new((Instant::now(), 0)),
-        sequence: AtomicU64::new(0),
-    });
+    let state = Arc::new(State { behaviour, chassis });
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
@@ -84,7 +68,7 @@ pub async fn serve(
                             let method = req.method().clone();
                             let target = req.uri().path_and_query().map(|p| p.as_str().to_owned());
                             let reply = handle(&state, req).await;
-                            state.counters.answered(
+                            state.chassis.answered(
                                 method.as_str(),
                                 target.as_deref().unwrap_or("/"),
                                 reply.status().as_u16(),
@@ -117,15 +101,23 @@ const JSON: &str = "application/json; charset=utf-8";
 
 async fn handle(state: &State, req: Request<Incoming>) -> Reply {
     let b = &state.behaviour;
-    state.counters.add_request();
-    let sequence = state.sequence.fetch_add(1, Ordering::Relaxed);
-    if !b.latency.is_zero() {
-        tokio::time::sleep(b.latency).await;
+    let admitted = state.chassis.admit();
+    let latency = state.chassis.latency();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
     }
-    if let Some(limit) = b.rate_limit_per_minute {
-        if over_limit(state, limit) {
-            // Like UKG's gateway today: no Retry-After.
-            return reply(StatusCode::TOO_MANY_REQUESTS, "", Bytes::new());
+    match admitted {
+        Ok(_) => {}
+        // Like UKG's gateway today: no Retry-After.
+        Err(Fault::Throttled) => return reply(StatusCode::TOO_MANY_REQUESTS, "", Bytes::new()),
+        Err(Fault::Unavailable(status)) => {
+            let message = if status == 503 {
+                "Service Unavailable"
+            } else {
+                "Bad Gateway"
+            };
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            return reply(status, JSON, format!(r#"{{"message":"{message}"}}"#));
         }
     }
     let headers = req.headers();
@@ -153,17 +145,6 @@ async fn handle(state: &State, req: Request<Incoming>) -> Reply {
     };
     if denied {
         return reply(StatusCode::FORBIDDEN, "", Bytes::new());
-    }
-    if b.error_rate > 0.0 {
-        let dice = super::fault_dice(b.seed, sequence);
-        if dice < b.error_rate {
-            let (status, message) = if sequence.is_multiple_of(2) {
-                (StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable")
-            } else {
-                (StatusCode::BAD_GATEWAY, "Bad Gateway")
-            };
-            return reply(status, JSON, format!(r#"{{"message":"{message}"}}"#));
-        }
     }
     let query = match Query::parse(req.uri().query().unwrap_or("")) {
         Ok(q) => q,
@@ -225,17 +206,6 @@ async fn handle(state: &State, req: Request<Incoming>) -> Reply {
     }
     body.push(b']');
     reply(StatusCode::OK, JSON, body)
-}
-
-fn over_limit(state: &State, limit: u32) -> bool {
-    let Ok(mut window) = state.window.lock() else {
-        return false;
-    };
-    if window.0.elapsed() >= Duration::from_secs(60) {
-        *window = (Instant::now(), 0);
-    }
-    window.1 += 1;
-    window.1 > limit
 }
 
 fn bad_request(problem: &str) -> Reply {

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use connector_core::reexports::url;
-use connector_core::sandbox::{SandboxCounters, SandboxHandle, SandboxOptions};
+use connector_core::sandbox::{Chassis, SandboxHandle, SandboxOptions};
 use connector_core::Result;
 use serde_json::{json, Value};
 use wiremock::matchers::any;
@@ -62,8 +62,7 @@ struct Account {
     deny_scope: bool,
     tokens: Arc<Mutex<HashMap<String, Grant>>>,
     issued: AtomicU64,
-    window: Mutex<(Instant, u32)>,
-    counters: SandboxCounters,
+    chassis: Chassis,
     received: Arc<Mutex<Vec<String>>>,
 }
 
@@ -121,31 +120,6 @@ impl Account {
             },
             _ => false,
         }
-    }
-
-    fn throttled(&self, n: u64) -> bool {
-        if n <= u64::from(self.behaviour.throttle_first) {
-            return true;
-        }
-        let Some(limit) = self.options.rate_limit_per_minute else {
-            return false;
-        };
-        let mut window = self.window.lock().unwrap_or_else(|e| e.into_inner());
-        if window.0.elapsed() >= Duration::from_secs(60) {
-            *window = (Instant::now(), 0);
-        }
-        window.1 += 1;
-        window.1 > limit
-    }
-
-    fn faulty(&self, n: u64) -> bool {
-        let rate = self.options.error_rate;
-        if rate <= 0.0 {
-            return false;
-        }
-        let mut x = n ^ self.options.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        x = (x ^ (x >> 31)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        ((x >> 11) as f64 / (1u64 << 53) as f64) < rate
     }
 
     fn token(&self, req: &Request) -> Answer {
@@ -228,8 +202,8 @@ struct Api(Arc<Account>);
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         let account = &self.0;
-        account.counters.add_request();
-        let n = account.counters.requests();
+        // Token requests are counted and logged but never faulted.
+        let admitted = account.chassis.admit();
         account
             .received
             .lock()
@@ -238,10 +212,8 @@ impl Respond for Api {
         let (status, answer) = if req.url.path() == "/oauth/token" && req.method.as_str() == "POST"
         {
             account.token(req)
-        } else if account.throttled(n) {
-            (429, ResponseTemplate::new(429))
-        } else if account.faulty(n) {
-            (503, ResponseTemplate::new(503))
+        } else if let Err(fault) = admitted {
+            (fault.status(), ResponseTemplate::new(fault.status()))
         } else if !account.token_ok(req) {
             (
                 401,
@@ -259,9 +231,9 @@ impl Respond for Api {
         };
         let target = &req.url[url::Position::BeforePath..url::Position::AfterQuery];
         account
-            .counters
+            .chassis
             .answered(req.method.as_str(), target, status);
-        answer.set_delay(account.options.latency)
+        answer.set_delay(account.chassis.latency())
     }
 }
 
@@ -280,7 +252,8 @@ pub async fn start_mock(
     let deny_scope = !options.check(ID, &[SCOPE])?.is_empty();
     let listener = connector_core::sandbox::loopback_listener(ID, options.port)?;
     let server = MockServer::builder().listener(listener).start().await;
-    let counters = SandboxCounters::default();
+    let chassis = Chassis::new(&options).throttle_first(u64::from(behaviour.throttle_first));
+    let counters = chassis.counters().clone();
     let tokens: Arc<Mutex<HashMap<String, Grant>>> = Arc::default();
     let listed = tokens.clone();
     let issued: Issued = Arc::new(move || {
@@ -298,8 +271,7 @@ pub async fn start_mock(
         deny_scope,
         tokens,
         issued: AtomicU64::new(0),
-        window: Mutex::new((Instant::now(), 0)),
-        counters: counters.clone(),
+        chassis,
     };
     Mock::given(any())
         .respond_with(Api(Arc::new(account)))

@@ -12,6 +12,10 @@ use serde_json::Value;
 
 use crate::error::Result;
 
+mod chassis;
+
+pub use chassis::{Chassis, Fault};
+
 /// How to start a sandbox.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
