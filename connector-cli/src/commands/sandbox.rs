@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{value_parser, Arg, ArgAction, ArgMatches, Command};
-use connector_core::sandbox::SandboxOptions;
+use connector_core::sandbox::{SandboxHandle, SandboxOptions};
 use connector_core::ProviderDescriptor;
 
 use crate::exit;
@@ -178,7 +178,6 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
     if m.get_flag("log-requests") {
         crate::diagnostics::log_sandbox_requests();
     }
-    let program = crate::program::name();
     block_on(async {
         let users = options.employees;
         let day = options.day;
@@ -215,32 +214,16 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
                 "sandbox.json".to_string()
             }
         };
-        // A provider without a URL setting is pointed at the sandbox by a variable.
-        let variable = if config.contains(&sandbox.base_url) {
-            String::new()
-        } else {
-            format!(
-                "{}={} ",
-                crate::config::endpoint_variable(d),
-                sandbox.base_url
-            )
-        };
-        let saved = if settings_out.is_some() {
-            format!("settings written to {config_path}; now")
-        } else {
-            format!("save the line above as {config_path}, then")
-        };
-        let day = if day > 0 {
-            format!(" as of simulated day {day}")
-        } else {
-            String::new()
-        };
         eprintln!(
-            "{} sandbox: {users} generated user{}{day} at {}\n  {saved}: {variable}{program} {} test --config {config_path}\n  press Ctrl-C to stop",
-            d.name(),
-            if users == 1 { "" } else { "s" },
-            sandbox.base_url,
-            d.id()
+            "{}",
+            started(
+                d,
+                &sandbox,
+                users,
+                day,
+                &config_path,
+                settings_out.is_some()
+            )
         );
         shutdown_signal().await;
         eprintln!(
@@ -249,6 +232,46 @@ pub fn exec(d: &'static ProviderDescriptor, m: &ArgMatches) -> u8 {
         );
         exit::OK
     })
+}
+
+/// What the sandbox says when it is up: where, how many users, and the command that tests
+/// it (`written`: the settings went to `config_path` rather than stdout).
+fn started(
+    d: &ProviderDescriptor,
+    sandbox: &SandboxHandle,
+    users: u64,
+    day: u32,
+    config_path: &str,
+    written: bool,
+) -> String {
+    // A provider without a URL setting is pointed at the sandbox by a variable.
+    let variable = if sandbox.settings.to_string().contains(&sandbox.base_url) {
+        String::new()
+    } else {
+        format!(
+            "{}={} ",
+            crate::config::endpoint_variable(d),
+            sandbox.base_url
+        )
+    };
+    let saved = if written {
+        format!("settings written to {config_path}; now")
+    } else {
+        format!("save the line above as {config_path}, then")
+    };
+    let day = if day > 0 {
+        format!(" as of simulated day {day}")
+    } else {
+        String::new()
+    };
+    format!(
+        "{} sandbox: {users} generated user{}{day} at {}\n  {saved}: {variable}{} {} test --config {config_path}\n  press Ctrl-C to stop",
+        d.name(),
+        if users == 1 { "" } else { "s" },
+        sandbox.base_url,
+        crate::program::name(),
+        d.id()
+    )
 }
 
 /// Writes the sandbox's settings to `path` atomically and owner-only: a reader that sees the

@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
+use connector_core::reexports::jiff::civil::DateTime;
 use connector_core::{Error, ErrorKind, ProviderDescriptor, StepStatus};
 use serde_json::{json, Value};
 
@@ -244,44 +245,12 @@ fn read(
     let Some(catalog) = catalog else {
         return usage("read needs --catalog FILE (the configured catalog)");
     };
-    let catalog = match stream::read_json("--catalog", &catalog) {
-        Ok(c) => c,
+    let (incremental, since) = match read_mode(&catalog, state.as_deref()) {
+        Ok(mode) => mode,
         Err(e) => {
             trace_error(&e, &e, "config_error");
             return 1;
         }
-    };
-    let configured =
-        match stream::catalog_entry("--catalog", &catalog, |s| s["stream"]["name"].as_str()) {
-            Ok(entry) => entry,
-            Err(e) => {
-                trace_error(&e, &e, "config_error");
-                return 1;
-            }
-        };
-    let incremental = match configured["sync_mode"].as_str() {
-        Some("incremental") => true,
-        Some("full_refresh") => false,
-        other => {
-            let e = format!(
-                "--catalog: the `{STREAM}` stream's sync_mode is {}; it supports full_refresh and incremental",
-                other.map_or_else(|| "missing".to_owned(), |m| format!("`{}`", crate::sanitize::terminal(m)))
-            );
-            trace_error(&e, &e, "config_error");
-            return 1;
-        }
-    };
-    let since = match (&state, incremental) {
-        (Some(path), true) => match stream::read_json("--state", path)
-            .and_then(|s| cursor_in(&s).map(|c| stream::parse_cursor(&c)).transpose())
-        {
-            Ok(s) => s,
-            Err(e) => {
-                trace_error(&e, &e, "config_error");
-                return 1;
-            }
-        },
-        _ => None,
     };
     log(
         "INFO",
@@ -335,6 +304,33 @@ fn read(
         }
         None => 1,
     }
+}
+
+/// What the configured catalog and the state ask of `read`: incremental or not, and the
+/// cursor to read from (the state counts only for an incremental read).
+fn read_mode(
+    catalog: &std::path::Path,
+    state: Option<&std::path::Path>,
+) -> Result<(bool, Option<DateTime>), String> {
+    let catalog = stream::read_json("--catalog", catalog)?;
+    let configured =
+        stream::catalog_entry("--catalog", &catalog, |s| s["stream"]["name"].as_str())?;
+    let incremental = match configured["sync_mode"].as_str() {
+        Some("incremental") => true,
+        Some("full_refresh") => false,
+        other => {
+            return Err(format!(
+                "--catalog: the `{STREAM}` stream's sync_mode is {}; it supports full_refresh and incremental",
+                other.map_or_else(|| "missing".to_owned(), |m| format!("`{}`", crate::sanitize::terminal(m)))
+            ))
+        }
+    };
+    let since = match (state, incremental) {
+        (Some(path), true) => stream::read_json("--state", path)
+            .and_then(|s| cursor_in(&s).map(|c| stream::parse_cursor(&c)).transpose())?,
+        _ => None,
+    };
+    Ok((incremental, since))
 }
 
 /// Diagnostics (retries, warnings) as `LOG` messages on stdout, where the platform reads them.
