@@ -101,6 +101,10 @@ pub struct StepReport {
     /// What to do about a failure.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// The settings fields the hint's fix concerns (`base_url`, `password`), for a settings
+    /// form to point at; absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hint_fields: Vec<String>,
     /// The kind of failure ([`ErrorKind::name`]), for failed steps.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_kind: Option<&'static str>,
@@ -240,6 +244,7 @@ impl Checklist {
             status: StepStatus::Skipped,
             message: format!("not run because \u{201c}{blocker}\u{201d} did not pass"),
             hint: None,
+            hint_fields: Vec::new(),
             error_kind: None,
             duration_ms: 0,
             error: None,
@@ -259,6 +264,7 @@ impl Checklist {
                 // A step's own words may quote the server; no secret goes into a report.
                 message: crate::redact::scrub(&message).into_owned(),
                 hint: None,
+                hint_fields: Vec::new(),
                 error_kind: None,
                 duration_ms,
                 error: None,
@@ -321,6 +327,7 @@ fn failed_step(step: CheckStep, error: &Error, duration_ms: u64) -> StepReport {
             None => error.message().to_owned(),
         },
         hint: error.hint().map(str::to_owned),
+        hint_fields: error.hint_fields().to_vec(),
         error_kind: Some(error.kind().name()),
         duration_ms,
         error: Some(error.kind().clone()),

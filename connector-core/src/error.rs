@@ -154,6 +154,7 @@ struct Inner {
     message: String,
     endpoint: Option<String>,
     hint: Option<String>,
+    hint_fields: Vec<String>,
     api_code: Option<String>,
     #[source]
     source: Option<BoxError>,
@@ -176,6 +177,7 @@ impl Error {
             message: scrubbed(message.into()),
             endpoint: None,
             hint: None,
+            hint_fields: Vec::new(),
             api_code: None,
             source: None,
         }))
@@ -193,6 +195,12 @@ impl Error {
             .collect::<Vec<_>>()
             .join("; ");
         let count = fields.len();
+        let mut named: Vec<String> = Vec::new();
+        for f in &fields {
+            if !named.contains(&f.field) {
+                named.push(f.field.clone());
+            }
+        }
         Error::new(
             provider,
             ErrorKind::InvalidSettings(fields),
@@ -201,7 +209,7 @@ impl Error {
                 if count == 1 { "" } else { "s" }
             ),
         )
-        .with_hint(INVALID_SETTINGS_HINT)
+        .with_hint_on(named, INVALID_SETTINGS_HINT)
     }
 
     /// Sets the endpoint (e.g. `GET /personnel/v1/person-details`).
@@ -210,10 +218,22 @@ impl Error {
         self
     }
 
-    /// Sets the actionable hint.
+    /// Sets the actionable hint (the fix; the message says what happened).
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.0.hint = Some(scrubbed(hint.into()));
         self
+    }
+
+    /// Sets the hint and the settings fields its fix concerns (`base_url`; `username` and
+    /// `password`): a settings form points at them, a command line may say where they come
+    /// from. The hint's words stay free of any program's commands.
+    pub fn with_hint_on<F: Into<String>>(
+        mut self,
+        fields: impl IntoIterator<Item = F>,
+        hint: impl Into<String>,
+    ) -> Self {
+        self.0.hint_fields = fields.into_iter().map(Into::into).collect();
+        self.with_hint(hint)
     }
 
     /// Sets the underlying cause.
@@ -263,6 +283,12 @@ impl Error {
     /// What to do about it, if known.
     pub fn hint(&self) -> Option<&str> {
         self.0.hint.as_deref()
+    }
+
+    /// The settings fields the hint's fix concerns (see [`with_hint_on`](Self::with_hint_on));
+    /// empty when the fix is not about a field (or no hint is known).
+    pub fn hint_fields(&self) -> &[String] {
+        &self.0.hint_fields
     }
 
     /// The field problems, for [`ErrorKind::InvalidSettings`].
@@ -333,13 +359,16 @@ mod tests {
             vec![
                 FieldError::new("password", "is required"),
                 FieldError::new("colour", "is not a known field"),
+                FieldError::new("password", "must not be blank"),
             ],
         );
         let text = e.to_string();
-        assert!(text.contains("2 problems"), "{text}");
+        assert!(text.contains("3 problems"), "{text}");
         assert!(text.contains("password: is required"), "{text}");
         assert!(text.contains("colour: is not a known field"), "{text}");
-        assert_eq!(e.field_errors().len(), 2);
+        assert_eq!(e.field_errors().len(), 3);
+        // The hint is about those fields, each named once.
+        assert_eq!(e.hint_fields(), ["password", "colour"]);
         // Core speaks no command line: where settings come from is the CLI's to say.
         let hint = e.hint().unwrap();
         assert!(

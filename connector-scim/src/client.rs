@@ -73,8 +73,9 @@ fn error_policy() -> ErrorPolicy {
         // A SCIM error body (RFC 7644 §3.12): `scimType` is the code, `detail` the words.
         .code_at("/scimType")
         .message_at("/detail")
-        .hint(
+        .hint_on(
             On::Authentication,
+            &["auth"],
             "the SCIM service rejected the credentials: check auth (a token is usually created in the product's SCIM or provisioning settings, and may have expired)",
         )
         .hint(
@@ -83,6 +84,6 @@ fn error_policy() -> ErrorPolicy {
         )
         .hint(
             On::NotFound,
-            "the host answered but has no SCIM service there: check that base_url ends with the SCIM path (often /scim/v2)",
+            "the host answered but has no SCIM service there: check that {field} ends with the SCIM path (often /scim/v2)",
         )
 }

@@ -122,8 +122,9 @@ fn error_policy() -> ErrorPolicy {
         // 400s (and most 5xx) are problem+json: `detail`, or a `message`.
         .message_at("/detail")
         .message_at("/message")
-        .hint(
+        .hint_on(
             On::Authentication,
+            &["username", "password", "customer_api_key"],
             format!("UKG Pro rejected the service account: check username, password and customer_api_key ({SERVICE_ACCOUNT_MENU}); the password is the one UKG Pro generated when the account was saved"),
         )
         .hint(
@@ -132,7 +133,7 @@ fn error_policy() -> ErrorPolicy {
         )
         .hint(
             On::NotFound,
-            format!("the host answered but has no UKG Pro REST API at {{path}}; check base_url against {WEB_SERVICES_MENU}"),
+            format!("the host answered but has no UKG Pro REST API at {{path}}; check {{field}} against {WEB_SERVICES_MENU}"),
         )
         .hint(
             On::RateLimited,
@@ -144,11 +145,11 @@ fn error_policy() -> ErrorPolicy {
         )
         .hint(
             On::Protocol,
-            format!("check that base_url is the web services host from {WEB_SERVICES_MENU}, not the login page, and that no proxy rewrites the answer"),
+            format!("check that {{field}} is the web services host from {WEB_SERVICES_MENU}, not the login page, and that no proxy rewrites the answer"),
         )
         .hint(
             On::Dns,
-            format!("check base_url for typos; the web services host is shown in UKG Pro under {WEB_SERVICES_MENU} (e.g. service5.ultipro.com)"),
+            format!("check {{field}} for typos; the web services host is shown in UKG Pro under {WEB_SERVICES_MENU} (e.g. service5.ultipro.com)"),
         )
 }
 

@@ -128,6 +128,18 @@ async fn wrong_credentials_fail_authentication_and_skip_the_rest() {
     ] {
         assert!(hint.contains(word), "hint lacks {word}: {hint}");
     }
+    // The fields to fix, as data (a settings form points at them; JSON carries them).
+    assert_eq!(
+        auth.hint_fields,
+        ["username", "password", "customer_api_key"]
+    );
+    let json = serde_json::to_value(&report).unwrap();
+    let steps = json["steps"].as_array().unwrap();
+    assert_eq!(
+        steps[2]["hint_fields"],
+        json!(["username", "password", "customer_api_key"])
+    );
+    assert!(steps[1].get("hint_fields").is_none(), "absent when none");
     assert_eq!(
         server.received_requests().await.unwrap().len(),
         1,
@@ -221,9 +233,17 @@ async fn unknown_host_is_a_dns_failure_with_a_ukg_hint() {
         "{step:?}"
     );
     assert!(
+        step.hint
+            .as_deref()
+            .unwrap()
+            .contains("check base_url for typos"),
+        "{step:?}"
+    );
+    assert!(
         step.hint.as_deref().unwrap().contains("Web Services"),
         "{step:?}"
     );
+    assert_eq!(step.hint_fields, ["base_url"]);
 }
 
 #[tokio::test]
@@ -236,6 +256,7 @@ async fn https_to_a_non_tls_server_is_a_tls_failure() {
         Some(ErrorKind::Network(NetworkKind::Tls)),
         "{step:?}"
     );
+    assert_eq!(step.hint_fields, ["base_url"], "{step:?}");
 }
 
 #[tokio::test]

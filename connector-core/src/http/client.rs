@@ -493,10 +493,13 @@ impl HttpClient {
                     format!("more than {} redirects", inner.config.max_redirects),
                 )
                 .with_endpoint(endpoint.to_owned())
-                .with_hint(format!(
-                    "check {}: the server keeps redirecting",
-                    inner.config.url_field
-                )));
+                .with_hint_on(
+                    [inner.config.url_field],
+                    format!(
+                        "check {}: the server keeps redirecting",
+                        inner.config.url_field
+                    ),
+                ));
             }
             tracing::debug!(endpoint = %endpoint, to = next.path(), "following same-origin redirect");
             current = next;

@@ -22,6 +22,8 @@
 //! let missing = Error::new("acme", ErrorKind::NotFound, "404").with_endpoint("GET /v1/users");
 //! let missing = policy.explain(missing, "base_url");
 //! assert_eq!(missing.hint(), Some("no API at /v1/users: check base_url"));
+//! // A hint that names the URL field is about that field, for a settings form to point at.
+//! assert_eq!(missing.hint_fields(), ["base_url"]);
 //!
 //! let expired = Error::new("acme", ErrorKind::Authentication, "401").with_api_code("invalid_client");
 //! let expired = policy.explain(expired, "base_url");
@@ -92,7 +94,7 @@ impl On {
 /// Errors no rule matches keep the SDK's own hint.
 #[derive(Debug, Clone, Default)]
 pub struct ErrorPolicy {
-    rules: Vec<(On, String)>,
+    rules: Vec<(On, String, Vec<String>)>,
     retries: Vec<(On, bool)>,
     code_at: Vec<String>,
     message_at: Vec<String>,
@@ -110,9 +112,18 @@ impl ErrorPolicy {
         ErrorPolicy::default()
     }
 
-    /// Adds a rule: errors that are `on` get the hint `template`.
+    /// Adds a rule: errors that are `on` get the hint `template`. A template that says
+    /// `{field}` is about the URL's settings field (see [`Error::hint_fields`]).
     pub fn hint(mut self, on: On, template: impl Into<String>) -> Self {
-        self.rules.push((on, template.into()));
+        self.rules.push((on, template.into(), Vec::new()));
+        self
+    }
+
+    /// [`hint`](Self::hint) about these settings fields (`username`, `password`): a settings
+    /// form points at them ([`Error::hint_fields`]).
+    pub fn hint_on(mut self, on: On, fields: &[&str], template: impl Into<String>) -> Self {
+        let fields = fields.iter().map(|f| (*f).to_owned()).collect();
+        self.rules.push((on, template.into(), fields));
         self
     }
 
@@ -198,7 +209,8 @@ impl ErrorPolicy {
     /// `error` with the hint of the first rule that matches it (`field` is the settings field
     /// of the URL, for `{field}`); unchanged when none does.
     pub fn explain(&self, error: Error, field: &str) -> Error {
-        let Some((_, template)) = self.rules.iter().find(|(on, _)| on.matches(&error)) else {
+        let Some((_, template, fields)) = self.rules.iter().find(|(on, ..)| on.matches(&error))
+        else {
             return error;
         };
         let permission = match error.kind() {
@@ -214,6 +226,10 @@ impl ErrorPolicy {
             .replace("{path}", &path)
             .replace("{field}", field)
             .replace("{api_code}", error.api_code().unwrap_or(""));
-        error.with_hint(hint)
+        let mut about = fields.clone();
+        if template.contains("{field}") && !about.iter().any(|f| f == field) {
+            about.push(field.to_owned());
+        }
+        error.with_hint_on(about, hint)
     }
 }

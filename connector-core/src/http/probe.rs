@@ -29,8 +29,9 @@ impl HttpClient {
         let port = base.port_or_known_default().unwrap_or(443);
         let field = inner.config.url_field;
         let net = |kind, message: String, hint: &str| {
+            let fields = hint.contains("{field}").then_some(field);
             Error::new(inner.provider, ErrorKind::Network(kind), message)
-                .with_hint(hint.replace("{field}", field))
+                .with_hint_on(fields, hint.replace("{field}", field))
         };
         let mut summary = Vec::new();
         let via_proxy = proxy_configured()

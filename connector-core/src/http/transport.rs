@@ -97,6 +97,18 @@ impl HttpClient {
                 "the connection broke mid-request; try again".to_owned(),
             ),
         };
+        // The hints that say "check `base_url`" are about that settings field.
+        let about_url = target == base
+            && match kind {
+                NetworkKind::Dns | NetworkKind::Connect | NetworkKind::Tls => true,
+                NetworkKind::Timeout => connecting,
+                _ => false,
+            };
+        let fields = if about_url {
+            vec![config.url_field]
+        } else {
+            Vec::new()
+        };
         let cause = plain_cause(&crate::http::redact::redact_urls_in(&root_cause(&error)));
         Error::new(
             self.inner.provider,
@@ -104,7 +116,7 @@ impl HttpClient {
             format!("{message} ({cause})"),
         )
         .with_endpoint(endpoint.to_owned())
-        .with_hint(hint)
+        .with_hint_on(fields, hint)
         .with_source(error)
     }
 }

@@ -60,8 +60,9 @@ impl AcmeClient {
 /// error it returns the first matching hint.
 fn error_policy() -> ErrorPolicy {
     ErrorPolicy::new()
-        .hint(
+        .hint_on(
             On::Authentication,
+            &["client_id", "client_secret"],
             format!("Acme HR rejected the API client: check client_id and client_secret ({CLIENTS_MENU})"),
         )
         .hint(
