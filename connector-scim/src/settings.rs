@@ -25,14 +25,18 @@ pub struct ScimSettings {
     #[schemars(title = "Authentication")]
     pub auth: ScimAuth,
 
+    /// Only users matching this SCIM filter (RFC 7644 §3.4.2.2), e.g. `active eq true`.
+    #[schemars(title = "Filter", example = &"active eq true")]
+    pub filter: Option<String>,
+
     /// Users asked for per request; servers may return fewer (their own maximum).
     #[serde(default = "default_page_size")]
-    #[schemars(title = "Page size", range(min = 1, max = 1000))]
+    #[schemars(
+        title = "Page size",
+        range(min = 1, max = 1000),
+        extend("x-group" = "advanced")
+    )]
     pub page_size: u32,
-
-    /// Only users matching this SCIM filter (RFC 7644 §3.4.2.2), e.g. `active eq true`.
-    #[schemars(title = "Filter (optional)", example = &"active eq true")]
-    pub filter: Option<String>,
 
     /// Timeouts, retries, request budget and limits, shared by every HTTP provider.
     #[serde(flatten)]
@@ -57,10 +61,12 @@ pub enum ScimAuth {
     /// HTTP Basic with a user name and password.
     #[schemars(title = "Basic")]
     Basic {
-        /// The user name; HTTP Basic cannot carry a `:` in it.
+        /// The user name of the account the SCIM service gave access (HTTP Basic cannot carry a
+        /// colon in it).
         #[schemars(title = "User name", pattern(r"^[^:]*$"))]
         username: String,
-        /// The password.
+        /// The password of that account, as set in the product's SCIM or provisioning
+        /// settings.
         #[schemars(title = "Password")]
         password: Secret,
     },

@@ -60,12 +60,16 @@ pub struct UkgProSettings {
 
     /// The User API key (12 characters), if your administrator issued one; sent as the
     /// `Api-Key` header. Most tenants do not need it.
-    #[schemars(title = "User API key (optional)")]
+    #[schemars(title = "User API key")]
     pub user_api_key: Option<Secret>,
 
     /// Rows per request when exporting users (UKG Pro's maximum is 10,000).
     #[serde(default = "default_page_size")]
-    #[schemars(title = "Page size", range(min = 1, max = 10_000))]
+    #[schemars(
+        title = "Page size",
+        range(min = 1, max = 10_000),
+        extend("x-group" = "advanced")
+    )]
     pub page_size: u32,
 
     /// Timeouts, retries, request budget and limits, shared by every HTTP provider.

@@ -174,7 +174,17 @@ async fn ui_schema_matches_the_schema() {
     );
     for (name, prop) in schema["properties"].as_object().unwrap() {
         let hints = &ui[name];
-        assert_eq!(hints["ui:help"], prop["description"], "{name}");
+        // RJSF shows the schema's description itself: the uiSchema does not repeat it.
+        assert!(hints.get("ui:help").is_none(), "{name}");
+        let grouped = ui["ui:options"]["groups"][0]["fields"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::String(name.clone()));
+        assert_eq!(
+            grouped,
+            prop["x-group"] == "advanced",
+            "{name}: advanced iff grouped"
+        );
         let secret = prop["x-secret"] == true;
         assert_eq!(
             hints["ui:widget"] == "password",
@@ -356,4 +366,51 @@ async fn quiet_prints_only_errors() {
         "errors still show: {}",
         stderr(&o)
     );
+}
+
+/// The edit form and the JSON Forms layout, as the schema command prints them.
+#[tokio::test]
+async fn schema_prints_the_edit_form_and_a_json_forms_layout() {
+    let o = connector(&["scim", "schema", "--edit", "--draft", "07"], &[]).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let edit: Value = serde_json::from_slice(&o.stdout).unwrap();
+    jsonschema::draft7::meta::validate(&edit).unwrap();
+    let basic = edit["definitions"]["ScimAuth"]["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["properties"]["method"]["const"] == "basic")
+        .unwrap();
+    assert_eq!(basic["required"], serde_json::json!(["method", "username"]));
+    assert!(edit
+        .to_string()
+        .contains("Leave blank to keep the saved value."));
+
+    let o = connector(&["ukgpro", "schema", "--ui-schema", "json-forms"], &[]).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let layout: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(layout["type"], "VerticalLayout");
+    let elements = layout["elements"].as_array().unwrap();
+    let scopes: Vec<&str> = elements
+        .iter()
+        .filter_map(|e| e["scope"].as_str())
+        .collect();
+    assert_eq!(
+        scopes,
+        [
+            "#/properties/base_url",
+            "#/properties/username",
+            "#/properties/password",
+            "#/properties/customer_api_key",
+            "#/properties/user_api_key"
+        ],
+        "the five fields a user came to fill"
+    );
+    let group = elements.last().unwrap();
+    assert_eq!(group["type"], "Group");
+    assert_eq!(group["options"]["collapsed"], true);
+    assert_eq!(group["elements"].as_array().unwrap().len(), 7);
+
+    let o = connector(&["ukgpro", "schema", "--ui-schema", "vue"], &[]).await;
+    assert_eq!(code(&o), 2, "an unknown renderer is a usage error");
 }

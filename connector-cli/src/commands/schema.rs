@@ -31,19 +31,28 @@ pub fn exec_records(m: &ArgMatches) -> u8 {
 pub fn cli() -> Command {
     Command::new("schema")
         .about("Print the JSON Schema of the settings (for settings forms)")
-        .long_about("Print the JSON Schema of the settings on stdout: titles, descriptions, display order (x-order), required fields, and secrets marked writeOnly + x-secret. Draft 2020-12 by default; --draft 07 for form renderers whose validator is a draft-07 Ajv (react-jsonschema-form, JSON Forms). --ui-schema prints the UI hints instead (field order, password widgets, help text, placeholders) as a react-jsonschema-form uiSchema.")
+        .long_about("Print the JSON Schema of the settings on stdout: titles, one-paragraph descriptions, display order (x-order), required fields (required text non-blank), secrets marked writeOnly + x-secret, tuning settings marked x-group: advanced. Draft 2020-12 by default; --draft 07 for form renderers whose validator is a draft-07 Ajv (react-jsonschema-form, JSON Forms). --edit prints the form of an edit instead, where a secret left blank keeps the saved value. --ui-schema prints the UI hints instead (field order, password widgets, placeholders, hidden choice discriminators, the collapsed advanced group): a react-jsonschema-form uiSchema, or with --ui-schema json-forms a JSON Forms UI schema.")
         .arg(args::draft())
         .arg(
             Arg::new("ui-schema")
                 .long("ui-schema")
+                .value_name("RENDERER")
+                .num_args(0..=1)
+                .default_missing_value("rjsf")
+                .value_parser(["rjsf", "json-forms"])
+                .help("Print the UI hints for a form renderer instead: rjsf (the default: a react-jsonschema-form uiSchema) or json-forms"),
+        )
+        .arg(
+            Arg::new("edit")
+                .long("edit")
                 .action(ArgAction::SetTrue)
-                .help("Print the UI hints for form renderers (react-jsonschema-form uiSchema) instead"),
+                .help("The edit form of a saved connection: secrets not required, a blank one keeps the saved value"),
         )
         .arg(
             Arg::new("editor")
                 .long("editor")
                 .action(ArgAction::SetTrue)
-                .conflicts_with("ui-schema")
+                .conflicts_with_all(["ui-schema", "edit"])
                 .help("Allow a \"$schema\" key in the settings, so an editor that the config file points at this schema completes and checks it without flagging the key"),
         )
 }
@@ -51,14 +60,18 @@ pub fn cli() -> Command {
 /// Runs `<provider> schema`.
 pub fn exec(d: &ProviderDescriptor, m: &ArgMatches) -> u8 {
     let schema = d.settings_schema();
-    if m.get_flag("ui-schema") {
-        print_json(&schema.ui_schema())
-    } else {
-        let mut document = schema.to_draft(args::draft_of(m));
-        if m.get_flag("editor") {
-            allow_schema_reference(&mut document);
+    let edit = m.get_flag("edit");
+    match m.get_one::<String>("ui-schema").map(String::as_str) {
+        Some("json-forms") => print_json(&schema.json_forms_ui_schema(edit)),
+        Some(_) => print_json(&schema.ui_schema_for(edit)),
+        None if edit => print_json(&schema.edit_document(args::draft_of(m))),
+        None => {
+            let mut document = schema.to_draft(args::draft_of(m));
+            if m.get_flag("editor") {
+                allow_schema_reference(&mut document);
+            }
+            print_json(&document)
         }
-        print_json(&document)
     }
 }
 

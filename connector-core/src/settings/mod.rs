@@ -47,6 +47,7 @@
 
 mod choice;
 mod dialect;
+mod forms;
 mod schema;
 mod types;
 mod ui;
@@ -59,8 +60,10 @@ use serde_json::{Map, Value};
 use crate::error::{Error, FieldError, Result};
 
 pub use dialect::{to_draft, Draft};
+pub use forms::KEEP_SECRET;
 pub use schema::{FieldInfo, SettingsSchema};
 pub use types::{AnyPath, BaseUrl, HttpSettings, UrlRules};
+pub use ui::ADVANCED_TITLE;
 
 /// The `$schema` URI of JSON Schema draft 2020-12.
 pub const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
@@ -178,3 +181,6 @@ pub fn set_path(root: &mut Value, path: &str, value: Value) {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod forms_tests;

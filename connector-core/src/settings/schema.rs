@@ -24,6 +24,9 @@ pub struct FieldInfo {
     pub secret: bool,
     /// Whether the field is, or holds somewhere inside it (an auth choice, say), a credential.
     pub holds_secret: bool,
+    /// Whether the field is a tuning setting a form shows collapsed under "Advanced settings"
+    /// (`x-group: "advanced"`).
+    pub advanced: bool,
     /// The JSON type (`string`, `integer`, ...), when the schema names one.
     pub json_type: Option<String>,
 }
@@ -56,6 +59,7 @@ impl SettingsSchema {
         let generator = SchemaSettings::draft2020_12().into_generator();
         let mut document = generator.into_root_schema_for::<S>().to_value();
         normalise(&mut document);
+        super::forms::shape(&mut document);
         let fields = field_infos(&document);
         let url_fields = take_url_rules(&mut document);
         let validator = jsonschema::draft202012::new(&document)
@@ -76,6 +80,14 @@ impl SettingsSchema {
     /// The document in the requested dialect.
     pub fn to_draft(&self, draft: Draft) -> Value {
         to_draft(&self.document, draft)
+    }
+
+    /// The schema of an *edit* form for a saved connection: the same fields, but secrets
+    /// (at any depth) are not required and say that a blank one keeps the saved value
+    /// ([`KEEP_SECRET`](super::KEEP_SECRET)). Secrets are never sent back to a form, so an
+    /// edit form starts them empty.
+    pub fn edit_document(&self, draft: Draft) -> Value {
+        to_draft(&super::forms::edit_variant(&self.document), draft)
     }
 
     /// The fields, in display order.
@@ -191,6 +203,7 @@ fn field_infos(doc: &Value) -> Vec<FieldInfo> {
             required: required.contains(&name.as_str()),
             secret: p["x-secret"] == Value::Bool(true),
             holds_secret: holds_secret(p, doc, 0),
+            advanced: p["x-group"] == "advanced",
             json_type: json_type_of(p, doc),
         })
         .collect()

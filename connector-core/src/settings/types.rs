@@ -167,44 +167,46 @@ pub(super) fn check_base_url(rules: &Value, input: &str) -> Result<(), String> {
 
 /// The connection settings every HTTP provider shares; flatten them into a provider's
 /// settings with `#[serde(flatten)] http: HttpSettings` and build the client's
-/// [`HttpConfig`] with [`config`](Self::config).
+/// [`HttpConfig`] with [`config`](Self::config). They are tuning settings: a form shows them
+/// collapsed under "Advanced settings" (`x-group: "advanced"`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 pub struct HttpSettings {
     /// Seconds to wait for one answer from the API before giving up.
     #[serde(default = "defaults::timeout_secs")]
-    #[schemars(title = "Request timeout (seconds)", range(min = 1, max = 600))]
+    #[schemars(title = "Request timeout (seconds)", range(min = 1, max = 600), extend("x-group" = "advanced"))]
     pub timeout_secs: u64,
 
     /// Requests sent to the API at the same time. Lower it if the request quota is tight; 1
     /// sends one request at a time. Halved automatically whenever the API answers 429 (too
     /// many requests), and grown back as requests succeed.
     #[serde(default = "defaults::max_concurrent_requests")]
-    #[schemars(title = "Concurrent requests", range(min = 1, max = 32))]
+    #[schemars(title = "Concurrent requests", range(min = 1, max = 32), extend("x-group" = "advanced"))]
     pub max_concurrent_requests: u32,
 
     /// Attempts per request when the API is rate limiting (429), briefly unavailable
     /// (502/503/504) or the connection fails; 1 never retries. Waits grow exponentially (with
     /// jitter) from about one second.
     #[serde(default = "defaults::max_attempts")]
-    #[schemars(title = "Attempts per request", range(min = 1, max = 20))]
+    #[schemars(title = "Attempts per request", range(min = 1, max = 20), extend("x-group" = "advanced"))]
     pub max_attempts: u32,
 
     /// Longest time, in seconds, spent retrying one request before giving up.
     #[serde(default = "defaults::max_retry_secs")]
-    #[schemars(title = "Retry time limit (seconds)", range(min = 1, max = 3600))]
+    #[schemars(title = "Retry time limit (seconds)", range(min = 1, max = 3600), extend("x-group" = "advanced"))]
     pub max_retry_secs: u64,
 
     /// Largest answer accepted from the API, in MiB, and the most the answers being read at
     /// once may hold together; a bigger one is refused.
     #[serde(default = "defaults::max_response_mb")]
-    #[schemars(title = "Largest answer (MiB)", range(min = 1, max = 4096))]
+    #[schemars(title = "Largest answer (MiB)", range(min = 1, max = 4096), extend("x-group" = "advanced"))]
     pub max_response_mb: u32,
 
     /// Optional budget: at most this many requests per minute, to stay under the API's
     /// quota. Unlimited when not set.
     #[schemars(
-        title = "Requests per minute (optional)",
-        range(min = 1, max = 100_000)
+        title = "Requests per minute",
+        range(min = 1, max = 100_000),
+        extend("x-group" = "advanced")
     )]
     pub requests_per_minute: Option<u32>,
 }

@@ -1,44 +1,64 @@
-//! UI hints for settings forms, beyond what the schema says.
+//! UI schemas for settings forms, beyond what the schema says: react-jsonschema-form's
+//! `uiSchema` and a JSON Forms UI schema, each for a new connection or an edit.
 
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
+use super::forms::discriminators;
 use super::SettingsSchema;
 
+/// The title of the collapsed group of tuning settings.
+pub const ADVANCED_TITLE: &str = "Advanced settings";
+
 impl SettingsSchema {
-    /// The UI hints form renderers need beyond the schema, in react-jsonschema-form's
-    /// `uiSchema` shape (JSON Forms and others read the same information from it): field order
-    /// (`ui:order`), a password widget for every secret (`ui:widget`, `ui:autocomplete`), help
-    /// text (`ui:help`, the description), a placeholder (`ui:placeholder`, the first example).
-    pub fn ui_schema(&self) -> Value {
+    /// The UI hints react-jsonschema-form needs beyond the schema, as its `uiSchema`: field
+    /// order (`ui:order`, the advanced settings last), a password widget for every secret
+    /// (`ui:widget`, `ui:autocomplete`), a placeholder (`ui:placeholder`, the first example),
+    /// choice discriminators hidden (the option selector sets them), and the advanced group
+    /// (`ui:options.groups`: its title, fields and that it starts collapsed, for the form's
+    /// object template). Help text is the schema's `description`, which RJSF shows itself:
+    /// it is not repeated here. `edit`: the edit form (secrets left blank keep their value).
+    pub fn ui_schema_for(&self, edit: bool) -> Value {
         let mut ui = Map::new();
-        let mut order: Vec<Value> = self
-            .fields
+        let (main, advanced): (Vec<_>, Vec<_>) = self.fields.iter().partition(|f| !f.advanced);
+        let mut order: Vec<Value> = main
             .iter()
+            .chain(&advanced)
             .map(|f| Value::String(f.name.clone()))
             .collect();
         order.push(Value::String("*".into()));
         ui.insert("ui:order".into(), Value::Array(order));
+        if !advanced.is_empty() {
+            let fields: Vec<&str> = advanced.iter().map(|f| f.name.as_str()).collect();
+            ui.insert(
+                "ui:options".into(),
+                json!({"groups": [{"id": "advanced", "title": ADVANCED_TITLE, "collapsed": true, "fields": fields}]}),
+            );
+        }
+        let secret_widget = |edit: bool| {
+            let mut w = json!({"ui:widget": "password", "ui:autocomplete": "new-password"});
+            if edit {
+                w["ui:placeholder"] = json!("unchanged");
+            }
+            w
+        };
+        let root = &self.document;
         for field in &self.fields {
             let mut hints = Map::new();
-            if let Some(help) = &field.description {
-                hints.insert("ui:help".into(), Value::String(help.clone()));
-            }
             if field.secret {
-                hints.insert("ui:widget".into(), Value::String("password".into()));
-                hints.insert(
-                    "ui:autocomplete".into(),
-                    Value::String("new-password".into()),
-                );
-            } else if field.holds_secret {
+                hints = secret_widget(edit).as_object().cloned().unwrap_or_default();
+            } else if field.holds_secret
+                || !discriminators(&root["properties"][&field.name], root).is_empty()
+            {
                 // A choice such as an auth method: the secrets of every option get a password
-                // widget (react-jsonschema-form applies these to the option shown).
+                // widget and the discriminator is hidden (react-jsonschema-form applies these
+                // to the option shown).
                 for name in self.nested_secret_names(&field.name) {
-                    hints.insert(
-                        name,
-                        serde_json::json!({"ui:widget": "password", "ui:autocomplete": "new-password"}),
-                    );
+                    hints.insert(name, secret_widget(edit));
                 }
-            } else if let Some(example) = self.document["properties"][&field.name]["examples"]
+                for name in discriminators(&root["properties"][&field.name], root) {
+                    hints.insert(name, json!({"ui:widget": "hidden"}));
+                }
+            } else if let Some(example) = root["properties"][&field.name]["examples"]
                 .as_array()
                 .and_then(|e| e.first())
                 .and_then(Value::as_str)
@@ -48,5 +68,37 @@ impl SettingsSchema {
             ui.insert(field.name.clone(), Value::Object(hints));
         }
         Value::Object(ui)
+    }
+
+    /// [`ui_schema_for`](Self::ui_schema_for) a new connection.
+    pub fn ui_schema(&self) -> Value {
+        self.ui_schema_for(false)
+    }
+
+    /// A JSON Forms UI schema: a vertical layout of the main fields in display order, then a
+    /// group "Advanced settings" (`options.collapsed`) with the tuning settings; secrets get
+    /// the `password` format option. `edit` as in [`ui_schema_for`](Self::ui_schema_for).
+    pub fn json_forms_ui_schema(&self, edit: bool) -> Value {
+        let control = |name: &str, secret: bool| {
+            let mut c = json!({"type": "Control", "scope": format!("#/properties/{name}")});
+            if secret {
+                c["options"] = json!({"format": "password"});
+                if edit {
+                    c["options"]["placeholder"] = json!("unchanged");
+                }
+            }
+            c
+        };
+        let (main, advanced): (Vec<_>, Vec<_>) = self.fields.iter().partition(|f| !f.advanced);
+        let mut elements: Vec<Value> = main.iter().map(|f| control(&f.name, f.secret)).collect();
+        if !advanced.is_empty() {
+            elements.push(json!({
+                "type": "Group",
+                "label": ADVANCED_TITLE,
+                "options": {"collapsed": true},
+                "elements": advanced.iter().map(|f| control(&f.name, f.secret)).collect::<Vec<_>>(),
+            }));
+        }
+        json!({"type": "VerticalLayout", "elements": elements})
     }
 }

@@ -216,6 +216,9 @@ pub(super) fn rule_message(kind: &ValidationErrorKind) -> String {
         ValidationErrorKind::ExclusiveMaximum { limit } => format!("must be less than {limit}"),
         ValidationErrorKind::Enum { options } => format!("must be one of {options}"),
         ValidationErrorKind::Format { format } => format!("must be a valid {format}"),
+        ValidationErrorKind::Pattern { pattern } if pattern == super::forms::NON_BLANK => {
+            "must not be blank".to_owned()
+        }
         ValidationErrorKind::Pattern { pattern } => {
             format!("does not have the expected form (the pattern `{pattern}`)")
         }

@@ -113,13 +113,18 @@ async fn killing_an_export_leaves_the_old_file_intact() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-        // Wait until the export is underway: page 3 has been requested (and hangs).
-        for _ in 0..200 {
+        // Wait until the export is underway: page 3 has been requested (and hangs). On a
+        // loaded machine that can take seconds; a signal before the handler is set would not
+        // test the handler.
+        let mut underway = false;
+        for _ in 0..1200 {
             if pages_requested(&server, support::PERSON).await.contains(&3) {
+                underway = true;
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         }
+        assert!(underway, "{signal}: the export never reached page 3");
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         let pid = child.id().unwrap().to_string();
         let killed = std::process::Command::new("kill")
