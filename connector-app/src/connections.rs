@@ -196,6 +196,63 @@ impl Draft {
     }
 }
 
+/// Saves the submission of an *edit form* of saved connection `name` (the schema's edit
+/// variant, [`SettingsSchema::edit_document`]): every field is given; a secret left blank
+/// (or left out) keeps its saved value, where the form still shows that secret (inside a
+/// choice, only while the same option is chosen). Validates like [`add`]; the connection's
+/// last test is forgotten (it changed).
+pub async fn save_edit_form(
+    store: &dyn Store,
+    name: &str,
+    submitted: Map<String, Value>,
+) -> Result<ConnectionInfo, EditFailure> {
+    let saved = store.get(name).await.map_err(EditFailure::Store)?;
+    let descriptor = connector_core::registry::provider(&saved.info.provider)
+        .map_err(|e| EditFailure::Store(e.into()))?;
+    let schema = descriptor.settings_schema();
+    let mut raw = Value::Object(submitted);
+    for (path, secret) in saved.secrets() {
+        let blank = match pointer(&raw, path) {
+            None | Some(Value::Null) => true,
+            Some(Value::String(s)) => s.trim().is_empty(),
+            Some(_) => false,
+        };
+        if blank && same_option(&schema, &raw, &saved.info.settings, path) {
+            set_path(&mut raw, path, Value::String(secret.expose().to_owned()));
+        }
+    }
+    let settings =
+        ValidSettings::validate(descriptor, raw).map_err(|error| EditFailure::Invalid {
+            error,
+            secrets_not_entered: Vec::new(),
+        })?;
+    store
+        .update(&saved.info.name, settings)
+        .await
+        .map_err(EditFailure::Store)
+}
+
+/// The value at dotted `path` (`auth.token`) of `raw`.
+fn pointer<'a>(raw: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(raw, |v, key| v.get(key))
+}
+
+/// Whether the submission still shows secret `path`: a top-level secret always; one inside a
+/// choice while the submission's option (its discriminators) is the saved one.
+fn same_option(schema: &SettingsSchema, raw: &Value, saved: &Value, path: &str) -> bool {
+    let Some((field, _)) = path.split_once('.') else {
+        return true;
+    };
+    let (Some(given), Some(kept)) = (raw.get(field), saved.get(field)) else {
+        return false;
+    };
+    let discriminators = schema.choice_discriminators(field);
+    given.is_object()
+        && discriminators
+            .iter()
+            .all(|d| given.get(d).is_some() && given.get(d) == kept.get(d))
+}
+
 /// The connection's secret fields in the order its settings form shows them.
 fn secrets_in_form_order(info: &ConnectionInfo, schema: &SettingsSchema) -> Vec<String> {
     let position = |path: &str| {

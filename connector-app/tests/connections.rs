@@ -118,3 +118,81 @@ async fn add_test_and_edit_keep_or_ask_for_the_secrets() {
         ConnectionStatus::Failed
     );
 }
+
+/// An edit form's submission: a blank or absent secret keeps the saved one; a new one
+/// replaces it; inside a choice, only while the same option is chosen.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_edit_form_keeps_blank_secrets_of_the_option_still_chosen() {
+    std::hint::black_box(connector_scim::descriptor());
+    let home = tempfile::tempdir().unwrap();
+    let store = store(home.path());
+    let secret_of = |saved: &connector_store::StoredConnection, path: &str| {
+        saved
+            .secrets()
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, s)| s.expose().to_owned())
+    };
+
+    // Top-level secrets (UKG Pro).
+    let name = ConnectionName::parse("HR").unwrap();
+    let settings = json!({"base_url": "https://service5.ultipro.com", "username": "svc",
+        "password": "pw-1", "customer_api_key": "CK001"});
+    connections::add(&*store, &name, ukgpro(), settings)
+        .await
+        .unwrap();
+    let form = object(
+        json!({"base_url": "https://service5.ultipro.com", "username": "svc2",
+        "password": "", "page_size": 500}),
+    );
+    let info = connections::save_edit_form(&*store, "HR", form)
+        .await
+        .unwrap();
+    assert_eq!(info.settings["username"], "svc2");
+    let saved = store.get("HR").await.unwrap();
+    assert_eq!(secret_of(&saved, "password").as_deref(), Some("pw-1"));
+    assert_eq!(
+        secret_of(&saved, "customer_api_key").as_deref(),
+        Some("CK001")
+    );
+    let form = object(
+        json!({"base_url": "https://service5.ultipro.com", "username": "svc2",
+        "password": "pw-2"}),
+    );
+    connections::save_edit_form(&*store, "HR", form)
+        .await
+        .unwrap();
+    let saved = store.get("HR").await.unwrap();
+    assert_eq!(secret_of(&saved, "password").as_deref(), Some("pw-2"));
+
+    // A choice (SCIM's auth): kept while the method stays, not carried to another method.
+    let scim = connector_core::registry::provider("scim").unwrap();
+    let name = ConnectionName::parse("Directory").unwrap();
+    let settings = json!({"base_url": "https://idp.example.com/scim/v2",
+        "auth": {"method": "bearer", "token": "tok-1"}});
+    connections::add(&*store, &name, scim, settings)
+        .await
+        .unwrap();
+    let same = object(json!({"base_url": "https://idp.example.com/scim/v2",
+        "auth": {"method": "bearer"}, "filter": "active eq true"}));
+    connections::save_edit_form(&*store, "Directory", same)
+        .await
+        .unwrap();
+    let saved = store.get("Directory").await.unwrap();
+    assert_eq!(secret_of(&saved, "auth.token").as_deref(), Some("tok-1"));
+    let switched = object(json!({"base_url": "https://idp.example.com/scim/v2",
+        "auth": {"method": "basic", "username": "ana"}}));
+    match connections::save_edit_form(&*store, "Directory", switched).await {
+        Err(EditFailure::Invalid { error, .. }) => {
+            assert!(error.to_string().contains("password"), "{error}");
+            assert!(!error.to_string().contains("tok-1"), "{error}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let saved = store.get("Directory").await.unwrap();
+    assert_eq!(
+        secret_of(&saved, "auth.token").as_deref(),
+        Some("tok-1"),
+        "nothing changed"
+    );
+}

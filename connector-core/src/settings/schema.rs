@@ -314,6 +314,12 @@ impl SettingsSchema {
         names
     }
 
+    /// The discriminators of choice field `field` (`method` for an auth choice): the
+    /// properties whose `const` tells its options apart. Empty for any other field.
+    pub fn choice_discriminators(&self, field: &str) -> Vec<String> {
+        super::forms::discriminators(&self.document["properties"][field], &self.document)
+    }
+
     /// Every secret string in `raw` settings, with its path (`password`, `auth.token`), at
     /// any depth: for leak scans and warnings, never for display.
     pub fn secret_values(&self, raw: &Value) -> Vec<(String, String)> {
