@@ -5,10 +5,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-const CRATES: [&str; 7] = [
+const CRATES: [&str; 8] = [
     "connector-core",
     "connector-store",
     "connector-app",
+    "connector-console",
     "connector-ukgpro",
     "connector-scim",
     "connector-cli",

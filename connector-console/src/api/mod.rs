@@ -1,0 +1,48 @@
+//! The console's routes.
+
+mod connections;
+mod providers;
+
+use axum::http::StatusCode;
+use axum::response::Html;
+use axum::routing::{get, post};
+use axum::Router;
+
+pub(crate) use crate::error::ApiError;
+use crate::Shared;
+
+/// Every route, behind the access guard.
+pub(crate) fn router(shared: Shared) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/api/providers", get(providers::list))
+        .route("/api/providers/{id}/form", get(providers::form))
+        .route(
+            "/api/connections",
+            get(connections::list).post(connections::create),
+        )
+        .route(
+            "/api/connections/{name}",
+            get(connections::show)
+                .put(connections::edit)
+                .delete(connections::remove),
+        )
+        .route("/api/connections/{name}/rename", post(connections::rename))
+        .route("/api/connections/{name}/test", post(connections::test))
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such page or API route") })
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            crate::access::guard,
+        ))
+        .with_state(shared)
+}
+
+/// The page: in this version, where the API is (the console's page comes next).
+async fn index() -> Html<&'static str> {
+    Html(concat!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Connector console</title></head>",
+        "<body><h1>Connector console</h1><p>This console serves its HTTP API: ",
+        "<a href=\"/api/providers\">/api/providers</a>, ",
+        "<a href=\"/api/connections\">/api/connections</a>.</p></body></html>"
+    ))
+}

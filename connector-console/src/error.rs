@@ -1,0 +1,109 @@
+//! The console's errors as JSON: `{"error": {"message", "hint", "hint_fields", "fields"}}`,
+//! with the HTTP status that fits.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use connector_core::ErrorKind;
+use connector_store::StoreError;
+use serde::Serialize;
+
+/// One field's problem.
+#[derive(Debug, Serialize)]
+struct FieldProblem {
+    field: String,
+    message: String,
+}
+
+#[derive(Debug, Serialize)]
+struct ErrorBody {
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hint: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    hint_fields: Vec<String>,
+    /// Every settings problem, by field (invalid settings).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fields: Vec<FieldProblem>,
+}
+
+/// An API failure: a status and what to tell the caller.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    status: StatusCode,
+    body: ErrorBody,
+}
+
+impl ApiError {
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            body: ErrorBody {
+                message: message.into(),
+                hint: None,
+                hint_fields: Vec::new(),
+                fields: Vec::new(),
+            },
+        }
+    }
+
+    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.body.hint = Some(hint.into());
+        self
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({ "error": self.body });
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<connector_core::Error> for ApiError {
+    fn from(e: connector_core::Error) -> Self {
+        let status = match e.kind() {
+            ErrorKind::InvalidSettings(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorKind::Unsupported => StatusCode::BAD_REQUEST,
+            _ => StatusCode::BAD_GATEWAY,
+        };
+        let mut out = ApiError::new(status, e.to_string());
+        out.body.hint = e.hint().map(str::to_owned);
+        out.body.hint_fields = e.hint_fields().to_vec();
+        out.body.fields = e
+            .field_errors()
+            .iter()
+            .map(|f| FieldProblem {
+                field: f.field.clone(),
+                message: f.message.clone(),
+            })
+            .collect();
+        out
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        let e = match e {
+            StoreError::Settings(core) => return ApiError::from(core),
+            other => other,
+        };
+        let status = match &e {
+            StoreError::UnknownConnection { .. } => StatusCode::NOT_FOUND,
+            StoreError::DuplicateName { .. }
+            | StoreError::WrongProvider { .. }
+            | StoreError::SyncConflict { .. } => StatusCode::CONFLICT,
+            StoreError::InvalidName { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let mut out = ApiError::new(status, e.to_string());
+        out.body.hint = e.hint();
+        if let StoreError::InvalidName { reason, .. } = &e {
+            out.body.fields.push(FieldProblem {
+                field: "name".into(),
+                message: reason.clone(),
+            });
+        }
+        out
+    }
+}

@@ -1,0 +1,347 @@
+//! The console's HTTP API against the UKG Pro sandbox: access (token, cookie, Host, origin),
+//! the provider forms, and a connection's whole life; no answer carries a secret.
+
+use connector_core::sandbox::SandboxOptions;
+use connector_store::{KeySource, MasterKey, SqliteStore};
+use reqwest::{header, Client, Method, StatusCode};
+use serde_json::{json, Value};
+
+struct Setup {
+    console: connector_console::Running,
+    sandbox: connector_core::sandbox::SandboxHandle,
+    _home: tempfile::TempDir,
+    http: Client,
+    /// Every answer's body, for the leak check.
+    seen: Vec<String>,
+}
+
+impl Setup {
+    async fn new() -> Setup {
+        std::hint::black_box(connector_ukgpro::descriptor());
+        let sandbox = connector_ukgpro::sandbox::start(SandboxOptions::with_employees(20))
+            .await
+            .unwrap();
+        let home = tempfile::tempdir().unwrap();
+        let store =
+            SqliteStore::open(home.path(), KeySource::Given(MasterKey::generate())).unwrap();
+        let console = connector_console::start(
+            Box::new(store),
+            "127.0.0.1:0".parse().unwrap(),
+            Default::default(),
+        )
+        .await
+        .unwrap();
+        let http = Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Setup {
+            console,
+            sandbox,
+            _home: home,
+            http,
+            seen: Vec::new(),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.console.address())
+    }
+
+    /// `method path` with the bearer token and `body`; the status and the JSON answer.
+    async fn call(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .http
+            .request(method, self.url(path))
+            .bearer_auth(self.console.token());
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        self.seen.push(text.clone());
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn access_needs_the_token_the_console_host_and_its_own_origin() {
+    let mut s = Setup::new().await;
+    let providers = s.url("/api/providers");
+
+    let none = s.http.get(&providers).send().await.unwrap();
+    assert_eq!(none.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = none.json().await.unwrap();
+    assert!(
+        body["error"]["hint"].as_str().unwrap().contains("URL"),
+        "{body}"
+    );
+    let wrong = s
+        .http
+        .get(&providers)
+        .bearer_auth("0".repeat(64))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+
+    // Opening the printed URL sets the session cookie and takes the token out of the address.
+    let opened = s.http.get(s.console.url()).send().await.unwrap();
+    assert_eq!(opened.status(), StatusCode::SEE_OTHER);
+    assert_eq!(opened.headers()[header::LOCATION], "/");
+    let cookie = opened.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let session = cookie.split(';').next().unwrap().to_owned();
+    let with_cookie = s
+        .http
+        .get(&providers)
+        .header(header::COOKIE, &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_cookie.status(), StatusCode::OK);
+
+    // Another site that resolves its name to 127.0.0.1 (DNS rebinding) is refused.
+    let rebound = s
+        .http
+        .get(&providers)
+        .bearer_auth(s.console.token())
+        .header(header::HOST, "evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rebound.status(), StatusCode::FORBIDDEN);
+
+    // Writes: never from another origin; on the cookie alone, only with the console's origin.
+    let new = json!({"name": "x", "provider": "ukgpro", "settings": {}});
+    let connections = s.url("/api/connections");
+    let foreign = s
+        .http
+        .post(&connections)
+        .bearer_auth(s.console.token())
+        .header(header::ORIGIN, "http://evil.example")
+        .json(&new)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), StatusCode::FORBIDDEN);
+    let cookie_only = s
+        .http
+        .post(&connections)
+        .header(header::COOKIE, &session)
+        .json(&new)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cookie_only.status(), StatusCode::FORBIDDEN);
+    let own = s
+        .http
+        .post(&connections)
+        .header(header::COOKIE, &session)
+        .header(header::ORIGIN, format!("http://{}", s.console.address()))
+        .json(&new)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        own.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "reached the handler"
+    );
+    let (status, _) = s.call(Method::GET, "/api/nothing-here", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connection_is_created_tested_edited_renamed_and_deleted_without_its_secrets_coming_back()
+{
+    let mut s = Setup::new().await;
+    let secrets: Vec<String> = ["password", "customer_api_key"]
+        .iter()
+        .map(|k| s.sandbox.settings[k].as_str().unwrap().to_owned())
+        .collect();
+
+    let (status, tiles) = s.call(Method::GET, "/api/providers", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let ukg = tiles
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "ukgpro")
+        .unwrap();
+    assert_eq!(ukg["sandbox"], true);
+    let (_, form) = s
+        .call(Method::GET, "/api/providers/ukgpro/form", None)
+        .await;
+    assert_eq!(form["schema"]["properties"]["password"]["writeOnly"], true);
+    assert!(form["schema"]["required"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("password")));
+    assert_eq!(form["ui_schema"]["password"]["ui:widget"], "password");
+    assert_eq!(form["json_forms_ui_schema"]["type"], "VerticalLayout");
+    let (_, edit_form) = s
+        .call(Method::GET, "/api/providers/ukgpro/form?edit=true", None)
+        .await;
+    assert!(!edit_form["schema"]["required"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("password")));
+    let (status, _) = s
+        .call(Method::GET, "/api/providers/workday/form", None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Save: every problem at once, by field; nothing saved.
+    let (status, bad) = s
+        .call(
+            Method::POST,
+            "/api/connections",
+            Some(json!({"name": "Payroll", "provider": "ukgpro", "settings": {"base_url": "ftp://x"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = bad["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    for field in ["base_url", "username", "password", "customer_api_key"] {
+        assert!(fields.contains(&field), "{field} in {fields:?}");
+    }
+    assert_eq!(
+        s.call(Method::GET, "/api/connections", None).await.1,
+        json!([])
+    );
+
+    let new =
+        json!({"name": "Payroll", "provider": "ukgpro", "settings": s.sandbox.settings.clone()});
+    let (status, saved) = s
+        .call(Method::POST, "/api/connections", Some(new.clone()))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{saved}");
+    assert_eq!(saved["status"], "untested");
+    assert_eq!(
+        saved["secret_fields"],
+        json!(["customer_api_key", "password"])
+    );
+    let (status, _) = s.call(Method::POST, "/api/connections", Some(new)).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    let (status, report) = s
+        .call(Method::POST, "/api/connections/Payroll/test", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(report["passed"], true, "{report}");
+    let (_, listed) = s.call(Method::GET, "/api/connections", None).await;
+    assert_eq!(listed[0]["status"], "connected");
+
+    // Edit without retyping the secrets: still connected after a new test.
+    let mut settings = s.sandbox.settings.clone();
+    settings["password"] = json!("");
+    settings.as_object_mut().unwrap().remove("customer_api_key");
+    settings["page_size"] = json!(500);
+    let (status, edited) = s
+        .call(
+            Method::PUT,
+            "/api/connections/Payroll",
+            Some(json!({"settings": settings})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{edited}");
+    assert_eq!(edited["settings"]["page_size"], 500);
+    assert_eq!(
+        edited["status"], "untested",
+        "an edit forgets the last test"
+    );
+    let (_, report) = s
+        .call(Method::POST, "/api/connections/Payroll/test", None)
+        .await;
+    assert_eq!(
+        report["passed"], true,
+        "the kept secrets still work: {report}"
+    );
+
+    // A wrong password: the failing step, its hint and the fields it is about.
+    let mut wrong = s.sandbox.settings.clone();
+    wrong["password"] = json!("not-the-password");
+    s.call(
+        Method::PUT,
+        "/api/connections/Payroll",
+        Some(json!({"settings": wrong})),
+    )
+    .await;
+    let (_, report) = s
+        .call(Method::POST, "/api/connections/Payroll/test", None)
+        .await;
+    assert_eq!(report["passed"], false);
+    let failed = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|st| st["status"] == "failed")
+        .unwrap();
+    assert_eq!(failed["id"], "authenticated");
+    assert!(
+        failed["hint_fields"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("password")),
+        "{failed}"
+    );
+
+    let (status, renamed) = s
+        .call(
+            Method::POST,
+            "/api/connections/Payroll/rename",
+            Some(json!({"to": "Payroll (prod)"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(renamed["name"], "Payroll (prod)");
+    let (status, _) = s
+        .call(Method::GET, "/api/connections/Payroll%20(prod)", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = s
+        .call(Method::DELETE, "/api/connections/Payroll%20(prod)", None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, gone) = s
+        .call(Method::GET, "/api/connections/Payroll%20(prod)", None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        gone["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no connection"),
+        "{gone}"
+    );
+
+    for body in &s.seen {
+        for secret in &secrets {
+            assert!(
+                !body.contains(secret.as_str()),
+                "a secret came back: {body}"
+            );
+        }
+        assert!(
+            !body.contains("not-the-password"),
+            "a secret came back: {body}"
+        );
+    }
+}
