@@ -41,6 +41,18 @@ pub async fn test(
     connector_store::test_saved(store, name, context).await
 }
 
+/// [`test()`], calling `on_step` with each step's result as soon as it is known (a console
+/// shows the steps appear live), in the order they are settled.
+pub async fn test_watched(
+    store: &dyn Store,
+    name: &str,
+    context: &Context,
+    on_step: impl Fn(&connector_core::check::StepReport) + Send + Sync + 'static,
+) -> Result<TestReport, StoreError> {
+    let watch: connector_core::StepWatch = std::sync::Arc::new(on_step);
+    connector_store::test_saved_watched(store, name, context, Some(watch)).await
+}
+
 /// An edit of a saved connection in progress: its saved settings with the fields given anew
 /// laid over them, and the secrets still to be entered. Fill them with
 /// [`enter_secret`](Draft::enter_secret) (or let the caller's form fill [`settings_mut`]),

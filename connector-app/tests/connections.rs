@@ -196,3 +196,42 @@ async fn an_edit_form_keeps_blank_secrets_of_the_option_still_chosen() {
         "nothing changed"
     );
 }
+
+/// *Test connection* with live steps: each step is told as it settles, in order, and the
+/// steps told are the report's (a skipped step too).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_watched_test_tells_each_step_as_it_settles() {
+    let mut options = SandboxOptions::with_employees(5);
+    options.deny = vec!["employee-person-details".into()];
+    let sandbox = connector_ukgpro::sandbox::start(options).await.unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let store = store(home.path());
+    let name = ConnectionName::parse("Live").unwrap();
+    connections::add(&*store, &name, ukgpro(), sandbox.settings.clone())
+        .await
+        .unwrap();
+    let told = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = told.clone();
+    let report = connections::test_watched(&*store, "Live", &Default::default(), move |step| {
+        log.lock().unwrap().push((step.id.to_owned(), step.status));
+    })
+    .await
+    .unwrap();
+    let told = told.lock().unwrap().clone();
+    let reported: Vec<_> = report
+        .steps
+        .iter()
+        .map(|s| (s.id.to_owned(), s.status))
+        .collect();
+    assert_eq!(told, reported);
+    use connector_core::StepStatus::*;
+    assert_eq!(
+        told.iter().map(|(_, s)| *s).collect::<Vec<_>>(),
+        [Passed, Passed, Passed, Failed, Passed]
+    );
+    assert_eq!(
+        store.info("Live").await.unwrap().status,
+        ConnectionStatus::Failed,
+        "recorded like an unwatched test"
+    );
+}

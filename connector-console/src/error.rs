@@ -53,6 +53,13 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// What the caller is told, as JSON.
+    pub(crate) fn body(&self) -> serde_json::Value {
+        serde_json::json!({ "error": &self.body })
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({ "error": self.body });

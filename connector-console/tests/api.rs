@@ -345,3 +345,77 @@ async fn a_connection_is_created_tested_edited_renamed_and_deleted_without_its_s
         );
     }
 }
+
+/// *Test connection* as server-sent events: one `step` event per step as it settles, then the
+/// `report`; an unknown connection is a 404 before any event.
+#[tokio::test(flavor = "multi_thread")]
+async fn test_steps_arrive_as_server_sent_events() {
+    let mut s = Setup::new().await;
+    let new = json!({"name": "Live", "provider": "ukgpro", "settings": s.sandbox.settings.clone()});
+    let (status, _) = s.call(Method::POST, "/api/connections", Some(new)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let response = s
+        .http
+        .post(s.url("/api/connections/Live/test"))
+        .bearer_auth(s.console.token())
+        .header(header::ACCEPT, "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    let text = response.text().await.unwrap();
+    let events: Vec<(String, Value)> = text
+        .split("\n\n")
+        .filter(|block| !block.trim().is_empty())
+        .map(|block| {
+            let field = |name: &str| {
+                block
+                    .lines()
+                    .find_map(|l| l.strip_prefix(&format!("{name}:")))
+                    .map(|v| v.trim().to_owned())
+                    .unwrap_or_default()
+            };
+            (
+                field("event"),
+                serde_json::from_str(&field("data")).unwrap(),
+            )
+        })
+        .collect();
+    let names: Vec<&str> = events.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["step", "step", "step", "step", "step", "report"],
+        "{text}"
+    );
+    let ids: Vec<&str> = events[..5]
+        .iter()
+        .map(|(_, d)| d["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "settings",
+            "reachable",
+            "authenticated",
+            "permission_employee_person_details",
+            "permission_personnel_integration"
+        ]
+    );
+    assert_eq!(events[5].1["passed"], true);
+    let (_, listed) = s.call(Method::GET, "/api/connections/Live", None).await;
+    assert_eq!(listed["status"], "connected", "recorded");
+
+    let missing = s
+        .http
+        .post(s.url("/api/connections/Nobody/test"))
+        .bearer_auth(s.console.token())
+        .header(header::ACCEPT, "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}

@@ -161,12 +161,25 @@ impl TestReport {
 /// assert!(!report.passed);
 /// # });
 /// ```
-#[derive(Debug)]
 pub struct Checklist {
     provider: &'static str,
     plan: Vec<CheckStep>,
     results: Vec<Option<StepReport>>,
     started: Instant,
+    watch: Option<StepWatch>,
+}
+
+/// Called with each step's result as soon as it is known (a console shows the steps appear
+/// live); see [`Checklist::watched`].
+pub type StepWatch = std::sync::Arc<dyn Fn(&StepReport) + Send + Sync>;
+
+impl std::fmt::Debug for Checklist {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Checklist")
+            .field("provider", &self.provider)
+            .field("results", &self.results)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Checklist {
@@ -180,7 +193,23 @@ impl Checklist {
             results: vec![None; plan.len()],
             plan,
             started: Instant::now(),
+            watch: None,
         }
+    }
+
+    /// The checklist that tells `watch` each step's result as soon as it is recorded (run,
+    /// failed or skipped), in the order they are settled.
+    pub fn watched(mut self, watch: Option<StepWatch>) -> Self {
+        self.watch = watch;
+        self
+    }
+
+    /// Stores step `i`'s result and tells the watcher.
+    fn settle(&mut self, i: usize, report: StepReport) {
+        if let Some(watch) = &self.watch {
+            watch(&report);
+        }
+        self.results[i] = Some(report);
     }
 
     /// The provider id.
@@ -238,17 +267,20 @@ impl Checklist {
     fn skip(&mut self, id: &str, blocker: &str) {
         let i = self.index(id);
         let step = self.plan[i];
-        self.results[i] = Some(StepReport {
-            id: step.id,
-            title: step.title,
-            status: StepStatus::Skipped,
-            message: format!("not run because \u{201c}{blocker}\u{201d} did not pass"),
-            hint: None,
-            hint_fields: Vec::new(),
-            error_kind: None,
-            duration_ms: 0,
-            error: None,
-        });
+        self.settle(
+            i,
+            StepReport {
+                id: step.id,
+                title: step.title,
+                status: StepStatus::Skipped,
+                message: format!("not run because \u{201c}{blocker}\u{201d} did not pass"),
+                hint: None,
+                hint_fields: Vec::new(),
+                error_kind: None,
+                duration_ms: 0,
+                error: None,
+            },
+        );
     }
 
     /// Records the outcome of step `id` that was run by other means. Returns whether it passed.
@@ -272,7 +304,7 @@ impl Checklist {
             Err(error) => failed_step(step, &error, duration_ms),
         };
         let passed = report.status == StepStatus::Passed;
-        self.results[i] = Some(report);
+        self.settle(i, report);
         passed
     }
 
@@ -295,7 +327,8 @@ impl Checklist {
         )
         .with_hint("the host accepts connections but does not answer in time: check that the URL points at the service (not a login page or a firewall that holds connections), then try again");
         let took = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.results[i] = Some(failed_step(self.plan[i], &error, took));
+        let report = failed_step(self.plan[i], &error, took);
+        self.settle(i, report);
     }
 
     /// Ends the test: steps that were never run are reported as skipped.

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use crate::check::{Checklist, TestReport, SETTINGS_STEP};
+use crate::check::{Checklist, StepWatch, TestReport, SETTINGS_STEP};
 use crate::provider::Context;
 use crate::registry::ProviderDescriptor;
 
@@ -21,7 +21,32 @@ pub async fn test_connection_with(
     raw_settings: Value,
     context: &Context,
 ) -> TestReport {
-    let mut checks = Checklist::new(descriptor.id(), descriptor.checks());
+    plain_test(descriptor, raw_settings, context, None).await
+}
+
+/// The connection test with each step's result told to `watch` as soon as it is known (a
+/// console shows the steps appear live); `for_sync` as in [`test_connection_for_sync`].
+pub async fn test_connection_watched(
+    descriptor: &ProviderDescriptor,
+    raw_settings: Value,
+    context: &Context,
+    for_sync: bool,
+    watch: StepWatch,
+) -> TestReport {
+    if for_sync {
+        sync_test(descriptor, raw_settings, context, Some(watch)).await
+    } else {
+        plain_test(descriptor, raw_settings, context, Some(watch)).await
+    }
+}
+
+async fn plain_test(
+    descriptor: &ProviderDescriptor,
+    raw_settings: Value,
+    context: &Context,
+    watch: Option<StepWatch>,
+) -> TestReport {
+    let mut checks = Checklist::new(descriptor.id(), descriptor.checks()).watched(watch);
     let started = Instant::now();
     let target = target_of(&raw_settings, context);
     let connector = descriptor.connect_with(raw_settings, context);
@@ -54,18 +79,27 @@ pub async fn test_connection_for_sync(
     raw_settings: Value,
     context: &Context,
 ) -> TestReport {
+    sync_test(descriptor, raw_settings, context, None).await
+}
+
+async fn sync_test(
+    descriptor: &ProviderDescriptor,
+    raw_settings: Value,
+    context: &Context,
+    watch: Option<StepWatch>,
+) -> TestReport {
     let started = Instant::now();
     let target = target_of(&raw_settings, context);
     let connector = match descriptor.connect_with(raw_settings, context) {
         Ok(c) => c,
         Err(error) => {
-            let mut checks = Checklist::new(descriptor.id(), descriptor.checks());
+            let mut checks = Checklist::new(descriptor.id(), descriptor.checks()).watched(watch);
             checks.record(SETTINGS_STEP.id, Err(error), started.elapsed());
             return checks.finish();
         }
     };
     let Some(feed) = connector.change_feed() else {
-        let mut checks = Checklist::new(descriptor.id(), descriptor.checks());
+        let mut checks = Checklist::new(descriptor.id(), descriptor.checks()).watched(watch);
         checks.record(
             SETTINGS_STEP.id,
             Ok("all fields are valid".into()),
@@ -80,7 +114,7 @@ pub async fn test_connection_for_sync(
     };
     let mut steps = descriptor.checks().to_vec();
     steps.push(CHANGE_FEED_STEP);
-    let mut checks = Checklist::new(descriptor.id(), &steps);
+    let mut checks = Checklist::new(descriptor.id(), &steps).watched(watch);
     checks.record(
         SETTINGS_STEP.id,
         Ok("all fields are valid".into()),

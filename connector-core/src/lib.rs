@@ -87,8 +87,8 @@ pub mod user;
 /// Retry policy, adaptive concurrency and request budget (they live in [`http::retry`]).
 pub use http::retry;
 
-pub use check::{CheckStep, Checklist, StepStatus, TestReport};
-pub use connection_test::{test_connection, test_connection_with};
+pub use check::{CheckStep, Checklist, StepStatus, StepWatch, TestReport};
+pub use connection_test::{test_connection, test_connection_watched, test_connection_with};
 pub use connector::{export_users, Connector};
 pub use error::{Error, ErrorKind, FieldError, NetworkKind, Result};
 pub use provider::{Context, Provider};

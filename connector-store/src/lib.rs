@@ -95,5 +95,5 @@ pub use record::{
 };
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
-pub use store::{test_saved, ConnectionStore};
+pub use store::{test_saved, test_saved_watched, ConnectionStore};
 pub use sync_state::{plan, plan_changes, PlanOptions, SyncError, SyncStateStore};

@@ -64,14 +64,32 @@ pub async fn test_saved<S>(
 where
     S: ConnectionStore + crate::SyncStateStore + ?Sized,
 {
+    test_saved_watched(store, name, context, None).await
+}
+
+/// [`test_saved`], telling `watch` each step's result as soon as it is known.
+pub async fn test_saved_watched<S>(
+    store: &S,
+    name: &str,
+    context: &Context,
+    watch: Option<connector_core::StepWatch>,
+) -> Result<TestReport, StoreError>
+where
+    S: ConnectionStore + crate::SyncStateStore + ?Sized,
+{
     let saved = store.get(name).await?;
     let descriptor = connector_core::registry::provider(&saved.info.provider)?;
     let synced = store.sync_baseline(&saved.info.name).await?.is_some();
     let raw = saved.settings_for_connect();
-    let report = if synced {
-        connector_core::connection_test::test_connection_for_sync(descriptor, raw, context).await
-    } else {
-        connector_core::test_connection_with(descriptor, raw, context).await
+    let report = match watch {
+        Some(watch) => {
+            connector_core::test_connection_watched(descriptor, raw, context, synced, watch).await
+        }
+        None if synced => {
+            connector_core::connection_test::test_connection_for_sync(descriptor, raw, context)
+                .await
+        }
+        None => connector_core::test_connection_with(descriptor, raw, context).await,
     };
     store
         .record_test(&saved.info.name, &TestRecord::from_report(&report))

@@ -2,8 +2,12 @@
 //! delete, and *Test connection*. Answers carry a connection's settings without its secrets
 //! (only the paths of the secrets it holds).
 
+use std::convert::Infallible;
+
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::sse::{Event, Sse};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use connector_app::connections::{self, EditFailure, SaveFailure};
 use connector_core::TestReport;
@@ -98,12 +102,53 @@ pub(crate) async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Tests the connection and records the result (the list shows it).
+/// Tests the connection and records the result (the list shows it). Asked for
+/// `text/event-stream`, it answers with server-sent events instead: a `step` event with each
+/// step's result as it settles, then a `report` event with the whole report (or an `error`
+/// event).
 pub(crate) async fn test(
     State(shared): State<Shared>,
     Path(name): Path<String>,
-) -> Result<Json<TestReport>, ApiError> {
-    Ok(Json(
-        connections::test(&*shared.store, &name, &shared.context).await?,
-    ))
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let live = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/event-stream"));
+    if !live {
+        let report: TestReport = connections::test(&*shared.store, &name, &shared.context).await?;
+        return Ok(Json(report).into_response());
+    }
+    // An unknown connection is a 404 before any event.
+    shared.store.info(&name).await?;
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
+    let steps = tx.clone();
+    tokio::spawn(async move {
+        let result =
+            connections::test_watched(&*shared.store, &name, &shared.context, move |step| {
+                let _ = steps.send(event("step", step));
+            })
+            .await;
+        let last = match result {
+            Ok(report) => event("report", &report),
+            Err(e) => event("error", &ApiError::from(e).body()),
+        };
+        let _ = tx.send(last);
+    });
+    let events = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|e| (Ok::<_, Infallible>(e), rx))
+    });
+    Ok(Sse::new(events).into_response())
+}
+
+/// An event named `name` with `data` as JSON.
+fn event(name: &str, data: &impl serde::Serialize) -> Event {
+    Event::default()
+        .event(name)
+        .json_data(data)
+        .unwrap_or_else(|_| {
+            Event::default()
+                .event("error")
+                .data("an event could not be written")
+        })
 }
