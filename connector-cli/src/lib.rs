@@ -63,7 +63,8 @@ use connector_core::{registry, Capability, ProviderDescriptor};
 
 use commands::config as config_command;
 use commands::{
-    completions, connections, docs, entrypoints, list, man, sandbox, schema, sync, test, users,
+    completions, connections, docs, entrypoints, list, man, sandbox, schema, serve, sync, test,
+    users,
 };
 
 /// The commit this SDK's CLI was built from (`unknown` outside a git checkout).
@@ -156,6 +157,7 @@ pub fn run_from(args: Vec<OsString>) -> ExitCode {
         Some(("man", m)) => man::exec(command(&providers), m),
         Some(("schema", m)) => schema::exec_records(m),
         Some(("connections", m)) => connections::exec(m),
+        Some(("serve", m)) => serve::exec(m),
         Some(("install-entrypoints", m)) => entrypoints::exec(&providers, m),
         Some((id, m)) => match registry::provider(id) {
             Ok(descriptor) => provider_command(descriptor, m),
@@ -212,6 +214,7 @@ fn command(providers: &[&'static ProviderDescriptor]) -> Command {
         .subcommand(list::cli())
         .subcommand(schema::cli_records())
         .subcommand(connections::cli())
+        .subcommand(serve::cli())
         .subcommand(entrypoints::cli())
         .subcommand(completions::cli())
         .subcommand(man::cli());

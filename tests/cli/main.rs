@@ -16,6 +16,7 @@ mod orchestrators;
 mod sandbox;
 mod scim;
 mod secrets;
+mod serve;
 mod sync;
 #[cfg(unix)]
 mod terminal;

@@ -11,6 +11,7 @@ pub mod list;
 pub mod man;
 pub mod sandbox;
 pub mod schema;
+pub mod serve;
 pub mod sync;
 pub mod test;
 pub mod users;

@@ -1,0 +1,136 @@
+//! `connector serve`: the console over the connector home's store, its URL on stdout, its
+//! API behind the URL's token, a warning when it listens beyond loopback, a clean stop.
+
+use tokio::io::AsyncBufReadExt;
+
+use crate::connections::Home;
+use crate::harness::*;
+
+/// Starts `connector serve args` in `home`; the child, the URL it printed and its stderr.
+async fn serve(home: &Home, args: &[&str]) -> (tokio::process::Child, String, Lines) {
+    let env: Vec<(&str, &str)> = home
+        .env
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let mut full = vec!["serve"];
+    full.extend_from_slice(args);
+    let mut child = command(&full, &env)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = tokio::time::timeout(std::time::Duration::from_secs(30), lines.next_line())
+        .await
+        .expect("serve prints its URL")
+        .unwrap()
+        .expect("a line");
+    let stderr = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    (child, url, stderr)
+}
+
+#[tokio::test]
+async fn serve_prints_a_url_whose_token_opens_the_api_and_stops_cleanly() {
+    let home = Home::new("serve");
+    let (mut child, url, mut stderr) = serve(&home, &[]).await;
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let (base, token) = url.split_once("/?token=").expect("a token in the URL");
+    assert_eq!(token.len(), 64, "{url}");
+    let http = reqwest::Client::new();
+    let providers = http
+        .get(format!("{base}/api/providers"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(providers.status(), 200);
+    let tiles: Value = serde_json::from_str(&providers.text().await.unwrap()).unwrap();
+    let ids: Vec<&str> = tiles
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["scim", "ukgpro"]);
+    let anonymous = http
+        .get(format!("{base}/api/connections"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+
+    // A connection saved through the console is the command line's too.
+    let saved = http
+        .post(format!("{base}/api/connections"))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(
+            json!({"name": "From the console", "provider": "ukgpro",
+                "settings": settings("https://service5.ultipro.com")})
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 201, "{}", saved.text().await.unwrap());
+    let env: Vec<(&str, &str)> = home
+        .env
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let listed = connector(&["connections", "list"], &env).await;
+    assert!(
+        stdout(&listed).contains("From the console"),
+        "{}",
+        stdout(&listed)
+    );
+
+    let pid = child.id().unwrap().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let status = child.wait().await.unwrap();
+    assert_eq!(status.code(), Some(0));
+    let mut said = String::new();
+    while let Ok(Some(line)) = stderr.next_line().await {
+        said.push_str(&line);
+        said.push('\n');
+    }
+    assert!(said.contains("console stopped"), "{said}");
+    assert!(
+        !said.contains(token),
+        "the token is only in the URL on stdout: {said}"
+    );
+}
+
+#[tokio::test]
+async fn serve_warns_when_it_listens_beyond_loopback_and_names_a_taken_port() {
+    let home = Home::new("serve-wide");
+    let (_child, url, mut diagnostics) = serve(&home, &["--listen", "0.0.0.0:0"]).await;
+    assert!(url.starts_with("http://0.0.0.0:"), "{url}");
+    let first = diagnostics.next_line().await.unwrap().unwrap_or_default();
+    assert!(
+        first.starts_with("warning: listening on 0.0.0.0:"),
+        "{first}"
+    );
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let env: Vec<(&str, &str)> = home
+        .env
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let o = connector(&["serve", "--listen", &format!("127.0.0.1:{port}")], &env).await;
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("cannot listen on 127.0.0.1:"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("--listen"), "{}", stderr(&o));
+}
