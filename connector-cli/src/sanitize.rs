@@ -13,30 +13,8 @@
 
 use std::borrow::Cow;
 
-/// Characters that start a formula in Excel, LibreOffice or Google Sheets (OWASP's list).
-const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
-
-/// Control characters (C0 but tab and newline, DEL, C1) and the bidirectional overrides that
-/// reorder what a reader sees.
-fn unsafe_char(c: char) -> bool {
-    (c.is_control() && c != '\t' && c != '\n')
-        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
-}
-
-/// A CSV cell: unsafe characters removed; with `neutralise`, a value that a spreadsheet would
-/// run as a formula gets a leading `'` (shown as text, never evaluated).
-pub fn csv_cell(value: &str, neutralise: bool) -> Cow<'_, str> {
-    let cleaned: Cow<'_, str> = if value.chars().any(unsafe_char) {
-        Cow::Owned(value.chars().filter(|c| !unsafe_char(*c)).collect())
-    } else {
-        Cow::Borrowed(value)
-    };
-    if neutralise && cleaned.starts_with(FORMULA_STARTS) {
-        Cow::Owned(format!("'{cleaned}"))
-    } else {
-        cleaned
-    }
-}
+pub use connector_app::export::writer::csv_cell;
+use connector_app::export::writer::unsafe_char;
 
 /// Text for a terminal: every control character (newlines included) and bidirectional
 /// override shown as a visible escape, so server data stays on its own line.

@@ -2,6 +2,8 @@
 //! [`ExportOutput`], which is finished (made durable, renamed into place) only when the export
 //! is whole and passes the verdicts that keep a bad export from replacing a good one.
 
+pub mod writer;
+
 use std::future::Future;
 
 use connector_core::{Connector, ExportOptions, ExportSummary, User};
