@@ -208,6 +208,19 @@ impl Draft {
     }
 }
 
+/// Connects to saved connection `name` (its secrets decrypted only to build the connector):
+/// what exporting or peeking at its users starts from.
+pub async fn connect(
+    store: &dyn Store,
+    name: &str,
+    context: &Context,
+) -> Result<(ConnectionInfo, Box<dyn connector_core::Connector>), StoreError> {
+    let saved = store.get(name).await?;
+    let descriptor = connector_core::registry::provider(&saved.info.provider)?;
+    let connector = descriptor.connect_with(saved.settings_for_connect(), context)?;
+    Ok((saved.info.clone(), connector))
+}
+
 /// Saves the submission of an *edit form* of saved connection `name` (the schema's edit
 /// variant, [`SettingsSchema::edit_document`]): every field is given; a secret left blank
 /// (or left out) keeps its saved value, where the form still shows that secret (inside a

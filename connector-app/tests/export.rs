@@ -200,3 +200,82 @@ async fn an_incremental_read_hands_on_who_changed_since_the_cursor_boundary_incl
         .to_string()
         .contains("cannot write a record"));
 }
+
+/// The export as a download: every user once, in the format asked for, the last bytes only
+/// when the export is whole; a failure ends the stream with the error instead.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_download_carries_every_user_and_ends_with_the_error_when_it_fails() {
+    use connector_app::export::writer::{Format, WriterOptions};
+    use futures_util::StreamExt;
+    let (connector, _sandbox) = connector(1_200).await;
+    let request = || {
+        let mut r = ExportRequest::new(ExportOptions::new().with_page_size(100));
+        r.allow_empty = false;
+        r
+    };
+    let chunks: Vec<_> = export::download(
+        &*connector,
+        request(),
+        Format::Jsonl,
+        WriterOptions::default(),
+    )
+    .unwrap()
+    .collect()
+    .await;
+    assert!(chunks.len() > 1, "streamed in chunks: {}", chunks.len());
+    let bytes: Vec<u8> = chunks.into_iter().flat_map(Result::unwrap).collect();
+    let text = String::from_utf8(bytes).unwrap();
+    let ids: std::collections::BTreeSet<String> = text
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!((text.lines().count(), ids.len()), (1_200, 1_200));
+
+    let csv: Vec<u8> = export::download(
+        &*connector,
+        request(),
+        Format::Csv,
+        WriterOptions::default(),
+    )
+    .unwrap()
+    .map(Result::unwrap)
+    .concat()
+    .await;
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(csv.starts_with("id,"), "{}", &csv[..40]);
+    assert_eq!(csv.lines().count(), 1_201, "a header and every user");
+
+    // Page 3 of person-details is an HTML page: the stream ends with that error, and what
+    // came before it never includes the end of a whole export.
+    std::hint::black_box(connector_ukgpro::descriptor());
+    let mut options = SandboxOptions::with_employees(1_200);
+    options.malformed_page = Some(3);
+    let broken = connector_ukgpro::sandbox::start(options).await.unwrap();
+    let connector = connector_core::registry::provider("ukgpro")
+        .unwrap()
+        .connect_with(broken.settings.clone(), &Context::default())
+        .unwrap();
+    let items: Vec<_> = export::download(
+        &*connector,
+        request(),
+        Format::Json,
+        WriterOptions::default(),
+    )
+    .unwrap()
+    .collect()
+    .await;
+    match items.last() {
+        Some(Err(ExportFailure::Provider(e))) => assert!(e.to_string().contains("page 3"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    let before: Vec<u8> = items.into_iter().filter_map(Result::ok).flatten().collect();
+    assert!(
+        !String::from_utf8_lossy(&before).contains("\n]"),
+        "no closing bracket"
+    );
+}

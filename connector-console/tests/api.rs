@@ -419,3 +419,124 @@ async fn test_steps_arrive_as_server_sent_events() {
         .unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
+
+/// Users as a table page and as CSV and JSONL downloads; a sync with its lifecycle events.
+#[tokio::test(flavor = "multi_thread")]
+async fn users_are_shown_downloaded_and_synced_with_their_events() {
+    let mut s = Setup::new().await;
+    let new =
+        json!({"name": "Staff", "provider": "ukgpro", "settings": s.sandbox.settings.clone()});
+    let (status, _) = s.call(Method::POST, "/api/connections", Some(new)).await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let (status, page) = s
+        .call(Method::GET, "/api/connections/Staff/users?limit=5", None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["users"].as_array().unwrap().len(), 5);
+    assert_eq!(page["limited"], true);
+    assert!(page["users"][0]["id"].is_string());
+
+    for (file, lines, kind) in [
+        ("users.csv", 21, "text/csv"),
+        ("users.jsonl", 20, "application/x-ndjson"),
+    ] {
+        let response = s
+            .http
+            .get(s.url(&format!("/api/connections/Staff/{file}")))
+            .bearer_auth(s.console.token())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{file}");
+        assert!(response.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with(kind));
+        let disposition = response.headers()[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            disposition,
+            format!("attachment; filename=\"Staff-{file}\"")
+        );
+        let body = response.text().await.unwrap();
+        assert_eq!(body.lines().count(), lines, "{file}");
+        s.seen.push(body);
+    }
+    let (status, _) = s
+        .call(Method::GET, "/api/connections/Staff/users.xlsx", None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The first sync records a baseline; the next one, a day later in the sandbox's world,
+    // has joiners and leavers with their before and after.
+    let (status, first) = s
+        .call(Method::POST, "/api/connections/Staff/sync", None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(first["baseline"], true);
+    assert_eq!(first["users"], 20);
+    let mut options = SandboxOptions::with_employees(20);
+    options.day = 1;
+    let next_day = connector_ukgpro::sandbox::start(options).await.unwrap();
+    let (status, _) = s
+        .call(
+            Method::PUT,
+            "/api/connections/Staff",
+            Some(json!({"settings": next_day.settings.clone()})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, second) = s
+        .call(Method::POST, "/api/connections/Staff/sync", None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{second}");
+    assert_eq!(second["baseline"], false);
+    let events = second["events"].as_array().unwrap();
+    assert!(!events.is_empty(), "{second}");
+    let total: u64 = second["counts"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(total, events.len() as u64);
+    assert!(
+        events
+            .iter()
+            .all(|e| e["event_id"].is_string() && e["type"].is_string()),
+        "{second}"
+    );
+
+    let password = s.sandbox.settings["password"].as_str().unwrap().to_owned();
+    for body in &s.seen {
+        assert!(!body.contains(&password), "a secret came back");
+    }
+}
+
+/// A download whose listing fails is aborted, never ended as if it were whole.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_download_is_aborted() {
+    let mut s = Setup::new().await;
+    let mut options = SandboxOptions::with_employees(20);
+    options.malformed_page = Some(2);
+    let broken = connector_ukgpro::sandbox::start(options).await.unwrap();
+    let mut settings = broken.settings.clone();
+    settings["page_size"] = json!(5);
+    let new = json!({"name": "Broken", "provider": "ukgpro", "settings": settings});
+    let (status, _) = s.call(Method::POST, "/api/connections", Some(new)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let response = s
+        .http
+        .get(s.url("/api/connections/Broken/users.jsonl"))
+        .bearer_auth(s.console.token())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.text().await.is_err(),
+        "the body must not end normally"
+    );
+}

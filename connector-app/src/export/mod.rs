@@ -2,7 +2,10 @@
 //! [`ExportOutput`], which is finished (made durable, renamed into place) only when the export
 //! is whole and passes the verdicts that keep a bad export from replacing a good one.
 
+mod download;
 pub mod writer;
+
+pub use download::download;
 
 use std::future::Future;
 
@@ -127,7 +130,7 @@ pub enum ExportFailure {
 pub async fn run(
     connector: &dyn Connector,
     request: &ExportRequest,
-    output: &mut dyn ExportOutput,
+    output: &mut (dyn ExportOutput + Send),
     interrupt: impl Future<Output = ()>,
 ) -> Result<ExportReport, ExportFailure> {
     let export = connector_core::export_users(connector, request.options.clone())

@@ -2,6 +2,7 @@
 
 mod connections;
 mod providers;
+mod users;
 
 use axum::http::StatusCode;
 use axum::response::Html;
@@ -29,6 +30,9 @@ pub(crate) fn router(shared: Shared) -> Router {
         )
         .route("/api/connections/{name}/rename", post(connections::rename))
         .route("/api/connections/{name}/test", post(connections::test))
+        .route("/api/connections/{name}/users", get(users::peek))
+        .route("/api/connections/{name}/sync", post(users::sync))
+        .route("/api/connections/{name}/{file}", get(users::download))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such page or API route") })
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
