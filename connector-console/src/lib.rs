@@ -31,6 +31,7 @@ mod access;
 mod api;
 mod error;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -45,6 +46,8 @@ pub(crate) struct Shared {
     store: Arc<dyn Store>,
     context: Context,
     access: Arc<access::Access>,
+    /// Ready-made settings of running sandboxes, by provider id (`serve --sandbox`).
+    sandboxes: Arc<BTreeMap<String, serde_json::Value>>,
 }
 
 /// A running console; it stops when dropped.
@@ -95,6 +98,19 @@ pub async fn start(
     listen: SocketAddr,
     context: Context,
 ) -> std::io::Result<Running> {
+    start_with_sandboxes(store, listen, context, BTreeMap::new()).await
+}
+
+/// [`start`], offering the settings of running sandboxes (by provider id) to the forms: the
+/// provider tiles carry them as `sandbox_settings`, so a new user can create a connection
+/// without a tenant of their own. They are the sandboxes' made-up credentials, never a saved
+/// connection's.
+pub async fn start_with_sandboxes(
+    store: Box<dyn Store>,
+    listen: SocketAddr,
+    context: Context,
+    sandboxes: BTreeMap<String, serde_json::Value>,
+) -> std::io::Result<Running> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let address = listener.local_addr()?;
     let token = access::new_token()?;
@@ -102,6 +118,7 @@ pub async fn start(
         store: Arc::from(store),
         context,
         access: Arc::new(access::Access::new(token.clone(), address)),
+        sandboxes: Arc::new(sandboxes),
     };
     let app = api::router(shared);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -134,3 +134,59 @@ async fn serve_warns_when_it_listens_beyond_loopback_and_names_a_taken_port() {
     );
     assert!(stderr(&o).contains("--listen"), "{}", stderr(&o));
 }
+
+/// `serve --sandbox`: every provider's sandbox runs, its settings are on its tile, and a
+/// connection made from them tests green: the whole flow without a tenant.
+#[tokio::test]
+async fn serve_with_sandboxes_offers_their_settings_and_a_connection_from_them_works() {
+    let home = Home::new("serve-sandbox");
+    let (_child, url, _stderr) = serve(&home, &["--sandbox"]).await;
+    let (base, token) = url.split_once("/?token=").unwrap();
+    let http = reqwest::Client::new();
+    let tiles: Value = serde_json::from_str(
+        &http
+            .get(format!("{base}/api/providers"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    for tile in tiles.as_array().unwrap() {
+        assert!(tile["sandbox_settings"].is_object(), "{tile}");
+    }
+    let ukg = tiles
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "ukgpro")
+        .unwrap();
+    let saved = http
+        .post(format!("{base}/api/connections"))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(
+            json!({"name": "Try it", "provider": "ukgpro", "settings": ukg["sandbox_settings"]})
+                .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 201);
+    let report: Value = serde_json::from_str(
+        &http
+            .post(format!("{base}/api/connections/Try%20it/test"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(report["passed"], true, "{report}");
+}

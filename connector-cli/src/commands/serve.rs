@@ -21,6 +21,12 @@ pub fn cli() -> Command {
                 .value_parser(value_parser!(SocketAddr))
                 .help("Address and port to listen on (port 0: any free port). Another address than 127.0.0.1 lets other machines reach the console: it warns"),
         )
+        .arg(
+            Arg::new("sandbox")
+                .long("sandbox")
+                .action(clap::ArgAction::SetTrue)
+                .help("Also start every provider's built-in sandbox and offer its settings to the forms, to try the whole flow without a tenant"),
+        )
 }
 
 /// Runs `serve`.
@@ -38,7 +44,26 @@ pub fn exec(m: &ArgMatches) -> u8 {
                 "warning: listening on {listen}: anyone who can reach it and has the URL can use the saved connections; prefer 127.0.0.1 with an SSH tunnel"
             );
         }
-        let console = match connector_console::start(store, listen, Default::default()).await {
+        // Kept running while the console serves.
+        let mut sandboxes = Vec::new();
+        let mut offered = std::collections::BTreeMap::new();
+        if m.get_flag("sandbox") {
+            for d in connector_core::registry::providers() {
+                let Some(start) = d.sandbox() else { continue };
+                match start(connector_core::sandbox::SandboxOptions::default()).await {
+                    Ok(sandbox) => {
+                        eprintln!("{} sandbox at {}", d.name(), sandbox.base_url);
+                        offered.insert(d.id().to_owned(), sandbox.settings.clone());
+                        sandboxes.push(sandbox);
+                    }
+                    Err(e) => return crate::runtime::report_error(&e),
+                }
+            }
+        }
+        let started =
+            connector_console::start_with_sandboxes(store, listen, Default::default(), offered)
+                .await;
+        let console = match started {
             Ok(console) => console,
             Err(e) => {
                 eprintln!(

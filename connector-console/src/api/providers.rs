@@ -1,13 +1,14 @@
 //! `GET /api/providers` (the tiles) and `GET /api/providers/{id}/form` (a provider's settings
 //! form: the schema and the UI schemas, for a new connection or, with `?edit=true`, an edit).
 
-use axum::extract::{Path, Query};
+use axum::extract::{Path, Query, State};
 use axum::Json;
 use connector_core::settings::Draft;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::ApiError;
+use crate::Shared;
 
 /// A provider, as a tile shows it.
 #[derive(Serialize)]
@@ -18,9 +19,13 @@ pub(crate) struct Tile {
     docs_url: &'static str,
     /// Whether it ships a sandbox (a new user can try it without a tenant).
     sandbox: bool,
+    /// The settings of its running sandbox, when the console started one: what a form can
+    /// fill in to try the provider.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sandbox_settings: Option<Value>,
 }
 
-pub(crate) async fn list() -> Json<Vec<Tile>> {
+pub(crate) async fn list(State(shared): State<Shared>) -> Json<Vec<Tile>> {
     Json(
         connector_core::registry::providers()
             .into_iter()
@@ -30,6 +35,7 @@ pub(crate) async fn list() -> Json<Vec<Tile>> {
                 description: d.description(),
                 docs_url: d.docs_url(),
                 sandbox: d.sandbox().is_some(),
+                sandbox_settings: shared.sandboxes.get(d.id()).cloned(),
             })
             .collect(),
     )
