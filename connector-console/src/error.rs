@@ -114,3 +114,23 @@ impl From<StoreError> for ApiError {
         out
     }
 }
+
+/// A JSON request body whose problems (not JSON, the wrong shape, the wrong content type)
+/// are answered like every other error: as JSON, with what to send instead.
+pub(crate) struct Body<T>(pub(crate) T);
+
+impl<T, S> axum::extract::FromRequest<S> for Body<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(Body(value)),
+            Err(rejection) => Err(ApiError::new(rejection.status(), rejection.body_text())
+                .hint("send a JSON object (Content-Type: application/json) of the shape docs/console.md gives")),
+        }
+    }
+}

@@ -162,6 +162,43 @@ async fn access_needs_the_token_the_console_host_and_its_own_origin() {
     );
     let (status, _) = s.call(Method::GET, "/api/nothing-here", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A body that is not what the route takes is answered as JSON too, with what to send.
+    let garbled = s
+        .http
+        .post(&connections)
+        .bearer_auth(s.console.token())
+        .header(header::CONTENT_TYPE, "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(garbled.status(), StatusCode::BAD_REQUEST);
+    let said: Value = garbled.json().await.unwrap();
+    assert!(
+        said["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("JSON object"),
+        "{said}"
+    );
+    let shapeless = s
+        .http
+        .post(&connections)
+        .bearer_auth(s.console.token())
+        .json(&json!({"name": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(shapeless.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let said: Value = shapeless.json().await.unwrap();
+    assert!(
+        said["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("provider"),
+        "{said}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

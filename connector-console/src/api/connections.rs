@@ -16,6 +16,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::ApiError;
+use crate::error::Body;
 use crate::Shared;
 
 pub(crate) async fn list(
@@ -34,7 +35,7 @@ pub(crate) struct New {
 
 pub(crate) async fn create(
     State(shared): State<Shared>,
-    Json(new): Json<New>,
+    Body(new): Body<New>,
 ) -> Result<(StatusCode, Json<ConnectionInfo>), ApiError> {
     let name = ConnectionName::parse(&new.name)?;
     let provider = connector_core::registry::provider(&new.provider).map_err(|e| {
@@ -67,7 +68,7 @@ pub(crate) struct Edit {
 pub(crate) async fn edit(
     State(shared): State<Shared>,
     Path(name): Path<String>,
-    Json(edit): Json<Edit>,
+    Body(edit): Body<Edit>,
 ) -> Result<Json<ConnectionInfo>, ApiError> {
     let info = connections::save_edit_form(&*shared.store, &name, edit.settings)
         .await
@@ -88,7 +89,7 @@ pub(crate) struct Rename {
 pub(crate) async fn rename(
     State(shared): State<Shared>,
     Path(name): Path<String>,
-    Json(rename): Json<Rename>,
+    Body(rename): Body<Rename>,
 ) -> Result<Json<ConnectionInfo>, ApiError> {
     let to = ConnectionName::parse(&rename.to)?;
     Ok(Json(shared.store.rename(&name, &to).await?))
