@@ -577,3 +577,55 @@ async fn a_failing_download_is_aborted() {
         "the body must not end normally"
     );
 }
+
+/// Every operation the OpenAPI document names is served (none falls through to the
+/// not-found fallback), and every route the console serves is in the document.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_openapi_document_and_the_routes_are_the_same() {
+    let mut s = Setup::new().await;
+    let (status, document) = s.call(Method::GET, "/api/openapi.json", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(document["openapi"], "3.1.0");
+    let paths = document["paths"].as_object().unwrap();
+    let mut operations = Vec::new();
+    for (path, item) in paths {
+        for (method, _) in item
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(k, _)| *k != "parameters")
+        {
+            let concrete = path.replace("{name}", "Nobody").replace("{id}", "ukgpro");
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let body = matches!(method, Method::POST | Method::PUT).then(|| json!({}));
+            let (status, answer) = s.call(method.clone(), &concrete, body).await;
+            let message = answer["error"]["message"].as_str().unwrap_or_default();
+            assert_ne!(
+                message, "no such page or API route",
+                "{method} {path} is not served"
+            );
+            assert!(status.as_u16() < 500, "{method} {path}: {status} {answer}");
+            operations.push(format!("{method} {path}"));
+        }
+    }
+    operations.sort();
+    assert_eq!(
+        operations,
+        [
+            "DELETE /api/connections/{name}",
+            "GET /api/connections",
+            "GET /api/connections/{name}",
+            "GET /api/connections/{name}/users",
+            "GET /api/connections/{name}/users.csv",
+            "GET /api/connections/{name}/users.jsonl",
+            "GET /api/providers",
+            "GET /api/providers/{id}/form",
+            "POST /api/connections",
+            "POST /api/connections/{name}/rename",
+            "POST /api/connections/{name}/sync",
+            "POST /api/connections/{name}/test",
+            "PUT /api/connections/{name}",
+        ],
+        "the routes of api/mod.rs, each documented"
+    );
+}

@@ -1,6 +1,7 @@
 //! The console's routes.
 
 mod connections;
+mod openapi;
 mod providers;
 mod users;
 
@@ -16,6 +17,10 @@ use crate::Shared;
 pub(crate) fn router(shared: Shared) -> Router {
     Router::new()
         .route("/", get(index))
+        .route(
+            "/api/openapi.json",
+            get(|| async { axum::Json(openapi::document()) }),
+        )
         .route("/api/providers", get(providers::list))
         .route("/api/providers/{id}/form", get(providers::form))
         .route(
@@ -34,6 +39,7 @@ pub(crate) fn router(shared: Shared) -> Router {
         .route("/api/connections/{name}/sync", post(users::sync))
         .route("/api/connections/{name}/{file}", get(users::download))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such page or API route") })
+        .layer(axum::middleware::map_response(crate::error::json_errors))
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             crate::access::guard,
