@@ -19,7 +19,9 @@ pub const SESSION_COOKIE: &str = "connector_session";
 /// The session's token and the console's own names.
 pub(crate) struct Access {
     token: String,
-    /// `127.0.0.1:PORT`, `localhost:PORT` (or the address it was bound to).
+    /// `127.0.0.1:PORT`, `localhost:PORT` (or the address it was bound to); empty when it
+    /// listens on every address (`0.0.0.0`), whose names it cannot know: any Host then, and
+    /// the origin of a write must be that Host's.
     hosts: Vec<String>,
     /// `http://` + each host.
     origins: Vec<String>,
@@ -38,6 +40,13 @@ pub(crate) fn new_token() -> std::io::Result<String> {
 impl Access {
     pub(crate) fn new(token: String, address: SocketAddr) -> Self {
         let port = address.port();
+        if address.ip().is_unspecified() {
+            return Access {
+                token,
+                hosts: Vec::new(),
+                origins: Vec::new(),
+            };
+        }
         let mut hosts = vec![address.to_string()];
         if address.ip().is_loopback() {
             hosts.push(format!("localhost:{port}"));
@@ -95,7 +104,10 @@ pub(crate) async fn guard(State(shared): State<Shared>, request: Request, next: 
     let headers = request.headers();
     // DNS rebinding: a page of another site that resolves its name to 127.0.0.1.
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    if !host.is_some_and(|h| access.hosts.iter().any(|ok| ok.eq_ignore_ascii_case(h))) {
+    let known_host = |h: &str| {
+        access.hosts.is_empty() || access.hosts.iter().any(|ok| ok.eq_ignore_ascii_case(h))
+    };
+    if !host.is_some_and(known_host) {
         return ApiError::new(
             StatusCode::FORBIDDEN,
             "the request's Host is not this console's",
@@ -105,7 +117,14 @@ pub(crate) async fn guard(State(shared): State<Shared>, request: Request, next: 
     }
     let write = !matches!(*request.method(), Method::GET | Method::HEAD);
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-    if write && origin.is_some_and(|o| !access.origins.iter().any(|ok| ok == o)) {
+    let own_origin = |o: &str| {
+        if access.origins.is_empty() {
+            host.is_some_and(|h| o.strip_prefix("http://") == Some(h))
+        } else {
+            access.origins.iter().any(|ok| ok == o)
+        }
+    };
+    if write && origin.is_some_and(|o| !own_origin(o)) {
         return ApiError::new(
             StatusCode::FORBIDDEN,
             "a write from another origin was refused",

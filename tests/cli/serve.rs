@@ -117,6 +117,39 @@ async fn serve_warns_when_it_listens_beyond_loopback_and_names_a_taken_port() {
         first.starts_with("warning: listening on 0.0.0.0:"),
         "{first}"
     );
+    // Reached by one of the machine's addresses (its names are not known in advance): the
+    // token still decides, and a write must come from the origin of the address used.
+    let (_, token) = url.split_once("/?token=").unwrap();
+    let port = url
+        .trim_start_matches("http://0.0.0.0:")
+        .split('/')
+        .next()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let ok = http
+        .get(format!("{base}/api/providers"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let anonymous = http
+        .get(format!("{base}/api/providers"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let foreign = http
+        .post(format!("{base}/api/connections"))
+        .bearer_auth(token)
+        .header("origin", "http://evil.example")
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), 403);
 
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
