@@ -182,5 +182,9 @@ fn next_link(s: &mut State, current: &Request, link: &str, number: u32) -> Resul
             "the server's next links loop; report it to the API's owner",
         ));
     }
-    Ok(Request::to_url(Method::GET, url).accept(current.accept))
+    // The link carries its own query; the listing's declared headers (Graph's
+    // `ConsistencyLevel: eventual`, say) go on every page.
+    let mut next = Request::to_url(Method::GET, url).accept(current.accept);
+    next.headers = s.listing.request.headers.clone();
+    Ok(next)
 }

@@ -205,6 +205,35 @@ async fn next_links_are_followed_relative_or_absolute() {
     assert_eq!(ids(link_listing(), &http).await.unwrap(), expected(6));
 }
 
+/// A listing's declared headers go on every page, next links included (Graph's
+/// `ConsistencyLevel: eventual` queries fail from page 2 without it).
+#[tokio::test]
+async fn declared_headers_are_sent_on_every_page() {
+    let (server, http) =
+        link_api(|_| vec![Some("users?p=1".into()), Some("users?p=2".into()), None]).await;
+    let listing = Listing::new(Request::get("/users").header_value(
+        reqwest::header::HeaderName::from_static("consistencylevel"),
+        reqwest::header::HeaderValue::from_static("eventual"),
+    ))
+    .records_at("/value")
+    .next_link("/@odata.nextLink", Some("top"))
+    .page_size(2);
+    assert_eq!(ids(listing, &http).await.unwrap(), expected(6));
+    let seen = server.received_requests().await.unwrap();
+    assert_eq!(seen.len(), 3);
+    for request in seen {
+        assert_eq!(
+            request
+                .headers
+                .get("consistencylevel")
+                .map(|v| v.to_str().unwrap()),
+            Some("eventual"),
+            "{}",
+            request.url
+        );
+    }
+}
+
 #[tokio::test]
 async fn next_links_to_another_origin_or_back_are_refused() {
     let (_s, http) = link_api(|_| vec![Some("https://evil.example/steal?token=x".into())]).await;
