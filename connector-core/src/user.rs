@@ -307,15 +307,15 @@ pub struct UserExport {
 }
 
 impl UserExport {
-    /// The export of one listing: each page's records mapped to users by `map`, pages and
-    /// malformed records counted (described as `<label> page N, record M: …`), and errors passed
-    /// through `on_error` (to add the provider's hint). The plumbing every provider with one
-    /// listing needs.
+    /// The export of one listing: each page's records mapped to users by `map` (a closure, so
+    /// a mapping may depend on the settings), pages and malformed records counted (described
+    /// as `<label> page N, record M: …`), and errors passed through `on_error` (to add the
+    /// provider's hint). The plumbing every provider with one listing needs.
     pub fn from_pages<T: Send + 'static>(
         pages: crate::paginate::PageStream<T>,
         label: &'static str,
-        map: fn(T) -> User,
-        on_error: fn(crate::Error) -> crate::Error,
+        map: impl Fn(T) -> User + Send + 'static,
+        on_error: impl Fn(crate::Error) -> crate::Error + Send + 'static,
     ) -> UserExport {
         use futures_util::StreamExt;
         let stats = ExportStats::default();
@@ -489,6 +489,54 @@ impl ExportStats {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One listing's export: a mapping that depends on settings (a closure), pages and
+    /// malformed records counted, errors passed through `on_error`.
+    #[tokio::test]
+    async fn from_pages_maps_with_a_closure_and_counts() {
+        use crate::paginate::Page;
+        use futures_util::StreamExt;
+        let company = String::from("C7");
+        let pages: crate::paginate::PageStream<&'static str> = futures_util::stream::iter(vec![
+            Ok(Page {
+                number: 1,
+                items: vec!["a", "b"],
+                malformed: vec!["record 3: no id".into()],
+            }),
+            Err(crate::Error::new(
+                "t",
+                crate::ErrorKind::Protocol,
+                "page 2: broken",
+            )),
+        ])
+        .boxed();
+        let export = UserExport::from_pages(
+            pages,
+            "GET /people",
+            move |id| {
+                let mut user = User::new(id);
+                user.company_id = Some(company.clone());
+                user
+            },
+            |e| e.with_hint("the provider's hint"),
+        );
+        let stats = export.stats.clone();
+        let items: Vec<_> = export.users.collect().await;
+        assert_eq!(items.len(), 3);
+        let first = items[0].as_ref().unwrap();
+        assert_eq!(first.company_id.as_deref(), Some("C7"));
+        let err = items[2].as_ref().unwrap_err();
+        assert_eq!(err.hint(), Some("the provider's hint"));
+        let summary = stats.snapshot();
+        assert_eq!(
+            (summary.pages, summary.records, summary.malformed),
+            (1, 3, 1)
+        );
+        assert_eq!(
+            summary.malformed_samples,
+            ["GET /people page 1, record 3: no id"]
+        );
+    }
 
     #[test]
     fn fields_match_the_serialized_shape() {
