@@ -160,6 +160,45 @@ struct Inner {
     source: Option<BoxError>,
 }
 
+/// Errors made by `?` from another library's error (a URL that does not parse, a header name
+/// that is not one) name no provider until the provider's `connect` hands them on: the
+/// registry then names it ([`Error::or_provider`]).
+const UNNAMED: &str = "";
+
+impl From<url::ParseError> for Error {
+    fn from(e: url::ParseError) -> Self {
+        Error::new(
+            UNNAMED,
+            ErrorKind::Unsupported,
+            format!("a URL could not be built ({e})"),
+        )
+        .with_hint("check the settings that make up the API's address; if they are right, report it to the provider's authors")
+    }
+}
+
+impl From<reqwest::header::InvalidHeaderName> for Error {
+    fn from(e: reqwest::header::InvalidHeaderName) -> Self {
+        Error::new(
+            UNNAMED,
+            ErrorKind::Unsupported,
+            format!("a header name is not valid ({e})"),
+        )
+        .with_hint("report it to the provider's authors")
+    }
+}
+
+impl From<reqwest::header::InvalidHeaderValue> for Error {
+    fn from(_: reqwest::header::InvalidHeaderValue) -> Self {
+        // The value may be a credential: never quoted.
+        Error::new(
+            UNNAMED,
+            ErrorKind::InvalidSettings(Vec::new()),
+            "a header value holds a character HTTP headers cannot carry (a line break, say)",
+        )
+        .with_hint("check the settings for pasted line breaks or control characters")
+    }
+}
+
 /// The hint of [`Error::invalid_settings`]: what to fix, in no program's words (a command
 /// line replaces it with where its settings come from).
 pub const INVALID_SETTINGS_HINT: &str =
@@ -210,6 +249,15 @@ impl Error {
             ),
         )
         .with_hint_on(named, INVALID_SETTINGS_HINT)
+    }
+
+    /// Names `provider` as the error's source when none is named yet (an error made by `?`
+    /// from another library's error).
+    pub fn or_provider(mut self, provider: &'static str) -> Self {
+        if self.0.provider.is_empty() {
+            self.0.provider = provider;
+        }
+        self
     }
 
     /// Sets the endpoint (e.g. `GET /personnel/v1/person-details`).
@@ -351,6 +399,33 @@ impl fmt::Display for Inner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `?` on a URL or header error inside a provider's `connect` compiles, says what
+    /// happened without quoting a header value, and is named after the provider on its way out.
+    #[test]
+    fn other_libraries_errors_convert_and_are_named_on_the_way_out() {
+        fn build() -> Result<url::Url> {
+            Ok(url::Url::parse("https://login.example")?.join("//[")?)
+        }
+        let e = build().unwrap_err().or_provider("entra");
+        assert_eq!(e.provider(), "entra");
+        assert!(e.message().starts_with("a URL could not be built"), "{e}");
+        let named = Error::new("ukgpro", ErrorKind::Protocol, "x").or_provider("entra");
+        assert_eq!(
+            named.provider(),
+            "ukgpro",
+            "a named error keeps its provider"
+        );
+        fn header() -> Result<reqwest::header::HeaderValue> {
+            Ok(reqwest::header::HeaderValue::from_str("s3cret\nX-Evil: 1")?)
+        }
+        let e = header().unwrap_err();
+        assert!(!e.to_string().contains("s3cret"), "{e}");
+        fn name() -> Result<reqwest::header::HeaderName> {
+            Ok(reqwest::header::HeaderName::from_bytes(b"bad name")?)
+        }
+        assert!(name().unwrap_err().message().contains("header name"));
+    }
 
     #[test]
     fn invalid_settings_lists_every_field() {

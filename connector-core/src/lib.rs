@@ -107,5 +107,7 @@ pub mod reexports {
     pub use reqwest::header::{self, HeaderMap};
     pub use schemars;
     pub use serde_json;
+    /// The SDK logs with `tracing`; a provider that logs too uses the same version.
+    pub use tracing;
     pub use url;
 }

@@ -219,13 +219,13 @@ impl ProviderDescriptor {
     /// Validates raw settings (every problem at once, as
     /// [`ErrorKind::InvalidSettings`]) and builds a connector.
     pub fn connect(&self, raw: Value) -> Result<Box<dyn Connector>> {
-        (self.connect)(raw, &Context::default())
+        self.connect_with(raw, &Context::default())
     }
 
     /// [`connect`](Self::connect) with a [`Context`] (e.g. a sandbox's address for a
     /// provider whose host is fixed).
     pub fn connect_with(&self, raw: Value, context: &Context) -> Result<Box<dyn Connector>> {
-        (self.connect)(raw, context)
+        (self.connect)(raw, context).map_err(|e| e.or_provider(self.id))
     }
 
     /// Starts the provider's embedded sandbox, when it has one.

@@ -3,7 +3,7 @@
 
 use connector_core::auth::{ApiKeyHeader, Basic, Composite};
 use connector_core::http::{ErrorPolicy, HttpClient, HttpResponse, On};
-use connector_core::{Error, ErrorKind, Result};
+use connector_core::{Error, Result};
 use serde::de::DeserializeOwned;
 
 use crate::settings::UkgProSettings;
@@ -53,21 +53,12 @@ impl UkgClient {
     /// `US-Customer-Api-Key`, plus `Api-Key` when a user API key is given.
     pub fn new(settings: &UkgProSettings) -> Result<Self> {
         let base = settings.api_root().clone();
-        let key = |header: &str, secret| {
-            ApiKeyHeader::new(header, secret).map_err(|e| {
-                Error::new(
-                    PROVIDER_ID,
-                    ErrorKind::Unsupported,
-                    format!("bad header name: {e}"),
-                )
-            })
-        };
         let auth = Composite::new()
             .with(Basic::new(
                 settings.username.clone(),
                 settings.password.clone(),
             ))
-            .with(key(
+            .with(ApiKeyHeader::new(
                 "US-Customer-Api-Key",
                 settings.customer_api_key.clone(),
             )?)
@@ -75,7 +66,7 @@ impl UkgClient {
                 settings
                     .user_api_key
                     .clone()
-                    .map(|k| key("Api-Key", k))
+                    .map(|k| ApiKeyHeader::new("Api-Key", k))
                     .transpose()?,
             );
         let mut config = settings.http.config("base_url");

@@ -5,7 +5,7 @@
 use connector_core::auth::OAuth2ClientCredentials;
 use connector_core::http::{ErrorPolicy, HttpClient, On};
 use connector_core::reexports::url::Url;
-use connector_core::{Context, Error, ErrorKind, Result};
+use connector_core::{Context, Result};
 
 use super::settings::AcmeSettings;
 use super::ID;
@@ -24,17 +24,10 @@ pub struct AcmeClient {
 impl AcmeClient {
     /// A client for validated settings; `context` may point it at a sandbox.
     pub fn new(settings: &AcmeSettings, context: &Context) -> Result<Self> {
-        let production = Url::parse(API_HOST).map_err(|e| {
-            Error::new(
-                ID,
-                ErrorKind::Unsupported,
-                format!("bad built-in host: {e}"),
-            )
-        })?;
+        // `?` on a URL error: the SDK names the provider on the way out of `connect`.
+        let production = Url::parse(API_HOST)?;
         let base = context.endpoint_or(&production).clone();
-        let token_url = base
-            .join("oauth/token")
-            .map_err(|e| Error::new(ID, ErrorKind::Unsupported, format!("bad token URL: {e}")))?;
+        let token_url = base.join("oauth/token")?;
         let auth = OAuth2ClientCredentials::new(
             token_url,
             settings.client_id.clone(),
