@@ -1,52 +1,128 @@
 //! `connector serve`: the console over the connector home's store, its URL on stdout, its
-//! API behind the URL's token, a warning when it listens beyond loopback, a clean stop.
+//! API behind the URL's token, a warning when it listens beyond loopback, a clean stop, the
+//! sandboxes offered to the forms, and its API under schemathesis.
 
 use tokio::io::AsyncBufReadExt;
 
 use crate::connections::Home;
 use crate::harness::*;
 
-/// Starts `connector serve args` in `home`; the child, the URL it printed and its stderr.
-async fn serve(home: &Home, args: &[&str]) -> (tokio::process::Child, String, Lines) {
-    let env: Vec<(&str, &str)> = home
-        .env
+/// The home's environment, as `command` takes it.
+fn env(home: &Home) -> Vec<(&str, &str)> {
+    home.env
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let mut full = vec!["serve"];
-    full.extend_from_slice(args);
-    let mut child = command(&full, &env)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = tokio::time::timeout(std::time::Duration::from_secs(30), lines.next_line())
+        .collect()
+}
+
+/// A running `connector serve` and a client of its API.
+struct Console {
+    child: tokio::process::Child,
+    base: String,
+    token: String,
+    stderr: Lines,
+    http: reqwest::Client,
+}
+
+impl Console {
+    /// Starts `connector serve args` in `home` and reads the URL it prints.
+    async fn start(home: &Home, args: &[&str]) -> Console {
+        let mut full = vec!["serve"];
+        full.extend_from_slice(args);
+        let mut child = command(&full, &env(home))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let url = tokio::time::timeout(std::time::Duration::from_secs(30), lines.next_line())
+            .await
+            .expect("serve prints its URL")
+            .unwrap()
+            .expect("a line");
+        let (base, token) = url.split_once("/?token=").expect("a token in the URL");
+        let stderr = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+        Console {
+            child,
+            base: base.to_owned(),
+            token: token.to_owned(),
+            stderr,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// `method path` on `base` (the console's, or another address of it), with the token
+    /// unless `anonymous`, a JSON `body` and extra `headers`: the status and the JSON answer.
+    async fn call(
+        &self,
+        base: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        anonymous: bool,
+        headers: &[(&str, &str)],
+    ) -> (u16, Value) {
+        let mut request = self.http.request(method, format!("{base}{path}"));
+        if !anonymous {
+            request = request.bearer_auth(&self.token);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    async fn get(&self, path: &str) -> (u16, Value) {
+        self.call(&self.base, reqwest::Method::GET, path, None, false, &[])
+            .await
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.call(
+            &self.base,
+            reqwest::Method::POST,
+            path,
+            Some(body),
+            false,
+            &[],
+        )
         .await
-        .expect("serve prints its URL")
-        .unwrap()
-        .expect("a line");
-    let stderr = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
-    (child, url, stderr)
+    }
+
+    /// The ready-made settings of `provider`'s sandbox (`serve --sandbox`).
+    async fn sandbox_settings(&self, provider: &str) -> Value {
+        let (_, tiles) = self.get("/api/providers").await;
+        tiles
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == provider)
+            .unwrap()["sandbox_settings"]
+            .clone()
+    }
 }
 
 #[tokio::test]
 async fn serve_prints_a_url_whose_token_opens_the_api_and_stops_cleanly() {
     let home = Home::new("serve");
-    let (mut child, url, mut stderr) = serve(&home, &[]).await;
-    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-    let (base, token) = url.split_once("/?token=").expect("a token in the URL");
-    assert_eq!(token.len(), 64, "{url}");
-    let http = reqwest::Client::new();
-    let providers = http
-        .get(format!("{base}/api/providers"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(providers.status(), 200);
-    let tiles: Value = serde_json::from_str(&providers.text().await.unwrap()).unwrap();
+    let mut console = Console::start(&home, &[]).await;
+    assert!(
+        console.base.starts_with("http://127.0.0.1:"),
+        "{}",
+        console.base
+    );
+    assert_eq!(console.token.len(), 64);
+    let (status, tiles) = console.get("/api/providers").await;
+    assert_eq!(status, 200);
     let ids: Vec<&str> = tiles
         .as_array()
         .unwrap()
@@ -54,55 +130,47 @@ async fn serve_prints_a_url_whose_token_opens_the_api_and_stops_cleanly() {
         .map(|t| t["id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, ["scim", "ukgpro"]);
-    let anonymous = http
-        .get(format!("{base}/api/connections"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(anonymous.status(), 401);
+    let base = console.base.clone();
+    let (status, _) = console
+        .call(
+            &base,
+            reqwest::Method::GET,
+            "/api/connections",
+            None,
+            true,
+            &[],
+        )
+        .await;
+    assert_eq!(status, 401);
 
     // A connection saved through the console is the command line's too.
-    let saved = http
-        .post(format!("{base}/api/connections"))
-        .bearer_auth(token)
-        .header("content-type", "application/json")
-        .body(
-            json!({"name": "From the console", "provider": "ukgpro",
-                "settings": settings("https://service5.ultipro.com")})
-            .to_string(),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(saved.status(), 201, "{}", saved.text().await.unwrap());
-    let env: Vec<(&str, &str)> = home
-        .env
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let listed = connector(&["connections", "list"], &env).await;
+    let new = json!({"name": "From the console", "provider": "ukgpro",
+        "settings": settings("https://service5.ultipro.com")});
+    let (status, saved) = console.post("/api/connections", new).await;
+    assert_eq!(status, 201, "{saved}");
+    let listed = connector(&["connections", "list"], &env(&home)).await;
     assert!(
         stdout(&listed).contains("From the console"),
         "{}",
         stdout(&listed)
     );
 
-    let pid = child.id().unwrap().to_string();
+    let pid = console.child.id().unwrap().to_string();
     assert!(std::process::Command::new("kill")
         .args(["-TERM", &pid])
         .status()
         .unwrap()
         .success());
-    let status = child.wait().await.unwrap();
+    let status = console.child.wait().await.unwrap();
     assert_eq!(status.code(), Some(0));
     let mut said = String::new();
-    while let Ok(Some(line)) = stderr.next_line().await {
+    while let Ok(Some(line)) = console.stderr.next_line().await {
         said.push_str(&line);
         said.push('\n');
     }
     assert!(said.contains("console stopped"), "{said}");
     assert!(
-        !said.contains(token),
+        !said.contains(&console.token),
         "the token is only in the URL on stdout: {said}"
     );
 }
@@ -110,55 +178,54 @@ async fn serve_prints_a_url_whose_token_opens_the_api_and_stops_cleanly() {
 #[tokio::test]
 async fn serve_warns_when_it_listens_beyond_loopback_and_names_a_taken_port() {
     let home = Home::new("serve-wide");
-    let (_child, url, mut diagnostics) = serve(&home, &["--listen", "0.0.0.0:0"]).await;
-    assert!(url.starts_with("http://0.0.0.0:"), "{url}");
-    let first = diagnostics.next_line().await.unwrap().unwrap_or_default();
+    let mut console = Console::start(&home, &["--listen", "0.0.0.0:0"]).await;
+    assert!(
+        console.base.starts_with("http://0.0.0.0:"),
+        "{}",
+        console.base
+    );
+    let first = console
+        .stderr
+        .next_line()
+        .await
+        .unwrap()
+        .unwrap_or_default();
     assert!(
         first.starts_with("warning: listening on 0.0.0.0:"),
         "{first}"
     );
     // Reached by one of the machine's addresses (its names are not known in advance): the
     // token still decides, and a write must come from the origin of the address used.
-    let (_, token) = url.split_once("/?token=").unwrap();
-    let port = url
-        .trim_start_matches("http://0.0.0.0:")
-        .split('/')
-        .next()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
-    let ok = http
-        .get(format!("{base}/api/providers"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ok.status(), 200);
-    let anonymous = http
-        .get(format!("{base}/api/providers"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(anonymous.status(), 401);
-    let foreign = http
-        .post(format!("{base}/api/connections"))
-        .bearer_auth(token)
-        .header("origin", "http://evil.example")
-        .header("content-type", "application/json")
-        .body("{}")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(foreign.status(), 403);
+    let base = console.base.replace("0.0.0.0", "127.0.0.1");
+    let get = reqwest::Method::GET;
+    let (status, _) = console
+        .call(&base, get.clone(), "/api/providers", None, false, &[])
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = console
+        .call(&base, get, "/api/providers", None, true, &[])
+        .await;
+    assert_eq!(status, 401);
+    let foreign = [("origin", "http://evil.example")];
+    let (status, _) = console
+        .call(
+            &base,
+            reqwest::Method::POST,
+            "/api/connections",
+            Some(json!({})),
+            false,
+            &foreign,
+        )
+        .await;
+    assert_eq!(status, 403);
 
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
-    let env: Vec<(&str, &str)> = home
-        .env
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let o = connector(&["serve", "--listen", &format!("127.0.0.1:{port}")], &env).await;
+    let o = connector(
+        &["serve", "--listen", &format!("127.0.0.1:{port}")],
+        &env(&home),
+    )
+    .await;
     assert_eq!(code(&o), 2);
     assert!(
         stderr(&o).contains("cannot listen on 127.0.0.1:"),
@@ -173,54 +240,20 @@ async fn serve_warns_when_it_listens_beyond_loopback_and_names_a_taken_port() {
 #[tokio::test]
 async fn serve_with_sandboxes_offers_their_settings_and_a_connection_from_them_works() {
     let home = Home::new("serve-sandbox");
-    let (_child, url, _stderr) = serve(&home, &["--sandbox"]).await;
-    let (base, token) = url.split_once("/?token=").unwrap();
-    let http = reqwest::Client::new();
-    let tiles: Value = serde_json::from_str(
-        &http
-            .get(format!("{base}/api/providers"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
-    for tile in tiles.as_array().unwrap() {
-        assert!(tile["sandbox_settings"].is_object(), "{tile}");
+    let console = Console::start(&home, &["--sandbox"]).await;
+    for provider in ["scim", "ukgpro"] {
+        assert!(
+            console.sandbox_settings(provider).await.is_object(),
+            "{provider}"
+        );
     }
-    let ukg = tiles
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["id"] == "ukgpro")
-        .unwrap();
-    let saved = http
-        .post(format!("{base}/api/connections"))
-        .bearer_auth(token)
-        .header("content-type", "application/json")
-        .body(
-            json!({"name": "Try it", "provider": "ukgpro", "settings": ukg["sandbox_settings"]})
-                .to_string(),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(saved.status(), 201);
-    let report: Value = serde_json::from_str(
-        &http
-            .post(format!("{base}/api/connections/Try%20it/test"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let settings = console.sandbox_settings("ukgpro").await;
+    let new = json!({"name": "Try it", "provider": "ukgpro", "settings": settings});
+    let (status, _) = console.post("/api/connections", new).await;
+    assert_eq!(status, 201);
+    let (_, report) = console
+        .post("/api/connections/Try%20it/test", json!(null))
+        .await;
     assert_eq!(report["passed"], true, "{report}");
 }
 
@@ -235,42 +268,20 @@ async fn the_console_api_conforms_to_its_openapi_document_under_schemathesis() {
         "SCHEMATHESIS is not set: run the tests with `bash scripts/test`, which installs the pinned schemathesis"
     );
     let home = Home::new("serve-schemathesis");
-    let (_child, url, _stderr) = serve(&home, &["--sandbox"]).await;
-    let (base, token) = url.split_once("/?token=").unwrap();
-    let http = reqwest::Client::new();
-    let get = |path: &str| http.get(format!("{base}{path}")).bearer_auth(token).send();
-    let spec = get("/api/openapi.json")
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let document: Value = serde_json::from_str(&spec).unwrap();
+    let console = Console::start(&home, &["--sandbox"]).await;
+    let (_, document) = console.get("/api/openapi.json").await;
     assert_eq!(document["openapi"], "3.1.0");
-    let tiles: Value =
-        serde_json::from_str(&get("/api/providers").await.unwrap().text().await.unwrap()).unwrap();
-    let ukg = &tiles
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["id"] == "ukgpro")
-        .unwrap()["sandbox_settings"];
-    let saved = http
-        .post(format!("{base}/api/connections"))
-        .bearer_auth(token)
-        .header("content-type", "application/json")
-        .body(json!({"name": "Payroll", "provider": "ukgpro", "settings": ukg}).to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(saved.status(), 201);
+    let settings = console.sandbox_settings("ukgpro").await;
+    let new = json!({"name": "Payroll", "provider": "ukgpro", "settings": settings});
+    let (status, _) = console.post("/api/connections", new).await;
+    assert_eq!(status, 201);
     let dir = temp_dir("schemathesis");
     let spec_file = dir.join("openapi.json");
-    std::fs::write(&spec_file, &spec).unwrap();
+    std::fs::write(&spec_file, document.to_string()).unwrap();
     let run = tokio::process::Command::new(&tool)
         .current_dir(&dir)
-        .args(["run", spec_file.to_str().unwrap(), "--url", base])
-        .args(["--header", &format!("Authorization: Bearer {token}")])
+        .args(["run", spec_file.to_str().unwrap(), "--url", &console.base])
+        .args(["--header", &format!("Authorization: Bearer {}", console.token)])
         .args([
             "--checks",
             "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",

@@ -224,3 +224,21 @@ impl StreamingResponse {
         self.read_rest(Vec::new()).await
     }
 }
+
+impl super::HttpClient {
+    /// `Ok` for a 2xx `response`; otherwise its error (see [`HttpResponse::error_for_status`];
+    /// `permission` names what a 403 lacks) with the API's own code and message where the
+    /// provider's [`ErrorPolicy`](super::ErrorPolicy) says they are, and the provider's hint.
+    pub fn check_status(&self, response: &HttpResponse, permission: &str) -> Result<()> {
+        self.status_error(response, permission)
+            .map_err(|e| self.explain(e))
+    }
+
+    /// [`check_status`](Self::check_status) without the hint (errors are explained once, on
+    /// the way out).
+    pub(crate) fn status_error(&self, response: &HttpResponse, permission: &str) -> Result<()> {
+        response
+            .error_for_status(self.inner.provider, permission)
+            .map_err(|e| self.inner.config.errors.with_details(e, &response.body))
+    }
+}
