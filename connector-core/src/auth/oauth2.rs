@@ -245,20 +245,23 @@ impl OAuth2ClientCredentials {
             error_description: Option<String>,
         }
         let parsed = serde_json::from_slice::<OAuthError>(&response.body).ok();
-        let code = parsed
+        let error_code = parsed
             .as_ref()
             .and_then(|e| e.error.as_deref())
-            .filter(|c| c.len() <= 64 && c.bytes().all(|b| b.is_ascii_graphic()))
+            .filter(|c| c.len() <= 64 && c.bytes().all(|b| b.is_ascii_graphic()));
+        let code = error_code
             .map(|c| format!(", OAuth error `{c}`"))
             .unwrap_or_default();
+        // The server's own words, line breaks kept (Entra's trace and correlation ids come on
+        // lines of their own); secrets are scrubbed by `Error` itself.
         let description = parsed
             .as_ref()
             .and_then(|e| e.error_description.as_deref())
-            .map(|d| self.scrub(d))
+            .map(|d| crate::http::printable(d.trim(), true, 500))
             .filter(|d| !d.is_empty())
             .map(|d| format!(": {d}"))
             .unwrap_or_default();
-        Error::new(
+        let error = Error::new(
             provider,
             ErrorKind::Authentication,
             format!(
@@ -267,12 +270,12 @@ impl OAuth2ClientCredentials {
             ),
         )
         .with_endpoint(format!("POST {}", crate::http::redact_url(&self.token_url)))
-        .with_hint(self.hint.clone())
-    }
-
-    /// A server's free text, shortened (secrets are scrubbed by [`Error`] itself).
-    fn scrub(&self, text: &str) -> String {
-        text.chars().filter(|c| !c.is_control()).take(200).collect()
+        .with_hint(self.hint.clone());
+        // The OAuth `error` is the API's own code: a provider's error policy matches on it.
+        match error_code {
+            Some(code) => error.with_api_code(code),
+            None => error,
+        }
     }
 
     fn remember(&self, token: &Secret) {

@@ -221,6 +221,11 @@ async fn a_refused_client_quotes_the_oauth_error_never_the_secret() {
         err.endpoint()
     );
     assert!(shown.contains("invalid_client"), "{shown}");
+    assert_eq!(
+        err.api_code(),
+        Some("invalid_client"),
+        "the policy can match on it"
+    );
     assert!(shown.contains("Admin > API clients"), "{shown}");
     assert!(!shown.contains(CLIENT_SECRET), "leaked: {shown}");
     assert!(
@@ -304,4 +309,31 @@ async fn basic_client_authentication_sends_the_secret_in_a_header() {
     assert_eq!(client.send(&Request::get("/x")).await.unwrap().status, 200);
     let seen = idp.received_requests().await.unwrap();
     assert!(!String::from_utf8_lossy(&seen[0].body).contains(CLIENT_SECRET));
+}
+
+/// An OAuth error description keeps its line breaks (Entra puts trace and correlation ids on
+/// lines of their own), without other control characters.
+#[tokio::test]
+async fn an_oauth_error_description_keeps_its_lines() {
+    let idp = MockServer::start().await;
+    Mock::given(path("/token"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({
+            "error": "invalid_client",
+            "error_description": "AADSTS7000215: Invalid client secret provided.\r\nTrace ID: 1f\u{7}2e\r\nCorrelation ID: 3d",
+        })))
+        .mount(&idp)
+        .await;
+    let auth = OAuth2ClientCredentials::new(
+        Url::parse(&format!("{}/token", idp.uri())).unwrap(),
+        "my-client",
+        Secret::new(CLIENT_SECRET),
+    );
+    let (_api, client) = api_with(auth).await;
+    let err = client.send(&Request::get("/x")).await.unwrap_err();
+    assert!(
+        err.message().ends_with(
+            ": AADSTS7000215: Invalid client secret provided.\nTrace ID: 1f2e\nCorrelation ID: 3d"
+        ),
+        "{err}"
+    );
 }

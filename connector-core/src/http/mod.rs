@@ -30,6 +30,7 @@ mod transport;
 pub use authenticate::{Authenticator, Credentials, InvalidCredential};
 pub use client::{user_agent, HttpClient, HttpConfig};
 pub use decode::{decode_error, describe_malformed, RecordPage, RecordsAt};
+pub(crate) use policy::printable;
 pub use policy::{ErrorPolicy, On};
 pub use probe::Reachability;
 pub use redact::{redact_url, redact_urls_in};

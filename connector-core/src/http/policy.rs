@@ -34,7 +34,7 @@ use crate::error::{Error, ErrorKind, NetworkKind};
 
 /// `text` without control characters (line breaks kept when `lines`, `\r\n` as `\n`), cut to
 /// `max` characters.
-fn printable(text: &str, lines: bool, max: usize) -> String {
+pub(crate) fn printable(text: &str, lines: bool, max: usize) -> String {
     let mut out: String = text
         .replace("\r\n", "\n")
         .chars()
