@@ -18,7 +18,7 @@ pub const SESSION_COOKIE: &str = "connector_session";
 
 /// The session's token and the console's own names.
 pub(crate) struct Access {
-    token: String,
+    token: connector_core::Secret,
     /// `127.0.0.1:PORT`, `localhost:PORT` (or the address it was bound to); empty when it
     /// listens on every address (`0.0.0.0`), whose names it cannot know: any Host then, and
     /// the origin of a write must be that Host's.
@@ -28,17 +28,18 @@ pub(crate) struct Access {
 }
 
 /// 32 random bytes as hex, from the system's secure random source.
-pub(crate) fn new_token() -> std::io::Result<String> {
+pub(crate) fn new_token() -> std::io::Result<connector_core::Secret> {
     use ring::rand::SecureRandom;
     let mut bytes = [0u8; 32];
     ring::rand::SystemRandom::new()
         .fill(&mut bytes)
         .map_err(|_| std::io::Error::other("no secure random numbers for the session token"))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(connector_core::Secret::new(hex))
 }
 
 impl Access {
-    pub(crate) fn new(token: String, address: SocketAddr) -> Self {
+    pub(crate) fn new(token: connector_core::Secret, address: SocketAddr) -> Self {
         let port = address.port();
         if address.ip().is_unspecified() {
             return Access {
@@ -63,7 +64,7 @@ impl Access {
 
     fn token_matches(&self, given: &str) -> bool {
         // Constant time: the token's length is public, its content not.
-        let (a, b) = (self.token.as_bytes(), given.as_bytes());
+        let (a, b) = (self.token.expose().as_bytes(), given.as_bytes());
         a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
     }
 }
@@ -146,7 +147,7 @@ pub(crate) async fn guard(State(shared): State<Shared>, request: Request, next: 
                         header::SET_COOKIE,
                         format!(
                             "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/",
-                            access.token
+                            access.token.expose()
                         ),
                     )
                     .header(header::CACHE_CONTROL, "no-store")

@@ -54,7 +54,8 @@ pub(crate) struct Shared {
 #[derive(Debug)]
 pub struct Running {
     address: SocketAddr,
-    token: String,
+    /// A [`Secret`](connector_core::Secret): never in `Debug`, scrubbed from every error.
+    token: connector_core::Secret,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -67,12 +68,12 @@ impl Running {
     /// The URL to open: the console's address with the session token (it is the password of
     /// this session: do not share it).
     pub fn url(&self) -> String {
-        format!("http://{}/?token={}", self.address, self.token)
+        format!("http://{}/?token={}", self.address, self.token.expose())
     }
 
     /// The session token, for programs that call the API (`Authorization: Bearer <token>`).
     pub fn token(&self) -> &str {
-        &self.token
+        self.token.expose()
     }
 
     /// Stops it.

@@ -74,6 +74,11 @@ impl Setup {
 async fn access_needs_the_token_the_console_host_and_its_own_origin() {
     let mut s = Setup::new().await;
     let providers = s.url("/api/providers");
+    let shown = format!("{:?}", s.console);
+    assert!(
+        !shown.contains(s.console.token()),
+        "the token in Debug: {shown}"
+    );
 
     let none = s.http.get(&providers).send().await.unwrap();
     assert_eq!(none.status(), StatusCode::UNAUTHORIZED);
