@@ -4,6 +4,9 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use connector_app::connections::{EditFailure, SaveFailure};
+use connector_app::export::ExportFailure;
+use connector_app::sync::SyncFailure;
 use connector_core::ErrorKind;
 use connector_store::StoreError;
 use serde::Serialize;
@@ -113,6 +116,56 @@ impl From<StoreError> for ApiError {
         }
         out
     }
+}
+
+impl From<SaveFailure> for ApiError {
+    fn from(e: SaveFailure) -> Self {
+        match e {
+            SaveFailure::Invalid(e) => ApiError::from(e),
+            SaveFailure::Store(e) => ApiError::from(e),
+            other => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
+        }
+    }
+}
+
+impl From<EditFailure> for ApiError {
+    fn from(e: EditFailure) -> Self {
+        match e {
+            EditFailure::Invalid { error, .. } => ApiError::from(error),
+            EditFailure::Store(e) => ApiError::from(e),
+            other => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
+        }
+    }
+}
+
+impl From<ExportFailure> for ApiError {
+    fn from(e: ExportFailure) -> Self {
+        match e {
+            ExportFailure::Provider(e) => ApiError::from(e),
+            other => ApiError::new(StatusCode::BAD_GATEWAY, other.to_string()),
+        }
+    }
+}
+
+impl From<SyncFailure> for ApiError {
+    fn from(e: SyncFailure) -> Self {
+        match e {
+            SyncFailure::Store(e) => ApiError::from(e),
+            SyncFailure::Provider(e) => ApiError::from(e),
+            // Stopped by the guard or a verdict, or another sync committed first.
+            other => ApiError::new(StatusCode::CONFLICT, other.to_string()),
+        }
+    }
+}
+
+/// Provider `id` from the registry; `status` when there is none (404 for a path, 422 for a
+/// body), the hint naming the providers there are.
+pub(crate) fn provider(
+    id: &str,
+    status: StatusCode,
+) -> Result<&'static connector_core::ProviderDescriptor, ApiError> {
+    connector_core::registry::provider(id)
+        .map_err(|e| ApiError::new(status, e.to_string()).hint(e.hint().unwrap_or_default()))
 }
 
 /// A JSON request body whose problems (not JSON, the wrong shape, the wrong content type)

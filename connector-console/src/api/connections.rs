@@ -9,7 +9,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use connector_app::connections::{self, EditFailure, SaveFailure};
+use connector_app::connections;
 use connector_core::TestReport;
 use connector_store::{ConnectionInfo, ConnectionName};
 use serde::Deserialize;
@@ -38,17 +38,8 @@ pub(crate) async fn create(
     Body(new): Body<New>,
 ) -> Result<(StatusCode, Json<ConnectionInfo>), ApiError> {
     let name = ConnectionName::parse(&new.name)?;
-    let provider = connector_core::registry::provider(&new.provider).map_err(|e| {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
-            .hint(e.hint().unwrap_or_default())
-    })?;
-    let info = connections::add(&*shared.store, &name, provider, new.settings)
-        .await
-        .map_err(|e| match e {
-            SaveFailure::Invalid(e) => ApiError::from(e),
-            SaveFailure::Store(e) => ApiError::from(e),
-            other => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
-        })?;
+    let provider = crate::error::provider(&new.provider, StatusCode::UNPROCESSABLE_ENTITY)?;
+    let info = connections::add(&*shared.store, &name, provider, new.settings).await?;
     Ok((StatusCode::CREATED, Json(info)))
 }
 
@@ -70,13 +61,7 @@ pub(crate) async fn edit(
     Path(name): Path<String>,
     Body(edit): Body<Edit>,
 ) -> Result<Json<ConnectionInfo>, ApiError> {
-    let info = connections::save_edit_form(&*shared.store, &name, edit.settings)
-        .await
-        .map_err(|e| match e {
-            EditFailure::Invalid { error, .. } => ApiError::from(error),
-            EditFailure::Store(e) => ApiError::from(e),
-            other => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
-        })?;
+    let info = connections::save_edit_form(&*shared.store, &name, edit.settings).await?;
     Ok(Json(info))
 }
 

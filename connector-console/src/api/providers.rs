@@ -53,10 +53,7 @@ pub(crate) async fn form(
     Path(id): Path<String>,
     Query(query): Query<FormQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let descriptor = connector_core::registry::provider(&id).map_err(|e| {
-        ApiError::new(axum::http::StatusCode::NOT_FOUND, e.to_string())
-            .hint(e.hint().unwrap_or_default())
-    })?;
+    let descriptor = crate::error::provider(&id, axum::http::StatusCode::NOT_FOUND)?;
     let schema = descriptor.settings_schema();
     let document = if query.edit {
         schema.edit_document(Draft::Draft07)

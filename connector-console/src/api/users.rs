@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use connector_app::connections;
 use connector_app::export::writer::{Format, WriterOptions};
-use connector_app::export::{self, ExportFailure, ExportOutput, ExportRequest};
-use connector_app::sync::{self, SyncFailure, SyncOutput, SyncRequest};
+use connector_app::export::{self, ExportOutput, ExportRequest};
+use connector_app::sync::{self, SyncOutput, SyncRequest};
 use connector_core::sync::Event;
 use connector_core::{ExportOptions, User};
 use futures_util::StreamExt;
@@ -43,13 +43,6 @@ impl ExportOutput for Table {
     }
 }
 
-fn export_error(e: ExportFailure) -> ApiError {
-    match e {
-        ExportFailure::Provider(e) => ApiError::from(e),
-        other => ApiError::new(StatusCode::BAD_GATEWAY, other.to_string()),
-    }
-}
-
 /// The first `limit` users (default 50, at most 1,000), with the export's counts.
 pub(crate) async fn peek(
     State(shared): State<Shared>,
@@ -63,9 +56,7 @@ pub(crate) async fn peek(
     request.allow_empty = true;
     request.accept_incomplete = true;
     let mut table = Table::default();
-    let report = export::run(&*connector, &request, &mut table, std::future::pending())
-        .await
-        .map_err(export_error)?;
+    let report = export::run(&*connector, &request, &mut table, std::future::pending()).await?;
     Ok(Json(json!({
         "users": table.0,
         "limited": report.limited,
@@ -94,8 +85,7 @@ pub(crate) async fn download(
         ExportRequest::new(ExportOptions::new()),
         format,
         WriterOptions::default(),
-    )
-    .map_err(export_error)?
+    )?
     // A failure becomes a body error: the download is aborted, never ended early.
     .map(|chunk| chunk.map_err(|e| std::io::Error::other(e.to_string())));
     let file_name: String = info
@@ -142,13 +132,7 @@ pub(crate) async fn sync(
     let mut request = SyncRequest::new(name);
     request.context = shared.context.clone();
     let mut events = Events::default();
-    let report = sync::run(&*shared.store, &request, &mut events, &mut |_| {})
-        .await
-        .map_err(|e| match e {
-            SyncFailure::Store(e) => ApiError::from(e),
-            SyncFailure::Provider(e) => ApiError::from(e),
-            other => ApiError::new(StatusCode::CONFLICT, other.to_string()),
-        })?;
+    let report = sync::run(&*shared.store, &request, &mut events, &mut |_| {}).await?;
     let counts: serde_json::Map<String, Value> = report
         .counts
         .iter()
@@ -166,7 +150,7 @@ pub(crate) async fn sync(
         "connection": report.connection,
         "method": match report.method {
             sync::SyncMethod::FullListing => "full_listing",
-            _ => "change_feed",
+            sync::SyncMethod::ChangeFeed => "change_feed",
         },
         "baseline": report.baseline,
         "users": report.users,
