@@ -515,10 +515,15 @@ async fn users_are_shown_downloaded_and_synced_with_their_events() {
     // The first sync records a baseline; the next one, a day later in the sandbox's world,
     // has joiners and leavers with their before and after.
     let (status, first) = s
-        .call(Method::POST, "/api/connections/Staff/sync", None)
+        .call(
+            Method::POST,
+            "/api/connections/Staff/sync?commit=true",
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{first}");
     assert_eq!(first["baseline"], true);
+    assert_eq!(first["committed"], true);
     assert_eq!(first["users"], 20);
     let mut options = SandboxOptions::with_employees(20);
     options.day = 1;
@@ -536,6 +541,23 @@ async fn users_are_shown_downloaded_and_synced_with_their_events() {
         .await;
     assert_eq!(status, StatusCode::OK, "{second}");
     assert_eq!(second["baseline"], false);
+    assert_eq!(second["committed"], false, "a preview by default");
+    let (_, again) = s
+        .call(Method::POST, "/api/connections/Staff/sync", None)
+        .await;
+    let ids = |answer: &Value| -> Vec<Value> {
+        answer["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["event_id"].clone())
+            .collect()
+    };
+    assert_eq!(
+        ids(&again),
+        ids(&second),
+        "nothing was committed: the same events, same ids"
+    );
     let events = second["events"].as_array().unwrap();
     assert!(!events.is_empty(), "{second}");
     let total: u64 = second["counts"]

@@ -142,7 +142,9 @@ pub(crate) fn document() -> Value {
             },
             "/api/connections/{name}/sync": {
                 "parameters": name,
-                "post": operation("Run one sync: who joined, moved and left, with before and after", json!([]), None,
+                "post": operation("Run one sync: who joined, moved and left, with before and after; a preview unless commit=true",
+                    json!([{"name": "commit", "in": "query", "required": false, "description": "commit the new state (a first sync records its baseline)", "schema": {"type": "boolean"}}]),
+                    None,
                     vec![("200", ok("the sync and its events", component("SyncResult")))],
                     &["404", "409", "422", "500", "502"]),
             },
@@ -207,8 +209,9 @@ fn schemas() -> Value {
             "limited": {"type": "boolean"},
             "summary": {"type": "object"},
         }},
-        "SyncResult": {"type": "object", "required": ["connection", "method", "baseline", "users", "counts", "events"], "properties": {
+        "SyncResult": {"type": "object", "required": ["connection", "method", "baseline", "committed", "users", "counts", "events"], "properties": {
             "connection": text,
+            "committed": {"type": "boolean"},
             "method": {"type": "string", "enum": ["full_listing", "change_feed"]},
             "baseline": {"type": "boolean"},
             "users": {"type": "integer", "minimum": 0},

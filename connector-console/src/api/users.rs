@@ -123,14 +123,27 @@ impl SyncOutput for Events {
     }
 }
 
+/// Whether a console sync commits.
+#[derive(Deserialize)]
+pub(crate) struct SyncQuery {
+    #[serde(default)]
+    commit: bool,
+}
+
 /// Runs one sync of the connection: its events (joined, left, moved… with before and after)
-/// and what it did. The state is committed once the events are in the answer being built.
+/// and what it did. By default a preview: nothing is committed, so the next sync (the one that
+/// delivers to a provisioning tool) finds the same events; with `?commit=true` the state is
+/// committed once the events are in the answer (a first sync then records its baseline).
 pub(crate) async fn sync(
     State(shared): State<Shared>,
     Path(name): Path<String>,
+    Query(query): Query<SyncQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let mut request = SyncRequest::new(name);
     request.context = shared.context.clone();
+    // An HTTP answer may never reach its reader: committing on it would lose the events for
+    // the next sync (the one that feeds a provisioning tool). Committing is asked for.
+    request.dry_run = !query.commit;
     let mut events = Events::default();
     let report = sync::run(&*shared.store, &request, &mut events, &mut |_| {}).await?;
     let counts: serde_json::Map<String, Value> = report
@@ -153,6 +166,7 @@ pub(crate) async fn sync(
             sync::SyncMethod::ChangeFeed => "change_feed",
         },
         "baseline": report.baseline,
+        "committed": report.committed.is_some(),
         "users": report.users,
         "counts": counts,
         "events": events.0,
