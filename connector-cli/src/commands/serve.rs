@@ -12,7 +12,7 @@ use crate::runtime::{block_on, print_out, shutdown_signal};
 pub fn cli() -> Command {
     Command::new("serve")
         .about("Run the connection console (a local HTTP API over the saved connections) until Ctrl-C")
-        .long_about("Run the connection console until Ctrl-C: a local HTTP API over the saved connections (the same store as `connections`): providers and their settings forms, create, edit without retyping secrets, rename, delete, and Test connection with live steps. It listens on 127.0.0.1 and prints its URL on stdout; the URL carries a random session token (the password of this session: do not share it). Every API call needs the token (as `Authorization: Bearer <token>`, or the cookie that opening the URL sets); writes from another origin are refused.")
+        .long_about("Run the connection console until Ctrl-C: a local HTTP API over the saved connections (the same store as `connections`): providers and their settings forms, create, edit without retyping secrets, rename, delete, Test connection with live steps, the users as a table or a CSV/JSONL download, and a sync's lifecycle events (a preview unless committed). OpenAPI 3.1 at /api/openapi.json. It listens on 127.0.0.1 and prints its URL on stdout; the URL carries a random session token (the password of this session: do not share it). Every API call needs the token (as `Authorization: Bearer <token>`, or the cookie that opening the URL sets); writes from another origin are refused.")
         .arg(
             Arg::new("listen")
                 .long("listen")
