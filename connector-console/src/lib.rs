@@ -30,6 +30,7 @@
 mod access;
 mod api;
 mod error;
+mod page;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

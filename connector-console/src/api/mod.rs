@@ -6,7 +6,6 @@ mod providers;
 mod users;
 
 use axum::http::StatusCode;
-use axum::response::Html;
 use axum::routing::{get, post};
 use axum::Router;
 
@@ -16,7 +15,9 @@ use crate::Shared;
 /// Every route, behind the access guard.
 pub(crate) fn router(shared: Shared) -> Router {
     Router::new()
-        .route("/", get(index))
+        .route("/", get(crate::page::index))
+        .route("/assets/console.js", get(crate::page::script))
+        .route("/assets/console.css", get(crate::page::stylesheet))
         .route(
             "/api/openapi.json",
             get(|| async { axum::Json(openapi::document()) }),
@@ -45,14 +46,4 @@ pub(crate) fn router(shared: Shared) -> Router {
             crate::access::guard,
         ))
         .with_state(shared)
-}
-
-/// The page: in this version, where the API is (the console's page comes next).
-async fn index() -> Html<&'static str> {
-    Html(concat!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Connector console</title></head>",
-        "<body><h1>Connector console</h1><p>This console serves its HTTP API: ",
-        "<a href=\"/api/providers\">/api/providers</a>, ",
-        "<a href=\"/api/connections\">/api/connections</a>.</p></body></html>"
-    ))
 }

@@ -1,0 +1,95 @@
+// The SDK's settings forms in react-jsonschema-form: the stock widgets, plus one object
+// template that honours the uiSchema's `ui:options.groups` (the SDK puts tuning settings in a
+// collapsed "Advanced settings" group). Shared by the console and the render harness.
+import Form from '@rjsf/core';
+import { getDefaultRegistry } from '@rjsf/core';
+import validator from '@rjsf/validator-ajv8';
+
+const DefaultObjectTemplate = getDefaultRegistry().templates.ObjectFieldTemplate;
+
+function hasErrors(errorSchema, names) {
+  return names.some((n) => {
+    const e = errorSchema && errorSchema[n];
+    return e && (e.__errors?.length > 0 || Object.keys(e).length > 0);
+  });
+}
+
+/** The object template: ungrouped properties as usual, each group in a <details>. */
+export function GroupedObjectTemplate(props) {
+  const groups = props.uiSchema?.['ui:options']?.groups;
+  if (!Array.isArray(groups) || groups.length === 0) {
+    return <DefaultObjectTemplate {...props} />;
+  }
+  const grouped = new Set(groups.flatMap((g) => g.fields));
+  const main = props.properties.filter((p) => !grouped.has(p.name));
+  return (
+    <>
+      <DefaultObjectTemplate {...props} properties={main} />
+      {groups.map((g) => {
+        const members = props.properties.filter((p) => g.fields.includes(p.name));
+        if (members.length === 0) return null;
+        // A collapsed group opens when one of its fields has an error to show.
+        const open = !g.collapsed || hasErrors(props.errorSchema, g.fields);
+        return (
+          <details key={g.id} className="field-group" data-group={g.id} open={open}>
+            <summary>{g.title}</summary>
+            {members.map((p) => p.content)}
+          </details>
+        );
+      })}
+    </>
+  );
+}
+
+/** `{"auth.token": "…"}`-style field paths (the SDK's) as RJSF's nested error schema. */
+export function errorSchemaOf(fields) {
+  const out = {};
+  for (const { field, message } of fields || []) {
+    let node = out;
+    for (const part of String(field).split('.').filter(Boolean)) {
+      node[part] = node[part] || {};
+      node = node[part];
+    }
+    node.__errors = [...(node.__errors || []), message];
+  }
+  return out;
+}
+
+/** An RJSF form with the SDK's template and the AJV 8 validator (draft-07). */
+export function SettingsForm({ form, formData, onChange, onSubmit, onError, extraErrors, children, formRef, idPrefix }) {
+  return (
+    <Form
+      ref={formRef}
+      schema={form.schema}
+      uiSchema={form.ui_schema}
+      validator={validator}
+      templates={{ ObjectFieldTemplate: GroupedObjectTemplate }}
+      formData={formData}
+      onChange={onChange && ((e) => onChange(e.formData))}
+      onSubmit={onSubmit && ((e) => onSubmit(e.formData))}
+      onError={onError}
+      extraErrors={extraErrors}
+      transformErrors={transformErrors}
+      showErrorList="top"
+      noHtml5Validate
+      idPrefix={idPrefix}
+    >
+      {children}
+    </Form>
+  );
+}
+
+/** Plain words for AJV's messages where the SDK's schema rule has one meaning. */
+export function transformErrors(errors) {
+  return errors
+    .filter((e) => !(e.name === 'oneOf' || e.name === 'anyOf' || e.name === 'const'))
+    .map((e) => {
+      if (e.name === 'pattern' && e.params?.pattern === '\\S') {
+        return { ...e, message: 'must not be blank' };
+      }
+      if (e.name === 'required') {
+        return { ...e, message: 'is required' };
+      }
+      return e;
+    });
+}
