@@ -6,8 +6,10 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 /// The page's security headers: its own scripts and styles only, never framed, the address
-/// (which may carry the session token) never sent on.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+/// (which may carry the session token) never sent on. `'unsafe-eval'` because the form
+/// validator (Ajv) compiles each settings schema into a function; scripts still come only from
+/// the console itself, never inline.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 fn asset(content_type: &'static str, body: &'static [u8]) -> Response {
     (

@@ -153,6 +153,24 @@ fn discriminators_set_themselves_and_are_hidden() {
     assert_eq!(ui["auth"]["method"]["ui:widget"], "hidden");
     assert_eq!(ui["auth"]["token"]["ui:widget"], "password");
     assert_eq!(ui["auth"]["password"]["ui:widget"], "password");
+    // Per option too (what RJSF applies to the option shown), each option's heading hidden.
+    let options = ui["auth"]["oneOf"].as_array().unwrap();
+    assert_eq!(options.len(), 2);
+    for option in options {
+        assert_eq!(option["method"]["ui:widget"], "hidden", "{option}");
+        assert_eq!(option["ui:options"]["label"], false, "{option}");
+    }
+    let secrets: Vec<&str> = options
+        .iter()
+        .flat_map(|o| o.as_object().unwrap())
+        .filter(|(_, h)| h["ui:widget"] == "password")
+        .map(|(name, _)| name.as_str())
+        .collect();
+    assert_eq!(secrets, ["token", "password"]);
+    assert_eq!(
+        s.ui_schema_for(true)["auth"]["oneOf"][0]["token"]["ui:placeholder"],
+        "unchanged"
+    );
 }
 
 #[test]

@@ -9,6 +9,15 @@ use super::SettingsSchema;
 /// The title of the collapsed group of tuning settings.
 pub const ADVANCED_TITLE: &str = "Advanced settings";
 
+/// The options of a choice (`oneOf`), each resolved.
+fn options<'a>(choice: &'a Value, root: &'a Value) -> impl Iterator<Item = &'a Value> {
+    super::schema::resolve(choice, root)["oneOf"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(move |option| super::schema::resolve(option, root))
+}
+
 impl SettingsSchema {
     /// The UI hints react-jsonschema-form needs beyond the schema, as its `uiSchema`: field
     /// order (`ui:order`, the advanced settings last), a password widget for every secret
@@ -55,8 +64,27 @@ impl SettingsSchema {
                 for name in self.nested_secret_names(&field.name) {
                     hints.insert(name, secret_widget(edit));
                 }
-                for name in discriminators(&root["properties"][&field.name], root) {
+                let choice = &root["properties"][&field.name];
+                for name in discriminators(choice, root) {
                     hints.insert(name, json!({"ui:widget": "hidden"}));
+                }
+                // Per option as well (RJSF's `oneOf` in a uiSchema), where each option's own
+                // heading is hidden: the selector above already names the chosen option.
+                let options: Vec<Value> = options(choice, root)
+                    .map(|option| {
+                        let mut hints = json!({"ui:options": {"label": false}});
+                        for (name, p) in option["properties"].as_object().into_iter().flatten() {
+                            if p.get("const").is_some() {
+                                hints[name] = json!({"ui:widget": "hidden"});
+                            } else if p["x-secret"] == true || p["writeOnly"] == true {
+                                hints[name] = secret_widget(edit);
+                            }
+                        }
+                        hints
+                    })
+                    .collect();
+                if !options.is_empty() {
+                    hints.insert("oneOf".into(), Value::Array(options));
                 }
             } else if let Some(example) = root["properties"][&field.name]["examples"]
                 .as_array()

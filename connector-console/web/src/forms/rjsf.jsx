@@ -85,10 +85,11 @@ export function transformErrors(errors) {
     .filter((e) => !(e.name === 'oneOf' || e.name === 'anyOf' || e.name === 'const'))
     .map((e) => {
       if (e.name === 'pattern' && e.params?.pattern === '\\S') {
-        return { ...e, message: 'must not be blank' };
+        return { ...e, message: 'must not be blank', stack: e.stack.replace(e.message, 'must not be blank') };
       }
       if (e.name === 'required') {
-        return { ...e, message: 'is required' };
+        const field = /'(.*)'$/.exec(e.stack)?.[1] || e.params?.missingProperty;
+        return { ...e, message: 'is required', stack: `${field}: is required` };
       }
       return e;
     });
