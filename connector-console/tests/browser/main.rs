@@ -5,3 +5,4 @@
 
 mod driver;
 mod flow;
+mod forms;

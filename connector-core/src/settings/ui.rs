@@ -104,27 +104,37 @@ impl SettingsSchema {
     }
 
     /// A JSON Forms UI schema: a vertical layout of the main fields in display order, then a
-    /// group "Advanced settings" (`options.collapsed`) with the tuning settings; secrets get
-    /// the `password` format option. `edit` as in [`ui_schema_for`](Self::ui_schema_for).
+    /// group "Advanced settings" (`options.collapsed`) with the tuning settings; each control
+    /// labelled with its field's title, secrets with the `password` format option, other fields
+    /// with their first example as `placeholder`. `edit` as in [`ui_schema_for`](Self::ui_schema_for).
     pub fn json_forms_ui_schema(&self, edit: bool) -> Value {
-        let control = |name: &str, secret: bool| {
-            let mut c = json!({"type": "Control", "scope": format!("#/properties/{name}")});
-            if secret {
+        let control = |f: &super::FieldInfo| {
+            let name = &f.name;
+            // The label said outright: JSON Forms loses a title written beside a `$ref`.
+            let label = f.title.clone().unwrap_or_else(|| name.clone());
+            let mut c = json!({"type": "Control", "scope": format!("#/properties/{name}"), "label": label});
+            let example = self.document["properties"][name]["examples"]
+                .as_array()
+                .and_then(|e| e.first())
+                .and_then(Value::as_str);
+            if f.secret {
                 c["options"] = json!({"format": "password"});
                 if edit {
                     c["options"]["placeholder"] = json!("unchanged");
                 }
+            } else if let Some(example) = example {
+                c["options"] = json!({"placeholder": example});
             }
             c
         };
         let (main, advanced): (Vec<_>, Vec<_>) = self.fields.iter().partition(|f| !f.advanced);
-        let mut elements: Vec<Value> = main.iter().map(|f| control(&f.name, f.secret)).collect();
+        let mut elements: Vec<Value> = main.iter().map(|f| control(f)).collect();
         if !advanced.is_empty() {
             elements.push(json!({
                 "type": "Group",
                 "label": ADVANCED_TITLE,
                 "options": {"collapsed": true},
-                "elements": advanced.iter().map(|f| control(&f.name, f.secret)).collect::<Vec<_>>(),
+                "elements": advanced.iter().map(|f| control(f)).collect::<Vec<_>>(),
             }));
         }
         json!({"type": "VerticalLayout", "elements": elements})

@@ -81,11 +81,23 @@ export function SettingsForm({ form, formData, onChange, onSubmit, onError, extr
 
 /** Plain words for AJV's messages where the SDK's schema rule has one meaning. */
 export function transformErrors(errors) {
+  // A choice's options that are not chosen: their discriminator (a `const`) does not match.
+  // Their errors (a bearer token missing while Basic is chosen) are not the user's to fix.
+  const unchosen = errors
+    .filter((e) => e.name === 'const')
+    .map((e) => /^(.*\/(oneOf|anyOf)\/\d+)\//.exec(e.schemaPath || '')?.[1])
+    .filter(Boolean);
   return errors
+    .filter((e) => !unchosen.some((branch) => (e.schemaPath || '').startsWith(`${branch}/`)))
     .filter((e) => !(e.name === 'oneOf' || e.name === 'anyOf' || e.name === 'const'))
     .map((e) => {
       if (e.name === 'pattern' && e.params?.pattern === '\\S') {
         return { ...e, message: 'must not be blank', stack: e.stack.replace(e.message, 'must not be blank') };
+      }
+      const forbidden = e.name === 'pattern' && /^\^\[\^(.)\]\*\$$/.exec(e.params?.pattern || '');
+      if (forbidden) {
+        const message = `must not contain “${forbidden[1]}”`;
+        return { ...e, message, stack: e.stack.replace(e.message, message) };
       }
       if (e.name === 'required') {
         const field = /'(.*)'$/.exec(e.stack)?.[1] || e.params?.missingProperty;
