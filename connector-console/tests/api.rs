@@ -656,3 +656,57 @@ async fn the_openapi_document_and_the_routes_are_the_same() {
         "the routes of api/mod.rs, each documented"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_page_is_served_behind_the_token_with_a_strict_policy() {
+    let s = Setup::new().await;
+    for (path, kind) in [
+        ("/", "text/html"),
+        ("/assets/console.js", "text/javascript"),
+        ("/assets/console.css", "text/css"),
+    ] {
+        let none = s.http.get(s.url(path)).send().await.unwrap();
+        assert_eq!(
+            none.status(),
+            StatusCode::UNAUTHORIZED,
+            "{path} without the token"
+        );
+        let page = s
+            .http
+            .get(s.url(path))
+            .bearer_auth(s.console.token())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), StatusCode::OK, "{path}");
+        let headers = page.headers().clone();
+        assert!(
+            headers[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with(kind),
+            "{path}: {:?}",
+            headers[header::CONTENT_TYPE]
+        );
+        let policy = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        for rule in [
+            "script-src 'self'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+        ] {
+            assert!(policy.contains(rule), "{path}: {policy}");
+        }
+        assert_eq!(headers[header::REFERRER_POLICY], "no-referrer", "{path}");
+        assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
+        let body = page.text().await.unwrap();
+        assert!(
+            !body.contains(s.console.token()),
+            "{path} carries the token"
+        );
+        if path == "/" {
+            assert!(body.contains("/assets/console.js") && body.contains("id=\"root\""));
+        } else {
+            assert!(body.len() > 1_000, "{path} is the built asset");
+        }
+    }
+}

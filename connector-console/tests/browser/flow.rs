@@ -320,7 +320,7 @@ async fn a_person_connects_ukg_pro_tests_it_and_syncs_in_the_browser() {
         "the auth choice"
     );
     assert_eq!(
-        browser.all("input[id$=_method]").await.iter().count(),
+        browser.all("input[id$=_method]").await.len(),
         1,
         "method stays hidden"
     );

@@ -112,7 +112,8 @@ impl SettingsSchema {
             let name = &f.name;
             // The label said outright: JSON Forms loses a title written beside a `$ref`.
             let label = f.title.clone().unwrap_or_else(|| name.clone());
-            let mut c = json!({"type": "Control", "scope": format!("#/properties/{name}"), "label": label});
+            let mut c =
+                json!({"type": "Control", "scope": format!("#/properties/{name}"), "label": label});
             let example = self.document["properties"][name]["examples"]
                 .as_array()
                 .and_then(|e| e.first())
