@@ -68,6 +68,7 @@ async fn edit(browser: &Browser, base_url: &str, password: Option<&str>) {
             Some("unchanged")
         );
     }
+    assert_no_secret(browser, "the edit form").await;
     browser.fill("#root_base_url", base_url).await;
     if let Some(password) = password {
         browser.fill("#root_password", password).await;
