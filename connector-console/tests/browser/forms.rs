@@ -51,8 +51,10 @@ async fn render(browser: &Browser, renderer: &str, form: &Value, edit: bool) {
     browser.eval(HELPERS, vec![]).await;
     browser
         .eval(
-            "window.renderForm(arguments[0], arguments[1], arguments[2])",
-            vec![json!(renderer), form.clone(), json!(edit)],
+            // As text, parsed by the page as the console's fetch does: WebDriver's own
+            // transport does not keep the keys' order (the fields' display order).
+            "window.renderForm(arguments[0], JSON.parse(arguments[1]), arguments[2])",
+            vec![json!(renderer), json!(form.to_string()), json!(edit)],
         )
         .await;
     browser
