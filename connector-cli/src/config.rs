@@ -60,26 +60,29 @@ pub fn warn_ignored_variables(descriptor: &ProviderDescriptor) {
     }
 }
 
-/// Where a fixed-host provider sends its requests instead of its own host:
-/// `<PROVIDER>_ENDPOINT_OVERRIDE` when set (a mock or test server).
+/// Where a provider sends its requests instead of its production hosts: for each endpoint it
+/// declares, `<PROVIDER>_<NAME>_ENDPOINT_OVERRIDE` when set (a mock or test server), and
+/// `<PROVIDER>_ENDPOINT_OVERRIDE` for its `api` endpoint.
 pub fn endpoint_context(descriptor: &ProviderDescriptor) -> Result<Context, Error> {
-    let variable = endpoint_variable(descriptor);
-    match std::env::var(&variable) {
-        Ok(text) if !text.trim().is_empty() => {
-            let url =
-                connector_core::settings::BaseUrl::<connector_core::settings::AnyPath>::parse(
-                    &text,
-                )
+    let mut context = Context::default();
+    for (name, variable) in endpoint_variables(descriptor) {
+        let Ok(text) = std::env::var(&variable) else {
+            continue;
+        };
+        if text.trim().is_empty() {
+            continue;
+        }
+        let url =
+            connector_core::settings::BaseUrl::<connector_core::settings::AnyPath>::parse(&text)
                 .map_err(|m| {
                     Error::invalid_settings(
                         descriptor.id(),
                         vec![FieldError::new(variable.clone(), m)],
                     )
                 })?;
-            Ok(Context::with_endpoint(url.into_url()))
-        }
-        _ => Ok(Context::default()),
+        context = context.with(&name, url.into_url());
     }
+    Ok(context)
 }
 
 /// Settings resolved for one command.
@@ -94,9 +97,36 @@ pub struct Resolved {
     pub context: Context,
 }
 
-/// The variable that points a provider at another endpoint (`ACMEHR_ENDPOINT_OVERRIDE`).
-pub fn endpoint_variable(descriptor: &ProviderDescriptor) -> String {
-    env_var_name(descriptor.id(), "endpoint_override")
+/// The variable that points endpoint `name` of a provider elsewhere
+/// (`ACMEHR_TOKEN_ENDPOINT_OVERRIDE`); the `api` endpoint's is `ACMEHR_ENDPOINT_OVERRIDE`.
+pub fn endpoint_variable(descriptor: &ProviderDescriptor, name: &str) -> String {
+    if name == connector_core::provider::API {
+        env_var_name(descriptor.id(), "endpoint_override")
+    } else {
+        env_var_name(descriptor.id(), &format!("{name}_endpoint_override"))
+    }
+}
+
+/// Every endpoint override variable of a provider, by endpoint name: the `api` one always
+/// (a provider that declares no endpoints is still pointed at a mock by it), then one per
+/// declared endpoint.
+pub fn endpoint_variables(descriptor: &ProviderDescriptor) -> Vec<(String, String)> {
+    let api = connector_core::provider::API;
+    let mut names = vec![api.to_owned()];
+    names.extend(
+        descriptor
+            .endpoints()
+            .iter()
+            .map(|e| e.name.to_owned())
+            .filter(|n| n != api),
+    );
+    names
+        .into_iter()
+        .map(|name| {
+            let variable = endpoint_variable(descriptor, &name);
+            (name, variable)
+        })
+        .collect()
 }
 
 /// The raw settings, the sandbox serving them and the context to connect with.
@@ -243,7 +273,7 @@ pub fn unknown_variables(
         .iter()
         .map(|f| env_var_name(descriptor.id(), &f.name))
         .collect();
-    known.push(endpoint_variable(descriptor));
+    known.extend(endpoint_variables(descriptor).into_iter().map(|(_, v)| v));
     let mut found: Vec<String> = names
         .filter(|n| n.starts_with(&prefix) && !known.contains(n))
         .map(|name| {

@@ -259,8 +259,11 @@ fn connect(
 ) -> Result<PlantedConnector> {
     let production = url::Url::parse("https://api.acmehr.example/")
         .map_err(|e| Error::new(ID, ErrorKind::Unsupported, e.to_string()))?;
-    let base = context.endpoint_or(&production).clone();
-    let token_url = base
+    let token_host = url::Url::parse("https://login.acmehr.example/")
+        .map_err(|e| Error::new(ID, ErrorKind::Unsupported, e.to_string()))?;
+    let base = context.endpoint_or("api", &production).clone();
+    let token_url = context
+        .endpoint_or("token", &token_host)
         .join("oauth/token")
         .map_err(|e| Error::new(ID, ErrorKind::Unsupported, e.to_string()))?;
     let mut config = http.config("client_id");

@@ -187,9 +187,8 @@ fn target_of(raw: &Value, context: &Context) -> String {
     from_settings
         .or_else(|| {
             context
-                .endpoint
-                .as_ref()
-                .and_then(|u| u.host_str().map(str::to_owned))
+                .endpoints()
+                .find_map(|(_, u)| u.host_str().map(str::to_owned))
         })
         .unwrap_or_else(|| "the service".to_owned())
 }

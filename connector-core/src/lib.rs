@@ -91,7 +91,7 @@ pub use check::{CheckStep, Checklist, StepStatus, StepWatch, TestReport};
 pub use connection_test::{test_connection, test_connection_watched, test_connection_with};
 pub use connector::{export_users, Connector};
 pub use error::{Error, ErrorKind, FieldError, NetworkKind, Result};
-pub use provider::{Context, Provider};
+pub use provider::{Context, Endpoint, Provider};
 pub use registry::{Capability, Filter, ProviderDescriptor};
 pub use secret::{Secret, REDACTED};
 pub use user::{

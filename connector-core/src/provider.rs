@@ -25,36 +25,98 @@ pub trait Provider: 'static {
     fn connect(settings: Self::Settings, context: &Context) -> Result<Self::Connector>;
 }
 
-/// What the SDK tells a provider beyond its settings.
+/// The name of a provider's main endpoint: its API.
+pub const API: &str = "api";
+
+/// One origin a provider talks to, declared on its descriptor
+/// ([`ProviderDescriptor::with_endpoints`](crate::ProviderDescriptor::with_endpoints)): the
+/// API, an OAuth token service on another host, and so on. Each can be pointed at a sandbox or
+/// a mock on its own (a [`Context`]; the CLI's `<PROVIDER>_<NAME>_ENDPOINT_OVERRIDE`).
 ///
-/// `endpoint` is how a provider whose API lives at a fixed host (a SaaS with no URL setting)
-/// is pointed at a sandbox or mock: it sends its requests there instead, and users never see
-/// a URL field. Providers with a URL setting ignore it (their sandbox sets that field).
-///
-/// ```
-/// use connector_core::provider::Context;
-/// let production = url::Url::parse("https://api.acmehr.example/").unwrap();
-/// assert_eq!(Context::default().endpoint_or(&production), &production);
-/// let mock = url::Url::parse("http://127.0.0.1:8080/").unwrap();
-/// assert_eq!(Context::with_endpoint(mock.clone()).endpoint_or(&production), &mock);
-/// ```
-#[derive(Debug, Clone, Default)]
-#[non_exhaustive]
-pub struct Context {
-    /// Where to send requests instead of the provider's fixed host.
-    pub endpoint: Option<Url>,
+/// `production` is the fixed production URL, when it does not depend on the settings; a
+/// provider whose URL comes from its settings (a tenant's host) leaves it out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Short name, lower case (`api`, `token`): the key of a [`Context`] and of the override
+    /// variable.
+    pub name: &'static str,
+    /// What it is, for people ("Acme HR's token service").
+    pub title: &'static str,
+    /// The production URL, when fixed.
+    pub production: Option<&'static str>,
 }
 
-impl Context {
-    /// A context that points a fixed-host provider at `endpoint`.
-    pub fn with_endpoint(endpoint: Url) -> Self {
-        Context {
-            endpoint: Some(endpoint),
+impl Endpoint {
+    /// An endpoint whose URL the provider derives from its settings.
+    pub const fn new(name: &'static str, title: &'static str) -> Self {
+        Endpoint {
+            name,
+            title,
+            production: None,
         }
     }
 
-    /// The endpoint to use: the override, or the provider's `default`.
-    pub fn endpoint_or<'a>(&'a self, default: &'a Url) -> &'a Url {
-        self.endpoint.as_ref().unwrap_or(default)
+    /// This endpoint with a fixed production URL.
+    pub const fn at(mut self, production: &'static str) -> Self {
+        self.production = Some(production);
+        self
+    }
+}
+
+/// What the SDK tells a provider beyond its settings: where each of its endpoints is, when it
+/// is not where production has it (a sandbox, a mock, a test server).
+///
+/// A provider whose API lives at fixed hosts (a SaaS with no URL setting) asks the context
+/// for each one by name and sends its requests there; users never see a URL field. A
+/// provider with a URL setting ignores it for that URL (its sandbox sets the field).
+///
+/// ```
+/// use connector_core::provider::Context;
+/// let api = url::Url::parse("https://api.acmehr.example/").unwrap();
+/// let token = url::Url::parse("https://login.acmehr.example/").unwrap();
+/// assert_eq!(Context::default().endpoint_or("token", &token), &token);
+/// let mock = url::Url::parse("http://127.0.0.1:8080/").unwrap();
+/// let context = Context::default().with("token", mock.clone());
+/// assert_eq!(context.endpoint_or("token", &token), &mock);
+/// assert_eq!(context.endpoint_or("api", &api), &api);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Context {
+    endpoints: std::collections::BTreeMap<String, Url>,
+}
+
+impl Context {
+    /// A context that points a provider's [`API`] endpoint at `endpoint`.
+    pub fn with_endpoint(endpoint: Url) -> Self {
+        Context::default().with(API, endpoint)
+    }
+
+    /// This context with endpoint `name` pointed at `url`.
+    pub fn with(mut self, name: &str, url: Url) -> Self {
+        self.endpoints.insert(name.to_owned(), url);
+        self
+    }
+
+    /// Where endpoint `name` is, when pointed somewhere.
+    pub fn endpoint(&self, name: &str) -> Option<&Url> {
+        self.endpoints.get(name)
+    }
+
+    /// Endpoint `name`: where the context points it, or `production`.
+    pub fn endpoint_or<'a>(&'a self, name: &str, production: &'a Url) -> &'a Url {
+        self.endpoint(name).unwrap_or(production)
+    }
+
+    /// Every endpoint the context points somewhere, by name.
+    pub fn endpoints(&self) -> impl Iterator<Item = (&str, &Url)> {
+        self.endpoints
+            .iter()
+            .map(|(name, url)| (name.as_str(), url))
+    }
+
+    /// Whether it points no endpoint anywhere (production everywhere).
+    pub fn is_empty(&self) -> bool {
+        self.endpoints.is_empty()
     }
 }

@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::check::CheckStep;
 use crate::connector::Connector;
 use crate::error::{Error, ErrorKind, Result};
-use crate::provider::{Context, Provider};
+use crate::provider::{Context, Endpoint, Provider};
 use crate::sandbox::{SandboxFeatures, StartSandbox};
 use crate::settings::{parse_settings, SettingsSchema};
 
@@ -89,6 +89,7 @@ pub struct ProviderDescriptor {
     connect: fn(Value, &Context) -> Result<Box<dyn Connector>>,
     sandbox: Option<StartSandbox>,
     sandbox_features: SandboxFeatures,
+    endpoints: &'static [Endpoint],
 }
 
 /// Validates raw settings against `P::Settings` (every problem at once) and connects.
@@ -114,7 +115,23 @@ impl ProviderDescriptor {
             connect: connect_typed::<P>,
             sandbox: None,
             sandbox_features: SandboxFeatures::NONE,
+            endpoints: &[],
         }
+    }
+
+    /// The origins the provider talks to beyond a URL in its settings, by name (`api`,
+    /// `token`), each with its production URL where fixed. Each can be pointed at a sandbox or
+    /// a mock on its own ([`Context`]; `<PROVIDER>_<NAME>_ENDPOINT_OVERRIDE` in the CLI); the
+    /// connection test checks each one it talks to is reachable. A provider whose only URL is
+    /// a setting declares none.
+    pub const fn with_endpoints(mut self, endpoints: &'static [Endpoint]) -> Self {
+        self.endpoints = endpoints;
+        self
+    }
+
+    /// The endpoints the provider declares ([`with_endpoints`](Self::with_endpoints)).
+    pub const fn endpoints(&self) -> &'static [Endpoint] {
+        self.endpoints
     }
 
     /// One sentence on what the provider connects to.

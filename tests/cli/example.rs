@@ -86,6 +86,7 @@ async fn the_example_passes_its_connection_test_on_its_sandbox() {
         [
             "settings",
             "reachable",
+            "token_service_reachable",
             "authenticated",
             "scope_employees_read"
         ]
@@ -137,31 +138,85 @@ async fn the_1200_employee_export_is_exact_at_every_page_size_or_fails_loudly() 
     );
 }
 
+/// `VARIABLE=value` pairs the sandbox prints to point the provider at it.
+fn overrides(hint: &str) -> Vec<(String, String)> {
+    hint.split_whitespace()
+        .filter_map(|w| w.split_once('='))
+        .filter(|(k, _)| k.ends_with("ENDPOINT_OVERRIDE"))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
 #[tokio::test]
-async fn a_standalone_sandbox_is_reached_through_the_endpoint_variable() {
+async fn a_standalone_sandbox_is_reached_through_a_variable_per_endpoint() {
     let (mut child, settings, mut err) =
         spawn_sandbox(&acmehr(), &["acmehr", "sandbox", "--users", "12"]).await;
     let mut hint = String::new();
-    while !hint.contains("ACMEHR_ENDPOINT_OVERRIDE=") {
+    while !hint.contains("ENDPOINT_OVERRIDE=") {
         hint = err.next_line().await.unwrap().expect("hint line");
     }
-    let endpoint = hint
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("ACMEHR_ENDPOINT_OVERRIDE="))
-        .unwrap()
-        .to_owned();
+    // The API and the token service on origins of their own, a variable each.
+    let variables = overrides(&hint);
+    let names: Vec<&str> = variables.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        names,
+        ["ACMEHR_ENDPOINT_OVERRIDE", "ACMEHR_TOKEN_ENDPOINT_OVERRIDE"],
+        "{hint}"
+    );
+    assert_ne!(variables[0].1, variables[1].1, "two origins: {hint}");
+    let env: Vec<(&str, &str)> = variables
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let dir = temp_dir("acmehr-sandbox");
     let file = dir.join("sandbox.json");
     std::fs::write(&file, settings.to_string()).unwrap();
     let config = file.to_string_lossy().into_owned();
-    let o = run(
-        &["acmehr", "users", "--config", &config],
-        &[("ACMEHR_ENDPOINT_OVERRIDE", &endpoint)],
-    )
-    .await;
+    let o = run(&["acmehr", "users", "--config", &config], &env).await;
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(stdout(&o).lines().count(), 12);
     assert!(!stdout(&o).contains("acme-sandbox-secret"));
+
+    // The token variable is the one the token request follows: pointed at a closed port, the
+    // export fails there, naming the token service's address.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nowhere = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let o = run(
+        &["acmehr", "users", "--config", &config],
+        &[(env[0].0, env[0].1), (env[1].0, &nowhere)],
+    )
+    .await;
+    assert_ne!(code(&o), 0);
+    let port = nowhere.rsplit(':').next().unwrap();
+    assert!(stderr(&o).contains(port), "{}", stderr(&o));
+
+    // The Airbyte and Singer entry points follow the same variables (before, they went to
+    // production whatever was set).
+    let links = temp_dir("acmehr-entrypoints");
+    let made = run(&["install-entrypoints", links.to_str().unwrap()], &[]).await;
+    assert_eq!(code(&made), 0, "{}", stderr(&made));
+    let source = links.join("source-acmehr");
+    let check = program(&source, &["check", "--config", &config], &env)
+        .output()
+        .await
+        .unwrap();
+    let said = stdout(&check);
+    assert!(
+        said.contains("\"status\":\"SUCCEEDED\""),
+        "{said}\n{}",
+        stderr(&check)
+    );
+    let tap = program(&links.join("tap-acmehr"), &["--config", &config], &env)
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(code(&tap), 0, "{}", stderr(&tap));
+    let records = stdout(&tap)
+        .lines()
+        .filter(|l| l.contains("\"RECORD\""))
+        .count();
+    assert_eq!(records, 12, "{}", stderr(&tap));
     let _ = child.kill().await;
 }
 

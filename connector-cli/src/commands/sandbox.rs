@@ -244,15 +244,18 @@ fn started(
     config_path: &str,
     written: bool,
 ) -> String {
-    // A provider without a URL setting is pointed at the sandbox by a variable.
+    // A provider without a URL setting is pointed at the sandbox by a variable per endpoint.
     let variable = if sandbox.settings.to_string().contains(&sandbox.base_url) {
         String::new()
     } else {
-        format!(
-            "{}={} ",
-            crate::config::endpoint_variable(d),
-            sandbox.base_url
-        )
+        sandbox
+            .context()
+            .endpoints()
+            .map(|(name, url)| {
+                let url = url.as_str().trim_end_matches('/');
+                format!("{}={url} ", crate::config::endpoint_variable(d, name))
+            })
+            .collect()
     };
     let saved = if written {
         format!("settings written to {config_path}; now")

@@ -153,7 +153,15 @@ fn spec(d: &ProviderDescriptor) -> u8 {
 }
 
 fn check(d: &'static ProviderDescriptor, config: Value) -> u8 {
-    let Some(report) = block_on_value(connector_core::test_connection(d, config)) else {
+    let context = match crate::config::endpoint_context(d) {
+        Ok(context) => context,
+        Err(e) => {
+            trace_error(&sentence(&e), e.kind().name(), failure_type(e.kind()));
+            return 1;
+        }
+    };
+    let Some(report) = block_on_value(connector_core::test_connection_with(d, config, &context))
+    else {
         return 1;
     };
     let status = match report.first_failure() {
@@ -188,7 +196,9 @@ fn check(d: &'static ProviderDescriptor, config: Value) -> u8 {
 
 /// Validates the config (the platform does not), reporting a failure as a `TRACE`.
 fn validated(d: &ProviderDescriptor, config: &Value) -> bool {
-    match d.connect(config.clone()) {
+    let connected =
+        crate::config::endpoint_context(d).and_then(|c| d.connect_with(config.clone(), &c));
+    match connected {
         Ok(_) => true,
         Err(e) => {
             trace_error(&sentence(&e), e.kind().name(), failure_type(e.kind()));

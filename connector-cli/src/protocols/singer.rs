@@ -58,7 +58,9 @@ pub fn run(d: &'static ProviderDescriptor, args: &[String]) -> u8 {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
-    if let Err(e) = d.connect(config.clone()) {
+    let connected =
+        crate::config::endpoint_context(d).and_then(|c| d.connect_with(config.clone(), &c));
+    if let Err(e) = connected {
         return crate::runtime::report_error(&e);
     }
     if has("--discover") {

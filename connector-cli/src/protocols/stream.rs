@@ -3,7 +3,7 @@
 
 use connector_core::reexports::jiff::civil::DateTime;
 use connector_core::settings::{to_draft, Draft};
-use connector_core::{Context, Error, ProviderDescriptor, User};
+use connector_core::{Error, ProviderDescriptor, User};
 use serde_json::Value;
 
 /// The stream's name.
@@ -101,7 +101,9 @@ pub async fn read(
     since: Option<DateTime>,
     emit: impl FnMut(&User) -> std::io::Result<()>,
 ) -> Result<Read, Error> {
-    let connector = descriptor.connect_with(raw, &Context::default())?;
+    // `<PROVIDER>_<NAME>_ENDPOINT_OVERRIDE` points the entry points at a mock as well.
+    let context = crate::config::endpoint_context(descriptor)?;
+    let connector = descriptor.connect_with(raw, &context)?;
     let read = connector_app::export::read_changed(&*connector, since, emit).await?;
     Ok(Read {
         emitted: read.emitted,

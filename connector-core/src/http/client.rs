@@ -43,11 +43,48 @@ pub struct HttpConfig {
     /// Client-side budget: at most this many request starts per minute. Default none.
     pub requests_per_minute: Option<u32>,
     /// The name of the provider's settings field that holds the API's URL, used in hints
-    /// ("check the host name in `api_url`"). Default `base_url`.
+    /// ("check the host name in `api_url`"). Default `base_url`. A provider whose hosts are
+    /// fixed (no URL setting) sets [`HttpConfig::FIXED_HOST`]: hints then name the host, never
+    /// a field.
     pub url_field: &'static str,
     /// The provider's hints for its API's failures, applied to every error the client
     /// returns.
     pub errors: super::ErrorPolicy,
+}
+
+impl HttpConfig {
+    /// The [`url_field`](Self::url_field) of a provider whose hosts are fixed: no settings
+    /// field holds them, so hints about reaching them name the host instead.
+    pub const FIXED_HOST: &'static str = "";
+
+    /// Where hints say the URL of `host` comes from: the settings field, or the host itself
+    /// when it is fixed.
+    pub(crate) fn url_subject(&self, host: &str) -> String {
+        if self.is_fixed_host() {
+            format!("{host} (the provider's own host, not a setting)")
+        } else {
+            format!("`{}`", self.url_field)
+        }
+    }
+
+    /// Whether the API's host is fixed (no settings field holds it).
+    pub(crate) fn is_fixed_host(&self) -> bool {
+        self.url_field == Self::FIXED_HOST
+    }
+
+    /// The hint when a fixed host cannot be reached: nothing in the settings to fix.
+    pub(crate) fn fixed_host_hint(host: &str) -> String {
+        format!("{host} is the provider's own host, not a setting: check that this machine can reach it (DNS, firewall, HTTPS_PROXY) and the provider's status page")
+    }
+
+    /// The settings fields a hint about the API's URL concerns: none for a fixed host.
+    pub(crate) fn url_fields(&self) -> Vec<&'static str> {
+        if self.url_field == Self::FIXED_HOST {
+            Vec::new()
+        } else {
+            vec![self.url_field]
+        }
+    }
 }
 
 impl Default for HttpConfig {
@@ -114,7 +151,7 @@ impl HttpClient {
             return Err(Error::new(
                 provider,
                 ErrorKind::InvalidSettings(vec![crate::FieldError::new(
-                    config.url_field,
+                    config.url_fields().first().copied().unwrap_or("endpoint"),
                     "must use https (http only for loopback test servers)",
                 )]),
                 format!(
@@ -478,10 +515,10 @@ impl HttpClient {
                 )
                 .with_endpoint(endpoint.to_owned())
                 .with_hint_on(
-                    [inner.config.url_field],
+                    inner.config.url_fields(),
                     format!(
                         "check {}: the server keeps redirecting",
-                        inner.config.url_field
+                        inner.config.url_subject(&endpoint_host(&current))
                     ),
                 ));
             }
@@ -489,4 +526,9 @@ impl HttpClient {
             current = next;
         }
     }
+}
+
+/// The origin of `url`, for messages.
+pub(crate) fn endpoint_host(url: &Url) -> String {
+    url.origin().ascii_serialization()
 }

@@ -15,23 +15,48 @@ impl HttpClient {
     /// Checks that the base URL's host can be reached, stage by stage: DNS, TCP, then (for
     /// https) TLS with an unauthenticated request. Sends no credentials.
     pub async fn probe(&self) -> Result<Reachability> {
-        self.probe_unexplained().await.map_err(|e| self.explain(e))
+        let base = self.inner.base.clone();
+        self.probe_unexplained(&base)
+            .await
+            .map_err(|e| self.explain(e))
     }
 
-    async fn probe_unexplained(&self) -> Result<Reachability> {
+    /// [`probe`](Self::probe) for another endpoint of the provider (a token service on a host
+    /// of its own): one connection-test step per endpoint a provider talks to.
+    pub async fn probe_endpoint(&self, endpoint: &url::Url) -> Result<Reachability> {
+        self.probe_unexplained(endpoint)
+            .await
+            .map_err(|e| self.explain(e))
+    }
+
+    async fn probe_unexplained(&self, base: &url::Url) -> Result<Reachability> {
         let inner = &*self.inner;
-        let base = &inner.base;
         let host = base
             .host_str()
             .unwrap_or_default()
             .trim_matches(['[', ']'])
             .to_owned();
         let port = base.port_or_known_default().unwrap_or(443);
-        let field = inner.config.url_field;
+        // The API's host comes from its settings field (or is fixed); another endpoint's
+        // host is named as it is.
+        let own = base.origin() == inner.base.origin();
+        let subject = if own {
+            inner.config.url_subject(&host)
+        } else {
+            host.clone()
+        };
         let net = |kind, message: String, hint: &str| {
-            let fields = hint.contains("{field}").then_some(field);
-            Error::new(inner.provider, ErrorKind::Network(kind), message)
-                .with_hint_on(fields, hint.replace("{field}", field))
+            let fields = if own && hint.contains("{field}") {
+                inner.config.url_fields()
+            } else {
+                Vec::new()
+            };
+            let hint = if own && inner.config.is_fixed_host() && hint.contains("{field}") {
+                super::HttpConfig::fixed_host_hint(&format!("{host}:{port}"))
+            } else {
+                hint.replace("`{field}`", &subject)
+            };
+            Error::new(inner.provider, ErrorKind::Network(kind), message).with_hint_on(fields, hint)
         };
         let mut summary = Vec::new();
         let via_proxy = proxy_configured()

@@ -17,7 +17,9 @@ impl HttpClient {
         endpoint: &str,
     ) -> Result<Url> {
         let inner = &*self.inner;
-        let field = inner.config.url_field;
+        let field = inner
+            .config
+            .url_subject(&super::client::endpoint_host(current));
         let protocol = |message: String, hint: String| {
             Error::new(inner.provider, ErrorKind::Protocol, message)
                 .with_endpoint(endpoint.to_owned())

@@ -53,7 +53,7 @@ impl HttpClient {
         let target = error.url().map_or_else(|| base.clone(), |u| u.origin());
         let host = target.ascii_serialization();
         let field = if target == base {
-            format!("`{}`", self.inner.config.url_field)
+            self.inner.config.url_subject(&host)
         } else {
             format!("the settings that point at {host}")
         };
@@ -105,9 +105,14 @@ impl HttpClient {
                 _ => false,
             };
         let fields = if about_url {
-            vec![config.url_field]
+            config.url_fields()
         } else {
             Vec::new()
+        };
+        let hint = if about_url && config.is_fixed_host() {
+            super::HttpConfig::fixed_host_hint(&host)
+        } else {
+            hint
         };
         let cause = plain_cause(&crate::http::redact::redact_urls_in(&root_cause(&error)));
         Error::new(

@@ -171,6 +171,9 @@ pub struct SandboxHandle {
     pub settings: Value,
     /// Live counters.
     pub counters: SandboxCounters,
+    /// Its other origins by endpoint name (a token service on another port, say); `base_url`
+    /// is the `api` one.
+    others: Vec<(String, url::Url)>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -186,8 +189,15 @@ impl SandboxHandle {
             base_url,
             settings,
             counters,
+            others: Vec::new(),
             shutdown: Some(shutdown),
         }
+    }
+
+    /// This handle with endpoint `name` served at `url` too (a second origin of the sandbox).
+    pub fn with_endpoint(mut self, name: &str, url: url::Url) -> Self {
+        self.others.push((name.to_owned(), url));
+        self
     }
 }
 
@@ -222,12 +232,15 @@ impl SandboxHandle {
         SandboxHandle::new(base_url, settings, counters, tx)
     }
 
-    /// The [`Context`](crate::Context) that points a provider at this sandbox (needed by
-    /// providers whose host is fixed; harmless for the others).
+    /// The [`Context`](crate::Context) that points a provider at this sandbox, every
+    /// endpoint of it (needed by providers whose hosts are fixed; harmless for the others).
     pub fn context(&self) -> crate::Context {
-        url::Url::parse(&self.base_url)
+        let api = url::Url::parse(&self.base_url)
             .map(crate::Context::with_endpoint)
-            .unwrap_or_default()
+            .unwrap_or_default();
+        self.others
+            .iter()
+            .fold(api, |context, (name, url)| context.with(name, url.clone()))
     }
 }
 

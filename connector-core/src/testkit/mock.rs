@@ -101,9 +101,16 @@ impl MockTenant {
     }
 
     /// For a provider whose host is fixed (no URL setting): the mock's address, passed to
-    /// `connect` in the [`Context`](crate::Context).
+    /// `connect` in the [`Context`](crate::Context) as its `api` endpoint.
     pub fn with_endpoint(mut self, endpoint: url::Url) -> Self {
-        self.context = crate::Context::with_endpoint(endpoint);
+        self.context = self.context.with(crate::provider::API, endpoint);
+        self
+    }
+
+    /// For a provider with several fixed hosts: the mock's address for each (`api`, `token`
+    /// …), as [`context`](crate::Context) passes them to `connect`.
+    pub fn with_context(mut self, context: crate::Context) -> Self {
+        self.context = context;
         self
     }
 

@@ -1,5 +1,5 @@
-//! The Acme HR connection test: host reachable → authenticated (a token is issued and
-//! accepted) → the `employees:read` scope.
+//! The Acme HR connection test: the API's host and the token service's host reachable →
+//! authenticated (a token is issued and accepted) → the `employees:read` scope.
 
 use connector_core::check::{CheckStep, Checklist};
 use connector_core::http::Request;
@@ -14,7 +14,12 @@ pub const SCOPE: &str = "employees:read";
 /// The steps after the SDK's settings step.
 pub const CHECKS: &[CheckStep] = &[
     CheckStep::reachable(),
-    CheckStep::authenticated(),
+    CheckStep::new("token_service_reachable", "Token service reachable", &[]),
+    CheckStep::new(
+        "authenticated",
+        "Authenticated",
+        &["reachable", "token_service_reachable"],
+    ),
     CheckStep::permission(
         "scope_employees_read",
         "Scope: employees:read",
@@ -27,6 +32,11 @@ pub async fn run(client: &AcmeClient, checks: &mut Checklist) {
     let http = client.http();
     checks
         .run("reachable", || async { Ok(http.probe().await?.summary) })
+        .await;
+    checks
+        .run("token_service_reachable", || async {
+            Ok(http.probe_endpoint(client.token_url()).await?.summary)
+        })
         .await;
     checks
         .run("authenticated", || async {

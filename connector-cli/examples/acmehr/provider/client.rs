@@ -3,15 +3,17 @@
 //! refreshes the token on 401 and classifies failures.
 
 use connector_core::auth::OAuth2ClientCredentials;
-use connector_core::http::{ErrorPolicy, HttpClient, On};
+use connector_core::http::{ErrorPolicy, HttpClient, HttpConfig, On};
 use connector_core::reexports::url::Url;
 use connector_core::{Context, Result};
 
 use super::settings::AcmeSettings;
 use super::ID;
 
-/// Where Acme HR lives (the token endpoint is on the same host).
+/// Where Acme HR's API lives.
 pub const API_HOST: &str = "https://api.acmehr.example/";
+/// Where Acme HR issues tokens: a host of its own.
+pub const TOKEN_HOST: &str = "https://login.acmehr.example/";
 /// Where administrators manage API clients.
 pub const CLIENTS_MENU: &str = "Settings > Integrations > API clients";
 
@@ -19,17 +21,18 @@ pub const CLIENTS_MENU: &str = "Settings > Integrations > API clients";
 #[derive(Debug, Clone)]
 pub struct AcmeClient {
     http: HttpClient,
+    token_url: Url,
 }
 
 impl AcmeClient {
     /// A client for validated settings; `context` may point it at a sandbox.
     pub fn new(settings: &AcmeSettings, context: &Context) -> Result<Self> {
         // `?` on a URL error: the SDK names the provider on the way out of `connect`.
-        let production = Url::parse(API_HOST)?;
-        let base = context.endpoint_or(&production).clone();
-        let token_url = base.join("oauth/token")?;
+        let (api, token) = (Url::parse(API_HOST)?, Url::parse(TOKEN_HOST)?);
+        let base = context.endpoint_or("api", &api).clone();
+        let token_url = context.endpoint_or("token", &token).join("oauth/token")?;
         let auth = OAuth2ClientCredentials::new(
-            token_url,
+            token_url.clone(),
             settings.client_id.clone(),
             settings.client_secret.clone(),
         )
@@ -37,15 +40,21 @@ impl AcmeClient {
         .hint(format!(
             "check client_id and client_secret ({CLIENTS_MENU}); a client secret is shown only once, so create a new one if in doubt"
         ));
-        let mut config = settings.http.config("client_id");
+        // No URL setting: hints about reaching Acme HR name its hosts, not a field.
+        let mut config = settings.http.config(HttpConfig::FIXED_HOST);
         config.errors = error_policy();
         let http = HttpClient::new(ID, base, auth, config)?;
-        Ok(AcmeClient { http })
+        Ok(AcmeClient { http, token_url })
     }
 
     /// The SDK's HTTP client.
     pub fn http(&self) -> &HttpClient {
         &self.http
+    }
+
+    /// Where tokens are asked for (the token service's host, not the API's).
+    pub fn token_url(&self) -> &Url {
+        &self.token_url
     }
 }
 

@@ -28,8 +28,8 @@ use connector_core::check::Checklist;
 use connector_core::reexports::async_trait;
 use connector_core::sandbox::SandboxFeatures;
 use connector_core::{
-    Capability, Connector, Context, ExportOptions, Filter, Provider, ProviderDescriptor, Result,
-    UserExport,
+    Capability, Connector, Context, Endpoint, ExportOptions, Filter, Provider, ProviderDescriptor,
+    Result, UserExport,
 };
 
 pub use settings::AcmeSettings;
@@ -90,6 +90,10 @@ const DESCRIPTOR: ProviderDescriptor = ProviderDescriptor::new::<AcmeHr>("Acme H
     .with_checks(check::CHECKS)
     .with_filters(&[Filter::Status])
     .with_max_page_size(settings::MAX_PAGE_SIZE)
+    .with_endpoints(&[
+        Endpoint::new("api", "Acme HR's API").at(client::API_HOST),
+        Endpoint::new("token", "Acme HR's token service").at(client::TOKEN_HOST),
+    ])
     .with_sandbox(
         sandbox::start_boxed,
         SandboxFeatures::NONE.with_deny(&[check::SCOPE]),

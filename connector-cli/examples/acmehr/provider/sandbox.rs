@@ -1,4 +1,5 @@
-//! A mock Acme HR account on loopback (wiremock): the token endpoint and the API, with
+//! A mock Acme HR account on loopback (wiremock): the API and, on an origin of its own, the
+//! token service, with
 //! tokens that expire, a scope that can be denied, pages silently capped at 500, and the
 //! SDK's generic faults (latency, rate limit, error rate). It is also the provider's sandbox.
 
@@ -197,11 +198,20 @@ impl Account {
 /// A response and its status (kept for the request log: a template does not tell it).
 type Answer = (u16, ResponseTemplate);
 
-struct Api(Arc<Account>);
+/// One origin of the account: its API, or its token service (another host in production,
+/// another port here), each answering only its own paths.
+struct Api {
+    account: Arc<Account>,
+    token_service: bool,
+}
 
 impl Respond for Api {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        let account = &self.0;
+        let account = &self.account;
+        let token_path = req.url.path() == "/oauth/token";
+        if token_path != self.token_service {
+            return ResponseTemplate::new(404);
+        }
         // Token requests are counted and logged but never faulted.
         let admitted = account.chassis.admit();
         account
@@ -209,8 +219,7 @@ impl Respond for Api {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(req.url.to_string());
-        let (status, answer) = if req.url.path() == "/oauth/token" && req.method.as_str() == "POST"
-        {
+        let (status, answer) = if token_path && req.method.as_str() == "POST" {
             account.token(req)
         } else if let Err(fault) = admitted {
             (fault.status(), ResponseTemplate::new(fault.status()))
@@ -273,17 +282,27 @@ pub async fn start_mock(
         issued: AtomicU64::new(0),
         chassis,
     };
-    Mock::given(any())
-        .respond_with(Api(Arc::new(account)))
-        .mount(&server)
+    // The token service on an origin of its own, as in production.
+    let token_server = MockServer::builder()
+        .listener(connector_core::sandbox::loopback_listener(ID, 0)?)
+        .start()
         .await;
+    let account = Arc::new(account);
+    for (served, token_service) in [(&server, false), (&token_server, true)] {
+        Mock::given(any())
+            .respond_with(Api {
+                account: account.clone(),
+                token_service,
+            })
+            .mount(served)
+            .await;
+    }
     let settings = json!({"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET});
     let base_url = server.uri();
-    Ok((
-        SandboxHandle::keep(base_url, settings, counters, server),
-        issued,
-        listed_urls,
-    ))
+    let token_url = url::Url::parse(&token_server.uri()).map_err(connector_core::Error::from)?;
+    let handle = SandboxHandle::keep(base_url, settings, counters, (server, token_server))
+        .with_endpoint("token", token_url);
+    Ok((handle, issued, listed_urls))
 }
 
 /// The sandbox hook of the descriptor.

@@ -67,9 +67,9 @@ pub async fn mock(scenario: Scenario) -> MockTenant {
     if scenario == Scenario::RejectCredentials {
         settings["client_secret"] = json!("not-the-secret-456");
     }
-    let endpoint = sandbox.context().endpoint.expect("a URL");
+    let context = sandbox.context();
     let mut tenant = MockTenant::new(settings, sandbox)
-        .with_endpoint(endpoint)
+        .with_context(context)
         .with_issued_secrets(issued)
         .with_received_urls(Arc::new(move || {
             let urls = received();

@@ -466,6 +466,7 @@ fn body_descriptions_do_not_quote_content() {
     assert!(!r.is_json());
 }
 
+mod endpoints;
 mod requests;
 
 /// A provider's declared error policy reaches every error the client returns: statuses from
