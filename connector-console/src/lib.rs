@@ -15,13 +15,9 @@
 //!
 //! let home = tempfile::tempdir().unwrap();
 //! let store = SqliteStore::open(home.path(), KeySource::Given(MasterKey::generate())).unwrap();
-//! let console = connector_console::start(
-//!     Box::new(store),
-//!     "127.0.0.1:0".parse().unwrap(),
-//!     Default::default(),
-//! )
-//! .await
-//! .unwrap();
+//! let console = connector_console::start(Box::new(store), "127.0.0.1:0".parse().unwrap())
+//!     .await
+//!     .unwrap();
 //! assert!(console.url().starts_with("http://127.0.0.1:"));
 //! assert!(console.url().contains("/?token="));
 //! # });
@@ -41,14 +37,43 @@ use connector_store::Store;
 
 pub use access::SESSION_COOKIE;
 
+/// What a console offers beyond its store.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Options {
+    /// Where each provider's endpoints are when not where production has them, by provider
+    /// id: the override variables' (`<PROVIDER>_<NAME>_ENDPOINT_OVERRIDE`), and under `serve
+    /// --sandbox` the sandboxes' of providers whose hosts are fixed (whose settings cannot
+    /// point at a sandbox). A provider not named here uses production.
+    pub contexts: BTreeMap<String, Context>,
+    /// Ready-made settings of running sandboxes, by provider id: the provider tiles carry them
+    /// as `sandbox_settings`, so a new user can create a connection without a tenant of their
+    /// own. They are the sandboxes' made-up credentials, never a saved connection's.
+    pub sandboxes: BTreeMap<String, serde_json::Value>,
+}
+
 /// What every request handler shares.
 #[derive(Clone)]
 pub(crate) struct Shared {
     store: Arc<dyn Store>,
-    context: Context,
     access: Arc<access::Access>,
-    /// Ready-made settings of running sandboxes, by provider id (`serve --sandbox`).
-    sandboxes: Arc<BTreeMap<String, serde_json::Value>>,
+    options: Arc<Options>,
+}
+
+impl Shared {
+    /// The context to connect saved connection `name` with: its provider's.
+    pub(crate) async fn context_of(
+        &self,
+        name: &str,
+    ) -> Result<Context, connector_store::StoreError> {
+        let info = self.store.info(name).await?;
+        Ok(self
+            .options
+            .contexts
+            .get(&info.provider)
+            .cloned()
+            .unwrap_or_default())
+    }
 }
 
 /// A running console; it stops when dropped.
@@ -93,34 +118,25 @@ impl Drop for Running {
     }
 }
 
-/// Starts a console on `listen` over `store` (the same store as the command line's);
-/// `context` points providers at sandboxes. A fresh random session token is made for it.
-pub async fn start(
-    store: Box<dyn Store>,
-    listen: SocketAddr,
-    context: Context,
-) -> std::io::Result<Running> {
-    start_with_sandboxes(store, listen, context, BTreeMap::new()).await
+/// Starts a console on `listen` over `store` (the same store as the command line's), every
+/// provider at its production endpoints. A fresh random session token is made for it.
+pub async fn start(store: Box<dyn Store>, listen: SocketAddr) -> std::io::Result<Running> {
+    start_with(store, listen, Options::default()).await
 }
 
-/// [`start`], offering the settings of running sandboxes (by provider id) to the forms: the
-/// provider tiles carry them as `sandbox_settings`, so a new user can create a connection
-/// without a tenant of their own. They are the sandboxes' made-up credentials, never a saved
-/// connection's.
-pub async fn start_with_sandboxes(
+/// [`start`] with [`Options`]: endpoints pointed elsewhere, sandboxes offered to the forms.
+pub async fn start_with(
     store: Box<dyn Store>,
     listen: SocketAddr,
-    context: Context,
-    sandboxes: BTreeMap<String, serde_json::Value>,
+    options: Options,
 ) -> std::io::Result<Running> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let address = listener.local_addr()?;
     let token = access::new_token()?;
     let shared = Shared {
         store: Arc::from(store),
-        context,
         access: Arc::new(access::Access::new(token.clone(), address)),
-        sandboxes: Arc::new(sandboxes),
+        options: Arc::new(options),
     };
     let app = api::router(shared);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -24,13 +24,9 @@ impl Setup {
         let home = tempfile::tempdir().unwrap();
         let store =
             SqliteStore::open(home.path(), KeySource::Given(MasterKey::generate())).unwrap();
-        let console = connector_console::start(
-            Box::new(store),
-            "127.0.0.1:0".parse().unwrap(),
-            Default::default(),
-        )
-        .await
-        .unwrap();
+        let console = connector_console::start(Box::new(store), "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
         let http = Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

@@ -220,6 +220,34 @@ async fn a_standalone_sandbox_is_reached_through_a_variable_per_endpoint() {
     let _ = child.kill().await;
 }
 
+/// `serve --sandbox` in a binary whose provider has fixed hosts: a connection made from the
+/// sandbox's offered settings reaches the sandbox through the provider's endpoints (its
+/// settings hold no URL), and tests green.
+#[tokio::test]
+async fn the_console_points_a_fixed_host_provider_at_its_sandbox() {
+    let home = crate::connections::Home::new("acmehr-serve");
+    let console = crate::serve::Console::start_binary(&acmehr(), &home, &["--sandbox"]).await;
+    let settings = console.sandbox_settings("acmehr").await;
+    assert!(settings.is_object(), "offered: {settings}");
+    assert!(
+        !settings.to_string().contains("http"),
+        "no URL in the settings: {settings}"
+    );
+    let new = json!({"name": "Acme", "provider": "acmehr", "settings": settings});
+    let (status, saved) = console.post("/api/connections", new).await;
+    assert_eq!(status, 201, "{saved}");
+    let (status, report) = console.post("/api/connections/Acme/test", json!({})).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["passed"], true, "{report}");
+    let steps: Vec<&str> = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["id"].as_str())
+        .collect();
+    assert!(steps.contains(&"token_service_reachable"), "{steps:?}");
+}
+
 #[tokio::test]
 async fn a_custom_binary_reports_its_own_name_and_version() {
     let o = run(&["--version"], &[]).await;

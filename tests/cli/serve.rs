@@ -16,7 +16,7 @@ fn env(home: &Home) -> Vec<(&str, &str)> {
 }
 
 /// A running `connector serve` and a client of its API.
-struct Console {
+pub(crate) struct Console {
     child: tokio::process::Child,
     base: String,
     token: String,
@@ -27,9 +27,14 @@ struct Console {
 impl Console {
     /// Starts `connector serve args` in `home` and reads the URL it prints.
     async fn start(home: &Home, args: &[&str]) -> Console {
+        Console::start_binary(Path::new(env!("CARGO_BIN_EXE_connector")), home, args).await
+    }
+
+    /// Starts `binary serve args` (a binary made with the SDK: `connector`, a third party's).
+    pub(crate) async fn start_binary(binary: &Path, home: &Home, args: &[&str]) -> Console {
         let mut full = vec!["serve"];
         full.extend_from_slice(args);
-        let mut child = command(&full, &env(home))
+        let mut child = program(binary, &full, &env(home))
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .kill_on_drop(true)
@@ -86,7 +91,7 @@ impl Console {
             .await
     }
 
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+    pub(crate) async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         self.call(
             &self.base,
             reqwest::Method::POST,
@@ -99,7 +104,7 @@ impl Console {
     }
 
     /// The ready-made settings of `provider`'s sandbox (`serve --sandbox`).
-    async fn sandbox_settings(&self, provider: &str) -> Value {
+    pub(crate) async fn sandbox_settings(&self, provider: &str) -> Value {
         let (_, tiles) = self.get("/api/providers").await;
         tiles
             .as_array()

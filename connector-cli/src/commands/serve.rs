@@ -46,23 +46,36 @@ pub fn exec(m: &ArgMatches) -> u8 {
         }
         // Kept running while the console serves.
         let mut sandboxes = Vec::new();
-        let mut offered = std::collections::BTreeMap::new();
-        if m.get_flag("sandbox") {
-            for d in connector_core::registry::providers() {
-                let Some(start) = d.sandbox() else { continue };
-                match start(connector_core::sandbox::SandboxOptions::default()).await {
-                    Ok(sandbox) => {
-                        eprintln!("{} sandbox at {}", d.name(), sandbox.base_url);
-                        offered.insert(d.id().to_owned(), sandbox.settings.clone());
-                        sandboxes.push(sandbox);
+        let mut options = connector_console::Options::default();
+        for d in connector_core::registry::providers() {
+            // The override variables, as for every command.
+            let mut context = match crate::config::endpoint_context(d) {
+                Ok(context) => context,
+                Err(e) => return crate::runtime::report_error(&e),
+            };
+            if m.get_flag("sandbox") {
+                if let Some(start) = d.sandbox() {
+                    let sandbox =
+                        match start(connector_core::sandbox::SandboxOptions::default()).await {
+                            Ok(sandbox) => sandbox,
+                            Err(e) => return crate::runtime::report_error(&e),
+                        };
+                    eprintln!("{} sandbox at {}", d.name(), sandbox.base_url);
+                    options
+                        .sandboxes
+                        .insert(d.id().to_owned(), sandbox.settings.clone());
+                    // A provider on fixed hosts reaches its sandbox through its endpoints.
+                    if !d.endpoints().is_empty() && context.is_empty() {
+                        context = sandbox.context();
                     }
-                    Err(e) => return crate::runtime::report_error(&e),
+                    sandboxes.push(sandbox);
                 }
             }
+            if !context.is_empty() {
+                options.contexts.insert(d.id().to_owned(), context);
+            }
         }
-        let started =
-            connector_console::start_with_sandboxes(store, listen, Default::default(), offered)
-                .await;
+        let started = connector_console::start_with(store, listen, options).await;
         let console = match started {
             Ok(console) => console,
             Err(e) => {

@@ -101,20 +101,19 @@ pub(crate) async fn test(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/event-stream"));
+    // An unknown connection is a 404 (before any event).
+    let context = shared.context_of(&name).await?;
     if !live {
-        let report: TestReport = connections::test(&*shared.store, &name, &shared.context).await?;
+        let report: TestReport = connections::test(&*shared.store, &name, &context).await?;
         return Ok(Json(report).into_response());
     }
-    // An unknown connection is a 404 before any event.
-    shared.store.info(&name).await?;
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
     let steps = tx.clone();
     tokio::spawn(async move {
-        let result =
-            connections::test_watched(&*shared.store, &name, &shared.context, move |step| {
-                let _ = steps.send(event("step", step));
-            })
-            .await;
+        let result = connections::test_watched(&*shared.store, &name, &context, move |step| {
+            let _ = steps.send(event("step", step));
+        })
+        .await;
         let last = match result {
             Ok(report) => event("report", &report),
             Err(e) => event("error", &ApiError::from(e).body()),

@@ -35,7 +35,7 @@ pub(crate) async fn list(State(shared): State<Shared>) -> Json<Vec<Tile>> {
                 description: d.description(),
                 docs_url: d.docs_url(),
                 sandbox: d.sandbox().is_some(),
-                sandbox_settings: shared.sandboxes.get(d.id()).cloned(),
+                sandbox_settings: shared.options.sandboxes.get(d.id()).cloned(),
             })
             .collect(),
     )

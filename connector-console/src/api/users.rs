@@ -50,7 +50,8 @@ pub(crate) async fn peek(
     Query(peek): Query<Peek>,
 ) -> Result<Json<Value>, ApiError> {
     let limit = peek.limit.unwrap_or(50).clamp(1, MAX_PAGE);
-    let (_, connector) = connections::connect(&*shared.store, &name, &shared.context).await?;
+    let context = shared.context_of(&name).await?;
+    let (_, connector) = connections::connect(&*shared.store, &name, &context).await?;
     let mut request = ExportRequest::new(ExportOptions::new().with_wanted(limit));
     request.limit = Some(limit);
     request.allow_empty = true;
@@ -79,7 +80,8 @@ pub(crate) async fn download(
             ))
         }
     };
-    let (info, connector) = connections::connect(&*shared.store, &name, &shared.context).await?;
+    let context = shared.context_of(&name).await?;
+    let (info, connector) = connections::connect(&*shared.store, &name, &context).await?;
     let bytes = export::download(
         &*connector,
         ExportRequest::new(ExportOptions::new()),
@@ -139,8 +141,9 @@ pub(crate) async fn sync(
     Path(name): Path<String>,
     Query(query): Query<SyncQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    let context = shared.context_of(&name).await?;
     let mut request = SyncRequest::new(name);
-    request.context = shared.context.clone();
+    request.context = context;
     // An HTTP answer may never reach its reader: committing on it would lose the events for
     // the next sync (the one that feeds a provisioning tool). Committing is asked for.
     request.dry_run = !query.commit;

@@ -92,18 +92,15 @@ async fn a_person_connects_ukg_pro_tests_it_and_syncs_in_the_browser() {
         .expect("a SCIM sandbox");
     let home = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(home.path(), KeySource::Given(MasterKey::generate())).unwrap();
-    let offered = BTreeMap::from([
+    let mut options = connector_console::Options::default();
+    options.sandboxes = BTreeMap::from([
         ("ukgpro".to_owned(), today.settings.clone()),
         ("scim".to_owned(), scim.settings.clone()),
     ]);
-    let console = connector_console::start_with_sandboxes(
-        Box::new(store),
-        "127.0.0.1:0".parse().unwrap(),
-        Default::default(),
-        offered,
-    )
-    .await
-    .unwrap();
+    let console =
+        connector_console::start_with(Box::new(store), "127.0.0.1:0".parse().unwrap(), options)
+            .await
+            .unwrap();
     let base = format!("http://{}", console.address());
     let browser = Browser::start("flow").await;
 

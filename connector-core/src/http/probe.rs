@@ -51,7 +51,8 @@ impl HttpClient {
             } else {
                 Vec::new()
             };
-            let hint = if own && inner.config.is_fixed_host() && hint.contains("{field}") {
+            // A provider on fixed hosts: every host it talks to is its own, none a setting.
+            let hint = if inner.config.is_fixed_host() && hint.contains("{field}") {
                 super::HttpConfig::fixed_host_hint(&format!("{host}:{port}"))
             } else {
                 hint.replace("`{field}`", &subject)
