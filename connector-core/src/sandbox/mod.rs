@@ -13,8 +13,10 @@ use serde_json::Value;
 use crate::error::Result;
 
 mod chassis;
+mod tokens;
 
 pub use chassis::{Chassis, Fault};
+pub use tokens::{basic_matches, basic_pair, TokenAnswer, TokenIssuer};
 
 /// How to start a sandbox.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,15 +3,13 @@
 //! tokens that expire, a scope that can be denied, pages silently capped at 500, and the
 //! SDK's generic faults (latency, rate limit, error rate). It is also the provider's sandbox.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use connector_core::reexports::url;
-use connector_core::sandbox::{Chassis, SandboxHandle, SandboxOptions};
+use connector_core::sandbox::{Chassis, SandboxHandle, SandboxOptions, TokenIssuer};
 use connector_core::Result;
 use serde_json::{json, Value};
 use wiremock::matchers::any;
@@ -54,15 +52,11 @@ impl Default for Behaviour {
 /// Lists the tokens the mock issued, or the URLs it received (for leak scans).
 pub type Issued = Arc<dyn Fn() -> Vec<String> + Send + Sync>;
 
-/// A token: until when, and how many more requests it is good for.
-type Grant = (Instant, Option<u32>);
-
 struct Account {
     options: SandboxOptions,
     behaviour: Behaviour,
     deny_scope: bool,
-    tokens: Arc<Mutex<HashMap<String, Grant>>>,
-    issued: AtomicU64,
+    tokens: TokenIssuer,
     chassis: Chassis,
     received: Arc<Mutex<Vec<String>>>,
 }
@@ -72,12 +66,6 @@ fn param(req: &Request, name: &str) -> Option<u64> {
         .query_pairs()
         .find(|(k, _)| k == name)
         .and_then(|(_, v)| v.parse().ok())
-}
-
-fn form(req: &Request) -> HashMap<String, String> {
-    url::form_urlencoded::parse(&req.body)
-        .into_owned()
-        .collect()
 }
 
 /// Employee `i` of the generated account.
@@ -100,64 +88,23 @@ pub fn employee(i: u64) -> Value {
 }
 
 impl Account {
-    fn token_ok(&self, req: &Request) -> bool {
-        let Some(token) = req
-            .headers
+    fn authorization(req: &Request) -> Option<&str> {
+        req.headers
             .get("authorization")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-        else {
-            return false;
-        };
-        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
-        match tokens.get_mut(token) {
-            Some((until, uses)) if Instant::now() < *until => match uses {
-                Some(0) => false,
-                Some(n) => {
-                    *n -= 1;
-                    true
-                }
-                None => true,
-            },
-            _ => false,
-        }
+    }
+
+    fn token_ok(&self, req: &Request) -> bool {
+        self.tokens.accepts(Self::authorization(req))
     }
 
     fn token(&self, req: &Request) -> Answer {
-        let f = form(req);
-        let ok = f.get("grant_type").map(String::as_str) == Some("client_credentials")
-            && f.get("client_id").map(String::as_str) == Some(CLIENT_ID)
-            && f.get("client_secret").map(String::as_str) == Some(CLIENT_SECRET);
-        if !ok {
-            return (
-                401,
-                ResponseTemplate::new(401).set_body_json(json!({
-                    "error": "invalid_client",
-                    "error_description": "unknown client or wrong secret",
-                })),
-            );
-        }
-        let n = self.issued.fetch_add(1, Ordering::SeqCst) + 1;
-        let token = format!("acme-token-{n}-{:x}", self.options.seed);
-        let ttl = Duration::from_secs(self.behaviour.token_ttl);
-        self.tokens
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(
-                token.clone(),
-                (
-                    Instant::now() + ttl,
-                    self.behaviour.token_uses.filter(|_| n == 1),
-                ),
-            );
+        let answer = self
+            .tokens
+            .client_credentials(&req.body, Self::authorization(req));
         (
-            200,
-            ResponseTemplate::new(200).set_body_json(json!({
-                "access_token": token,
-                "token_type": "Bearer",
-                "expires_in": self.behaviour.token_ttl,
-                "scope": SCOPE,
-            })),
+            answer.status,
+            ResponseTemplate::new(answer.status).set_body_json(answer.body),
         )
     }
 
@@ -224,9 +171,10 @@ impl Respond for Api {
         } else if let Err(fault) = admitted {
             (fault.status(), ResponseTemplate::new(fault.status()))
         } else if !account.token_ok(req) {
+            let refused = TokenIssuer::unauthorized();
             (
-                401,
-                ResponseTemplate::new(401).set_body_json(json!({"error": "invalid_token"})),
+                refused.status,
+                ResponseTemplate::new(refused.status).set_body_json(refused.body),
             )
         } else {
             match (req.method.as_str(), req.url.path()) {
@@ -263,12 +211,16 @@ pub async fn start_mock(
     let server = MockServer::builder().listener(listener).start().await;
     let chassis = Chassis::new(&options).throttle_first(u64::from(behaviour.throttle_first));
     let counters = chassis.counters().clone();
-    let tokens: Arc<Mutex<HashMap<String, Grant>>> = Arc::default();
+    let tokens = TokenIssuer::new(
+        &format!("acme-{:x}", options.seed),
+        CLIENT_ID,
+        CLIENT_SECRET,
+        Duration::from_secs(behaviour.token_ttl),
+    )
+    .scope(SCOPE)
+    .first_token_uses(behaviour.token_uses);
     let listed = tokens.clone();
-    let issued: Issued = Arc::new(move || {
-        let tokens = listed.lock().unwrap_or_else(|e| e.into_inner());
-        tokens.keys().cloned().collect()
-    });
+    let issued: Issued = Arc::new(move || listed.issued());
     let received: Arc<Mutex<Vec<String>>> = Arc::default();
     let urls = received.clone();
     let listed_urls: Issued =
@@ -279,7 +231,6 @@ pub async fn start_mock(
         behaviour,
         deny_scope,
         tokens,
-        issued: AtomicU64::new(0),
         chassis,
     };
     // The token service on an origin of its own, as in production.
