@@ -70,6 +70,7 @@ pub struct OAuth2ClientCredentials {
     client_auth: ClientAuthentication,
     early_refresh: Duration,
     hint: String,
+    code_at: Option<String>,
     state: tokio::sync::Mutex<State>,
     issued: SyncMutex<Vec<Secret>>,
 }
@@ -100,6 +101,7 @@ impl OAuth2ClientCredentials {
             client_auth: ClientAuthentication::default(),
             early_refresh: Duration::from_secs(60),
             hint: "check client_id and client_secret, and that the client may use the client-credentials grant".into(),
+            code_at: None,
             state: tokio::sync::Mutex::new(State::default()),
             issued: SyncMutex::new(Vec::new()),
         }
@@ -133,6 +135,16 @@ impl OAuth2ClientCredentials {
     /// words (which fields to check, where in its admin console).
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = hint.into();
+        self
+    }
+
+    /// Where a refusal's body holds the service's own, finer error code (a JSON pointer:
+    /// Entra's `/error_codes/0`, 7000215 for a wrong secret, where the OAuth `error` says only
+    /// `invalid_client`): it becomes the error's API code, which a provider's
+    /// [`ErrorPolicy`](crate::http::ErrorPolicy) matches with `On::ApiCode`. A number is read as
+    /// its digits. Without it (or when absent from the body), the OAuth `error` is the code.
+    pub fn code_at(mut self, pointer: impl Into<String>) -> Self {
+        self.code_at = Some(pointer.into());
         self
     }
 
@@ -271,8 +283,18 @@ impl OAuth2ClientCredentials {
         )
         .with_endpoint(format!("POST {}", crate::http::redact_url(&self.token_url)))
         .with_hint(self.hint.clone());
-        // The OAuth `error` is the API's own code: a provider's error policy matches on it.
-        match error_code {
+        // The API's own code (the declared finer one, else the OAuth `error`): a provider's
+        // error policy matches on it.
+        let finer = self.code_at.as_deref().and_then(|pointer| {
+            let body = serde_json::from_slice::<serde_json::Value>(&response.body).ok()?;
+            match body.pointer(pointer)? {
+                serde_json::Value::String(s) => Some(s.clone()),
+                serde_json::Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            }
+        });
+        let finer = finer.filter(|c| c.len() <= 64 && c.bytes().all(|b| b.is_ascii_graphic()));
+        match finer.as_deref().or(error_code) {
             Some(code) => error.with_api_code(code),
             None => error,
         }

@@ -337,3 +337,29 @@ async fn an_oauth_error_description_keeps_its_lines() {
         "{err}"
     );
 }
+
+/// A service's finer code in the refusal (Entra's `error_codes`) is the API code a provider's
+/// error policy matches, instead of the OAuth `error` every refusal shares.
+#[tokio::test]
+async fn a_declared_finer_code_is_the_refusals_api_code() {
+    let idp = MockServer::start().await;
+    Mock::given(path("/token"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({
+            "error": "invalid_client",
+            "error_description": "AADSTS7000222: The provided client secret keys are expired.",
+            "error_codes": [7000222],
+        })))
+        .mount(&idp)
+        .await;
+    let token_url = Url::parse(&format!("{}/token", idp.uri())).unwrap();
+    let plain = OAuth2ClientCredentials::new(token_url.clone(), "c", Secret::new(CLIENT_SECRET));
+    let (_api, client) = api_with(plain).await;
+    let err = client.send(&Request::get("/x")).await.unwrap_err();
+    assert_eq!(err.api_code(), Some("invalid_client"));
+    let finer = OAuth2ClientCredentials::new(token_url, "c", Secret::new(CLIENT_SECRET))
+        .code_at("/error_codes/0");
+    let (_api, client) = api_with(finer).await;
+    let err = client.send(&Request::get("/x")).await.unwrap_err();
+    assert_eq!(err.api_code(), Some("7000222"), "{err}");
+    assert_eq!(err.kind(), &crate::error::ErrorKind::Authentication);
+}
