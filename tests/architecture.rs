@@ -5,13 +5,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-const CRATES: [&str; 8] = [
+const CRATES: [&str; 9] = [
     "connector-core",
     "connector-store",
     "connector-app",
     "connector-console",
     "connector-ukgpro",
     "connector-scim",
+    "connector-entra",
     "connector-cli",
     "connector",
 ];

@@ -4,5 +4,6 @@ fn main() -> std::process::ExitCode {
     // Referencing each built-in provider keeps the linker from dropping its registration.
     std::hint::black_box(connector_ukgpro::descriptor());
     std::hint::black_box(connector_scim::descriptor());
+    std::hint::black_box(connector_entra::descriptor());
     connector_cli::run()
 }

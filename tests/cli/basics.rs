@@ -8,8 +8,9 @@ async fn list_shows_the_registered_providers() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let text = stdout(&o);
     let lines: Vec<&str> = text.lines().collect();
-    assert!(lines[0].starts_with("scim "), "{text}");
-    assert!(lines[1].starts_with("ukgpro "), "{text}");
+    assert!(lines[0].starts_with("entra "), "{text}");
+    assert!(lines[1].starts_with("scim "), "{text}");
+    assert!(lines[2].starts_with("ukgpro "), "{text}");
 
     let o = connector(&["list", "--json"], &[]).await;
     assert_eq!(code(&o), 0);
@@ -20,10 +21,14 @@ async fn list_shows_the_registered_providers() {
         .iter()
         .filter_map(|p| p["id"].as_str())
         .collect();
-    assert_eq!(ids, ["scim", "ukgpro"], "the built-in providers, sorted");
-    assert_eq!(list[1]["name"], "UKG Pro");
     assert_eq!(
-        list[1]["capabilities"],
+        ids,
+        ["entra", "scim", "ukgpro"],
+        "the built-in providers, sorted"
+    );
+    assert_eq!(list[2]["name"], "UKG Pro");
+    assert_eq!(
+        list[2]["capabilities"],
         json!(["connection_test", "user_export"])
     );
 }

@@ -134,7 +134,7 @@ async fn serve_prints_a_url_whose_token_opens_the_api_and_stops_cleanly() {
         .iter()
         .map(|t| t["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["scim", "ukgpro"]);
+    assert_eq!(ids, ["entra", "scim", "ukgpro"]);
     let base = console.base.clone();
     let (status, _) = console
         .call(
@@ -246,12 +246,23 @@ async fn serve_warns_when_it_listens_beyond_loopback_and_names_a_taken_port() {
 async fn serve_with_sandboxes_offers_their_settings_and_a_connection_from_them_works() {
     let home = Home::new("serve-sandbox");
     let console = Console::start(&home, &["--sandbox"]).await;
-    for provider in ["scim", "ukgpro"] {
+    for provider in ["entra", "scim", "ukgpro"] {
         assert!(
             console.sandbox_settings(provider).await.is_object(),
             "{provider}"
         );
     }
+    // Entra ID's hosts are fixed: its connection reaches the sandbox's two origins (Graph and
+    // the token service) through the provider's endpoints, not through its settings.
+    let entra = console.sandbox_settings("entra").await;
+    assert!(!entra.to_string().contains("http"), "{entra}");
+    let new = json!({"name": "Directory", "provider": "entra", "settings": entra});
+    let (status, _) = console.post("/api/connections", new).await;
+    assert_eq!(status, 201);
+    let (_, report) = console
+        .post("/api/connections/Directory/test", json!(null))
+        .await;
+    assert_eq!(report["passed"], true, "{report}");
     let settings = console.sandbox_settings("ukgpro").await;
     let new = json!({"name": "Try it", "provider": "ukgpro", "settings": settings});
     let (status, _) = console.post("/api/connections", new).await;

@@ -87,12 +87,20 @@ export function transformErrors(errors) {
     .filter((e) => e.name === 'const')
     .map((e) => /^(.*\/(oneOf|anyOf)\/\d+)\//.exec(e.schemaPath || '')?.[1])
     .filter(Boolean);
+  // A blank field is told so once: its other patterns (a GUID's, say) say nothing more.
+  const blank = new Set(errors.filter((e) => e.name === 'pattern' && e.params?.pattern === '\\S').map((e) => e.property));
+  // A field's label, from an error whose stack quotes it ('Client secret' must …).
+  const label = (property) =>
+    errors.map((e) => e.property === property && /^'([^']+)'/.exec(e.stack || '')?.[1]).find(Boolean);
   return errors
     .filter((e) => !unchosen.some((branch) => (e.schemaPath || '').startsWith(`${branch}/`)))
     .filter((e) => !(e.name === 'oneOf' || e.name === 'anyOf' || e.name === 'const'))
+    .filter((e) => !(e.name === 'pattern' && e.params?.pattern !== '\\S' && blank.has(e.property)))
     .map((e) => {
       if (e.name === 'pattern' && e.params?.pattern === '\\S') {
-        return { ...e, message: 'must not be blank', stack: e.stack.replace(e.message, 'must not be blank') };
+        const name = label(e.property);
+        const stack = name ? `'${name}' must not be blank` : e.stack.replace(e.message, 'must not be blank');
+        return { ...e, message: 'must not be blank', stack };
       }
       const forbidden = e.name === 'pattern' && /^\^\[\^(.)\]\*\$$/.exec(e.params?.pattern || '');
       if (forbidden) {
