@@ -44,9 +44,10 @@ enum Defect {
     MalformedDroppedSilently,
     NoRetry,
     RequiredMadeOptional,
+    PageSizeIgnored,
 }
 
-const DEFECTS: [(Defect, &str); 16] = [
+const DEFECTS: [(Defect, &str); 17] = [
     (Defect::None, ""),
     // Prevented by core now: every `Error` is scrubbed of live secrets (in any encoding), so
     // a hint that quotes the client secret no longer shows it; the copy must pass.
@@ -95,6 +96,9 @@ const DEFECTS: [(Defect, &str); 16] = [
         Defect::RequiredMadeOptional,
         "optional `client_secret` is not needed to connect",
     ),
+    // Asks for the server's largest page whatever page size it is given: every user still
+    // arrives once, so only the page-size check sees it.
+    (Defect::PageSizeIgnored, "a page size of 5 is honoured"),
 ];
 
 /// The defect in force (the test plants them one after the other).
@@ -363,7 +367,11 @@ impl Connector for PlantedConnector {
     }
 
     fn export_users(&self, options: ExportOptions) -> Result<UserExport> {
-        let size = u64::from(options.page_size.unwrap_or(self.page_size));
+        let size = if defect() == Defect::PageSizeIgnored {
+            500
+        } else {
+            u64::from(options.page_size.unwrap_or(self.page_size))
+        };
         let step = if defect() == Defect::OverlappingOffsets {
             size.saturating_sub(1).max(1)
         } else {

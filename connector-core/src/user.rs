@@ -358,6 +358,7 @@ pub struct ExportStats(Arc<StatsInner>);
 #[derive(Debug, Default)]
 struct StatsInner {
     pages: AtomicU64,
+    largest_page: AtomicU64,
     records: AtomicU64,
     malformed: AtomicU64,
     filtered_out: AtomicU64,
@@ -379,6 +380,10 @@ pub struct ExportSummary {
     pub filtered_out: u64,
     /// Records or users that repeated one already exported (the first was kept).
     pub duplicates: u64,
+    /// The most records one page held: a provider honours a page size when it is at most
+    /// that (the testkit checks it). Not in the printed summary.
+    #[serde(skip)]
+    pub largest_page: u64,
     /// Users exported with only part of their data, by reason
     /// (e.g. `person-details without employment-details`).
     pub partial: BTreeMap<String, u64>,
@@ -416,6 +421,9 @@ impl ExportStats {
     pub fn add_page(&self, records: usize) {
         self.0.pages.fetch_add(1, Ordering::Relaxed);
         self.0.records.fetch_add(records as u64, Ordering::Relaxed);
+        self.0
+            .largest_page
+            .fetch_max(records as u64, Ordering::Relaxed);
     }
 
     /// Counts a page of a listing (`label` names it: `GET /v1/users`) with its records, decoded
@@ -480,6 +488,7 @@ impl ExportStats {
             malformed: self.0.malformed.load(Ordering::Relaxed),
             filtered_out: self.0.filtered_out.load(Ordering::Relaxed),
             duplicates: self.0.duplicates.load(Ordering::Relaxed),
+            largest_page: self.0.largest_page.load(Ordering::Relaxed),
             partial: self.0.partial.lock().map(|p| p.clone()).unwrap_or_default(),
             malformed_samples: self.0.samples.lock().map(|s| s.clone()).unwrap_or_default(),
         }

@@ -227,6 +227,15 @@ impl Conformance {
         else {
             return;
         };
+        // The page size was honoured: pages of at most SMALL_PAGE records, and as many as
+        // that takes (a provider that asks for everything at once passes the count above).
+        let (pages, largest) = (run.summary.pages, run.summary.largest_page);
+        let least = USERS.div_ceil(u64::from(SMALL_PAGE));
+        report.check(
+            run.users.is_ok() && largest <= u64::from(SMALL_PAGE) && pages >= least,
+            &format!("a page size of {SMALL_PAGE} is honoured: pages of at most {SMALL_PAGE} records"),
+            || format!("{pages} page(s) counted, the largest of {largest} records, for {USERS} users at page size {SMALL_PAGE} (at least {least} pages expected; a provider counts its pages with ExportStats::add_page, which core's listings do)"),
+        );
         self.check_exact(report, name, run, USERS);
     }
 
