@@ -185,6 +185,18 @@ impl Conformance {
                 )
             },
         );
+        // Leavers matter as much as joiners: the mock states a user who is not active (an
+        // inactive, terminated, suspended or on-leave one), which the mapping must carry.
+        let not_active = tenant
+            .expected
+            .iter()
+            .filter(|(_, fields)| fields.get("status").is_some_and(|s| s != "active"))
+            .count();
+        report.check(
+            not_active > 0,
+            "the mock states a user who is not active",
+            || "no MockTenant::expect_user states a `status` other than \"active\"; state one (an inactive, terminated or suspended user), so that its mapping is checked".to_owned(),
+        );
         let by_id: HashMap<&str, Value> = list
             .iter()
             .map(|u| (u.id.as_str(), serde_json::to_value(u).unwrap_or_default()))
