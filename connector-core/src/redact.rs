@@ -63,7 +63,15 @@ impl Redactor {
     /// Adds `value` in all its encodings (nothing for values shorter than
     /// [`MIN_SCRUBBED_CHARS`]).
     pub fn add(&mut self, value: &str) {
-        for form in encodings(value) {
+        // Also without surrounding whitespace: a key file's trailing newline is often trimmed
+        // by whatever echoes it.
+        let trimmed = value.trim();
+        let values = if trimmed != value {
+            vec![value, trimmed]
+        } else {
+            vec![value]
+        };
+        for form in values.into_iter().flat_map(encodings) {
             if !self.needles.iter().any(|n| n.as_str() == form.as_str()) {
                 self.needles.push(form);
             }

@@ -33,6 +33,7 @@
 //!
 //! [`HttpClient`]: crate::http::HttpClient
 
+mod jwt;
 mod oauth2;
 mod schemes;
 
@@ -43,6 +44,7 @@ use crate::http::HttpClient;
 pub use crate::http::{Authenticator, Credentials, InvalidCredential};
 use crate::Secret;
 
+pub use jwt::{verify_rs256, JwtAssertion};
 pub use oauth2::{ClientAuthentication, OAuth2ClientCredentials};
 pub use schemes::{ApiKeyHeader, ApiKeyQuery, AuthScheme, Basic, Bearer, NoAuth};
 

@@ -71,6 +71,8 @@ pub struct OAuth2ClientCredentials {
     early_refresh: Duration,
     hint: String,
     code_at: Option<String>,
+    /// The JWT bearer grant's signer (RFC 7523) instead of the client-credentials grant.
+    assertion: Option<super::JwtAssertion>,
     state: tokio::sync::Mutex<State>,
     issued: SyncMutex<Vec<Secret>>,
 }
@@ -102,9 +104,24 @@ impl OAuth2ClientCredentials {
             early_refresh: Duration::from_secs(60),
             hint: "check client_id and client_secret, and that the client may use the client-credentials grant".into(),
             code_at: None,
+            assertion: None,
             state: tokio::sync::Mutex::new(State::default()),
             issued: SyncMutex::new(Vec::new()),
         }
+    }
+
+    /// The JWT bearer grant (RFC 7523) at `token_url`: each token request carries a freshly
+    /// signed `assertion` (a Google service account's, say) instead of a client secret. Tokens
+    /// are renewed, refused answers quoted and scrubbed, as for client credentials.
+    pub fn jwt_bearer(token_url: Url, assertion: super::JwtAssertion) -> Self {
+        let mut auth = Self::new(
+            token_url,
+            assertion.issuer().to_owned(),
+            assertion.key_secret().clone(),
+        );
+        auth.hint = "check the service account's key and what it may do".into();
+        auth.assertion = Some(assertion);
+        auth
     }
 
     /// The `scope` to ask for.
@@ -160,18 +177,28 @@ impl OAuth2ClientCredentials {
                 )],
             ));
         }
+        let grant = if self.assertion.is_some() {
+            "urn:ietf:params:oauth:grant-type:jwt-bearer"
+        } else {
+            "client_credentials"
+        };
         let mut request = Request::to_url(Method::POST, self.token_url.clone())
-            .form("grant_type", "client_credentials")
+            .form("grant_type", grant)
             .without_auth()
             .retry_safe(true);
         let mut basic = Credentials::default();
-        match self.client_auth {
-            ClientAuthentication::Body => {
+        match (&self.assertion, self.client_auth) {
+            (Some(assertion), _) => {
+                let signed = assertion.sign().map_err(|e| e.or_provider(provider))?;
+                self.remember(&signed);
+                request = request.form_secret("assertion", signed);
+            }
+            (None, ClientAuthentication::Body) => {
                 request = request
                     .form("client_id", self.client_id.clone())
                     .form_secret("client_secret", self.client_secret.clone());
             }
-            ClientAuthentication::Basic => {
+            (None, ClientAuthentication::Basic) => {
                 use super::AuthScheme as _;
                 // The client id is not a secret: it may be named in messages.
                 Basic::new(self.client_id.clone(), self.client_secret.clone())
@@ -179,7 +206,8 @@ impl OAuth2ClientCredentials {
                     .map_err(|e| invalid_credential(provider, e))?;
             }
         }
-        if let Some(scope) = &self.scope {
+        // A JWT assertion carries its scope inside.
+        if let Some(scope) = self.scope.as_ref().filter(|_| self.assertion.is_none()) {
             request = request.form("scope", scope.clone());
         }
         for (k, v) in &self.params {

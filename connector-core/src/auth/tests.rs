@@ -363,3 +363,66 @@ async fn a_declared_finer_code_is_the_refusals_api_code() {
     assert_eq!(err.api_code(), Some("7000222"), "{err}");
     assert_eq!(err.kind(), &crate::error::ErrorKind::Authentication);
 }
+
+/// The JWT bearer grant: the token request carries a freshly signed RS256 assertion (issuer,
+/// subject, scope, audience) that verifies with the key's public half, and no client secret;
+/// a refusal never shows the private key.
+#[tokio::test]
+async fn the_jwt_bearer_grant_sends_a_signed_assertion() {
+    let pem = Secret::new(include_str!("../sandbox/test_rsa_key.pem"));
+    let idp = MockServer::start().await;
+    let token_url = Url::parse(&format!("{}/token", idp.uri())).unwrap();
+    let signer = JwtAssertion::rs256("sa@project.iam", token_url.as_str(), "scope.read", &pem)
+        .unwrap()
+        .subject("admin@example.com");
+    let public = signer.public_key_der();
+    Mock::given(path("/token"))
+        .and(body_string_contains("grant-type%3Ajwt-bearer"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "access_token": "ya29.sandbox-token", "token_type": "Bearer", "expires_in": 3599,
+        })))
+        .mount(&idp)
+        .await;
+    let (api, client) = api_with(OAuth2ClientCredentials::jwt_bearer(
+        token_url.clone(),
+        signer,
+    ))
+    .await;
+    Mock::given(path("/x"))
+        .and(header("authorization", "Bearer ya29.sandbox-token"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&api)
+        .await;
+    let answer = client.send(&Request::get("/x")).await.unwrap();
+    assert_eq!(answer.status.as_u16(), 200);
+    let seen = idp.received_requests().await.unwrap();
+    let form: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(&seen[0].body)
+            .into_owned()
+            .collect();
+    assert!(!form.contains_key("client_secret"));
+    let claims = verify_rs256(&form["assertion"], &public).expect("a valid RS256 signature");
+    assert_eq!(claims["iss"], "sa@project.iam");
+    assert_eq!(claims["sub"], "admin@example.com");
+    assert_eq!(claims["scope"], "scope.read");
+    assert_eq!(claims["aud"], token_url.as_str());
+
+    // A refusal (Google: unauthorized_client when delegation is missing) quotes the service,
+    // never the key.
+    let refusing = MockServer::start().await;
+    Mock::given(path("/token"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({
+            "error": "unauthorized_client",
+            "error_description": format!("Client is unauthorized {}", pem.expose()),
+        })))
+        .mount(&refusing)
+        .await;
+    let token_url = Url::parse(&format!("{}/token", refusing.uri())).unwrap();
+    let signer = JwtAssertion::rs256("sa@project.iam", token_url.as_str(), "s", &pem).unwrap();
+    assert!(!format!("{signer:?}").contains("PRIVATE"));
+    let (_api, client) = api_with(OAuth2ClientCredentials::jwt_bearer(token_url, signer)).await;
+    let err = client.send(&Request::get("/x")).await.unwrap_err();
+    assert_eq!(err.api_code(), Some("unauthorized_client"));
+    let shown = format!("{err} {err:?} {}", err.full_message());
+    assert!(!shown.contains("MIIE"), "the key leaked: {shown}");
+}

@@ -35,6 +35,8 @@ use crate::error::{Error, ErrorKind, NetworkKind};
 /// `text` without control characters (line breaks kept when `lines`, `\r\n` as `\n`), cut to
 /// `max` characters.
 pub(crate) fn printable(text: &str, lines: bool, max: usize) -> String {
+    // Scrubbed before it is cut: half a secret would no longer be recognised as one.
+    let text = crate::redact::scrub(text);
     let mut out: String = text
         .replace("\r\n", "\n")
         .chars()

@@ -123,6 +123,51 @@ impl TokenIssuer {
         self.issue()
     }
 
+    /// Reads a token request of the JWT bearer grant (RFC 7523): the assertion's RS256
+    /// signature checked against `public_key_der`, its `exp` not past, and its `iss` this
+    /// issuer's client. The claims, for the sandbox's own checks (`sub`, `scope`), then
+    /// [`issue`](Self::issue); or the OAuth refusal to answer with.
+    pub fn jwt_bearer(
+        &self,
+        body: &[u8],
+        public_key_der: &[u8],
+    ) -> std::result::Result<Value, TokenAnswer> {
+        let form: HashMap<String, String> =
+            url::form_urlencoded::parse(body).into_owned().collect();
+        if form.get("grant_type").map(String::as_str)
+            != Some("urn:ietf:params:oauth:grant-type:jwt-bearer")
+        {
+            return Err(TokenAnswer::refusal(
+                400,
+                "unsupported_grant_type",
+                "only the JWT bearer grant is supported",
+            ));
+        }
+        let claims = form
+            .get("assertion")
+            .and_then(|a| crate::auth::verify_rs256(a, public_key_der))
+            .ok_or_else(|| TokenAnswer::refusal(400, "invalid_grant", "Invalid JWT Signature."))?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        if claims["exp"].as_u64().is_none_or(|exp| exp < now) {
+            return Err(TokenAnswer::refusal(
+                400,
+                "invalid_grant",
+                "Invalid JWT: Token must be a short-lived token and in a reasonable timeframe.",
+            ));
+        }
+        if claims["iss"] != self.client_id.as_str() {
+            return Err(TokenAnswer::refusal(
+                401,
+                "invalid_client",
+                "The OAuth client was not found.",
+            ));
+        }
+        Ok(claims)
+    }
+
     /// Issues a token (for a grant the sandbox checked itself).
     pub fn issue(&self) -> TokenAnswer {
         let n = self.issued.fetch_add(1, Ordering::SeqCst) + 1;
@@ -283,6 +328,43 @@ mod tests {
         assert!(!i.accepts(Some("Bearer made-up")));
         assert!(!i.accepts(Some("Basic aWQ6c2VjcmV0")));
         assert_eq!(TokenIssuer::unauthorized().status, 401);
+    }
+
+    #[test]
+    fn a_jwt_assertion_is_verified_before_a_token_is_issued() {
+        let pem = crate::Secret::new(include_str!("test_rsa_key.pem"));
+        let signer =
+            crate::auth::JwtAssertion::rs256("sa@example.iam", "http://t/token", "s", &pem)
+                .unwrap()
+                .subject("admin@example.com");
+        let i = TokenIssuer::new("t", "sa@example.iam", "", Duration::from_secs(60));
+        let body = |assertion: &str| {
+            url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer")
+                .append_pair("assertion", assertion)
+                .finish()
+        };
+        let signed = signer.sign().unwrap();
+        let claims = i
+            .jwt_bearer(body(signed.expose()).as_bytes(), &signer.public_key_der())
+            .unwrap();
+        assert_eq!(claims["sub"], "admin@example.com");
+        assert_eq!(claims["aud"], "http://t/token");
+        // Tampered with: the signature no longer holds.
+        let tampered = signed.expose().replacen('.', ".e30", 1);
+        let refused = i
+            .jwt_bearer(body(&tampered).as_bytes(), &signer.public_key_der())
+            .unwrap_err();
+        assert_eq!(refused.body["error"], "invalid_grant");
+        // Another issuer: an unknown client.
+        let other = crate::auth::JwtAssertion::rs256("other@x", "a", "s", &pem).unwrap();
+        let refused = i
+            .jwt_bearer(
+                body(other.sign().unwrap().expose()).as_bytes(),
+                &other.public_key_der(),
+            )
+            .unwrap_err();
+        assert_eq!(refused.body["error"], "invalid_client");
     }
 
     #[test]
