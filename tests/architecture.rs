@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-const CRATES: [&str; 9] = [
+const CRATES: [&str; 10] = [
     "connector-core",
     "connector-store",
     "connector-app",
@@ -13,6 +13,7 @@ const CRATES: [&str; 9] = [
     "connector-ukgpro",
     "connector-scim",
     "connector-entra",
+    "connector-google",
     "connector-cli",
     "connector",
 ];

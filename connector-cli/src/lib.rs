@@ -4,7 +4,7 @@
 //! the command against every provider registered with the SDK's registry. It links no
 //! provider itself: a binary references the provider crates it wants (so that the linker
 //! keeps their registrations) and calls [`run`]. The `connector` binary (package `connector`)
-//! links UKG Pro, SCIM and Entra ID; a third
+//! links UKG Pro, SCIM, Entra ID and Google Workspace; a third
 //! party builds its own with its providers:
 //!
 //! ```no_run

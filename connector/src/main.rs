@@ -5,5 +5,6 @@ fn main() -> std::process::ExitCode {
     std::hint::black_box(connector_ukgpro::descriptor());
     std::hint::black_box(connector_scim::descriptor());
     std::hint::black_box(connector_entra::descriptor());
+    std::hint::black_box(connector_google::descriptor());
     connector_cli::run()
 }

@@ -9,8 +9,9 @@ async fn list_shows_the_registered_providers() {
     let text = stdout(&o);
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[0].starts_with("entra "), "{text}");
-    assert!(lines[1].starts_with("scim "), "{text}");
-    assert!(lines[2].starts_with("ukgpro "), "{text}");
+    assert!(lines[1].starts_with("google "), "{text}");
+    assert!(lines[2].starts_with("scim "), "{text}");
+    assert!(lines[3].starts_with("ukgpro "), "{text}");
 
     let o = connector(&["list", "--json"], &[]).await;
     assert_eq!(code(&o), 0);
@@ -23,12 +24,12 @@ async fn list_shows_the_registered_providers() {
         .collect();
     assert_eq!(
         ids,
-        ["entra", "scim", "ukgpro"],
+        ["entra", "google", "scim", "ukgpro"],
         "the built-in providers, sorted"
     );
-    assert_eq!(list[2]["name"], "UKG Pro");
+    assert_eq!(list[3]["name"], "UKG Pro");
     assert_eq!(
-        list[2]["capabilities"],
+        list[3]["capabilities"],
         json!(["connection_test", "user_export"])
     );
 }

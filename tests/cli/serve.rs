@@ -134,7 +134,7 @@ async fn serve_prints_a_url_whose_token_opens_the_api_and_stops_cleanly() {
         .iter()
         .map(|t| t["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["entra", "scim", "ukgpro"]);
+    assert_eq!(ids, ["entra", "google", "scim", "ukgpro"]);
     let base = console.base.clone();
     let (status, _) = console
         .call(
@@ -246,7 +246,7 @@ async fn serve_warns_when_it_listens_beyond_loopback_and_names_a_taken_port() {
 async fn serve_with_sandboxes_offers_their_settings_and_a_connection_from_them_works() {
     let home = Home::new("serve-sandbox");
     let console = Console::start(&home, &["--sandbox"]).await;
-    for provider in ["entra", "scim", "ukgpro"] {
+    for provider in ["entra", "google", "scim", "ukgpro"] {
         assert!(
             console.sandbox_settings(provider).await.is_object(),
             "{provider}"
@@ -261,6 +261,20 @@ async fn serve_with_sandboxes_offers_their_settings_and_a_connection_from_them_w
     assert_eq!(status, 201);
     let (_, report) = console
         .post("/api/connections/Directory/test", json!(null))
+        .await;
+    assert_eq!(report["passed"], true, "{report}");
+    // Google Workspace: a service account's key (its private key a secret inside an object)
+    // and the admin it acts for; the sandbox's token service verifies the signed assertion.
+    let google = console.sandbox_settings("google").await;
+    let new = json!({"name": "Workspace", "provider": "google", "settings": google});
+    let (status, saved) = console.post("/api/connections", new).await;
+    assert_eq!(status, 201, "{saved}");
+    assert!(
+        !saved.to_string().contains("PRIVATE KEY"),
+        "the key never comes back: {saved}"
+    );
+    let (_, report) = console
+        .post("/api/connections/Workspace/test", json!(null))
         .await;
     assert_eq!(report["passed"], true, "{report}");
     let settings = console.sandbox_settings("ukgpro").await;

@@ -135,15 +135,19 @@ struct Shown {
     example: Option<String>,
 }
 
-/// The main (not advanced) text fields, the choice's options' own included (`option`: the
-/// choice's first option, shown by default).
+/// The main (not advanced) fields: a choice's (its first option's, shown by default) and an
+/// object's own fields in its place.
 fn shown_fields(schema: &SettingsSchema, document: &Value, edit: bool) -> Vec<Shown> {
     let mut out = Vec::new();
     for f in schema.fields().iter().filter(|f| !f.advanced) {
         let property = &document["properties"][&f.name];
         let choice = resolve(property, document);
-        if let Some(options) = choice["oneOf"].as_array() {
-            let option = resolve(&options[0], document);
+        // A choice shows its first option's fields; an object (a key file) its own fields.
+        let inner = match choice["oneOf"].as_array() {
+            Some(options) => Some(resolve(&options[0], document)),
+            None => choice.get("properties").map(|_| choice),
+        };
+        if let Some(option) = inner {
             let required: Vec<&str> = option["required"]
                 .as_array()
                 .into_iter()
@@ -205,6 +209,7 @@ async fn every_settings_form_renders_cleanly_in_rjsf_and_json_forms() {
         connector_ukgpro::descriptor(),
         connector_scim::descriptor(),
         connector_entra::descriptor(),
+        connector_google::descriptor(),
     ));
     let providers = registry::providers();
     assert!(

@@ -64,14 +64,14 @@ impl JwtAssertion {
         scope: impl Into<String>,
         private_key: &Secret,
     ) -> std::result::Result<Self, String> {
-        let pem = private_key.expose();
+        // As the key file has it, or pasted into a one-line input (line breaks dropped), or
+        // copied from the JSON with its `\n` escapes left in.
+        let pem = private_key.expose().replace("\\n", "\n");
         let body: String = pem
-            .lines()
-            .map(str::trim)
-            .skip_while(|l| *l != "-----BEGIN PRIVATE KEY-----")
-            .skip(1)
-            .take_while(|l| !l.starts_with("-----END"))
-            .collect();
+            .split_once("-----BEGIN PRIVATE KEY-----")
+            .and_then(|(_, rest)| rest.split_once("-----END PRIVATE KEY-----"))
+            .map(|(body, _)| body.chars().filter(|c| !c.is_whitespace()).collect())
+            .unwrap_or_default();
         if body.is_empty() {
             return Err(
                 "is not a PEM private key (-----BEGIN PRIVATE KEY----- … -----END PRIVATE KEY-----)"

@@ -425,4 +425,14 @@ async fn the_jwt_bearer_grant_sends_a_signed_assertion() {
     assert_eq!(err.api_code(), Some("unauthorized_client"));
     let shown = format!("{err} {err:?} {}", err.full_message());
     assert!(!shown.contains("MIIE"), "the key leaked: {shown}");
+
+    // The key pasted into a one-line input (its line breaks gone), or with the JSON's `\n`
+    // escapes left in, is the same key.
+    for pasted in [
+        pem.expose().replace('\n', ""),
+        pem.expose().replace('\n', "\\n"),
+    ] {
+        let signer = JwtAssertion::rs256("sa", "aud", "s", &Secret::new(pasted)).unwrap();
+        assert_eq!(signer.public_key_der(), public);
+    }
 }

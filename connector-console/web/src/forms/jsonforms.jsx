@@ -1,9 +1,9 @@
-// The SDK's settings forms in JSON Forms with its vanilla renderers, plus the three small
-// renderers vanilla lacks for them: a choice (`oneOf`, such as an auth method) with its
-// discriminator hidden and its secrets masked, a collapsed group (`options.collapsed`), and
-// error messages in plain words. A product on JSON Forms can take these as they are.
-import { JsonForms, JsonFormsDispatch, withJsonFormsLayoutProps, withJsonFormsOneOfProps } from '@jsonforms/react';
-import { and, isOneOfControl, optionIs, rankWith, uiTypeIs, Paths } from '@jsonforms/core';
+// The SDK's settings forms in JSON Forms with its vanilla renderers, plus the small renderers
+// vanilla lacks for them: a choice (`oneOf`, such as an auth method) with its discriminator
+// hidden and its secrets masked, an object's fields (a key file's), a collapsed group
+// (`options.collapsed`), and error messages in plain words. A product on JSON Forms can take these as they are.
+import { JsonForms, JsonFormsDispatch, withJsonFormsControlProps, withJsonFormsLayoutProps, withJsonFormsOneOfProps } from '@jsonforms/react';
+import { and, isObjectControl, isOneOfControl, not, optionIs, rankWith, uiTypeIs, Paths } from '@jsonforms/core';
 import { vanillaCells, vanillaRenderers } from '@jsonforms/vanilla-renderers';
 import { useEffect } from 'react';
 
@@ -93,6 +93,38 @@ function Choice({ schema, rootSchema, uischema, data, path, label, required, han
   );
 }
 
+/** An object (a key file's fields): its own fields, secrets masked, under its label. */
+function ObjectFields({ schema, rootSchema, uischema, path, label, required, renderers, cells, visible, config, data, handleChange }) {
+  // An empty object to fill, as RJSF starts one: its fields then say what they lack.
+  useEffect(() => {
+    if (data === undefined) {
+      const later = setTimeout(() => handleChange(path, {}), 0);
+      return () => clearTimeout(later);
+    }
+    return undefined;
+  }, [data]);
+  if (!visible) return null;
+  const property = written(uischema?.scope, rootSchema) || {};
+  const object = resolve(schema, rootSchema);
+  const description = property.description || object.description;
+  return (
+    <fieldset className="control object">
+      <legend>
+        {uischema?.label || property.title || label}
+        {required ? '*' : ''}
+      </legend>
+      {description && <div className="input-description">{description}</div>}
+      <JsonFormsDispatch
+        schema={object}
+        uischema={optionLayout(object, config?.secretPlaceholder)}
+        path={path}
+        renderers={renderers}
+        cells={cells}
+      />
+    </fieldset>
+  );
+}
+
 function CollapsedGroup({ uischema, schema, path, renderers, cells, visible, enabled }) {
   if (!visible) return null;
   return (
@@ -117,6 +149,7 @@ function CollapsedGroup({ uischema, schema, path, renderers, cells, visible, ena
 export const renderers = [
   ...vanillaRenderers,
   { tester: rankWith(10, isOneOfControl), renderer: withJsonFormsOneOfProps(Choice) },
+  { tester: rankWith(9, and(isObjectControl, not(isOneOfControl))), renderer: withJsonFormsControlProps(ObjectFields) },
   { tester: rankWith(10, and(uiTypeIs('Group'), optionIs('collapsed', true))), renderer: withJsonFormsLayoutProps(CollapsedGroup) },
 ];
 

@@ -1,0 +1,58 @@
+//! Directory users → the SDK's normalized `User`.
+
+use connector_core::{User, UserStatus};
+
+use crate::model::{DirectoryUser, Typed};
+
+/// The value of the first item of `kind` in `list`.
+fn of_kind(list: &[Typed], kind: &str) -> Option<String> {
+    list.iter()
+        .find(|t| t.kind.as_deref() == Some(kind))
+        .and_then(|t| t.value.clone())
+}
+
+/// One Directory user as a user: `suspended` and `archived` are the status; the primary
+/// organization gives the title and department (the org unit when it names no department);
+/// the `manager` relation names the manager by e-mail, which is what `manager_id` holds.
+pub fn to_user(g: DirectoryUser) -> User {
+    let mut user = User::new(g.id);
+    user.username = g.primary_email.clone();
+    user.email = g.primary_email.clone();
+    user.alternate_email = g
+        .emails
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .find_map(|e| {
+            e.address
+                .clone()
+                .filter(|a| Some(a) != g.primary_email.as_ref() && e.primary != Some(true))
+        });
+    if let Some(name) = g.name {
+        user.first_name = name.given_name;
+        user.last_name = name.family_name;
+        user.display_name = name.full_name.filter(|n| !n.trim().is_empty());
+    }
+    let orgs = g.organizations.unwrap_or_default();
+    let org = orgs
+        .iter()
+        .find(|o| o.primary == Some(true))
+        .or(orgs.first());
+    user.job_title = org.and_then(|o| o.title.clone());
+    user.department = org.and_then(|o| o.department.clone()).or(g.org_unit_path);
+    user.manager_id = of_kind(g.relations.as_deref().unwrap_or_default(), "manager");
+    user.employee_number = of_kind(
+        g.external_ids.as_deref().unwrap_or_default(),
+        "organization",
+    );
+    (user.status, user.provider_status) = match (g.suspended, g.archived) {
+        (Some(true), _) => (UserStatus::Suspended, Some("suspended".into())),
+        (_, Some(true)) => (UserStatus::Inactive, Some("archived".into())),
+        (Some(false), _) => (UserStatus::Active, Some("active".into())),
+        _ => (UserStatus::Unknown, None),
+    };
+    if user.display_name.is_none() {
+        user.derive_display_name();
+    }
+    user
+}
