@@ -283,6 +283,38 @@ impl Checklist {
         );
     }
 
+    /// Two steps from one request, for an API that proves credentials by answering at all (a
+    /// token issued and accepted: anything but 401) and a permission by that answer's status:
+    /// `authenticated` sends `request` (a refused token or a 401 is its error), then
+    /// `permission_step` checks the answer's status for `permission` (403: that permission to
+    /// grant). `said` are the two steps' messages when they pass.
+    pub async fn authenticated_and_permitted(
+        &mut self,
+        http: &crate::http::HttpClient,
+        request: &crate::http::Request,
+        permission_step: &str,
+        permission: &str,
+        said: [&str; 2],
+    ) {
+        let mut answer = None;
+        self.run("authenticated", || async {
+            let got = http.send(request).await?;
+            if got.status.as_u16() == 401 {
+                http.check_status(&got, permission)?;
+            }
+            answer = Some(got);
+            Ok(said[0].to_owned())
+        })
+        .await;
+        self.run(permission_step, || async {
+            if let Some(answer) = &answer {
+                http.check_status(answer, permission)?;
+            }
+            Ok(said[1].to_owned())
+        })
+        .await;
+    }
+
     /// Records the outcome of step `id` that was run by other means. Returns whether it passed.
     pub fn record(&mut self, id: &str, outcome: Result<String>, took: Duration) -> bool {
         let i = self.index(id);

@@ -45,25 +45,17 @@ pub async fn run(client: &EntraClient, checks: &mut Checklist) {
     let one = Request::get("/users")
         .query("$select", "id")
         .query("$top", "1");
-    // Any answer from Graph means a token was issued; a refused token is this step's error.
-    let mut answer = None;
     checks
-        .run("authenticated", || async {
-            let got = http.send(&one).await?;
-            if got.status.as_u16() == 401 {
-                http.check_status(&got, USER_READ_ALL)?;
-            }
-            answer = Some(got);
-            Ok("Entra ID issued a token for Microsoft Graph".into())
-        })
-        .await;
-    checks
-        .run("permission_user_read_all", || async {
-            if let Some(answer) = &answer {
-                http.check_status(answer, USER_READ_ALL)?;
-            }
-            Ok("User.Read.All is granted: Graph lists the users".into())
-        })
+        .authenticated_and_permitted(
+            http,
+            &one,
+            "permission_user_read_all",
+            USER_READ_ALL,
+            [
+                "Entra ID issued a token for Microsoft Graph",
+                "User.Read.All is granted: Graph lists the users",
+            ],
+        )
         .await;
     checks
         .run("users_readable", || async {

@@ -42,25 +42,17 @@ pub async fn run(client: &GoogleClient, customer: &str, checks: &mut Checklist) 
     let one = Request::get("/users")
         .query("customer", customer)
         .query("maxResults", "1");
-    // Any answer from the API means a token was issued for the admin.
-    let mut answer = None;
     checks
-        .run("authenticated", || async {
-            let got = http.send(&one).await?;
-            if got.status.as_u16() == 401 {
-                http.check_status(&got, READ_USERS)?;
-            }
-            answer = Some(got);
-            Ok("Google issued a token for the admin (domain-wide delegation is granted)".into())
-        })
-        .await;
-    checks
-        .run("permission_read_users", || async {
-            if let Some(answer) = &answer {
-                http.check_status(answer, READ_USERS)?;
-            }
-            Ok("the admin may read users".into())
-        })
+        .authenticated_and_permitted(
+            http,
+            &one,
+            "permission_read_users",
+            READ_USERS,
+            [
+                "Google issued a token for the admin (domain-wide delegation is granted)",
+                "the admin may read users",
+            ],
+        )
         .await;
     checks
         .run("users_readable", || async {

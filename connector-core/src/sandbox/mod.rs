@@ -13,9 +13,13 @@ use serde_json::Value;
 use crate::error::Result;
 
 mod chassis;
+#[cfg(feature = "mock-server")]
+mod origin;
 mod tokens;
 
 pub use chassis::{Chassis, Fault};
+#[cfg(feature = "mock-server")]
+pub use origin::{authorization, json, start_origin, Answer};
 pub use tokens::{basic_matches, basic_pair, TokenAnswer, TokenIssuer};
 
 /// How to start a sandbox.

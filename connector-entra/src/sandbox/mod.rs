@@ -11,11 +11,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use connector_core::reexports::url::{self, Url};
-use connector_core::sandbox::{Chassis, SandboxHandle, SandboxOptions, TokenAnswer, TokenIssuer};
+use connector_core::sandbox::{
+    authorization, json as answer, start_origin, Answer, Chassis, SandboxHandle, SandboxOptions,
+    TokenAnswer, TokenIssuer,
+};
 use connector_core::{Error, Result};
 use serde_json::{json, Value};
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::Request;
 
 use crate::check::USER_READ_ALL;
 use crate::ID;
@@ -43,8 +45,6 @@ struct Tenant {
     behaviour: Behaviour,
     deny: bool,
     tokens: TokenIssuer,
-    chassis: Chassis,
-    graph: Url,
 }
 
 /// The object id of user `i`.
@@ -76,16 +76,12 @@ pub fn user(i: u64) -> Value {
     })
 }
 
-fn answer(status: u16, body: Value) -> (u16, ResponseTemplate) {
-    (status, ResponseTemplate::new(status).set_body_json(body))
-}
-
-fn graph_error(status: u16, code: &str, message: &str) -> (u16, ResponseTemplate) {
+fn graph_error(status: u16, code: &str, message: &str) -> Answer {
     answer(status, json!({"error": {"code": code, "message": message}}))
 }
 
 /// An AADSTS refusal of the token service.
-fn aadsts(status: u16, error: &str, code: u32, words: &str) -> (u16, ResponseTemplate) {
+fn aadsts(status: u16, error: &str, code: u32, words: &str) -> Answer {
     let refusal = TokenAnswer::refusal(
         status,
         error,
@@ -104,7 +100,7 @@ fn param(req: &Request, name: &str) -> Option<u64> {
 }
 
 impl Tenant {
-    fn token(&self, req: &Request) -> (u16, ResponseTemplate) {
+    fn token(&self, req: &Request) -> Answer {
         let tenant = req
             .url
             .path()
@@ -144,7 +140,7 @@ impl Tenant {
         answer(issued.status, issued.body)
     }
 
-    fn users(&self, req: &Request) -> (u16, ResponseTemplate) {
+    fn users(&self, req: &Request) -> Answer {
         if self.deny {
             return graph_error(
                 403,
@@ -165,16 +161,29 @@ impl Tenant {
                 u
             })
             .collect();
-        let mut body = json!({"@odata.context": format!("{}v1.0/$metadata#users", self.graph), "value": value});
+        let mut body = json!({"value": value});
         if end < total {
-            let mut next = self
-                .graph
-                .join("v1.0/users")
-                .unwrap_or_else(|_| self.graph.clone());
-            for (k, v) in req.url.query_pairs().filter(|(k, _)| k != "$skiptoken") {
-                next.query_pairs_mut().append_pair(&k, &v);
+            // The request's own URL, on to the next page (Graph's links are absolute, on the
+            // host the client asked).
+            let mut next = req.url.clone();
+            let host = req
+                .headers
+                .get("host")
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or_default();
+            if let Ok(own) = Url::parse(&format!("http://{host}/")) {
+                let _ = next.set_host(own.host_str());
+                let _ = next.set_port(own.port());
             }
+            let kept: Vec<(String, String)> = req
+                .url
+                .query_pairs()
+                .filter(|(k, _)| k != "$skiptoken")
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
             next.query_pairs_mut()
+                .clear()
+                .extend_pairs(kept)
                 .append_pair("$skiptoken", &end.to_string());
             body["@odata.nextLink"] = json!(next.as_str());
         }
@@ -182,63 +191,40 @@ impl Tenant {
     }
 }
 
-/// One origin of the tenant: Graph, or the token service.
-struct Origin {
-    tenant: Arc<Tenant>,
-    token_service: bool,
-}
-
-impl Respond for Origin {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        let t = &self.tenant;
-        let (status, template) = if self.token_service {
-            match (
-                req.method.as_str(),
-                req.url.path().ends_with("/oauth2/v2.0/token"),
-            ) {
-                ("POST", true) => t.token(req),
-                _ => graph_error(404, "NotFound", "no such endpoint"),
-            }
-        } else if let Err(fault) = t.chassis.admit() {
-            (fault.status(), ResponseTemplate::new(fault.status()))
-        } else if !t.tokens.accepts(
-            req.headers
-                .get("authorization")
-                .and_then(|v| v.to_str().ok()),
-        ) {
-            graph_error(
+impl Tenant {
+    /// Microsoft Graph: the token checked, then `/v1.0/users`.
+    fn graph(&self, req: &Request) -> Answer {
+        if !self.tokens.accepts(authorization(req)) {
+            return graph_error(
                 401,
                 "InvalidAuthenticationToken",
                 "Access token has expired or is not yet valid.",
-            )
-        } else if req.method.as_str() == "GET" && req.url.path() == "/v1.0/users" {
-            t.users(req)
-        } else {
-            graph_error(404, "Request_ResourceNotFound", "Resource not found.")
-        };
-        let target = &req.url[url::Position::BeforePath..url::Position::AfterQuery];
-        t.chassis.answered(req.method.as_str(), target, status);
-        template.set_delay(t.chassis.latency())
+            );
+        }
+        match (req.method.as_str(), req.url.path()) {
+            ("GET", "/v1.0/users") => self.users(req),
+            _ => graph_error(404, "Request_ResourceNotFound", "Resource not found."),
+        }
+    }
+
+    /// The sign-in service: `/{tenant}/oauth2/v2.0/token`.
+    fn login(&self, req: &Request) -> Answer {
+        match (
+            req.method.as_str(),
+            req.url.path().ends_with("/oauth2/v2.0/token"),
+        ) {
+            ("POST", true) => self.token(req),
+            _ => graph_error(404, "NotFound", "no such endpoint"),
+        }
     }
 }
 
 /// Starts the sandbox with `options` and `behaviour`; it stops when the handle is dropped.
 pub async fn start_with(options: SandboxOptions, behaviour: Behaviour) -> Result<SandboxHandle> {
     let deny = !options.check(ID, &[USER_READ_ALL])?.is_empty();
-    let graph_server = MockServer::builder()
-        .listener(connector_core::sandbox::loopback_listener(
-            ID,
-            options.port,
-        )?)
-        .start()
-        .await;
-    let login_server = MockServer::builder()
-        .listener(connector_core::sandbox::loopback_listener(ID, 0)?)
-        .start()
-        .await;
-    let graph = Url::parse(&format!("{}/", graph_server.uri())).map_err(Error::from)?;
-    let login = Url::parse(&format!("{}/", login_server.uri())).map_err(Error::from)?;
-    let chassis = Chassis::new(&options).throttle_first(u64::from(behaviour.throttle_first));
+    let port = options.port;
+    let chassis =
+        Arc::new(Chassis::new(&options).throttle_first(u64::from(behaviour.throttle_first)));
     let counters = chassis.counters().clone();
     let tokens = TokenIssuer::new(
         "entra-sbx",
@@ -252,29 +238,20 @@ pub async fn start_with(options: SandboxOptions, behaviour: Behaviour) -> Result
         behaviour,
         deny,
         tokens,
-        chassis,
-        graph,
     });
-    for (server, token_service) in [(&graph_server, false), (&login_server, true)] {
-        Mock::given(any())
-            .respond_with(Origin {
-                tenant: tenant.clone(),
-                token_service,
-            })
-            .mount(server)
-            .await;
-    }
+    let t = tenant.clone();
+    let graph = start_origin(ID, port, chassis.clone(), true, move |req| t.graph(req)).await?;
+    let login = start_origin(ID, 0, chassis, false, move |req| tenant.login(req)).await?;
+    let login_url = Url::parse(&format!("{}/", login.uri())).map_err(Error::from)?;
     let settings =
         json!({"tenant_id": TENANT_ID, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET});
-    let base_url = graph_server.uri();
     Ok(
-        SandboxHandle::keep(base_url, settings, counters, (graph_server, login_server))
-            .with_endpoint("token", login),
+        SandboxHandle::keep(graph.uri(), settings, counters, (graph, login))
+            .with_endpoint("token", login_url),
     )
 }
 
-/// The issuer of the sandbox's tokens is inside it; tests that scan for leaked tokens start
-/// it with [`start_with`] and read the counters.
+/// The sandbox hook of the descriptor.
 pub fn start_boxed(
     options: SandboxOptions,
 ) -> Pin<Box<dyn Future<Output = Result<SandboxHandle>> + Send>> {

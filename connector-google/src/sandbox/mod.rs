@@ -11,12 +11,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use connector_core::auth::JwtAssertion;
-use connector_core::reexports::url::{self, Url};
-use connector_core::sandbox::{Chassis, SandboxHandle, SandboxOptions, TokenAnswer, TokenIssuer};
+use connector_core::reexports::url::Url;
+use connector_core::sandbox::{
+    authorization, json as answer, start_origin, Answer, Chassis, SandboxHandle, SandboxOptions,
+    TokenAnswer, TokenIssuer,
+};
 use connector_core::{Error, Result, Secret};
 use serde_json::{json, Value};
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::Request;
 
 use crate::client::SCOPE;
 use crate::ID;
@@ -48,7 +50,6 @@ struct Account {
     no_admin: bool,
     tokens: TokenIssuer,
     public_key: Vec<u8>,
-    chassis: Chassis,
 }
 
 /// The id of user `i`.
@@ -83,23 +84,19 @@ pub fn user(i: u64) -> Value {
     })
 }
 
-fn answer(status: u16, body: Value) -> (u16, ResponseTemplate) {
-    (status, ResponseTemplate::new(status).set_body_json(body))
-}
-
-fn api_error(status: u16, code: &str, message: &str) -> (u16, ResponseTemplate) {
+fn api_error(status: u16, code: &str, message: &str) -> Answer {
     answer(
         status,
         json!({"error": {"code": status, "message": message, "status": code}}),
     )
 }
 
-fn reply(refused: TokenAnswer) -> (u16, ResponseTemplate) {
+fn reply(refused: TokenAnswer) -> Answer {
     answer(refused.status, refused.body)
 }
 
 impl Account {
-    fn token(&self, req: &Request) -> (u16, ResponseTemplate) {
+    fn token(&self, req: &Request) -> Answer {
         let claims = match self.tokens.jwt_bearer(&req.body, &self.public_key) {
             Ok(claims) => claims,
             Err(refused) => return reply(refused),
@@ -121,7 +118,7 @@ impl Account {
         reply(self.tokens.issue())
     }
 
-    fn users(&self, req: &Request) -> (u16, ResponseTemplate) {
+    fn users(&self, req: &Request) -> Answer {
         if self.no_admin {
             return api_error(
                 403,
@@ -162,68 +159,48 @@ impl Account {
     }
 }
 
-/// One origin of the account: the API, or the token service.
-struct Origin {
-    account: Arc<Account>,
-    token_service: bool,
-}
-
-impl Respond for Origin {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        let a = &self.account;
-        let (status, template) = if self.token_service {
-            match (req.method.as_str(), req.url.path()) {
-                ("POST", "/token") => a.token(req),
-                _ => api_error(404, "NOT_FOUND", "Not Found"),
-            }
-        } else if let Err(fault) = a.chassis.admit() {
-            (fault.status(), ResponseTemplate::new(fault.status()))
-        } else if !a.tokens.accepts(
-            req.headers
-                .get("authorization")
-                .and_then(|v| v.to_str().ok()),
-        ) {
-            api_error(
+impl Account {
+    /// The Directory API: the token checked, then `users`.
+    fn api(&self, req: &Request) -> Answer {
+        if !self.tokens.accepts(authorization(req)) {
+            return api_error(
                 401,
                 "UNAUTHENTICATED",
                 "Request had invalid authentication credentials.",
-            )
-        } else if req.method.as_str() == "GET" && req.url.path() == "/admin/directory/v1/users" {
-            a.users(req)
-        } else {
-            api_error(404, "NOT_FOUND", "Not Found")
-        };
-        let target = &req.url[url::Position::BeforePath..url::Position::AfterQuery];
-        a.chassis.answered(req.method.as_str(), target, status);
-        template.set_delay(a.chassis.latency())
+            );
+        }
+        match (req.method.as_str(), req.url.path()) {
+            ("GET", "/admin/directory/v1/users") => self.users(req),
+            _ => api_error(404, "NOT_FOUND", "Not Found"),
+        }
+    }
+
+    /// Google's token service: `/token`.
+    fn token_service(&self, req: &Request) -> Answer {
+        match (req.method.as_str(), req.url.path()) {
+            ("POST", "/token") => self.token(req),
+            _ => api_error(404, "NOT_FOUND", "Not Found"),
+        }
     }
 }
 
 /// Starts the sandbox with `options` and `behaviour`; it stops when the handle is dropped.
 pub async fn start_with(options: SandboxOptions, behaviour: Behaviour) -> Result<SandboxHandle> {
     let denied = options.check(ID, &DENIABLE)?;
-    let api_server = MockServer::builder()
-        .listener(connector_core::sandbox::loopback_listener(
-            ID,
-            options.port,
-        )?)
-        .start()
-        .await;
-    let token_server = MockServer::builder()
-        .listener(connector_core::sandbox::loopback_listener(ID, 0)?)
-        .start()
-        .await;
-    let token_uri = format!("{}/token", token_server.uri());
-    let signer = JwtAssertion::rs256(CLIENT_EMAIL, &token_uri, SCOPE, &Secret::new(PRIVATE_KEY))
+    let port = options.port;
+    let chassis =
+        Arc::new(Chassis::new(&options).throttle_first(u64::from(behaviour.throttle_first)));
+    let counters = chassis.counters().clone();
+    let key = Secret::new(PRIVATE_KEY);
+    let public_key = JwtAssertion::rs256(CLIENT_EMAIL, "", SCOPE, &key)
         .map_err(|why| {
             Error::new(
                 ID,
                 connector_core::ErrorKind::Unsupported,
                 format!("the sandbox key {why}"),
             )
-        })?;
-    let chassis = Chassis::new(&options).throttle_first(u64::from(behaviour.throttle_first));
-    let counters = chassis.counters().clone();
+        })?
+        .public_key_der();
     let tokens = TokenIssuer::new("ya29.sbx", CLIENT_EMAIL, "", Duration::from_secs(3599))
         .first_token_uses(behaviour.token_uses);
     let account = Arc::new(Account {
@@ -232,18 +209,13 @@ pub async fn start_with(options: SandboxOptions, behaviour: Behaviour) -> Result
         no_delegation: denied.iter().any(|d| d == DENIABLE[0]),
         no_admin: denied.iter().any(|d| d == DENIABLE[1]),
         tokens,
-        public_key: signer.public_key_der(),
-        chassis,
+        public_key,
     });
-    for (server, token_service) in [(&api_server, false), (&token_server, true)] {
-        Mock::given(any())
-            .respond_with(Origin {
-                account: account.clone(),
-                token_service,
-            })
-            .mount(server)
-            .await;
-    }
+    let a = account.clone();
+    let api = start_origin(ID, port, chassis.clone(), true, move |req| a.api(req)).await?;
+    let token = start_origin(ID, 0, chassis, false, move |req| account.token_service(req)).await?;
+    let token_uri = format!("{}/token", token.uri());
+    let token_url = Url::parse(&token_uri).map_err(Error::from)?;
     let settings = json!({
         "service_account_key": {
             "type": "service_account",
@@ -253,11 +225,9 @@ pub async fn start_with(options: SandboxOptions, behaviour: Behaviour) -> Result
         },
         "subject": ADMIN,
     });
-    let token = Url::parse(&token_uri).map_err(Error::from)?;
-    let base_url = api_server.uri();
     Ok(
-        SandboxHandle::keep(base_url, settings, counters, (api_server, token_server))
-            .with_endpoint("token", token),
+        SandboxHandle::keep(api.uri(), settings, counters, (api, token))
+            .with_endpoint("token", token_url),
     )
 }
 
