@@ -53,7 +53,8 @@ async fn mock(scenario: Scenario) -> MockTenant {
     let users = match scenario {
         Scenario::Healthy { users }
         | Scenario::RateLimited { users }
-        | Scenario::MalformedRecord { users } => users as usize,
+        | Scenario::MalformedRecord { users }
+        | Scenario::WithheldFields { users } => users as usize,
         Scenario::Empty | Scenario::RejectCredentials | Scenario::DenyPermission => 3,
         Scenario::Unreachable => {
             let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -73,6 +74,11 @@ async fn mock(scenario: Scenario) -> MockTenant {
         // One employee whose records carry no id: UKG's lenient decoding must count them.
         persons[4].as_object_mut().unwrap().remove("employeeId");
         employments[4].as_object_mut().unwrap().remove("employeeID");
+    }
+    if let Scenario::WithheldFields { .. } = scenario {
+        // Two employees' employment records withheld (Personnel Integration not showing
+        // them): their person details arrive without a partner.
+        employments.drain(1..3);
     }
     let mut employment = Paged::new(employments);
     if scenario == Scenario::DenyPermission {
@@ -129,5 +135,11 @@ async fn ukgpro_conforms() {
             .any(|p| p.contains("no secret in stderr")),
         "{:?}",
         report.passed
+    );
+    // UKG Pro's two endpoints are two sections: the mock withholds one for two employees.
+    assert!(
+        report.passed.iter().any(|p| p.contains("withheld section")),
+        "{:?}",
+        report.skipped
     );
 }

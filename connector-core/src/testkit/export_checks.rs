@@ -272,6 +272,34 @@ impl Conformance {
         }
     }
 
+    /// A section the API withholds (200, some users' data missing) is counted as partial or
+    /// fails the export by name: never silent nulls.
+    pub async fn check_withheld_fields(&self, report: &mut ConformanceReport) {
+        let name = "a withheld section is counted or refused, never silent";
+        let scenario = Scenario::WithheldFields { users: USERS };
+        let Some(run) = self
+            .export_scenario(
+                report,
+                scenario,
+                name,
+                ExportOptions::new(),
+                "withheld fields",
+            )
+            .await
+        else {
+            return;
+        };
+        let partial: u64 = run.summary.partial.values().sum();
+        match &run.users {
+            Ok(list) => report.check(partial > 0, name, || {
+                format!("{} users exported, none counted as partial: the missing section became silent nulls (count them with ExportStats::add_partial)", list.len())
+            }),
+            Err(e) => report.check(!e.message().trim().is_empty(), name, || {
+                "the export failed without saying why".into()
+            }),
+        }
+    }
+
     /// Run-time credentials that expire mid-export are renewed and the export completes.
     pub async fn check_expiring_credentials(&self, report: &mut ConformanceReport) {
         let name = "credentials that expire mid-export are renewed";

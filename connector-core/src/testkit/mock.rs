@@ -46,6 +46,14 @@ pub enum Scenario {
         /// Users in the tenant, the malformed one included.
         users: u64,
     },
+    /// A working tenant that answers 200 but withholds a section of some users' data (the
+    /// records of one endpoint, the fields a service account may not see): the export must
+    /// count those users as partial (`ExportStats::add_partial`) or fail naming it, never
+    /// yield their missing fields as silent nulls. Mocks of APIs without sections skip it.
+    WithheldFields {
+        /// Users in the tenant, those with a withheld section included.
+        users: u64,
+    },
 }
 
 /// Lists the secrets a mock issued at run time (tokens).

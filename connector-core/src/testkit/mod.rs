@@ -159,6 +159,7 @@ impl Conformance {
             self.check_expiring_credentials(&mut report).await;
             self.check_rate_limited(&mut report).await;
             self.check_malformed_record(&mut report).await;
+            self.check_withheld_fields(&mut report).await;
             self.check_empty(&mut report).await;
             self.check_export_denied(&mut report).await;
         }
