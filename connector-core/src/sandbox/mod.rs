@@ -19,7 +19,9 @@ mod tokens;
 
 pub use chassis::{Chassis, Fault};
 #[cfg(feature = "mock-server")]
-pub use origin::{authorization, json, start_origin, Answer};
+pub use origin::{
+    authorization, json, start_origin, start_origin_answering_faults, Answer, FaultAnswer,
+};
 pub use tokens::{basic_matches, basic_pair, TokenAnswer, TokenIssuer};
 
 /// How to start a sandbox.

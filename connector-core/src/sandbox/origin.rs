@@ -9,15 +9,19 @@ use std::sync::Arc;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use super::{loopback_listener, Chassis};
+use super::{loopback_listener, Chassis, Fault};
 use crate::Result;
 
 /// An answer of a mock: its status (for the request log) and the response.
 pub type Answer = (u16, ResponseTemplate);
 
+/// How an origin answers an injected fault (for a service whose errors have a body of their
+/// own: SCIM's, say).
+pub type FaultAnswer = Box<dyn Fn(Fault) -> Answer + Send + Sync>;
+
 struct Origin<A> {
     chassis: Arc<Chassis>,
-    faults: bool,
+    faults: Option<FaultAnswer>,
     answer: A,
 }
 
@@ -26,13 +30,12 @@ where
     A: Fn(&Request) -> Answer + Send + Sync + 'static,
 {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        let fault = if self.faults {
-            self.chassis.admit().err()
-        } else {
-            None
+        let fault = match &self.faults {
+            Some(on_fault) => self.chassis.admit().err().map(on_fault),
+            None => None,
         };
         let (status, template) = match fault {
-            Some(fault) => (fault.status(), ResponseTemplate::new(fault.status())),
+            Some(answer) => answer,
             None => (self.answer)(req),
         };
         let target = &req.url[url::Position::BeforePath..url::Position::AfterQuery];
@@ -50,6 +53,38 @@ pub async fn start_origin<A>(
     port: u16,
     chassis: Arc<Chassis>,
     faults: bool,
+    answer: A,
+) -> Result<MockServer>
+where
+    A: Fn(&Request) -> Answer + Send + Sync + 'static,
+{
+    let on_fault: Option<FaultAnswer> = faults.then(|| {
+        Box::new(|fault: Fault| (fault.status(), ResponseTemplate::new(fault.status())))
+            as FaultAnswer
+    });
+    serve(provider, port, chassis, on_fault, answer).await
+}
+
+/// [`start_origin`] with the chassis's faults answered by `on_fault` (a body of the
+/// service's own for its 503s and 429s).
+pub async fn start_origin_answering_faults<A>(
+    provider: &'static str,
+    port: u16,
+    chassis: Arc<Chassis>,
+    on_fault: FaultAnswer,
+    answer: A,
+) -> Result<MockServer>
+where
+    A: Fn(&Request) -> Answer + Send + Sync + 'static,
+{
+    serve(provider, port, chassis, Some(on_fault), answer).await
+}
+
+async fn serve<A>(
+    provider: &'static str,
+    port: u16,
+    chassis: Arc<Chassis>,
+    faults: Option<FaultAnswer>,
     answer: A,
 ) -> Result<MockServer>
 where

@@ -6,11 +6,13 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use connector_core::sandbox::{Chassis, Fault, SandboxHandle, SandboxOptions};
+use connector_core::sandbox::{
+    authorization, start_origin_answering_faults, Answer, Chassis, Fault, FaultAnswer,
+    SandboxHandle, SandboxOptions,
+};
 use connector_core::Result;
 use serde_json::{json, Value};
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Request, ResponseTemplate};
 
 use crate::model::ENTERPRISE;
 use crate::ID;
@@ -63,12 +65,9 @@ struct Service {
     options: SandboxOptions,
     behaviour: Behaviour,
     deny: bool,
-    chassis: Chassis,
 }
 
-/// A response and its status (kept for the request log: a template does not tell it).
-type Answer = (u16, ResponseTemplate);
-
+/// A SCIM error answer (RFC 7644 §3.12).
 fn scim_error(status: u16, detail: &str, scim_type: Option<&str>) -> Answer {
     let mut body = json!({
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
@@ -169,89 +168,67 @@ impl Service {
     }
 }
 
-struct Api(Arc<Service>);
-
-impl Respond for Api {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        let s = &self.0;
-        let admitted = s.chassis.admit();
-        let authorized = req
-            .headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            == Some(&format!("Bearer {TOKEN}"));
-        let path = req.url.path().strip_prefix("/scim/v2").unwrap_or("");
-        let (status, answer) = if let Err(fault) = admitted {
-            match fault {
-                Fault::Throttled => (429, ResponseTemplate::new(429)),
-                Fault::Unavailable(status) => {
-                    scim_error(status, "the sandbox's injected failure", None)
-                }
-            }
-        } else if !authorized {
+impl Service {
+    /// One request, after the chassis admitted it: the bearer check, then the SCIM resources.
+    fn answer(&self, req: &Request) -> Answer {
+        let given = authorization(req).unwrap_or_default();
+        if given != format!("Bearer {TOKEN}") {
             // Like some real services, it echoes what it was given: the provider must not.
-            let given = req
-                .headers
-                .get("authorization")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned();
-            scim_error(
+            return scim_error(
                 401,
                 &format!("the bearer token is missing or invalid ({given})"),
                 None,
-            )
-        } else {
-            match path {
-                "/ServiceProviderConfig" => (200, ResponseTemplate::new(200).set_body_json(json!({
-                    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
-                    "patch": {"supported": false},
-                    "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
-                    "filter": {"supported": true, "maxResults": MAX_RESULTS},
-                    "changePassword": {"supported": false},
-                    "sort": {"supported": false},
-                    "etag": {"supported": false},
-                    "pagination": {"cursor": s.behaviour.cursor, "index": true},
-                    "authenticationSchemes": [{"type": "oauthbearertoken", "name": "Bearer", "description": "bearer token"}],
-                }))),
-                "/ResourceTypes" => list(
-                    vec![json!({
-                        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
-                        "id": "User", "name": "User", "endpoint": "/Users",
-                        "schema": "urn:ietf:params:scim:schemas:core:2.0:User",
-                        "schemaExtensions": [{"schema": ENTERPRISE, "required": false}],
-                    })],
-                    1,
-                    1,
-                    None,
-                ),
-                "/Users" => s.users(req),
-                _ => scim_error(404, "no such resource", None),
-            }
-        };
-        let target = &req.url[url::Position::BeforePath..url::Position::AfterQuery];
-        s.chassis.answered(req.method.as_str(), target, status);
-        answer.set_delay(s.chassis.latency())
+            );
+        }
+        match req.url.path().strip_prefix("/scim/v2").unwrap_or("") {
+            "/ServiceProviderConfig" => (200, ResponseTemplate::new(200).set_body_json(json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+                "patch": {"supported": false},
+                "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+                "filter": {"supported": true, "maxResults": MAX_RESULTS},
+                "changePassword": {"supported": false},
+                "sort": {"supported": false},
+                "etag": {"supported": false},
+                "pagination": {"cursor": self.behaviour.cursor, "index": true},
+                "authenticationSchemes": [{"type": "oauthbearertoken", "name": "Bearer", "description": "bearer token"}],
+            }))),
+            "/ResourceTypes" => list(
+                vec![json!({
+                    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
+                    "id": "User", "name": "User", "endpoint": "/Users",
+                    "schema": "urn:ietf:params:scim:schemas:core:2.0:User",
+                    "schemaExtensions": [{"schema": ENTERPRISE, "required": false}],
+                })],
+                1,
+                1,
+                None,
+            ),
+            "/Users" => self.users(req),
+            _ => scim_error(404, "no such resource", None),
+        }
     }
 }
 
 /// Starts the sandbox with test behaviour.
 pub async fn start_with(options: SandboxOptions, behaviour: Behaviour) -> Result<SandboxHandle> {
     let deny = !options.check(ID, &[READ_USERS])?.is_empty();
-    let listener = connector_core::sandbox::loopback_listener(ID, options.port)?;
-    let server = MockServer::builder().listener(listener).start().await;
-    let chassis = Chassis::new(&options).throttle_first(behaviour.throttle_first);
+    let port = options.port;
+    let chassis = Arc::new(Chassis::new(&options).throttle_first(behaviour.throttle_first));
     let counters = chassis.counters().clone();
-    let service = Service {
+    let service = Arc::new(Service {
         options,
         behaviour,
         deny,
-        chassis,
-    };
-    Mock::given(any())
-        .respond_with(Api(Arc::new(service)))
-        .mount(&server)
-        .await;
+    });
+    // Injected failures answer with SCIM's error body, as a SCIM service's gateway would not,
+    // but the service itself does.
+    let on_fault: FaultAnswer = Box::new(|fault| match fault {
+        Fault::Throttled => (429, ResponseTemplate::new(429)),
+        Fault::Unavailable(status) => scim_error(status, "the sandbox's injected failure", None),
+    });
+    let server =
+        start_origin_answering_faults(ID, port, chassis, on_fault, move |req| service.answer(req))
+            .await?;
     let base_url = server.uri();
     let settings = json!({
         "base_url": format!("{base_url}/scim/v2"),
