@@ -10,6 +10,7 @@ mod example;
 mod export;
 #[cfg(unix)]
 mod files;
+mod identity;
 #[cfg(target_os = "linux")]
 mod memory;
 mod orchestrators;

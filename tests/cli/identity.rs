@@ -1,0 +1,134 @@
+//! The identity providers end to end on their standalone sandboxes, through the `connector`
+//! binary as an operator runs it: the sandbox prints one override variable per endpoint (the
+//! API and the token service on two origins), and with them `test`, `users`, a saved
+//! connection's `sync`, and the Airbyte and Singer entry points all reach the sandbox.
+
+use crate::connections::Home;
+use crate::harness::*;
+
+/// The `VARIABLE=value` pairs the sandbox's start-up message gives.
+async fn overrides(stderr: &mut Lines) -> Vec<(String, String)> {
+    loop {
+        let line = stderr
+            .next_line()
+            .await
+            .unwrap()
+            .expect("the sandbox's start-up message");
+        let pairs: Vec<(String, String)> = line
+            .split_whitespace()
+            .filter_map(|w| w.split_once('='))
+            .filter(|(k, _)| k.ends_with("ENDPOINT_OVERRIDE"))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        if !pairs.is_empty() {
+            return pairs;
+        }
+    }
+}
+
+async fn end_to_end(provider: &str) {
+    let binary = std::path::PathBuf::from(env!("CARGO_BIN_EXE_connector"));
+    let (mut child, settings, mut said) =
+        spawn_sandbox(&binary, &[provider, "sandbox", "--users", "12"]).await;
+    let variables = overrides(&mut said).await;
+    let upper = provider.to_ascii_uppercase();
+    let names: Vec<&str> = variables.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            format!("{upper}_ENDPOINT_OVERRIDE"),
+            format!("{upper}_TOKEN_ENDPOINT_OVERRIDE")
+        ],
+        "one variable per endpoint"
+    );
+    assert_ne!(variables[0].1, variables[1].1, "two origins");
+    let home = Home::new(&format!("identity-{provider}"));
+    std::fs::create_dir_all(&home.dir).unwrap();
+    let config = home.dir.join(format!("{provider}.json"));
+    std::fs::write(&config, settings.to_string()).unwrap();
+    let config = config.to_string_lossy().into_owned();
+    let env: Vec<(&str, &str)> = variables
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+
+    let o = home
+        .run_with(&[provider, "test", "--config", &config], &env)
+        .await;
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("Result: passed"), "{}", stdout(&o));
+
+    let o = home
+        .run_with(&[provider, "users", "--config", &config], &env)
+        .await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 12, "{}", stderr(&o));
+
+    // A saved connection and its sync: a baseline, then nothing changed.
+    let o = home
+        .run_with(
+            &[
+                "connections",
+                "add",
+                "Directory",
+                "--provider",
+                provider,
+                "--config",
+                &config,
+            ],
+            &env,
+        )
+        .await;
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    for _ in 0..2 {
+        let o = home
+            .run_with(&[provider, "sync", "--connection", "Directory"], &env)
+            .await;
+        assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+        assert!(stdout(&o).trim().is_empty(), "no events: {}", stdout(&o));
+    }
+
+    // The orchestrator entry points follow the same variables.
+    let links = temp_dir(&format!("identity-links-{provider}"));
+    let o = connector(&["install-entrypoints", links.to_str().unwrap()], &[]).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let check = program(
+        &links.join(format!("source-{provider}")),
+        &["check", "--config", &config],
+        &env,
+    )
+    .output()
+    .await
+    .unwrap();
+    assert!(
+        stdout(&check).contains("\"status\":\"SUCCEEDED\""),
+        "{}{}",
+        stdout(&check),
+        stderr(&check)
+    );
+    let tap = program(
+        &links.join(format!("tap-{provider}")),
+        &["--config", &config],
+        &env,
+    )
+    .output()
+    .await
+    .unwrap();
+    assert_eq!(code(&tap), 0, "{}", stderr(&tap));
+    let records = stdout(&tap)
+        .lines()
+        .filter(|l| l.contains("\"RECORD\""))
+        .count();
+    assert_eq!(records, 12, "{}", stderr(&tap));
+    let _ = child.kill().await;
+}
+
+#[tokio::test]
+async fn entra_id_works_end_to_end_on_its_sandbox() {
+    end_to_end("entra").await;
+}
+
+#[tokio::test]
+async fn google_workspace_works_end_to_end_on_its_sandbox() {
+    end_to_end("google").await;
+}
