@@ -139,8 +139,9 @@ impl JwtAssertion {
                 &mut signature,
             )
             .map_err(|_| {
+                // The provider is named by the client that asked (`or_provider`).
                 crate::Error::new(
-                    "auth",
+                    "",
                     crate::ErrorKind::Authentication,
                     "the JWT assertion could not be signed with the private key",
                 )
