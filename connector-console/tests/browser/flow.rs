@@ -12,10 +12,11 @@ use connector_store::{KeySource, MasterKey, SqliteStore};
 
 use crate::driver::{Browser, PATIENCE};
 
-const SECRETS: [&str; 3] = [
+const SECRETS: [&str; 4] = [
     connector_ukgpro::sandbox::PASSWORD,
     connector_ukgpro::sandbox::CUSTOMER_API_KEY,
     "scim-sandbox-token",
+    connector_entra::sandbox::CLIENT_SECRET,
 ];
 
 async fn ukg(options: SandboxOptions) -> SandboxHandle {
@@ -79,7 +80,11 @@ async fn edit(browser: &Browser, base_url: &str, password: Option<&str>) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_person_connects_ukg_pro_tests_it_and_syncs_in_the_browser() {
-    std::hint::black_box((connector_ukgpro::descriptor(), connector_scim::descriptor()));
+    std::hint::black_box((
+        connector_ukgpro::descriptor(),
+        connector_scim::descriptor(),
+        connector_entra::descriptor(),
+    ));
     let today = ukg(SandboxOptions::default()).await;
     let mut options = SandboxOptions::default();
     options.day = 30;
@@ -90,13 +95,19 @@ async fn a_person_connects_ukg_pro_tests_it_and_syncs_in_the_browser() {
     let scim = connector_scim::sandbox::start_boxed(SandboxOptions::with_employees(12))
         .await
         .expect("a SCIM sandbox");
+    // Entra ID's hosts are fixed: the console reaches its sandbox through its endpoints.
+    let entra = connector_entra::sandbox::start_boxed(SandboxOptions::with_employees(12))
+        .await
+        .expect("an Entra ID sandbox");
     let home = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(home.path(), KeySource::Given(MasterKey::generate())).unwrap();
     let mut options = connector_console::Options::default();
     options.sandboxes = BTreeMap::from([
         ("ukgpro".to_owned(), today.settings.clone()),
         ("scim".to_owned(), scim.settings.clone()),
+        ("entra".to_owned(), entra.settings.clone()),
     ]);
+    options.contexts = BTreeMap::from([("entra".to_owned(), entra.context())]);
     let console =
         connector_console::start_with(Box::new(store), "127.0.0.1:0".parse().unwrap(), options)
             .await
@@ -335,6 +346,20 @@ async fn a_person_connects_ukg_pro_tests_it_and_syncs_in_the_browser() {
     assert!(steps.iter().all(|(_, st)| st == "passed"), "{steps:?}");
     assert_no_secret(&browser, "the SCIM connection page").await;
     browser.screenshot_of("12-scim-tested", "#test").await;
+
+    // Entra ID, whose settings hold no URL: the same form flow, green through two origins.
+    browser.open(&format!("{base}/#/")).await;
+    browser.click("[data-provider=entra] a.button").await;
+    browser.click("#use-sandbox").await;
+    browser.click("button[type=submit]").await;
+    let steps = run_test(&browser).await;
+    assert!(
+        steps.iter().any(|(id, _)| id == "token_service_reachable"),
+        "{steps:?}"
+    );
+    assert!(steps.iter().all(|(_, st)| st == "passed"), "{steps:?}");
+    assert_no_secret(&browser, "the Entra ID connection page").await;
+    browser.screenshot_of("13-entra-tested", "#test").await;
     browser.close().await;
 }
 
