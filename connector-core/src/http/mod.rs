@@ -17,6 +17,7 @@
 
 mod authenticate;
 mod client;
+mod config;
 mod decode;
 mod policy;
 mod probe;
@@ -28,7 +29,8 @@ pub mod retry;
 mod transport;
 
 pub use authenticate::{Authenticator, Credentials, InvalidCredential};
-pub use client::{user_agent, HttpClient, HttpConfig};
+pub use client::{user_agent, HttpClient};
+pub use config::HttpConfig;
 pub use decode::{decode_error, describe_malformed, RecordPage, RecordsAt};
 pub(crate) use policy::printable;
 pub use policy::{ErrorPolicy, On};

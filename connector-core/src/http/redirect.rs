@@ -19,7 +19,7 @@ impl HttpClient {
         let inner = &*self.inner;
         let field = inner
             .config
-            .url_subject(&super::client::endpoint_host(current));
+            .url_subject(&super::config::endpoint_host(current));
         let protocol = |message: String, hint: String| {
             Error::new(inner.provider, ErrorKind::Protocol, message)
                 .with_endpoint(endpoint.to_owned())
