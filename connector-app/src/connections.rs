@@ -19,15 +19,19 @@ pub enum SaveFailure {
     Store(StoreError),
 }
 
-/// Validates `raw` against `provider`'s settings and saves it as `name`, secrets encrypted.
+/// Validates `raw` against `provider`'s settings and saves it as `name`, secrets encrypted,
+/// with `endpoints`: where the provider is reached when not at production (a sandbox's
+/// endpoints, which the connection then keeps using; `Context::default()` for production).
 /// Test it afterwards with [`test()`].
 pub async fn add(
     store: &dyn Store,
     name: &ConnectionName,
     provider: &ProviderDescriptor,
     raw: Value,
+    endpoints: &Context,
 ) -> Result<ConnectionInfo, SaveFailure> {
     let settings = ValidSettings::validate(provider, raw).map_err(SaveFailure::Invalid)?;
+    let settings = settings.with_endpoints(endpoints);
     store.add(name, settings).await.map_err(SaveFailure::Store)
 }
 
@@ -65,6 +69,7 @@ pub struct Draft {
     descriptor: &'static ProviderDescriptor,
     raw: Value,
     missing: Vec<String>,
+    endpoints: Context,
 }
 
 impl std::fmt::Debug for Draft {
@@ -144,6 +149,7 @@ impl Draft {
             }
         }
         Ok(Draft {
+            endpoints: info.context(&Context::default()),
             info,
             descriptor,
             raw,
@@ -178,10 +184,17 @@ impl Draft {
         self.raw.as_object_mut()
     }
 
+    /// Where the connection is to be reached from now on, instead of the endpoints it was
+    /// saved with (kept unless this is called): a sandbox's, or `Context::default()` for the
+    /// provider's production hosts.
+    pub fn set_endpoints(&mut self, endpoints: Context) {
+        self.endpoints = endpoints;
+    }
+
     /// Validates and saves; the connection's last test is forgotten (it changed).
     pub async fn save(self, store: &dyn Store) -> Result<ConnectionInfo, EditFailure> {
         let settings = match ValidSettings::validate(self.descriptor, self.raw) {
-            Ok(s) => s,
+            Ok(s) => s.with_endpoints(&self.endpoints),
             Err(error) => {
                 let secrets_not_entered = self
                     .missing
@@ -208,8 +221,9 @@ impl Draft {
     }
 }
 
-/// Connects to saved connection `name` (its secrets decrypted only to build the connector):
-/// what exporting or peeking at its users starts from.
+/// Connects to saved connection `name` (its secrets decrypted only to build the connector),
+/// at its saved endpoints with `context`'s laid over them: what exporting or peeking at its
+/// users starts from.
 pub async fn connect(
     store: &dyn Store,
     name: &str,
@@ -217,7 +231,8 @@ pub async fn connect(
 ) -> Result<(ConnectionInfo, Box<dyn connector_core::Connector>), StoreError> {
     let saved = store.get(name).await?;
     let descriptor = connector_core::registry::provider(&saved.info.provider)?;
-    let connector = descriptor.connect_with(saved.settings_for_connect(), context)?;
+    let context = saved.info.context(context);
+    let connector = descriptor.connect_with(saved.settings_for_connect(), &context)?;
     Ok((saved.info.clone(), connector))
 }
 
@@ -246,11 +261,13 @@ pub async fn save_edit_form(
             set_path(&mut raw, path, Value::String(secret.expose().to_owned()));
         }
     }
-    let settings =
-        ValidSettings::validate(descriptor, raw).map_err(|error| EditFailure::Invalid {
+    let settings = ValidSettings::validate(descriptor, raw)
+        .map_err(|error| EditFailure::Invalid {
             error,
             secrets_not_entered: Vec::new(),
-        })?;
+        })?
+        // A form edits settings, not where the connection is reached: those are kept.
+        .with_endpoints(&saved.info.context(&Context::default()));
     store
         .update(&saved.info.name, settings)
         .await

@@ -148,7 +148,7 @@ pub async fn resolve(
         Source::Saved(saved) => Ok(Resolved {
             raw: saved.settings_for_connect(),
             sandbox: None,
-            context: endpoint_context(descriptor)?,
+            context: saved.info.context(&endpoint_context(descriptor)?),
         }),
         Source::Sandbox(options) => {
             let start = descriptor.sandbox().ok_or_else(|| {

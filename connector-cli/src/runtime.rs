@@ -65,31 +65,41 @@ pub(crate) fn report_flag_error(error: &Error, flags: &[(&str, &str)]) -> u8 {
 }
 
 /// Resolves on Ctrl-C or (on Unix) SIGTERM or SIGHUP (a closed terminal or SSH session).
-pub(crate) async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
+///
+/// The handlers are installed when this is called, not when the future is first polled: a
+/// signal that arrives while the command starts its work (before its loop polls this) is
+/// still handled, instead of killing the process with its temporary files in place. Call it
+/// inside the runtime, before the work starts.
+pub(crate) fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        let on = |kind: SignalKind| async move {
-            match signal(kind) {
-                Ok(mut s) => {
-                    s.recv().await;
-                }
-                Err(_) => std::future::pending::<()>().await,
+        let streams: Vec<_> = [
+            SignalKind::interrupt(),
+            SignalKind::terminate(),
+            SignalKind::hangup(),
+        ]
+        .into_iter()
+        .filter_map(|kind| signal(kind).ok())
+        .collect();
+        async move {
+            if streams.is_empty() {
+                return std::future::pending::<()>().await;
             }
-        };
-        tokio::select! {
-            () = ctrl_c => {}
-            () = on(SignalKind::terminate()) => {}
-            () = on(SignalKind::hangup()) => {}
+            let waits = streams.into_iter().map(|mut s| {
+                Box::pin(async move {
+                    s.recv().await;
+                })
+            });
+            futures_util::future::select_all(waits).await;
         }
     }
     #[cfg(not(unix))]
-    ctrl_c.await;
+    async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
 }
 
 /// Runs a command's async body on a new runtime; its result is the exit status.

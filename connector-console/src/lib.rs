@@ -61,18 +61,23 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// The context to connect saved connection `name` with: its provider's.
+    /// The endpoints this console reaches `provider` at (empty: production).
+    pub(crate) fn provider_context(&self, provider: &str) -> Context {
+        self.options
+            .contexts
+            .get(provider)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The endpoints to connect saved connection `name` with: its provider's here (the app
+    /// lays them over the endpoints the connection was saved with).
     pub(crate) async fn context_of(
         &self,
         name: &str,
     ) -> Result<Context, connector_store::StoreError> {
         let info = self.store.info(name).await?;
-        Ok(self
-            .options
-            .contexts
-            .get(&info.provider)
-            .cloned()
-            .unwrap_or_default())
+        Ok(self.provider_context(&info.provider))
     }
 }
 

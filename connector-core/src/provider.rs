@@ -79,6 +79,9 @@ impl Endpoint {
 /// let context = Context::default().with("token", mock.clone());
 /// assert_eq!(context.endpoint_or("token", &token), &mock);
 /// assert_eq!(context.endpoint_or("api", &api), &api);
+/// // A saved connection's endpoints, under this run's overrides.
+/// let run = Context::default().with("token", token.clone());
+/// assert_eq!(context.overlaid(&run).endpoint("token"), Some(&token));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -118,5 +121,14 @@ impl Context {
     /// Whether it points no endpoint anywhere (production everywhere).
     pub fn is_empty(&self) -> bool {
         self.endpoints.is_empty()
+    }
+
+    /// This context with `over`'s endpoints laid over it: where both point an endpoint,
+    /// `over` wins (a saved connection's endpoints under this run's override variables).
+    pub fn overlaid(mut self, over: &Context) -> Context {
+        for (name, url) in over.endpoints() {
+            self.endpoints.insert(name.to_owned(), url.clone());
+        }
+        self
     }
 }

@@ -92,6 +92,7 @@ pub use open::{open_default, open_location, Store, STORE_VARIABLE};
 pub use postgres::PostgresStore;
 pub use record::{
     ConnectionInfo, ConnectionStatus, ExportRecord, StoredConnection, TestRecord, ValidSettings,
+    ENDPOINTS_KEY,
 };
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;

@@ -2,11 +2,19 @@
 //! the connection's public description, and its last test.
 
 use jiff::Timestamp;
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use serde_json::Value;
 
+use connector_core::reexports::url::Url;
 use connector_core::settings::set_path;
-use connector_core::{ProviderDescriptor, Secret, TestReport};
+use connector_core::{Context, ProviderDescriptor, Secret, TestReport};
+
+/// The key under which a stored settings document keeps the connection's endpoints (see
+/// [`ValidSettings::with_endpoints`]): beside the settings, so the settings' seal covers them.
+/// No provider's settings may use it (settings fields are Rust identifiers).
+pub const ENDPOINTS_KEY: &str = "$endpoints";
 
 /// Settings that passed their provider's validation, with every secret (at any depth) taken
 /// out into a [`Secret`]. The only way to build one is [`ValidSettings::validate`], so a store
@@ -16,6 +24,7 @@ pub struct ValidSettings {
     pub(crate) provider: String,
     pub(crate) public: Value,
     pub(crate) secrets: Vec<(String, Secret)>,
+    pub(crate) endpoints: BTreeMap<String, String>,
 }
 
 impl ValidSettings {
@@ -41,7 +50,39 @@ impl ValidSettings {
             provider: descriptor.id().to_owned(),
             public,
             secrets,
+            endpoints: BTreeMap::new(),
         })
+    }
+
+    /// These settings with the endpoints the connection is to be reached at when not at its
+    /// provider's production hosts: a sandbox's or a mock's (`connector entra sandbox` prints
+    /// them as `<PROVIDER>_<NAME>_ENDPOINT_OVERRIDE` variables). A connection saved with them
+    /// keeps using them ([`StoredConnection::context`]); an empty context saves none.
+    pub fn with_endpoints(mut self, context: &Context) -> Self {
+        self.endpoints = context
+            .endpoints()
+            .map(|(name, url)| (name.to_owned(), url.to_string()))
+            .collect();
+        self
+    }
+
+    /// The endpoints to save, by name (empty: production).
+    pub fn endpoints(&self) -> &BTreeMap<String, String> {
+        &self.endpoints
+    }
+
+    /// The settings document a store keeps (and seals): the settings without their secrets,
+    /// with the endpoints under [`ENDPOINTS_KEY`] when there are any.
+    pub fn stored(&self) -> String {
+        let mut document = self.public.clone();
+        if let (Value::Object(map), false) = (&mut document, self.endpoints.is_empty()) {
+            let endpoints = self
+                .endpoints
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())));
+            map.insert(ENDPOINTS_KEY.into(), Value::Object(endpoints.collect()));
+        }
+        document.to_string()
     }
 
     /// The provider id.
@@ -148,6 +189,10 @@ pub struct ConnectionInfo {
     pub settings: Value,
     /// The paths of the secrets it holds (each shown as "set", never its value).
     pub secret_fields: Vec<String>,
+    /// Where its provider's endpoints are when not at production (a sandbox's, a mock's), by
+    /// endpoint name (`api`, `token`); empty for a connection to production.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub endpoints: BTreeMap<String, String>,
     /// When it was saved first.
     pub created_at: Timestamp,
     /// When its settings last changed.
@@ -161,6 +206,19 @@ pub struct ConnectionInfo {
 }
 
 impl ConnectionInfo {
+    /// The context to connect with: the saved endpoints, with `overrides` (this run's
+    /// `<PROVIDER>_<NAME>_ENDPOINT_OVERRIDE` variables, a console's sandboxes) laid over them.
+    pub fn context(&self, overrides: &Context) -> Context {
+        let saved = self
+            .endpoints
+            .iter()
+            .filter_map(|(name, url)| Some((name, Url::parse(url).ok()?)))
+            .fold(Context::default(), |context, (name, url)| {
+                context.with(name, url)
+            });
+        saved.overlaid(overrides)
+    }
+
     pub(crate) fn status_of(last_test: Option<&TestRecord>) -> ConnectionStatus {
         match last_test {
             Some(t) if t.passed => ConnectionStatus::Connected,

@@ -1,7 +1,10 @@
 //! A saved connection's row as every backend stores it (times as RFC 3339 text, settings as
 //! the JSON text that is sealed), and what it reads as.
 
+use std::collections::BTreeMap;
 use std::path::Path;
+
+use connector_core::reexports::url::Url;
 
 use jiff::Timestamp;
 use serde_json::Value;
@@ -43,8 +46,23 @@ impl Row {
             message: format!("connection `{}` has an unreadable {what}", self.name),
         };
         let time = |text: &str, what: &str| text.parse::<Timestamp>().map_err(|_| corrupt(what));
-        let settings: Value =
+        let mut settings: Value =
             serde_json::from_str(&self.settings).map_err(|_| corrupt("settings column"))?;
+        // The endpoints are kept in the settings document (under its seal), shown apart.
+        let endpoints = match settings
+            .as_object_mut()
+            .and_then(|m| m.remove(super::record::ENDPOINTS_KEY))
+        {
+            None => BTreeMap::new(),
+            Some(Value::Object(map)) => map
+                .into_iter()
+                .map(|(name, url)| match url {
+                    Value::String(url) if Url::parse(&url).is_ok() => Ok((name, url)),
+                    _ => Err(corrupt("endpoint")),
+                })
+                .collect::<Result<_, _>>()?,
+            Some(_) => return Err(corrupt("endpoints")),
+        };
         let last_test = match (&self.last_test_at, self.last_test_passed) {
             (Some(at), Some(passed)) => Some(TestRecord {
                 at: time(at, "last test time")?,
@@ -75,6 +93,7 @@ impl Row {
             provider: self.provider,
             settings,
             secret_fields,
+            endpoints,
             last_test,
             last_export,
         })

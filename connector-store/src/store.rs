@@ -81,6 +81,7 @@ where
     let descriptor = connector_core::registry::provider(&saved.info.provider)?;
     let synced = store.sync_baseline(&saved.info.name).await?.is_some();
     let raw = saved.settings_for_connect();
+    let context = &saved.info.context(context);
     let report = match watch {
         Some(watch) => {
             connector_core::test_connection_watched(descriptor, raw, context, synced, watch).await

@@ -1,7 +1,8 @@
 //! The identity providers end to end on their standalone sandboxes, through the `connector`
 //! binary as an operator runs it: the sandbox prints one override variable per endpoint (the
 //! API and the token service on two origins), and with them `test`, `users`, a saved
-//! connection's `sync`, and the Airbyte and Singer entry points all reach the sandbox.
+//! connection's `sync` (the connection remembers them), and the Airbyte and Singer entry
+//! points all reach the sandbox.
 
 use crate::connections::Home;
 use crate::harness::*;
@@ -80,13 +81,49 @@ async fn end_to_end(provider: &str) {
         )
         .await;
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stderr(&o).contains("endpoints (not the provider's production hosts)"),
+        "the save says where the connection goes: {}",
+        stderr(&o)
+    );
+    // The connection remembers the sandbox's endpoints: no variables needed any more.
     for _ in 0..2 {
         let o = home
-            .run_with(&[provider, "sync", "--connection", "Directory"], &env)
+            .run(&[provider, "sync", "--connection", "Directory"])
             .await;
         assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
         assert!(stdout(&o).trim().is_empty(), "no events: {}", stdout(&o));
     }
+    let o = home
+        .run(&[provider, "users", "--connection", "Directory"])
+        .await;
+    assert_eq!(stdout(&o).lines().count(), 12, "{}", stderr(&o));
+    let o = home.run(&["connections", "show", "Directory"]).await;
+    for (_, url) in &variables {
+        assert!(stdout(&o).contains(url.as_str()), "{}", stdout(&o));
+    }
+    // Pointed back at production, it keeps no endpoints (production is out of reach here).
+    let o = home
+        .run(&[
+            "connections",
+            "edit",
+            "Directory",
+            "--keep-secrets",
+            "--production-endpoints",
+            "--no-test",
+        ])
+        .await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = home
+        .run(&["connections", "show", "Directory", "--json"])
+        .await;
+    let shown: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(shown.get("endpoints").is_none(), "{shown}");
+    // The variables point a production connection at the sandbox for one run.
+    let o = home
+        .run_with(&[provider, "users", "--connection", "Directory"], &env)
+        .await;
+    assert_eq!(stdout(&o).lines().count(), 12, "{}", stderr(&o));
 
     // The orchestrator entry points follow the same variables.
     let links = temp_dir(&format!("identity-links-{provider}"));

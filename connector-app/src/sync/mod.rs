@@ -212,7 +212,10 @@ pub async fn run(
         .filter(|_| request.reset_state);
     let baseline = saved_state.filter(|_| !request.reset_state);
     let connector = descriptor
-        .connect_with(saved.settings_for_connect(), &request.context)
+        .connect_with(
+            saved.settings_for_connect(),
+            &saved.info.context(&request.context),
+        )
         .map_err(SyncFailure::Provider)?;
     drop(saved);
     let now = request.as_of.unwrap_or_else(Timestamp::now);

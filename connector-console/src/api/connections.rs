@@ -39,7 +39,10 @@ pub(crate) async fn create(
 ) -> Result<(StatusCode, Json<ConnectionInfo>), ApiError> {
     let name = ConnectionName::parse(&new.name)?;
     let provider = crate::error::provider(&new.provider, StatusCode::UNPROCESSABLE_ENTITY)?;
-    let info = connections::add(&*shared.store, &name, provider, new.settings).await?;
+    // Saved with the endpoints this console reaches the provider at (its sandbox's under
+    // `serve --sandbox`), so the connection works from the command line too.
+    let endpoints = shared.provider_context(provider.id());
+    let info = connections::add(&*shared.store, &name, provider, new.settings, &endpoints).await?;
     Ok((StatusCode::CREATED, Json(info)))
 }
 

@@ -45,7 +45,7 @@ impl ConnectionStore for PostgresStore {
         tx.execute(
             "INSERT INTO connector_connections (id, name, name_key, provider, settings, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $6)",
-            &[&id, &name.as_str(), &name.key(), &settings.provider, &settings.public.to_string(), &now],
+            &[&id, &name.as_str(), &name.key(), &settings.provider, &settings.stored(), &now],
         )
         .await
         .map_err(|e| {
@@ -126,11 +126,7 @@ impl ConnectionStore for PostgresStore {
             "UPDATE connector_connections SET settings = $1, updated_at = $2, last_test_at = NULL,
              last_test_passed = NULL, last_test_step = NULL, last_test_message = NULL
              WHERE id = $3",
-            &[
-                &settings.public.to_string(),
-                &Timestamp::now().to_string(),
-                &row.id,
-            ],
+            &[&settings.stored(), &Timestamp::now().to_string(), &row.id],
         )
         .await
         .db(inner)?;

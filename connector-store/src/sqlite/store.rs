@@ -44,7 +44,7 @@ impl ConnectionStore for SqliteStore {
             tx.execute(
                 "INSERT INTO connections (id, name, name_key, provider, settings, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-                params![id, name.as_str(), name.key(), settings.provider, settings.public.to_string(), now],
+                params![id, name.as_str(), name.key(), settings.provider, settings.stored(), now],
             )
             .map_err(|e| {
                 if is_unique_violation(&e) {
@@ -138,11 +138,7 @@ impl ConnectionStore for SqliteStore {
                 "UPDATE connections SET settings = ?1, updated_at = ?2, last_test_at = NULL,
                  last_test_passed = NULL, last_test_step = NULL, last_test_message = NULL
                  WHERE id = ?3",
-                params![
-                    settings.public.to_string(),
-                    Timestamp::now().to_string(),
-                    row.id
-                ],
+                params![settings.stored(), Timestamp::now().to_string(), row.id],
             )
             .db(inner)?;
             tx.execute(

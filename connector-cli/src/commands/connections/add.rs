@@ -18,7 +18,7 @@ pub fn cli() -> Command {
     Command::new("add")
         .about("Save a new connection (and test it)")
         .long_about(format!(
-            "Save a new connection. Its settings come from --config FILE and <PROVIDER>_<FIELD> variables; on a terminal, every missing field is asked for (secrets without echo). Without a terminal, a missing field is an error that lists them all. The settings are validated before anything is saved, then the connection test runs and its result is recorded (--no-test skips it).\n\nExample: {program} connections add \"Acme UKG (prod)\" --provider ukgpro --config ukg.json"
+            "Save a new connection. Its settings come from --config FILE and <PROVIDER>_<FIELD> variables; on a terminal, every missing field is asked for (secrets without echo). Without a terminal, a missing field is an error that lists them all. The settings are validated before anything is saved, then the connection test runs and its result is recorded (--no-test skips it).\n\nA connection saved while <PROVIDER>_ENDPOINT_OVERRIDE or <PROVIDER>_<NAME>_ENDPOINT_OVERRIDE variables are set (the ones `{program} <provider> sandbox` prints) keeps those endpoints: it is reached there without the variables, until `connections edit NAME --production-endpoints`.\n\nExample: {program} connections add \"Acme UKG (prod)\" --provider ukgpro --config ukg.json"
         ))
         .arg(super::name_arg())
         .arg(
@@ -68,7 +68,15 @@ pub fn exec(m: &ArgMatches) -> u8 {
         Err(code) => return code,
     };
     block_on(async {
-        let info = match connector_app::connections::add(&*store, &name, descriptor, raw).await {
+        let endpoints = match config::endpoint_context(descriptor) {
+            Ok(c) => c,
+            Err(e) => return crate::runtime::report_error(&e),
+        };
+        let info = match connector_app::connections::add(
+            &*store, &name, descriptor, raw, &endpoints,
+        )
+        .await
+        {
             Ok(info) => info,
             Err(e) => return not_saved(e, descriptor),
         };
@@ -85,6 +93,7 @@ pub fn exec(m: &ArgMatches) -> u8 {
                 )
             }
         );
+        super::show::print_endpoints(&info);
         if m.get_flag("no-test") {
             return exit::OK;
         }

@@ -17,7 +17,7 @@ pub fn cli() -> Command {
     Command::new("edit")
         .about("Change a connection's settings; its secrets must be entered again")
         .long_about(
-            "Change a connection's settings. The saved settings are the starting point; top-level fields given with --config FILE or <PROVIDER>_<FIELD> variables replace them. Saved secrets are never shown, so they must be entered again: on a terminal they are asked for (without echo); elsewhere give them with --config or variables. --keep-secrets keeps the saved ones instead. The result is validated before it is saved, then tested (--no-test skips it); editing resets the connection's status until it is tested.",
+            "Change a connection's settings. The saved settings are the starting point; top-level fields given with --config FILE or <PROVIDER>_<FIELD> variables replace them. Saved secrets are never shown, so they must be entered again: on a terminal they are asked for (without echo); elsewhere give them with --config or variables. --keep-secrets keeps the saved ones instead. The connection keeps the endpoints it was saved with (a sandbox's); <PROVIDER>_ENDPOINT_OVERRIDE and <PROVIDER>_<NAME>_ENDPOINT_OVERRIDE variables replace them, --production-endpoints forgets them. The result is validated before it is saved, then tested (--no-test skips it); editing resets the connection's status until it is tested.",
         )
         .arg(super::name_arg())
         .arg(args::config())
@@ -26,6 +26,12 @@ pub fn cli() -> Command {
                 .long("keep-secrets")
                 .action(ArgAction::SetTrue)
                 .help("Keep the saved secrets that are not given again"),
+        )
+        .arg(
+            Arg::new("production-endpoints")
+                .long("production-endpoints")
+                .action(ArgAction::SetTrue)
+                .help("Forget the endpoints saved with the connection (a sandbox's): reach the provider's production hosts"),
         )
         .arg(no_test_arg())
         .arg(args::json("Print the test report as JSON"))
@@ -57,6 +63,17 @@ pub fn exec(m: &ArgMatches) -> u8 {
             Ok(d) => d,
             Err(e) => return report(&e),
         };
+        // Where the connection is reached: as saved, unless the override variables say
+        // otherwise or production is asked for.
+        let overrides = match registry::provider(&provider).and_then(config::endpoint_context) {
+            Ok(c) => c,
+            Err(e) => return crate::runtime::report_error(&e),
+        };
+        if m.get_flag("production-endpoints") {
+            draft.set_endpoints(Default::default());
+        } else if !overrides.is_empty() {
+            draft.set_endpoints(draft.info().context(&overrides));
+        }
         if prompt::interactive() {
             if let Err(code) = ask_again(&mut draft) {
                 return code;
@@ -88,6 +105,7 @@ pub fn exec(m: &ArgMatches) -> u8 {
             }
         };
         eprintln!("Saved connection `{}`", terminal(&info.name));
+        super::show::print_endpoints(&info);
         if m.get_flag("no-test") {
             return exit::OK;
         }

@@ -62,6 +62,26 @@ fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
     }
 }
 
+/// On stderr, after a save: the endpoints the connection keeps, when not production's.
+pub(super) fn print_endpoints(info: &ConnectionInfo) {
+    if !info.endpoints.is_empty() {
+        eprint!("{}", endpoints(info));
+    }
+}
+
+/// The `endpoints:` lines (nothing for a connection to production).
+fn endpoints(info: &ConnectionInfo) -> String {
+    if info.endpoints.is_empty() {
+        return String::new();
+    }
+    let mut out = "endpoints (not the provider's production hosts):\n".to_owned();
+    let width = info.endpoints.keys().map(String::len).max().unwrap_or(0);
+    for (name, url) in &info.endpoints {
+        out.push_str(&format!("  {name:<width$}  {}\n", terminal(url)));
+    }
+    out
+}
+
 fn render(info: &ConnectionInfo, colour: bool) -> String {
     let mut settings = info.settings.clone();
     for path in &info.secret_fields {
@@ -136,5 +156,6 @@ fn render(info: &ConnectionInfo, colour: bool) -> String {
             }
         ));
     }
+    out.push_str(&endpoints(info));
     out
 }

@@ -8,6 +8,7 @@ mod sqlite;
 
 use std::sync::Arc;
 
+use connector_core::reexports::url::Url;
 use connector_core::sync::SyncCommit;
 use connector_store::{plan, KeySource, MasterKey, PlanOptions, Store, StoreError};
 
@@ -186,6 +187,96 @@ pub(crate) async fn tampering_refused(b: &dyn Backend) {
         2,
         "nothing was added with the wrong key"
     );
+}
+
+/// A connection saved with endpoints (a sandbox's) keeps them: shown apart from its
+/// settings, never handed to the provider as a setting, the context it connects with (under
+/// the run's overrides), replaced or dropped by an update, and sealed with the settings: an
+/// endpoint pointed elsewhere in the database (to receive the secrets) is refused.
+pub(crate) async fn endpoints_kept_and_sealed(b: &dyn Backend) {
+    let store = b.open();
+    let api = Url::parse("http://127.0.0.1:41001/").unwrap();
+    let token = Url::parse("http://127.0.0.1:41002/").unwrap();
+    let endpoints = Context::default()
+        .with("api", api.clone())
+        .with("token", token.clone());
+    let info = store
+        .add(&name("Sandbox"), valid(PASSWORD).with_endpoints(&endpoints))
+        .await
+        .unwrap();
+    assert_eq!(
+        info.endpoints.keys().collect::<Vec<_>>(),
+        ["api", "token"],
+        "{info:?}"
+    );
+    assert!(info.settings.get(connector_store::ENDPOINTS_KEY).is_none());
+    let saved = store.get("sandbox").await.unwrap();
+    assert!(saved
+        .settings_for_connect()
+        .get(connector_store::ENDPOINTS_KEY)
+        .is_none());
+    assert_eq!(saved.info.context(&Context::default()), endpoints);
+    let elsewhere = Url::parse("http://127.0.0.1:41003/").unwrap();
+    let run = Context::default().with("token", elsewhere.clone());
+    let context = saved.info.context(&run);
+    assert_eq!(context.endpoint("api"), Some(&api));
+    assert_eq!(context.endpoint("token"), Some(&elsewhere));
+    assert_eq!(store.list().await.unwrap()[0].endpoints, info.endpoints);
+    // Another process reads them the same.
+    assert_eq!(
+        b.open().info("Sandbox").await.unwrap().endpoints,
+        info.endpoints
+    );
+
+    // The token endpoint pointed at another host behind the store's back.
+    let dump = b.dump().await;
+    assert!(dump.contains("127.0.0.1:41002"), "stored with the settings");
+    let row = info.settings.clone();
+    let mut tampered = row.as_object().unwrap().clone();
+    tampered.insert(
+        connector_store::ENDPOINTS_KEY.into(),
+        json!({"api": api.as_str(), "token": "https://evil.example.com/"}),
+    );
+    b.set_settings("sandbox", &Value::Object(tampered).to_string())
+        .await;
+    let refused = store.get("Sandbox").await.unwrap_err();
+    assert!(
+        matches!(refused, StoreError::SettingsTampered { .. }),
+        "{refused}"
+    );
+
+    // A connection saved for production gains no endpoints by an edit of the database.
+    store.add(&name("Prod"), valid(PASSWORD)).await.unwrap();
+    let prod = store.info("Prod").await.unwrap();
+    assert!(prod.endpoints.is_empty());
+    let mut planted = prod.settings.as_object().unwrap().clone();
+    planted.insert(
+        connector_store::ENDPOINTS_KEY.into(),
+        json!({"token": "https://evil.example.com/"}),
+    );
+    b.set_settings("prod", &Value::Object(planted).to_string())
+        .await;
+    assert!(matches!(
+        store.get("Prod").await.unwrap_err(),
+        StoreError::SettingsTampered { .. }
+    ));
+
+    // An update saves what it is given: endpoints replaced, or none (production).
+    store.remove("Sandbox").await.unwrap();
+    store
+        .add(&name("Sandbox"), valid(PASSWORD).with_endpoints(&endpoints))
+        .await
+        .unwrap();
+    let moved = Context::default().with("api", elsewhere.clone());
+    let updated = store
+        .update("Sandbox", valid(PASSWORD).with_endpoints(&moved))
+        .await
+        .unwrap();
+    assert_eq!(updated.endpoints.keys().collect::<Vec<_>>(), ["api"]);
+    let updated = store.update("Sandbox", valid(PASSWORD)).await.unwrap();
+    assert!(updated.endpoints.is_empty());
+    let saved = store.get("Sandbox").await.unwrap();
+    assert!(saved.info.context(&Context::default()).is_empty());
 }
 
 /// Eight instances adding at once, each its own connections and all one shared name: every
@@ -405,6 +496,11 @@ macro_rules! conformance {
         async fn tampering_refused() {
             let b = $backend("tampering_refused").await;
             super::tampering_refused(&*b).await;
+        }
+        #[tokio::test(flavor = "multi_thread")]
+        async fn endpoints_kept_and_sealed() {
+            let b = $backend("endpoints_kept_and_sealed").await;
+            super::endpoints_kept_and_sealed(&*b).await;
         }
         #[tokio::test(flavor = "multi_thread")]
         async fn concurrent_writers() {
