@@ -241,7 +241,8 @@ async fn serve_warns_when_it_listens_beyond_loopback_and_names_a_taken_port() {
 }
 
 /// `serve --sandbox`: every provider's sandbox runs, its settings are on its tile, and a
-/// connection made from them tests green: the whole flow without a tenant.
+/// connection made from them tests green: the whole flow without a tenant. A fixed-host
+/// provider's connection keeps the sandbox's endpoints.
 #[tokio::test]
 async fn serve_with_sandboxes_offers_their_settings_and_a_connection_from_them_works() {
     let home = Home::new("serve-sandbox");
@@ -257,12 +258,21 @@ async fn serve_with_sandboxes_offers_their_settings_and_a_connection_from_them_w
     let entra = console.sandbox_settings("entra").await;
     assert!(!entra.to_string().contains("http"), "{entra}");
     let new = json!({"name": "Directory", "provider": "entra", "settings": entra});
-    let (status, _) = console.post("/api/connections", new).await;
+    let (status, saved) = console.post("/api/connections", new).await;
     assert_eq!(status, 201);
     let (_, report) = console
         .post("/api/connections/Directory/test", json!(null))
         .await;
     assert_eq!(report["passed"], true, "{report}");
+    // The connection keeps the sandbox's endpoints: the command line reaches the sandbox
+    // with it while the console runs, without any variable.
+    let endpoints = saved["endpoints"].as_object().expect("endpoints saved");
+    assert_eq!(endpoints.keys().collect::<Vec<_>>(), ["api", "token"]);
+    let o = home
+        .run(&["entra", "users", "--connection", "Directory"])
+        .await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(!stdout(&o).trim().is_empty(), "users listed");
     // Google Workspace: a service account's key (its private key a secret inside an object)
     // and the admin it acts for; the sandbox's token service verifies the signed assertion.
     let google = console.sandbox_settings("google").await;
@@ -279,8 +289,10 @@ async fn serve_with_sandboxes_offers_their_settings_and_a_connection_from_them_w
     assert_eq!(report["passed"], true, "{report}");
     let settings = console.sandbox_settings("ukgpro").await;
     let new = json!({"name": "Try it", "provider": "ukgpro", "settings": settings});
-    let (status, _) = console.post("/api/connections", new).await;
+    let (status, saved) = console.post("/api/connections", new).await;
     assert_eq!(status, 201);
+    // A provider whose settings hold its URL needs no endpoints.
+    assert!(saved.get("endpoints").is_none(), "{saved}");
     let (_, report) = console
         .post("/api/connections/Try%20it/test", json!(null))
         .await;

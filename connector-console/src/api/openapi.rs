@@ -190,6 +190,7 @@ fn schemas() -> Value {
                 "status": {"type": "string", "enum": ["untested", "connected", "failed"]},
                 "settings": {"type": "object"},
                 "secret_fields": strings,
+                "endpoints": {"type": "object", "description": "Where the provider is reached when not at its production hosts (a sandbox's endpoints), by endpoint name", "additionalProperties": text},
                 "created_at": text, "updated_at": text,
                 "last_test": {"type": "object"}, "last_export": {"type": "object"},
             }},

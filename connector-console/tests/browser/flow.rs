@@ -359,6 +359,14 @@ async fn a_person_connects_ukg_pro_tests_it_and_syncs_in_the_browser() {
     );
     assert!(steps.iter().all(|(_, st)| st == "passed"), "{steps:?}");
     assert_no_secret(&browser, "the Entra ID connection page").await;
+    // The connection keeps the sandbox's endpoints, and its page says so.
+    let page = browser.wait_text("token endpoint").await;
+    let token = entra.context().endpoint("token").unwrap().to_string();
+    assert!(page.contains(&token), "{page}");
+    assert!(
+        page.contains("not the provider's production host"),
+        "{page}"
+    );
     browser.screenshot_of("13-entra-tested", "#test").await;
     browser.close().await;
 }

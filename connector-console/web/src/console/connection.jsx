@@ -86,6 +86,14 @@ function Settings({ connection }) {
           <dd className="muted">saved, encrypted (never shown)</dd>
         </div>
       ))}
+      {Object.entries(connection.endpoints || {}).map(([k, v]) => (
+        <div key={`endpoint-${k}`} className="endpoint">
+          <dt>{k} endpoint</dt>
+          <dd>
+            {v} <span className="muted">(not the provider&apos;s production host: a sandbox or mock)</span>
+          </dd>
+        </div>
+      ))}
     </dl>
   );
 }
