@@ -69,6 +69,8 @@ pub struct Draft {
     descriptor: &'static ProviderDescriptor,
     raw: Value,
     missing: Vec<String>,
+    /// Saved secrets put back as they were (not entered again).
+    kept: Vec<String>,
     endpoints: Context,
 }
 
@@ -133,6 +135,7 @@ impl Draft {
         }
         let schema = descriptor.settings_schema();
         let mut missing = Vec::new();
+        let mut kept_paths = Vec::new();
         for path in secrets_in_form_order(&info, &schema) {
             // Secrets under a field given anew are part of what was given.
             if replaced
@@ -143,7 +146,8 @@ impl Draft {
             }
             match kept.iter().find(|(p, _)| *p == path) {
                 Some((_, secret)) => {
-                    set_path(&mut raw, &path, Value::String(secret.expose().to_owned()))
+                    set_path(&mut raw, &path, Value::String(secret.expose().to_owned()));
+                    kept_paths.push(path);
                 }
                 None => missing.push(path),
             }
@@ -154,6 +158,7 @@ impl Draft {
             descriptor,
             raw,
             missing,
+            kept: kept_paths,
         })
     }
 
@@ -177,6 +182,7 @@ impl Draft {
     pub fn enter_secret(&mut self, path: &str, value: String) {
         set_path(&mut self.raw, path, Value::String(value));
         self.missing.retain(|p| p != path);
+        self.kept.retain(|p| p != path);
     }
 
     /// The settings as they stand (for a caller that asks for the fields still missing).
@@ -191,8 +197,18 @@ impl Draft {
         self.endpoints = endpoints;
     }
 
-    /// Validates and saves; the connection's last test is forgotten (it changed).
+    /// Validates and saves; the connection's last test is forgotten (it changed). Kept
+    /// secrets are refused, by field, when the edit points a URL setting at another origin
+    /// ([`secrets_stay`]).
     pub async fn save(self, store: &dyn Store) -> Result<ConnectionInfo, EditFailure> {
+        let schema = self.descriptor.settings_schema();
+        secrets_stay(
+            self.descriptor,
+            &schema,
+            &self.info.settings,
+            &self.raw,
+            &self.kept,
+        )?;
         let settings = match ValidSettings::validate(self.descriptor, self.raw) {
             Ok(s) => s.with_endpoints(&self.endpoints),
             Err(error) => {
@@ -251,6 +267,7 @@ pub async fn save_edit_form(
         .map_err(|e| EditFailure::Store(e.into()))?;
     let schema = descriptor.settings_schema();
     let mut raw = Value::Object(submitted);
+    let mut kept = Vec::new();
     for (path, secret) in saved.secrets() {
         let blank = match pointer(&raw, path) {
             None | Some(Value::Null) => true,
@@ -259,8 +276,10 @@ pub async fn save_edit_form(
         };
         if blank && same_option(&schema, &raw, &saved.info.settings, path) {
             set_path(&mut raw, path, Value::String(secret.expose().to_owned()));
+            kept.push(path.clone());
         }
     }
+    secrets_stay(descriptor, &schema, &saved.info.settings, &raw, &kept)?;
     let settings = ValidSettings::validate(descriptor, raw)
         .map_err(|error| EditFailure::Invalid {
             error,
@@ -272,6 +291,59 @@ pub async fn save_edit_form(
         .update(&saved.info.name, settings)
         .await
         .map_err(EditFailure::Store)
+}
+
+/// Saved secrets go only where they were entered for: when `raw` points a URL setting
+/// ([`SettingsSchema::url_fields`]) at another origin than `saved` did, each secret in `kept`
+/// (put back, not entered again) is refused by field, and nothing is saved. Otherwise a
+/// person who may edit a connection but never sees its secrets could send them to a host of
+/// their own by changing `base_url` and leaving the secrets "unchanged".
+fn secrets_stay(
+    descriptor: &ProviderDescriptor,
+    schema: &SettingsSchema,
+    saved: &Value,
+    raw: &Value,
+    kept: &[String],
+) -> Result<(), EditFailure> {
+    let origin = |v: Option<&Value>| {
+        let text = v.and_then(Value::as_str).unwrap_or_default().trim();
+        match connector_core::reexports::url::Url::parse(text) {
+            Ok(url) => url.origin().ascii_serialization(),
+            Err(_) => text.to_owned(),
+        }
+    };
+    let moved: Vec<String> = schema
+        .url_fields()
+        .into_iter()
+        .filter(|f| origin(saved.get(*f)) != origin(raw.get(*f)))
+        .map(|f| {
+            let (was, now) = (origin(saved.get(f)), origin(raw.get(f)));
+            format!("{f} now points at {now} (was {was})")
+        })
+        .collect();
+    if moved.is_empty() || kept.is_empty() {
+        return Ok(());
+    }
+    let now = moved.join(", ");
+    let position = |path: &String| {
+        let top = path.split('.').next().unwrap_or(path);
+        schema.fields().iter().position(|f| f.name == top)
+    };
+    let mut kept = kept.to_vec();
+    kept.sort_by_key(position);
+    let errors = kept
+        .iter()
+        .map(|path| {
+            connector_core::FieldError::new(
+                path.clone(),
+                format!("enter it again: {now}, and a saved secret is only sent where it was entered for"),
+            )
+        })
+        .collect();
+    Err(EditFailure::Invalid {
+        error: connector_core::Error::invalid_settings(descriptor.id(), errors),
+        secrets_not_entered: kept,
+    })
 }
 
 /// The value at dotted `path` (`auth.token`) of `raw`.

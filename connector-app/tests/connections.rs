@@ -17,6 +17,10 @@ fn ukgpro() -> &'static connector_core::ProviderDescriptor {
     connector_core::registry::provider("ukgpro").unwrap()
 }
 
+/// A connection to production (no sandbox endpoints).
+static NO_ENDPOINTS: std::sync::LazyLock<connector_core::Context> =
+    std::sync::LazyLock::new(connector_core::Context::default);
+
 fn object(v: Value) -> Map<String, Value> {
     v.as_object().unwrap().clone()
 }
@@ -31,18 +35,38 @@ async fn add_test_and_edit_keep_or_ask_for_the_secrets() {
     let name = ConnectionName::parse("Payroll").unwrap();
 
     // Invalid settings: every problem, nothing saved.
-    let bad = connections::add(&*store, &name, ukgpro(), json!({"base_url": "ftp://x"})).await;
+    let bad = connections::add(
+        &*store,
+        &name,
+        ukgpro(),
+        json!({"base_url": "ftp://x"}),
+        &NO_ENDPOINTS,
+    )
+    .await;
     match bad {
         Err(SaveFailure::Invalid(e)) => assert!(e.field_errors().len() >= 3, "{e}"),
         other => panic!("{other:?}"),
     }
     assert!(store.list().await.unwrap().is_empty());
 
-    let info = connections::add(&*store, &name, ukgpro(), sandbox.settings.clone())
-        .await
-        .unwrap();
+    let info = connections::add(
+        &*store,
+        &name,
+        ukgpro(),
+        sandbox.settings.clone(),
+        &NO_ENDPOINTS,
+    )
+    .await
+    .unwrap();
     assert_eq!(info.status, ConnectionStatus::Untested);
-    let taken = connections::add(&*store, &name, ukgpro(), sandbox.settings.clone()).await;
+    let taken = connections::add(
+        &*store,
+        &name,
+        ukgpro(),
+        sandbox.settings.clone(),
+        &NO_ENDPOINTS,
+    )
+    .await;
     assert!(matches!(
         taken,
         Err(SaveFailure::Store(StoreError::DuplicateName { .. }))
@@ -138,7 +162,7 @@ async fn an_edit_form_keeps_blank_secrets_of_the_option_still_chosen() {
     let name = ConnectionName::parse("HR").unwrap();
     let settings = json!({"base_url": "https://service5.ultipro.com", "username": "svc",
         "password": "pw-1", "customer_api_key": "CK001"});
-    connections::add(&*store, &name, ukgpro(), settings)
+    connections::add(&*store, &name, ukgpro(), settings, &NO_ENDPOINTS)
         .await
         .unwrap();
     let form = object(
@@ -170,7 +194,7 @@ async fn an_edit_form_keeps_blank_secrets_of_the_option_still_chosen() {
     let name = ConnectionName::parse("Directory").unwrap();
     let settings = json!({"base_url": "https://idp.example.com/scim/v2",
         "auth": {"method": "bearer", "token": "tok-1"}});
-    connections::add(&*store, &name, scim, settings)
+    connections::add(&*store, &name, scim, settings, &NO_ENDPOINTS)
         .await
         .unwrap();
     let same = object(json!({"base_url": "https://idp.example.com/scim/v2",
@@ -197,6 +221,96 @@ async fn an_edit_form_keeps_blank_secrets_of_the_option_still_chosen() {
     );
 }
 
+/// Saved secrets go only where they were entered for: an edit that points `base_url` at
+/// another host (or port) must enter them again, in the form and in a draft that keeps
+/// secrets; the same host keeps them; nothing is saved when refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn kept_secrets_are_not_sent_to_another_host() {
+    let home = tempfile::tempdir().unwrap();
+    let store = store(home.path());
+    let name = ConnectionName::parse("HR").unwrap();
+    let settings = json!({"base_url": "https://service5.ultipro.com", "username": "svc",
+        "password": "pw-canary-1", "customer_api_key": "CK001"});
+    connections::add(&*store, &name, ukgpro(), settings, &NO_ENDPOINTS)
+        .await
+        .unwrap();
+    let elsewhere = |password: &str| {
+        object(
+            json!({"base_url": "https://collector.evil.example", "username": "svc",
+            "password": password}),
+        )
+    };
+    match connections::save_edit_form(&*store, "HR", elsewhere("")).await {
+        Err(EditFailure::Invalid {
+            error,
+            secrets_not_entered,
+        }) => {
+            assert_eq!(secrets_not_entered, ["password", "customer_api_key"]);
+            let fields: Vec<&str> = error
+                .field_errors()
+                .iter()
+                .map(|f| f.field.as_str())
+                .collect();
+            assert_eq!(fields, ["password", "customer_api_key"], "{error}");
+            assert!(
+                error.to_string().contains("https://collector.evil.example"),
+                "{error}"
+            );
+            assert!(!error.to_string().contains("pw-canary-1"), "{error}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let saved = store.get("HR").await.unwrap();
+    assert_eq!(
+        saved.info.settings["base_url"],
+        "https://service5.ultipro.com"
+    );
+    // One secret entered again is not enough: the other would still follow.
+    assert!(matches!(
+        connections::save_edit_form(&*store, "HR", elsewhere("pw-2")).await,
+        Err(EditFailure::Invalid { ref secrets_not_entered, .. }) if secrets_not_entered == &["customer_api_key"]
+    ));
+    // Another port is another server.
+    let port = object(json!({"base_url": "https://service5.ultipro.com:8443", "username": "svc"}));
+    assert!(connections::save_edit_form(&*store, "HR", port)
+        .await
+        .is_err());
+    // A draft keeping the secrets: refused the same, until they are entered.
+    let mut draft = Draft::start(
+        &*store,
+        "HR",
+        object(json!({"base_url": "https://collector.evil.example"})),
+        SecretsPolicy::Keep,
+    )
+    .await
+    .unwrap();
+    draft.enter_secret("password", "pw-3".into());
+    let refused = draft.save(&*store).await;
+    assert!(
+        matches!(refused, Err(EditFailure::Invalid { ref secrets_not_entered, .. }) if secrets_not_entered == &["customer_api_key"]),
+        "{refused:?}"
+    );
+    let mut draft = Draft::start(
+        &*store,
+        "HR",
+        object(json!({"base_url": "https://service6.ultipro.com"})),
+        SecretsPolicy::Keep,
+    )
+    .await
+    .unwrap();
+    draft.enter_secret("password", "pw-3".into());
+    draft.enter_secret("customer_api_key", "CK002".into());
+    let info = draft.save(&*store).await.unwrap();
+    assert_eq!(info.settings["base_url"], "https://service6.ultipro.com");
+    // The same host: kept without retyping.
+    let same = object(json!({"base_url": "https://service6.ultipro.com/", "username": "svc2"}));
+    connections::save_edit_form(&*store, "HR", same)
+        .await
+        .unwrap();
+    let saved = store.get("HR").await.unwrap();
+    assert_eq!(saved.secret("password").unwrap().expose(), "pw-3");
+}
+
 /// *Test connection* with live steps: each step is told as it settles, in order, and the
 /// steps told are the report's (a skipped step too).
 #[tokio::test(flavor = "multi_thread")]
@@ -207,9 +321,15 @@ async fn a_watched_test_tells_each_step_as_it_settles() {
     let home = tempfile::tempdir().unwrap();
     let store = store(home.path());
     let name = ConnectionName::parse("Live").unwrap();
-    connections::add(&*store, &name, ukgpro(), sandbox.settings.clone())
-        .await
-        .unwrap();
+    connections::add(
+        &*store,
+        &name,
+        ukgpro(),
+        sandbox.settings.clone(),
+        &NO_ENDPOINTS,
+    )
+    .await
+    .unwrap();
     let told = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let log = told.clone();
     let report = connections::test_watched(&*store, "Live", &Default::default(), move |step| {

@@ -1,6 +1,7 @@
 //! A person's whole flow on the console, in the browser, against UKG Pro and SCIM sandboxes:
 //! create a connection through the form (an empty submit first), watch the steps turn green,
-//! the check in the list, edit without retyping secrets, a denied permission and a wrong
+//! the check in the list, edit without retyping secrets (on the same host: another host asks
+//! for them again), a denied permission and a wrong
 //! password with their hints, the users table and the CSV download, a sync with its events,
 //! rename, delete. No page ever holds a saved secret.
 
@@ -52,18 +53,15 @@ async fn run_test(browser: &Browser) -> Vec<(String, String)> {
     steps
 }
 
-/// Edits the open connection's base URL (and the password, when given), leaving the secrets
-/// it does not retype blank.
-async fn edit(browser: &Browser, base_url: &str, password: Option<&str>) {
-    browser.click("#edit").await;
+/// Opens the edit form of the open connection (secrets blank, "unchanged"), sets its base URL
+/// and the secrets given (the others left blank, to keep) and submits it.
+async fn submit_edit(browser: &Browser, base_url: &str, secrets: &[(&str, &str)]) {
+    if browser.all("#root_base_url").await.is_empty() {
+        browser.click("#edit").await;
+    }
     browser.find("#root_base_url").await;
     for secret in ["#root_password", "#root_customer_api_key"] {
         let input = browser.find(secret).await;
-        assert_eq!(
-            input.prop("value").await.unwrap().as_deref(),
-            Some(""),
-            "{secret} is empty on edit"
-        );
         assert_eq!(
             input.attr("placeholder").await.unwrap().as_deref(),
             Some("unchanged")
@@ -71,11 +69,32 @@ async fn edit(browser: &Browser, base_url: &str, password: Option<&str>) {
     }
     assert_no_secret(browser, "the edit form").await;
     browser.fill("#root_base_url", base_url).await;
-    if let Some(password) = password {
-        browser.fill("#root_password", password).await;
+    for (field, value) in secrets {
+        browser.fill(&format!("#root_{field}"), value).await;
     }
     browser.click("button[type=submit]").await;
+}
+
+/// [`submit_edit`], then the connection page it saves to.
+async fn edit(browser: &Browser, base_url: &str, secrets: &[(&str, &str)]) {
+    submit_edit(browser, base_url, secrets).await;
     browser.find("#run-test").await;
+}
+
+/// The sandbox's secrets, as the edit form takes them.
+fn sandbox_secrets(password: &str) -> [(&'static str, String); 2] {
+    [
+        ("password", password.to_owned()),
+        (
+            "customer_api_key",
+            connector_ukgpro::sandbox::CUSTOMER_API_KEY.to_owned(),
+        ),
+    ]
+}
+
+/// [`sandbox_secrets`] as `submit_edit` takes them.
+fn pairs<'a>(secrets: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    secrets.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -198,10 +217,23 @@ async fn a_person_connects_ukg_pro_tests_it_and_syncs_in_the_browser() {
     browser.screenshot("05-list-connected").await;
     assert_no_secret(&browser, "the list").await;
 
-    // Edit without retyping secrets, onto a tenant that denies a permission: the secrets
-    // kept (authenticated), the permission to grant named.
+    // An edit onto another host that leaves the secrets blank is refused: saved secrets go
+    // only where they were entered for. Entered again, they are saved with the new host;
+    // that tenant denies a permission, which the test names.
     open_connection(&browser, &base, "Payroll").await;
-    edit(&browser, &denied.base_url, None).await;
+    submit_edit(&browser, &denied.base_url, &[]).await;
+    let page = browser.wait_text("enter it again").await;
+    assert!(
+        page.contains("a saved secret is only sent where it was entered for"),
+        "{page}"
+    );
+    let marked = browser.all(".has-error #root_password, .has-error #root_customer_api_key, .field-error #root_password, .field-error #root_customer_api_key").await.len();
+    assert!(marked >= 2, "both secrets marked: {page}");
+    browser
+        .screenshot("06a-secrets-needed-for-another-host")
+        .await;
+    let secrets = sandbox_secrets(connector_ukgpro::sandbox::PASSWORD);
+    edit(&browser, &denied.base_url, &pairs(&secrets)).await;
     let steps = run_test(&browser).await;
     let status = |id: &str| {
         steps
@@ -231,7 +263,12 @@ async fn a_person_connects_ukg_pro_tests_it_and_syncs_in_the_browser() {
     browser.screenshot_of("06-denied-permission", "#test").await;
 
     // A wrong password: the authentication step fails with its fix and the field to check.
-    edit(&browser, &today.base_url, Some("not-the-password")).await;
+    edit(
+        &browser,
+        &today.base_url,
+        &pairs(&sandbox_secrets("not-the-password")),
+    )
+    .await;
     let steps = run_test(&browser).await;
     assert!(
         steps
@@ -255,10 +292,11 @@ async fn a_person_connects_ukg_pro_tests_it_and_syncs_in_the_browser() {
         .find("tr[data-connection=Payroll] [data-status=failed]")
         .await;
     open_connection(&browser, &base, "Payroll").await;
+    // The same host: the password typed anew, the API key left blank and kept.
     edit(
         &browser,
         &today.base_url,
-        Some(connector_ukgpro::sandbox::PASSWORD),
+        &[("password", connector_ukgpro::sandbox::PASSWORD)],
     )
     .await;
     let steps = run_test(&browser).await;
@@ -284,7 +322,7 @@ async fn a_person_connects_ukg_pro_tests_it_and_syncs_in_the_browser() {
     // Sync: a committed baseline, then a month later (another day of the sandbox) the events.
     browser.click("#sync-commit").await;
     browser.wait_text("First sync: a baseline").await;
-    edit(&browser, &month_later.base_url, None).await;
+    edit(&browser, &month_later.base_url, &pairs(&secrets)).await;
     browser.click("#sync-preview").await;
     browser.find("table.events tbody tr").await;
     let kinds: Vec<String> = {

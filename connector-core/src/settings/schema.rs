@@ -99,6 +99,15 @@ impl SettingsSchema {
     pub fn field(&self, name: &str) -> Option<&FieldInfo> {
         self.fields.iter().find(|f| f.name == name)
     }
+
+    /// The fields that say where requests go ([`BaseUrl`](super::BaseUrl) fields, such as
+    /// `base_url`): an edit that points one at another origin must not keep the saved secrets.
+    pub fn url_fields(&self) -> Vec<&str> {
+        self.url_fields
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect()
+    }
 }
 
 /// Post-processes a generated schema into the SDK's settings-schema shape.

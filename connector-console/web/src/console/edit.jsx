@@ -1,5 +1,5 @@
-// Edit a connection without retyping its secrets (a secret left blank keeps its saved value),
-// and rename it.
+// Edit a connection without retyping its secrets (a secret left blank keeps its saved value,
+// while the connection points at the same host), and rename it.
 import { useState } from 'react';
 import { api, connectionPath } from './api.js';
 import { ErrorBox, go, useLoad } from './ui.jsx';
@@ -42,8 +42,9 @@ export function EditConnection({ name }) {
       </p>
       <h1>Edit {connection.name}</h1>
       <p className="muted">
-        Saved secrets are not shown: leave a secret blank to keep it, or type a new one to replace it. Saving
-        forgets the last test.
+        Saved secrets are not shown: leave a secret blank to keep it, or type a new one to replace it. Pointing
+        the connection at another host needs its secrets typed again: a saved secret is only sent where it was
+        entered for. Saving forgets the last test.
       </p>
       <ErrorBox error={error} />
       <SettingsForm
