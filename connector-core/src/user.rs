@@ -313,17 +313,18 @@ impl UserExport {
     /// provider's hint). The plumbing every provider with one listing needs.
     pub fn from_pages<T: Send + 'static>(
         pages: crate::paginate::PageStream<T>,
-        label: &'static str,
+        label: impl Into<String>,
         map: impl Fn(T) -> User + Send + 'static,
         on_error: impl Fn(crate::Error) -> crate::Error + Send + 'static,
     ) -> UserExport {
         use futures_util::StreamExt;
         let stats = ExportStats::default();
         let counted = stats.clone();
+        let label = label.into();
         let users = pages.flat_map(move |page| {
             let users: Vec<Result<User>> = match page {
                 Ok(mut page) => {
-                    counted.add_listed_page(label, &mut page);
+                    counted.add_listed_page(&label, &mut page);
                     page.items.into_iter().map(|r| Ok(map(r))).collect()
                 }
                 Err(e) => vec![Err(on_error(e))],

@@ -1,11 +1,10 @@
 //! The Entra ID connection test: Graph's host and the sign-in host reachable → a token issued
 //! (AADSTS codes answered with their fix) → User.Read.All granted → users readable.
 
-use connector_core::check::{CheckStep, Checklist};
-use connector_core::http::{RecordsAt, Request};
+use connector_core::check::{CheckStep, Checklist, ListingSteps};
+use connector_core::http::HttpClient;
 
-use crate::client::EntraClient;
-use crate::model::{GraphUser, SELECT};
+use crate::model::GraphUser;
 
 /// The Graph permission the export needs (application, with admin consent).
 pub const USER_READ_ALL: &str = "User.Read.All";
@@ -32,46 +31,21 @@ pub const CHECKS: &[CheckStep] = &[
 ];
 
 /// Runs the steps.
-pub async fn run(client: &EntraClient, checks: &mut Checklist) {
-    let http = client.http();
-    checks
-        .run("reachable", || async { Ok(http.probe().await?.summary) })
-        .await;
-    checks
-        .run("token_service_reachable", || async {
-            Ok(http.probe_endpoint(client.token_url()).await?.summary)
-        })
-        .await;
-    let one = Request::get("/users")
-        .query("$select", "id")
-        .query("$top", "1");
-    checks
-        .authenticated_and_permitted(
-            http,
-            &one,
+pub async fn run(http: &HttpClient, checks: &mut Checklist) {
+    checks.endpoints_reachable(http).await;
+    let steps = ListingSteps {
+        authenticated: (
+            "authenticated",
+            "Entra ID issued a token for Microsoft Graph",
+        ),
+        permitted: (
             "permission_user_read_all",
-            USER_READ_ALL,
-            [
-                "Entra ID issued a token for Microsoft Graph",
-                "User.Read.All is granted: Graph lists the users",
-            ],
-        )
-        .await;
+            "User.Read.All is granted: Graph lists the users",
+        ),
+        readable: "users_readable",
+    };
+    let listing = crate::export::listing(1);
     checks
-        .run("users_readable", || async {
-            let request = one.clone().set_query("$select", SELECT);
-            let page = http
-                .fetch_records::<GraphUser>(
-                    &request,
-                    &RecordsAt::pointer("/value"),
-                    USER_READ_ALL,
-                    1,
-                )
-                .await?;
-            Ok(format!(
-                "users read with every field the export selects ({} on the first page)",
-                page.items.len()
-            ))
-        })
+        .listing_steps::<GraphUser>(http, &listing, steps)
         .await;
 }

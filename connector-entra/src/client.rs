@@ -12,48 +12,28 @@ use crate::ID;
 /// Where apps are registered and their permissions granted.
 const APP: &str = "Microsoft Entra admin center > App registrations > the app";
 
-/// The Microsoft Graph client.
-#[derive(Debug, Clone)]
-pub struct EntraClient {
-    http: HttpClient,
-    token_url: Url,
-}
-
-impl EntraClient {
-    /// A client for validated settings; `context` may point its endpoints (`api`: Graph,
-    /// `token`: the sign-in service) at a sandbox.
-    pub fn new(settings: &EntraSettings, context: &Context) -> Result<Self> {
-        let (login, graph) = settings.cloud.hosts();
-        let (login, graph) = (Url::parse(login)?, Url::parse(graph)?);
-        let scope = format!("{graph}.default");
-        let base = context.endpoint_or("api", &graph).join("v1.0/")?;
-        let tenant = settings.tenant_id.trim();
-        let token_url = context
-            .endpoint_or("token", &login)
-            .join(&format!("{tenant}/oauth2/v2.0/token"))?;
-        let auth = OAuth2ClientCredentials::new(
-            token_url.clone(),
-            settings.client_id.trim(),
-            settings.client_secret.clone(),
-        )
-        .scope(scope)
-        // Entra's AADSTS code (7000215: a wrong secret) says more than `invalid_client`.
-        .code_at("/error_codes/0");
-        let mut config = settings.http.config(HttpConfig::FIXED_HOST);
-        config.errors = error_policy();
-        let http = HttpClient::new(ID, base, auth, config)?;
-        Ok(EntraClient { http, token_url })
-    }
-
-    /// The SDK's HTTP client.
-    pub fn http(&self) -> &HttpClient {
-        &self.http
-    }
-
-    /// The tenant's token endpoint.
-    pub fn token_url(&self) -> &Url {
-        &self.token_url
-    }
+/// The SDK's HTTP client for Microsoft Graph, for validated settings; `context` may point
+/// its endpoints (`api`: Graph, `token`: the sign-in service) at a sandbox.
+pub fn http(settings: &EntraSettings, context: &Context) -> Result<HttpClient> {
+    let (login, graph) = settings.cloud.hosts();
+    let (login, graph) = (Url::parse(login)?, Url::parse(graph)?);
+    let scope = format!("{graph}.default");
+    let base = context.endpoint_or("api", &graph).join("v1.0/")?;
+    let tenant = settings.tenant_id.trim();
+    let token_url = context
+        .endpoint_or("token", &login)
+        .join(&format!("{tenant}/oauth2/v2.0/token"))?;
+    let auth = OAuth2ClientCredentials::new(
+        token_url,
+        settings.client_id.trim(),
+        settings.client_secret.clone(),
+    )
+    .scope(scope)
+    // Entra's AADSTS code (7000215: a wrong secret) says more than `invalid_client`.
+    .code_at("/error_codes/0");
+    let mut config = settings.http.config(HttpConfig::FIXED_HOST);
+    config.errors = error_policy();
+    HttpClient::new(ID, base, auth, config)
 }
 
 /// Entra's fixes, as data: AADSTS codes of the token service, Graph's error body.

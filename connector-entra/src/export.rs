@@ -1,15 +1,13 @@
 //! The user export: `GET /v1.0/users` with `$select`, the manager expanded, `$top` per page,
 //! followed by `@odata.nextLink` (an absolute URL on Graph's host).
 
-use connector_core::http::Request;
+use connector_core::http::{HttpClient, Request};
 use connector_core::paginate::Listing;
-use connector_core::reexports::futures_util::StreamExt;
 use connector_core::{Result, UserExport};
 
 use crate::check::USER_READ_ALL;
-use crate::client::EntraClient;
 use crate::mapping::to_user;
-use crate::model::{GraphUser, SELECT};
+use crate::model::SELECT;
 
 /// The listing of users at `page_size`.
 pub fn listing(page_size: u32) -> Listing {
@@ -25,12 +23,6 @@ pub fn listing(page_size: u32) -> Listing {
 }
 
 /// Starts the export.
-pub fn export(client: &EntraClient, page_size: u32) -> Result<UserExport> {
-    let pages = listing(page_size).pages::<GraphUser>(client.http())?;
-    Ok(UserExport::from_pages(
-        pages.boxed(),
-        "/users",
-        to_user,
-        |e| e,
-    ))
+pub fn export(http: &HttpClient, page_size: u32) -> Result<UserExport> {
+    listing(page_size).users(http, to_user)
 }

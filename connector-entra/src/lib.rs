@@ -52,7 +52,7 @@ pub const ID: &str = "entra";
 /// A connection to one tenant.
 #[derive(Debug)]
 pub struct EntraConnector {
-    client: client::EntraClient,
+    http: connector_core::http::HttpClient,
     page_size: u32,
 }
 
@@ -63,11 +63,11 @@ impl Connector for EntraConnector {
     }
 
     async fn test_connection(&self, checks: &mut Checklist) {
-        check::run(&self.client, checks).await;
+        check::run(&self.http, checks).await;
     }
 
     fn export_users(&self, options: ExportOptions) -> Result<UserExport> {
-        export::export(&self.client, options.page_size.unwrap_or(self.page_size))
+        export::export(&self.http, options.page_size.unwrap_or(self.page_size))
     }
 }
 
@@ -81,7 +81,7 @@ impl Provider for Entra {
 
     fn connect(settings: EntraSettings, context: &Context) -> Result<EntraConnector> {
         Ok(EntraConnector {
-            client: client::EntraClient::new(&settings, context)?,
+            http: client::http(&settings, context)?,
             page_size: settings.page_size,
         })
     }

@@ -2,10 +2,9 @@
 //! token issued for the admin (delegation and subject problems answered with their fix) →
 //! the admin may read users → users readable.
 
-use connector_core::check::{CheckStep, Checklist};
-use connector_core::http::{RecordsAt, Request};
+use connector_core::check::{CheckStep, Checklist, ListingSteps};
+use connector_core::http::HttpClient;
 
-use crate::client::GoogleClient;
 use crate::model::DirectoryUser;
 
 /// What the export needs of the admin it acts for.
@@ -29,46 +28,18 @@ pub const CHECKS: &[CheckStep] = &[
 ];
 
 /// Runs the steps; `customer` as the export lists it.
-pub async fn run(client: &GoogleClient, customer: &str, checks: &mut Checklist) {
-    let http = client.http();
+pub async fn run(http: &HttpClient, customer: &str, checks: &mut Checklist) {
+    checks.endpoints_reachable(http).await;
+    let steps = ListingSteps {
+        authenticated: (
+            "authenticated",
+            "Google issued a token for the admin (domain-wide delegation is granted)",
+        ),
+        permitted: ("permission_read_users", "the admin may read users"),
+        readable: "users_readable",
+    };
+    let listing = crate::export::listing(customer, 1);
     checks
-        .run("reachable", || async { Ok(http.probe().await?.summary) })
-        .await;
-    checks
-        .run("token_service_reachable", || async {
-            Ok(http.probe_endpoint(client.token_url()).await?.summary)
-        })
-        .await;
-    let one = Request::get("/users")
-        .query("customer", customer)
-        .query("maxResults", "1");
-    checks
-        .authenticated_and_permitted(
-            http,
-            &one,
-            "permission_read_users",
-            READ_USERS,
-            [
-                "Google issued a token for the admin (domain-wide delegation is granted)",
-                "the admin may read users",
-            ],
-        )
-        .await;
-    checks
-        .run("users_readable", || async {
-            let request = one.clone().query("projection", "full");
-            let page = http
-                .fetch_records::<DirectoryUser>(
-                    &request,
-                    &RecordsAt::pointer("/users"),
-                    READ_USERS,
-                    1,
-                )
-                .await?;
-            Ok(format!(
-                "users read with every field the export reads ({} on the first page)",
-                page.items.len()
-            ))
-        })
+        .listing_steps::<DirectoryUser>(http, &listing, steps)
         .await;
 }

@@ -17,55 +17,28 @@ pub const API_HOST: &str = "https://admin.googleapis.com/";
 /// Where the delegation is granted.
 const DELEGATION: &str = "Admin console > Security > Access and data control > API controls > Manage Domain Wide Delegation";
 
-/// The Directory API client.
-#[derive(Debug, Clone)]
-pub struct GoogleClient {
-    http: HttpClient,
-    token_url: Url,
-}
-
-impl GoogleClient {
-    /// A client for validated settings; `context` may point the `api` endpoint (and the
-    /// `token` one, else the key's token URI) at a sandbox.
-    pub fn new(settings: &GoogleSettings, context: &Context) -> Result<Self> {
-        let key = &settings.service_account_key;
-        let bad = |field: &str, why: String| {
-            Error::invalid_settings(
-                ID,
-                vec![FieldError::new(format!("service_account_key.{field}"), why)],
-            )
-        };
-        let uri = key.token_uri.as_deref().unwrap_or(TOKEN_URI).trim();
-        let token_url =
-            Url::parse(uri).map_err(|e| bad("token_uri", format!("is not a URL ({e})")))?;
-        let token_url = context.endpoint("token").cloned().unwrap_or(token_url);
-        let assertion = JwtAssertion::rs256(
-            key.client_email.trim(),
-            token_url.as_str(),
-            SCOPE,
-            &key.private_key,
-        )
+/// The SDK's HTTP client for the Directory API, for validated settings; `context` may point
+/// the `api` endpoint (and the `token` one, else the key's token URI) at a sandbox.
+pub fn http(settings: &GoogleSettings, context: &Context) -> Result<HttpClient> {
+    let key = &settings.service_account_key;
+    let bad = |field: &str, why: String| {
+        let field = format!("service_account_key.{field}");
+        Error::invalid_settings(ID, vec![FieldError::new(field, why)])
+    };
+    let uri = key.token_uri.as_deref().unwrap_or(TOKEN_URI).trim();
+    let token_url = Url::parse(uri).map_err(|e| bad("token_uri", format!("is not a URL ({e})")))?;
+    let token_url = context.endpoint("token").cloned().unwrap_or(token_url);
+    let email = key.client_email.trim();
+    let assertion = JwtAssertion::rs256(email, token_url.as_str(), SCOPE, &key.private_key)
         .map_err(|why| bad("private_key", why))?
         .subject(settings.subject.trim());
-        let auth = OAuth2ClientCredentials::jwt_bearer(token_url.clone(), assertion);
-        let base = context
-            .endpoint_or("api", &Url::parse(API_HOST)?)
-            .join("admin/directory/v1/")?;
-        let mut config = settings.http.config(HttpConfig::FIXED_HOST);
-        config.errors = error_policy();
-        let http = HttpClient::new(ID, base, auth, config)?;
-        Ok(GoogleClient { http, token_url })
-    }
-
-    /// The SDK's HTTP client.
-    pub fn http(&self) -> &HttpClient {
-        &self.http
-    }
-
-    /// The token endpoint.
-    pub fn token_url(&self) -> &Url {
-        &self.token_url
-    }
+    let auth = OAuth2ClientCredentials::jwt_bearer(token_url, assertion);
+    let base = context
+        .endpoint_or("api", &Url::parse(API_HOST)?)
+        .join("admin/directory/v1/")?;
+    let mut config = settings.http.config(HttpConfig::FIXED_HOST);
+    config.errors = error_policy();
+    HttpClient::new(ID, base, auth, config)
 }
 
 /// Google's fixes, as data: the token service's OAuth errors, the API's error body.

@@ -1,15 +1,12 @@
 //! The user export: `GET /admin/directory/v1/users?customer=&projection=full`, `maxResults`
 //! per page, followed by `pageToken` / `nextPageToken`.
 
-use connector_core::http::Request;
+use connector_core::http::{HttpClient, Request};
 use connector_core::paginate::Listing;
-use connector_core::reexports::futures_util::StreamExt;
 use connector_core::{Result, UserExport};
 
 use crate::check::READ_USERS;
-use crate::client::GoogleClient;
 use crate::mapping::to_user;
-use crate::model::DirectoryUser;
 
 /// The listing of `customer`'s users at `page_size`.
 pub fn listing(customer: &str, page_size: u32) -> Listing {
@@ -25,12 +22,6 @@ pub fn listing(customer: &str, page_size: u32) -> Listing {
 }
 
 /// Starts the export.
-pub fn export(client: &GoogleClient, customer: &str, page_size: u32) -> Result<UserExport> {
-    let pages = listing(customer, page_size).pages::<DirectoryUser>(client.http())?;
-    Ok(UserExport::from_pages(
-        pages.boxed(),
-        "/users",
-        to_user,
-        |e| e,
-    ))
+pub fn export(http: &HttpClient, customer: &str, page_size: u32) -> Result<UserExport> {
+    listing(customer, page_size).users(http, to_user)
 }

@@ -52,7 +52,7 @@ pub const ID: &str = "google";
 /// A connection to one Workspace account.
 #[derive(Debug)]
 pub struct GoogleConnector {
-    client: client::GoogleClient,
+    http: connector_core::http::HttpClient,
     customer: String,
     page_size: u32,
 }
@@ -64,12 +64,12 @@ impl Connector for GoogleConnector {
     }
 
     async fn test_connection(&self, checks: &mut Checklist) {
-        check::run(&self.client, &self.customer, checks).await;
+        check::run(&self.http, &self.customer, checks).await;
     }
 
     fn export_users(&self, options: ExportOptions) -> Result<UserExport> {
         export::export(
-            &self.client,
+            &self.http,
             &self.customer,
             options.page_size.unwrap_or(self.page_size),
         )
@@ -86,7 +86,7 @@ impl Provider for Google {
 
     fn connect(settings: GoogleSettings, context: &Context) -> Result<GoogleConnector> {
         Ok(GoogleConnector {
-            client: client::GoogleClient::new(&settings, context)?,
+            http: client::http(&settings, context)?,
             customer: settings.customer.trim().to_owned(),
             page_size: settings.page_size,
         })

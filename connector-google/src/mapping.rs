@@ -18,16 +18,12 @@ pub fn to_user(g: DirectoryUser) -> User {
     let mut user = User::new(g.id);
     user.username = g.primary_email.clone();
     user.email = g.primary_email.clone();
-    user.alternate_email = g
-        .emails
-        .as_deref()
-        .unwrap_or_default()
-        .iter()
-        .find_map(|e| {
-            e.address
-                .clone()
-                .filter(|a| Some(a) != g.primary_email.as_ref() && e.primary != Some(true))
-        });
+    // The first address that is not the primary one.
+    let others = g.emails.unwrap_or_default().into_iter();
+    let mut others = others
+        .filter(|e| e.primary != Some(true))
+        .filter_map(|e| e.address);
+    user.alternate_email = others.find(|a| Some(a) != user.email.as_ref());
     if let Some(name) = g.name {
         user.first_name = name.given_name;
         user.last_name = name.family_name;

@@ -119,6 +119,10 @@ impl Authenticator for Composite {
     fn secrets(&self) -> Vec<Secret> {
         self.parts.iter().flat_map(|p| p.secrets()).collect()
     }
+
+    fn token_endpoint(&self) -> Option<&url::Url> {
+        self.parts.iter().find_map(|p| p.token_endpoint())
+    }
 }
 
 #[cfg(test)]

@@ -396,4 +396,8 @@ impl Authenticator for OAuth2ClientCredentials {
         }
         all
     }
+
+    fn token_endpoint(&self) -> Option<&Url> {
+        Some(&self.token_url)
+    }
 }

@@ -107,4 +107,10 @@ pub trait Authenticator: fmt::Debug + Send + Sync {
     /// Every secret this authenticator holds or obtained during the run (configured keys and
     /// issued tokens), so that leak scans can look for them.
     fn secrets(&self) -> Vec<Secret>;
+
+    /// The token service it obtains credentials from, if any (an OAuth2 token URL): what
+    /// [`HttpClient::probe_token_service`] checks.
+    fn token_endpoint(&self) -> Option<&url::Url> {
+        None
+    }
 }

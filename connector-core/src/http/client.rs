@@ -49,7 +49,7 @@ pub(super) struct Inner {
     pacer: Option<Pacer>,
     pub(super) provider: &'static str,
     pub(super) base: Url,
-    auth: Box<dyn Authenticator>,
+    pub(super) auth: Box<dyn Authenticator>,
     pub(super) client: reqwest::Client,
     pub(super) config: HttpConfig,
     /// Body bytes read by the answers in flight, against [`HttpConfig::max_body_bytes`].

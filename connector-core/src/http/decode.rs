@@ -61,25 +61,53 @@ pub struct RecordPage<T> {
 }
 
 /// What is wrong with record `position` (1-based) of a page, without quoting its values
-/// (serde quotes the offending value between backticks; it may be personal data).
+/// (serde quotes the offending value between backticks, or a string between double quotes;
+/// it may be personal data).
 pub fn describe_malformed(position: usize, error: &serde_json::Error) -> String {
-    let text = error.to_string();
+    format!("record {position}: {}", without_values(&error.to_string()))
+}
+
+/// [`describe_malformed`], naming the field the record fails at when it is not the record
+/// itself (`record 3: \`manager.id\`: invalid type: string …, expected u64`): the record's
+/// `bytes` are decoded again as `T`, tracking the path (only for a record that failed).
+pub fn describe_record<T: DeserializeOwned>(
+    position: usize,
+    bytes: &[u8],
+    error: &serde_json::Error,
+) -> String {
+    let mut decoder = serde_json::Deserializer::from_slice(bytes);
+    let path = match serde_path_to_error::deserialize::<_, T>(&mut decoder) {
+        Err(e) => e.path().to_string(),
+        Ok(_) => String::new(),
+    };
+    match path.as_str() {
+        "" | "." => describe_malformed(position, error),
+        path => format!(
+            "record {position}: `{path}`: {}",
+            without_values(&error.to_string())
+        ),
+    }
+}
+
+/// serde's message without the values it quotes (between backticks, or a string's double
+/// quotes) and without its position (within the record, not the page).
+fn without_values(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut quoted = false;
+    let mut quote = None;
+    let mut escaped = false;
     for c in text.chars() {
-        match c {
-            '`' if !quoted => {
-                quoted = true;
+        match (quote, c) {
+            (None, '`' | '"') => {
+                quote = Some(c);
                 out.push('…');
             }
-            '`' => quoted = false,
-            _ if !quoted => out.push(c),
-            _ => {}
+            (None, _) => out.push(c),
+            (Some('"'), '\\') if !escaped => escaped = true,
+            (Some(q), _) if c == q && !escaped => quote = None,
+            (Some(_), _) => escaped = false,
         }
     }
-    // serde's position is within the record, not the page: drop it.
-    let out = out.split(" at line ").next().unwrap_or_default().to_owned();
-    format!("record {position}: {out}")
+    out.split(" at line ").next().unwrap_or_default().to_owned()
 }
 
 /// A protocol error for an answer that is not what the endpoint promises: `expected` says
@@ -267,9 +295,14 @@ impl HttpClient {
             digest.add(bytes);
             match serde_json::from_slice::<T>(bytes) {
                 Ok(item) => items.push(item),
-                // A record of the wrong shape is skipped; broken JSON breaks the page.
-                Err(e) if lenient && e.classify() == serde_json::error::Category::Data => {
-                    malformed.push(describe_malformed(digest.count, &e))
+                // A record of the wrong shape is skipped (lenient) or refused by field; broken
+                // JSON breaks the page.
+                Err(e) if e.classify() == serde_json::error::Category::Data => {
+                    let why = describe_record::<T>(digest.count, bytes, &e);
+                    match lenient {
+                        true => malformed.push(why),
+                        false => return Err(Bad::Record(why)),
+                    }
                 }
                 Err(e) => return Err(Bad::Json(e)),
             }
@@ -299,6 +332,18 @@ impl HttpClient {
                         &expected,
                         &rest.describe_body(),
                     ));
+                }
+                Err(
+                    Shape::Array(SplitError::Element(Bad::Record(why)))
+                    | Shape::Envelope(EnvelopeError::Records(SplitError::Element(Bad::Record(why)))),
+                ) => {
+                    return Err(Error::new(
+                        provider,
+                        ErrorKind::Protocol,
+                        format!("a record is not of the shape the connector reads: {why}"),
+                    )
+                    .with_endpoint(response.endpoint.clone())
+                    .with_hint("the API answered a field of another type, or without a field the connector needs; if the API changed, the connector needs updating for it (the message names the field, never its value)"));
                 }
                 Err(e) => {
                     let what = e.describe(|| items_len(&digest));
@@ -339,8 +384,10 @@ fn items_len(digest: &Digest) -> usize {
 /// Why a record was refused.
 #[derive(Debug)]
 enum Bad {
-    /// It is not valid JSON of the expected shape.
+    /// It is not valid JSON.
     Json(serde_json::Error),
+    /// It is valid JSON of another shape than the record type: why, by field, no values.
+    Record(String),
     /// The page holds more records than this.
     TooMany(usize),
 }
@@ -349,6 +396,7 @@ impl std::fmt::Display for Bad {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Bad::Json(e) => e.fmt(f),
+            Bad::Record(why) => f.write_str(why),
             Bad::TooMany(limit) => write!(
                 f,
                 "more than the {limit} records asked for in one page (stopped reading)"

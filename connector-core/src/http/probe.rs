@@ -29,6 +29,21 @@ impl HttpClient {
             .map_err(|e| self.explain(e))
     }
 
+    /// [`probe_endpoint`](Self::probe_endpoint) for the token service the client's
+    /// authentication obtains its tokens from
+    /// ([`Authenticator::token_endpoint`](super::Authenticator::token_endpoint)); an error
+    /// when it has none (a provider bug: a step declared for a token service it does not use).
+    pub async fn probe_token_service(&self) -> Result<Reachability> {
+        let Some(token) = self.inner.auth.token_endpoint().cloned() else {
+            return Err(crate::Error::new(
+                self.provider(),
+                crate::ErrorKind::Unsupported,
+                "this connection's authentication uses no token service",
+            ));
+        };
+        self.probe_endpoint(&token).await
+    }
+
     async fn probe_unexplained(&self, base: &url::Url) -> Result<Reachability> {
         let inner = &*self.inner;
         let host = base

@@ -251,6 +251,14 @@ impl Request {
         }
     }
 
+    /// The path, for naming what a listing's records came from (`/users`).
+    pub(crate) fn path_label(&self) -> String {
+        match &self.target {
+            Target::Path(path) => path.clone(),
+            Target::Absolute(url) => url.path().to_owned(),
+        }
+    }
+
     pub(crate) fn label(&self) -> String {
         match &self.target {
             Target::Path(path) => format!("{} {path}", self.method),

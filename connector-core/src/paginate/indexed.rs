@@ -32,7 +32,7 @@ struct State<T> {
 }
 
 /// The request for index `k` (0-based), or `None` past what the numbers can express.
-fn request(listing: &Listing, k: u64) -> Option<Request> {
+pub(super) fn request(listing: &Listing, k: u64) -> Option<Request> {
     let size = u64::from(listing.page_size);
     let (param, value, size_param) = match &listing.strategy {
         Strategy::PageNumber { page, size: s } => (page, listing.first.checked_add(k)?, s),

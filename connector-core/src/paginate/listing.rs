@@ -218,6 +218,24 @@ impl Listing {
         self.page_size
     }
 
+    /// What a 403 on this listing lacks, in the provider's words (see
+    /// [`permission`](Self::permission)).
+    pub fn required_permission(&self) -> &str {
+        &self.permission
+    }
+
+    /// The request of the listing's first page at `page_size` records: what a connection
+    /// test sends to prove the export's access with the export's own request.
+    pub fn first_request(&self, page_size: u32) -> Request {
+        let probe = self.clone().page_size(page_size);
+        match probe.strategy {
+            Strategy::PageNumber { .. } | Strategy::Offset { .. } => {
+                super::indexed::request(&probe, 0).unwrap_or_else(|| probe.request.clone())
+            }
+            _ => super::sequential::first(&probe),
+        }
+    }
+
     /// Streams the listing's pages in order. Fails before any request when the page size is
     /// 0 or above the declared maximum. The stream ends after the last page, or with an
     /// error that ends it: a transport or status error, a page larger than asked, a short
@@ -255,6 +273,40 @@ impl Listing {
             | Strategy::Advancing { .. }
             | Strategy::Unpaged => super::sequential::pages(self, http.clone()),
         })
+    }
+
+    /// The export of this listing: each page's records mapped to users by `map` (a closure:
+    /// a mapping may depend on the settings), pages and malformed records counted and named
+    /// by the listing's path ([`UserExport::from_pages`](crate::UserExport::from_pages)).
+    /// Fails before any request as [`pages`](Self::pages) does.
+    pub fn users<T>(
+        self,
+        http: &HttpClient,
+        map: impl Fn(T) -> crate::User + Send + 'static,
+    ) -> Result<crate::UserExport>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        let label = self.request.path_label();
+        let pages = self.pages::<T>(http)?;
+        Ok(crate::UserExport::from_pages(pages, label, map, |e| e))
+    }
+
+    /// The first `count` records, decoded strictly (a record the export would skip as
+    /// malformed fails here, naming the field), one request: what a connection test reads to
+    /// prove that the export's records decode. The listing's permission names a 403.
+    pub async fn first_records<T>(&self, http: &HttpClient, count: u32) -> Result<Vec<T>>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        use futures_util::StreamExt;
+        let mut probe = self.clone().page_size(count).look_ahead(1);
+        probe.lenient = false;
+        probe.max_page_size = None;
+        match probe.pages::<T>(http)?.next().await {
+            Some(page) => Ok(page?.items),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// Fetches page `number` of this listing with `request`; `limited`: the request carried the

@@ -41,7 +41,7 @@ fn at_index(listing: &Listing, index: u64) -> Option<Request> {
 }
 
 /// The first request: the listing's own, with the page size when the API takes one.
-fn first(listing: &Listing) -> Request {
+pub(super) fn first(listing: &Listing) -> Request {
     if let Some(request) = at_index(listing, listing.first) {
         return request;
     }

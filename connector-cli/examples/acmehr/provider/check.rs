@@ -14,7 +14,7 @@ pub const SCOPE: &str = "employees:read";
 /// The steps after the SDK's settings step.
 pub const CHECKS: &[CheckStep] = &[
     CheckStep::reachable(),
-    CheckStep::new("token_service_reachable", "Token service reachable", &[]),
+    CheckStep::token_service_reachable(),
     CheckStep::new(
         "authenticated",
         "Authenticated",
@@ -30,14 +30,8 @@ pub const CHECKS: &[CheckStep] = &[
 /// Runs the steps.
 pub async fn run(client: &AcmeClient, checks: &mut Checklist) {
     let http = client.http();
-    checks
-        .run("reachable", || async { Ok(http.probe().await?.summary) })
-        .await;
-    checks
-        .run("token_service_reachable", || async {
-            Ok(http.probe_endpoint(client.token_url()).await?.summary)
-        })
-        .await;
+    // `reachable`, then `token_service_reachable`: the token URL the client's OAuth2 uses.
+    checks.endpoints_reachable(http).await;
     checks
         .run("authenticated", || async {
             let me = http.send(&Request::get("/v1/me")).await?;

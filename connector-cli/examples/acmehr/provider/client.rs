@@ -21,7 +21,6 @@ pub const CLIENTS_MENU: &str = "Settings > Integrations > API clients";
 #[derive(Debug, Clone)]
 pub struct AcmeClient {
     http: HttpClient,
-    token_url: Url,
 }
 
 impl AcmeClient {
@@ -32,7 +31,7 @@ impl AcmeClient {
         let base = context.endpoint_or("api", &api).clone();
         let token_url = context.endpoint_or("token", &token).join("oauth/token")?;
         let auth = OAuth2ClientCredentials::new(
-            token_url.clone(),
+            token_url,
             settings.client_id.clone(),
             settings.client_secret.clone(),
         )
@@ -44,17 +43,12 @@ impl AcmeClient {
         let mut config = settings.http.config(HttpConfig::FIXED_HOST);
         config.errors = error_policy();
         let http = HttpClient::new(ID, base, auth, config)?;
-        Ok(AcmeClient { http, token_url })
+        Ok(AcmeClient { http })
     }
 
     /// The SDK's HTTP client.
     pub fn http(&self) -> &HttpClient {
         &self.http
-    }
-
-    /// Where tokens are asked for (the token service's host, not the API's).
-    pub fn token_url(&self) -> &Url {
-        &self.token_url
     }
 }
 

@@ -269,34 +269,53 @@ async fn lenient_listings_skip_and_describe_malformed_records() {
     let server = MockServer::start().await;
     Mock::given(path("/l"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "data": [{"id": "a"}, {"id": 12345, "name": "Secret Name"}, {"id": "c"}],
+            "data": [{"id": "a"}, {"id": 12345, "name": "Secret Name"}, {"id": "c"},
+                {"id": "d", "manager": {"id": "Secret \"Quoted\" Manager"}}],
         })))
         .mount(&server)
         .await;
     #[derive(serde::Deserialize)]
+    #[allow(dead_code)]
     struct Rec {
-        #[allow(dead_code)]
         id: String,
+        manager: Option<Manager>,
+    }
+    #[derive(serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Manager {
+        id: u64,
     }
     let http = plain_client(&server.uri());
     let strict = Listing::new(Request::get("/l")).records_at("/data");
     let mut pages = strict.clone().pages::<Rec>(&http).unwrap();
     let err = pages.next().await.unwrap().err().expect("strict fails");
-    assert!(err.message().contains("invalid JSON in record 2"), "{err}");
+    // Strict: refused by field, without the value, and not called broken JSON.
+    assert!(
+        err.message().contains(
+            "a record is not of the shape the connector reads: record 2: `id`: invalid type"
+        ),
+        "{err}"
+    );
+    assert!(!err.message().contains("12345"), "{err}");
+    assert!(!err.to_string().contains("login page"), "{err}");
     let mut pages = strict.lenient().pages::<Rec>(&http).unwrap();
     let page = pages.next().await.unwrap().unwrap();
     assert_eq!(page.items.len(), 2);
-    assert_eq!(page.malformed.len(), 1);
+    assert_eq!(page.malformed.len(), 2);
     assert!(
-        page.malformed[0].starts_with("record 2: invalid type"),
+        page.malformed[0].starts_with("record 2: `id`: invalid type: integer"),
         "{:?}",
         page.malformed
     );
     assert!(
-        !page.malformed[0].contains("12345"),
-        "values are not quoted: {:?}",
+        page.malformed[1].starts_with("record 4: `manager.id`: invalid type: string"),
+        "{:?}",
         page.malformed
     );
+    let said = page.malformed.join(" ");
+    for value in ["12345", "Secret", "Quoted", "Manager\"", "line 1"] {
+        assert!(!said.contains(value), "values are not quoted: {said}");
+    }
 }
 
 #[tokio::test]

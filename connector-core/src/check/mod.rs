@@ -8,6 +8,9 @@ use serde::Serialize;
 
 use crate::error::{Error, ErrorKind, Result};
 
+mod steps;
+pub use steps::ListingSteps;
+
 /// One step of a provider's connection test, declared up front so that every report lists
 /// every step (skipped ones included) in the same order. Built with the typed constructors:
 ///
@@ -53,6 +56,12 @@ impl CheckStep {
     /// `reachable`: the API's host answers (DNS, TCP, TLS), no credentials sent.
     pub const fn reachable() -> Self {
         CheckStep::new("reachable", "Host reachable", &[])
+    }
+
+    /// `token_service_reachable`: the token service on a host of its own (an OAuth2 token
+    /// URL) answers, no credentials sent ([`Checklist::endpoints_reachable`]).
+    pub const fn token_service_reachable() -> Self {
+        CheckStep::new("token_service_reachable", "Token service reachable", &[])
     }
 
     /// `authenticated`: the credentials are accepted; after `reachable`.
@@ -281,38 +290,6 @@ impl Checklist {
                 error: None,
             },
         );
-    }
-
-    /// Two steps from one request, for an API that proves credentials by answering at all (a
-    /// token issued and accepted: anything but 401) and a permission by that answer's status:
-    /// `authenticated` sends `request` (a refused token or a 401 is its error), then
-    /// `permission_step` checks the answer's status for `permission` (403: that permission to
-    /// grant). `said` are the two steps' messages when they pass.
-    pub async fn authenticated_and_permitted(
-        &mut self,
-        http: &crate::http::HttpClient,
-        request: &crate::http::Request,
-        permission_step: &str,
-        permission: &str,
-        said: [&str; 2],
-    ) {
-        let mut answer = None;
-        self.run("authenticated", || async {
-            let got = http.send(request).await?;
-            if got.status.as_u16() == 401 {
-                http.check_status(&got, permission)?;
-            }
-            answer = Some(got);
-            Ok(said[0].to_owned())
-        })
-        .await;
-        self.run(permission_step, || async {
-            if let Some(answer) = &answer {
-                http.check_status(answer, permission)?;
-            }
-            Ok(said[1].to_owned())
-        })
-        .await;
     }
 
     /// Records the outcome of step `id` that was run by other means. Returns whether it passed.
