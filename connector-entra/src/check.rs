@@ -6,9 +6,6 @@ use connector_core::http::HttpClient;
 
 use crate::model::GraphUser;
 
-/// The Graph permission the export needs (application, with admin consent).
-pub const USER_READ_ALL: &str = "User.Read.All";
-
 /// The steps after the SDK's settings step.
 pub const CHECKS: &[CheckStep] = &[
     CheckStep::new("reachable", "Microsoft Graph reachable", &[]),

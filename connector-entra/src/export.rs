@@ -5,9 +5,11 @@ use connector_core::http::{HttpClient, Request};
 use connector_core::paginate::Listing;
 use connector_core::{Result, UserExport};
 
-use crate::check::USER_READ_ALL;
 use crate::mapping::to_user;
 use crate::model::SELECT;
+
+/// The Graph permission the export needs (application, with admin consent).
+pub const USER_READ_ALL: &str = "User.Read.All";
 
 /// The listing of users at `page_size`.
 pub fn listing(page_size: u32) -> Listing {

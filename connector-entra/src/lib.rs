@@ -103,7 +103,7 @@ const DESCRIPTOR: ProviderDescriptor = {
     #[cfg(feature = "sandbox")]
     let d = d.with_sandbox(
         sandbox::start_boxed,
-        connector_core::sandbox::SandboxFeatures::NONE.with_deny(&[check::USER_READ_ALL]),
+        connector_core::sandbox::SandboxFeatures::NONE.with_deny(&[export::USER_READ_ALL]),
     );
     d
 };

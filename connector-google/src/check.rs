@@ -5,10 +5,8 @@
 use connector_core::check::{CheckStep, Checklist, ListingSteps};
 use connector_core::http::HttpClient;
 
+use crate::export::READ_USERS;
 use crate::model::DirectoryUser;
-
-/// What the export needs of the admin it acts for.
-pub const READ_USERS: &str = "an admin role with the Users > Read privilege for the subject";
 
 /// The steps after the SDK's settings step.
 pub const CHECKS: &[CheckStep] = &[

@@ -5,8 +5,10 @@ use connector_core::http::{HttpClient, Request};
 use connector_core::paginate::Listing;
 use connector_core::{Result, UserExport};
 
-use crate::check::READ_USERS;
 use crate::mapping::to_user;
+
+/// What the export needs of the admin it acts for.
+pub const READ_USERS: &str = "an admin role with the Users > Read privilege for the subject";
 
 /// The listing of `customer`'s users at `page_size`.
 pub fn listing(customer: &str, page_size: u32) -> Listing {

@@ -19,7 +19,7 @@ use connector_core::{Error, Result};
 use serde_json::{json, Value};
 use wiremock::Request;
 
-use crate::check::USER_READ_ALL;
+use crate::export::USER_READ_ALL;
 use crate::ID;
 
 /// The sandbox tenant's id (made up).
