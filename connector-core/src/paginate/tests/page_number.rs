@@ -179,7 +179,11 @@ async fn a_lenient_listing_skips_records_of_the_wrong_shape_but_not_broken_json(
     let first = stream.next().await.unwrap().unwrap();
     assert_eq!(first.items.len(), 2);
     assert_eq!(first.malformed.len(), 1, "{:?}", first.malformed);
-    assert!(first.malformed[0].starts_with("record 2: invalid type"));
+    assert!(
+        first.malformed[0].starts_with("record 2: `id`: invalid type"),
+        "{:?}",
+        first.malformed
+    );
     let err = stream.next().await.unwrap().unwrap_err();
     assert!(
         err.message()
