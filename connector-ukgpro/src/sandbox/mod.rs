@@ -29,9 +29,8 @@ pub mod workforce;
 use std::future::Future;
 use std::pin::Pin;
 
-use connector_core::auth::{AuthScheme, Basic};
 use connector_core::sandbox::{Chassis, SandboxHandle, SandboxOptions};
-use connector_core::{Error, ErrorKind, Result, Secret};
+use connector_core::{Error, ErrorKind, Result};
 use serde_json::json;
 use tokio::net::TcpListener;
 
@@ -70,19 +69,10 @@ pub async fn start(options: SandboxOptions) -> Result<SandboxHandle> {
     let listener = TcpListener::from_std(listener).map_err(socket)?;
     let addr = listener.local_addr().map_err(socket)?;
     let base_url = format!("http://{addr}");
-    let mut credentials = connector_core::auth::Credentials::default();
-    Basic::new(USERNAME, Secret::new(PASSWORD))
-        .apply(&mut credentials)
-        .map_err(|e| Error::new(PROVIDER_ID, ErrorKind::Unsupported, e.to_string()))?;
-    let authorization = credentials
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
     let behaviour = server::Behaviour {
         workforce: workforce::Workforce::on_day(options.seed, options.employees, options.day),
-        authorization,
+        username: USERNAME.to_owned(),
+        password: PASSWORD.to_owned(),
         customer_api_key: CUSTOMER_API_KEY.to_owned(),
         deny_person_details: deny(PERMISSIONS[0].0),
         deny_employment_details: deny(PERMISSIONS[1].0),

@@ -24,8 +24,10 @@ use crate::settings::MAX_PAGE_SIZE;
 pub struct Behaviour {
     /// The people.
     pub workforce: Workforce,
-    /// The exact `Authorization` header value that is accepted.
-    pub authorization: String,
+    /// The service account's user name and password (HTTP Basic).
+    pub username: String,
+    /// Its password.
+    pub password: String,
     /// The accepted `US-Customer-Api-Key`.
     pub customer_api_key: String,
     /// 403 on person-details.
@@ -121,8 +123,9 @@ async fn handle(state: &State, req: Request<Incoming>) -> Reply {
         }
     }
     let headers = req.headers();
-    let authorised = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok())
-        == Some(b.authorization.as_str())
+    // The mock kit's Basic check (any valid encoding of the pair), and the API key.
+    let basic = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let authorised = connector_core::sandbox::basic_matches(basic, &b.username, &b.password)
         && headers
             .get("us-customer-api-key")
             .and_then(|v| v.to_str().ok())
