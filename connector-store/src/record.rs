@@ -35,6 +35,17 @@ impl ValidSettings {
         descriptor: &ProviderDescriptor,
         raw: Value,
     ) -> connector_core::Result<ValidSettings> {
+        // Endpoints are kept beside the settings, under the settings' seal: settings that
+        // named them would point the connection (and its secrets) elsewhere unseen.
+        if raw.get(ENDPOINTS_KEY).is_some() {
+            return Err(connector_core::Error::invalid_settings(
+                descriptor.id(),
+                vec![connector_core::FieldError::new(
+                    ENDPOINTS_KEY,
+                    "is not a setting: a connection's endpoints come from the <PROVIDER>_<NAME>_ENDPOINT_OVERRIDE variables or a sandbox, never from its settings",
+                )],
+            ));
+        }
         // Connecting builds the provider's client from the settings without any request: the
         // same validation `test` and `users` apply.
         drop(descriptor.connect(raw.clone())?);

@@ -261,6 +261,20 @@ pub(crate) async fn endpoints_kept_and_sealed(b: &dyn Backend) {
         StoreError::SettingsTampered { .. }
     ));
 
+    // Settings cannot name endpoints (a form or config file would redirect the secrets).
+    let mut smuggled = raw(PASSWORD);
+    smuggled[connector_store::ENDPOINTS_KEY] = json!({"token": "https://evil.example.com/"});
+    let refused = ValidSettings::validate(&DESCRIPTOR, smuggled).unwrap_err();
+    assert_eq!(
+        refused.field_errors()[0].field,
+        connector_store::ENDPOINTS_KEY,
+        "{refused}"
+    );
+    assert!(
+        refused.to_string().contains("is not a setting"),
+        "{refused}"
+    );
+
     // An update saves what it is given: endpoints replaced, or none (production).
     store.remove("Sandbox").await.unwrap();
     store
