@@ -279,3 +279,81 @@ async fn a_download_carries_every_user_and_ends_with_the_error_when_it_fails() {
         "no closing bracket"
     );
 }
+
+/// A saved connection's download is recorded as its last export: the users once the reader
+/// took every byte, why when it failed, nothing when the reader gave up early.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_saved_connections_download_is_recorded_once_delivered() {
+    use connector_app::export::writer::{Format, WriterOptions};
+    use connector_store::{ConnectionName, KeySource, MasterKey, SqliteStore, Store};
+    use futures_util::StreamExt;
+    use std::sync::Arc;
+    std::hint::black_box(connector_ukgpro::descriptor());
+    let ukg = connector_core::registry::provider("ukgpro").unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open(home.path(), KeySource::Given(MasterKey::generate())).unwrap());
+    let sandbox = connector_ukgpro::sandbox::start(SandboxOptions::with_employees(700))
+        .await
+        .unwrap();
+    let mut options = SandboxOptions::with_employees(700);
+    options.malformed_page = Some(2);
+    let broken = connector_ukgpro::sandbox::start(options).await.unwrap();
+    for (name, settings) in [("Whole", &sandbox.settings), ("Broken", &broken.settings)] {
+        let name = ConnectionName::parse(name).unwrap();
+        connector_app::connections::add(&*store, &name, ukg, settings.clone(), &Context::default())
+            .await
+            .unwrap();
+    }
+    let download = |name: &str| {
+        let store = store.clone();
+        let name = name.to_owned();
+        async move {
+            let (_, connector) =
+                connector_app::connections::connect(&*store, &name, &Context::default())
+                    .await
+                    .unwrap();
+            let mut request = ExportRequest::new(ExportOptions::new().with_page_size(100));
+            request.allow_empty = false;
+            export::download_recorded(
+                store.clone(),
+                name,
+                &*connector,
+                request,
+                Format::Csv,
+                WriterOptions::default(),
+            )
+            .unwrap()
+        }
+    };
+
+    // Abandoned after the first chunk: nothing recorded.
+    let mut abandoned = download("Whole").await;
+    assert!(abandoned.next().await.unwrap().is_ok());
+    drop(abandoned);
+    assert!(store.info("Whole").await.unwrap().last_export.is_none());
+
+    // Read to the end: recorded with every user.
+    let items: Vec<_> = download("Whole").await.collect().await;
+    assert!(items.iter().all(Result::is_ok));
+    let last = store
+        .info("Whole")
+        .await
+        .unwrap()
+        .last_export
+        .expect("recorded");
+    assert!(last.ok, "{last:?}");
+    assert_eq!(last.users, 700);
+
+    // A failure: recorded with why, and not overwritten by the stream's end.
+    let items: Vec<_> = download("Broken").await.collect().await;
+    assert!(items.last().unwrap().is_err());
+    let last = store
+        .info("Broken")
+        .await
+        .unwrap()
+        .last_export
+        .expect("recorded");
+    assert!(!last.ok, "{last:?}");
+    assert!(last.message.unwrap_or_default().contains("page 2"));
+}

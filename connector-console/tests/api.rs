@@ -503,6 +503,10 @@ async fn users_are_shown_downloaded_and_synced_with_their_events() {
         assert_eq!(body.lines().count(), lines, "{file}");
         s.seen.push(body);
     }
+    // A download delivered whole is the connection's last export.
+    let (_, info) = s.call(Method::GET, "/api/connections/Staff", None).await;
+    assert_eq!(info["last_export"]["ok"], true, "{info}");
+    assert_eq!(info["last_export"]["users"], 20, "{info}");
     let (status, _) = s
         .call(Method::GET, "/api/connections/Staff/users.xlsx", None)
         .await;
@@ -598,6 +602,15 @@ async fn a_failing_download_is_aborted() {
     assert!(
         response.text().await.is_err(),
         "the body must not end normally"
+    );
+    // Recorded as a failed export, saying why.
+    let (_, info) = s.call(Method::GET, "/api/connections/Broken", None).await;
+    assert_eq!(info["last_export"]["ok"], false, "{info}");
+    assert!(
+        info["last_export"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("page 2")),
+        "{info}"
     );
 }
 

@@ -5,6 +5,7 @@
 //! an export for all of it.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use connector_core::Connector;
@@ -51,6 +52,63 @@ pub fn download(
     format: Format,
     options: WriterOptions,
 ) -> Result<BoxStream<'static, Result<Vec<u8>, ExportFailure>>, ExportFailure> {
+    counted(connector, request, format, options, Arc::default())
+}
+
+/// [`download`] with saved connection `name`, its outcome recorded as the connection's last
+/// export ([`record`](super::record)): once the last bytes are handed on, the users exported;
+/// on a failure, why (before the error ends the stream). A download its reader abandons (a
+/// closed browser tab) records nothing: nothing was delivered.
+pub fn download_recorded(
+    store: Arc<dyn connector_store::Store>,
+    name: String,
+    connector: &dyn Connector,
+    request: ExportRequest,
+    format: Format,
+    options: WriterOptions,
+) -> Result<BoxStream<'static, Result<Vec<u8>, ExportFailure>>, ExportFailure> {
+    let written = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicBool::new(false));
+    let bytes = counted(connector, request, format, options, written.clone())?;
+    let on_chunk = {
+        let (store, name, written, failed) =
+            (store.clone(), name.clone(), written.clone(), failed.clone());
+        move |chunk: Result<Vec<u8>, ExportFailure>| {
+            let (store, name, written, failed) =
+                (store.clone(), name.clone(), written.clone(), failed.clone());
+            async move {
+                if let Err(e) = &chunk {
+                    failed.store(true, Ordering::SeqCst);
+                    let users = written.load(Ordering::SeqCst);
+                    let why = Some(e.to_string());
+                    if let Err(e) = super::record(&*store, &name, false, users, why).await {
+                        connector_core::reexports::tracing::warn!(connection = %name, "the download's failure was not recorded: {e}");
+                    }
+                }
+                chunk
+            }
+        }
+    };
+    // Runs once the reader has taken every chunk: a stream that failed ended with its error.
+    let done = stream::once(async move {
+        if !failed.load(Ordering::SeqCst) {
+            let users = written.load(Ordering::SeqCst);
+            if let Err(e) = super::record(&*store, &name, true, users, None).await {
+                connector_core::reexports::tracing::warn!(connection = %name, "the download was not recorded: {e}");
+            }
+        }
+    })
+    .filter_map(|()| std::future::ready(None));
+    Ok(bytes.then(on_chunk).chain(done).boxed())
+}
+
+fn counted(
+    connector: &dyn Connector,
+    request: ExportRequest,
+    format: Format,
+    options: WriterOptions,
+    users: Arc<AtomicU64>,
+) -> Result<BoxStream<'static, Result<Vec<u8>, ExportFailure>>, ExportFailure> {
     let export = connector_core::export_users(connector, request.options.clone())
         .map_err(ExportFailure::Provider)?;
     let buffer = Shared::default();
@@ -63,6 +121,7 @@ pub fn download(
         buffer: Shared,
         request: ExportRequest,
         written: u64,
+        counted: Arc<AtomicU64>,
     }
     let state = State {
         users: export.users,
@@ -71,6 +130,7 @@ pub fn download(
         buffer,
         request,
         written: 0,
+        counted: users,
     };
     Ok(stream::unfold(Some(state), |state| async move {
         let mut s = state?;
@@ -87,6 +147,7 @@ pub fn download(
                         return Some((Err(ExportFailure::Output(e)), None));
                     }
                     s.written += 1;
+                    s.counted.store(s.written, Ordering::SeqCst);
                 }
                 Some(Err(e)) => return Some((Err(ExportFailure::Provider(e)), None)),
                 None => break true,

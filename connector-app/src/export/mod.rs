@@ -5,7 +5,7 @@
 mod download;
 pub mod writer;
 
-pub use download::download;
+pub use download::{download, download_recorded};
 
 use std::future::Future;
 

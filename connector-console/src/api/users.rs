@@ -1,6 +1,6 @@
 //! A connection's users: the first ones as a table (`GET …/users?limit=N`), the whole export
 //! as a download (`GET …/users.csv`, `…/users.jsonl`, streamed; a failure aborts the download
-//! rather than end it early), and a sync with its lifecycle events (`POST …/sync`).
+//! rather than end it early; recorded as the connection's last export), and a sync with its lifecycle events (`POST …/sync`).
 
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -82,7 +82,10 @@ pub(crate) async fn download(
     };
     let context = shared.context_of(&name).await?;
     let (info, connector) = connections::connect(&*shared.store, &name, &context).await?;
-    let bytes = export::download(
+    // Recorded as the connection's last export once delivered whole (or failed).
+    let bytes = export::download_recorded(
+        shared.store.clone(),
+        info.name.clone(),
         &*connector,
         ExportRequest::new(ExportOptions::new()),
         format,

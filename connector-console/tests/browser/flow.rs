@@ -323,6 +323,17 @@ async fn a_person_connects_ukg_pro_tests_it_and_syncs_in_the_browser() {
     browser.click("#sync-commit").await;
     browser.wait_text("First sync: a baseline").await;
     edit(&browser, &month_later.base_url, &pairs(&secrets)).await;
+    // The download is the connection's last export, on its page.
+    let last = browser
+        .find("#last-export[data-ok=true]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        last.contains(&format!("{} users", lines.len() - 1)),
+        "{last}"
+    );
     browser.click("#sync-preview").await;
     browser.find("table.events tbody tr").await;
     let kinds: Vec<String> = {

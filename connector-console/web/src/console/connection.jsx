@@ -67,6 +67,17 @@ function TestPanel({ name, onDone }) {
   );
 }
 
+/** The last export: when, how many users, or why it failed. */
+function LastExport({ record }) {
+  if (!record) return <span className="muted">never</span>;
+  return (
+    <span id="last-export" data-ok={record.ok ? 'true' : 'false'}>
+      <When at={record.at} />
+      {record.ok ? `, ${record.users} users` : ` (failed: ${record.message || 'did not complete'})`}
+    </span>
+  );
+}
+
 function Settings({ connection }) {
   const rows = Object.entries(connection.settings || {}).map(([k, v]) => [
     k,
@@ -146,7 +157,7 @@ export function ConnectionPage({ name }) {
       </h1>
       <p className="muted">
         {connection.provider} · last test <When at={connection.last_test?.at} /> · saved{' '}
-        <When at={connection.updated_at} />
+        <When at={connection.updated_at} /> · last export <LastExport record={connection.last_export} />
       </p>
       <Settings connection={connection} />
       <p>
