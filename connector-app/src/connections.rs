@@ -199,20 +199,14 @@ impl Draft {
 
     /// Validates and saves; the connection's last test is forgotten (it changed). Kept
     /// secrets are refused, by field, when the edit points a URL setting at another origin
-    /// ([`secrets_stay`]).
+    /// ([`moved_secrets`]), with every other problem at once.
     pub async fn save(self, store: &dyn Store) -> Result<ConnectionInfo, EditFailure> {
         let schema = self.descriptor.settings_schema();
-        secrets_stay(
-            self.descriptor,
-            &schema,
-            &self.info.settings,
-            &self.raw,
-            &self.kept,
-        )?;
-        let settings = match ValidSettings::validate(self.descriptor, self.raw) {
+        let saved = &self.info.settings;
+        let settings = match validate_edit(self.descriptor, &schema, saved, self.raw, &self.kept) {
             Ok(s) => s.with_endpoints(&self.endpoints),
-            Err(error) => {
-                let secrets_not_entered = self
+            Err((error, refused)) => {
+                let mut secrets_not_entered: Vec<String> = self
                     .missing
                     .iter()
                     .filter(|p| {
@@ -224,6 +218,7 @@ impl Draft {
                     })
                     .cloned()
                     .collect();
+                secrets_not_entered.extend(refused);
                 return Err(EditFailure::Invalid {
                     error,
                     secrets_not_entered,
@@ -279,11 +274,10 @@ pub async fn save_edit_form(
             kept.push(path.clone());
         }
     }
-    secrets_stay(descriptor, &schema, &saved.info.settings, &raw, &kept)?;
-    let settings = ValidSettings::validate(descriptor, raw)
-        .map_err(|error| EditFailure::Invalid {
+    let settings = validate_edit(descriptor, &schema, &saved.info.settings, raw, &kept)
+        .map_err(|(error, refused)| EditFailure::Invalid {
             error,
-            secrets_not_entered: Vec::new(),
+            secrets_not_entered: refused,
         })?
         // A form edits settings, not where the connection is reached: those are kept.
         .with_endpoints(&saved.info.context(&Context::default()));
@@ -293,18 +287,45 @@ pub async fn save_edit_form(
         .map_err(EditFailure::Store)
 }
 
+/// Validates an edit's settings (`raw`, with the `kept` secrets put back) and refuses those
+/// secrets when a URL setting now points elsewhere ([`moved_secrets`]): every problem at once.
+/// On failure: the error, and the kept secrets that must be entered again.
+fn validate_edit(
+    descriptor: &ProviderDescriptor,
+    schema: &SettingsSchema,
+    saved: &Value,
+    raw: Value,
+    kept: &[String],
+) -> Result<ValidSettings, (connector_core::Error, Vec<String>)> {
+    let (moved, refused) = moved_secrets(schema, saved, &raw, kept);
+    match ValidSettings::validate(descriptor, raw) {
+        Ok(settings) if moved.is_empty() => Ok(settings),
+        Ok(_) => Err((
+            connector_core::Error::invalid_settings(descriptor.id(), moved),
+            refused,
+        )),
+        Err(e) if moved.is_empty() || e.field_errors().is_empty() => Err((e, refused)),
+        Err(e) => {
+            let mut all = e.field_errors().to_vec();
+            all.extend(moved);
+            let all = connector_core::Error::invalid_settings(descriptor.id(), all);
+            Err((all, refused))
+        }
+    }
+}
+
 /// Saved secrets go only where they were entered for: when `raw` points a URL setting
 /// ([`SettingsSchema::url_fields`]) at another origin than `saved` did, each secret in `kept`
-/// (put back, not entered again) is refused by field, and nothing is saved. Otherwise a
-/// person who may edit a connection but never sees its secrets could send them to a host of
-/// their own by changing `base_url` and leaving the secrets "unchanged".
-fn secrets_stay(
-    descriptor: &ProviderDescriptor,
+/// (put back, not entered again) is refused by field, in the form's order (the errors, and
+/// the secrets). Otherwise a person who may edit a connection but never sees its secrets
+/// could send them to a host of their own by changing `base_url` and leaving the secrets
+/// "unchanged".
+fn moved_secrets(
     schema: &SettingsSchema,
     saved: &Value,
     raw: &Value,
     kept: &[String],
-) -> Result<(), EditFailure> {
+) -> (Vec<connector_core::FieldError>, Vec<String>) {
     let origin = |v: Option<&Value>| {
         let text = v.and_then(Value::as_str).unwrap_or_default().trim();
         match connector_core::reexports::url::Url::parse(text) {
@@ -322,7 +343,7 @@ fn secrets_stay(
         })
         .collect();
     if moved.is_empty() || kept.is_empty() {
-        return Ok(());
+        return (Vec::new(), Vec::new());
     }
     let now = moved.join(", ");
     let position = |path: &String| {
@@ -340,10 +361,7 @@ fn secrets_stay(
             )
         })
         .collect();
-    Err(EditFailure::Invalid {
-        error: connector_core::Error::invalid_settings(descriptor.id(), errors),
-        secrets_not_entered: kept,
-    })
+    (errors, kept)
 }
 
 /// The value at dotted `path` (`auth.token`) of `raw`.

@@ -265,6 +265,22 @@ async fn kept_secrets_are_not_sent_to_another_host() {
         saved.info.settings["base_url"],
         "https://service5.ultipro.com"
     );
+    // Every problem at once: a blank user name with the secrets to enter again.
+    let mut both = elsewhere("");
+    both.insert("username".into(), json!(""));
+    match connections::save_edit_form(&*store, "HR", both).await {
+        Err(EditFailure::Invalid { error, .. }) => {
+            let fields: Vec<&str> = error
+                .field_errors()
+                .iter()
+                .map(|f| f.field.as_str())
+                .collect();
+            for field in ["username", "password", "customer_api_key"] {
+                assert!(fields.contains(&field), "{field}: {error}");
+            }
+        }
+        other => panic!("{other:?}"),
+    }
     // One secret entered again is not enough: the other would still follow.
     assert!(matches!(
         connections::save_edit_form(&*store, "HR", elsewhere("pw-2")).await,
