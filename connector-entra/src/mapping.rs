@@ -26,9 +26,6 @@ pub fn to_user(g: GraphUser) -> User {
         Some(false) => (UserStatus::Inactive, Some("disabled".into())),
         None => (UserStatus::Unknown, None),
     };
-    match g.display_name.filter(|d| !d.trim().is_empty()) {
-        Some(display) => user.display_name = Some(display),
-        None => user.derive_display_name(),
-    }
+    user.set_display_name(g.display_name);
     user
 }

@@ -68,11 +68,8 @@ impl Connector for GoogleConnector {
     }
 
     fn export_users(&self, options: ExportOptions) -> Result<UserExport> {
-        export::export(
-            &self.http,
-            &self.customer,
-            options.page_size.unwrap_or(self.page_size),
-        )
+        let page_size = options.page_size.unwrap_or(self.page_size);
+        export::export(&self.http, &self.customer, page_size)
     }
 }
 

@@ -1,5 +1,7 @@
 //! Directory users → the SDK's normalized `User`.
 
+use std::collections::HashMap;
+
 use connector_core::{User, UserStatus};
 
 use crate::model::{DirectoryUser, Typed};
@@ -13,8 +15,9 @@ fn of_kind(list: &[Typed], kind: &str) -> Option<String> {
 
 /// One Directory user as a user: `suspended` and `archived` are the status; the primary
 /// organization gives the title and department (the org unit when it names no department);
-/// the `manager` relation names the manager by e-mail, which is what `manager_id` holds.
-pub fn to_user(g: DirectoryUser) -> User {
+/// the `manager` relation names the manager by e-mail, which `ids` (every user's id by
+/// lowercased primary e-mail) turns into the manager's id (none when not a user listed).
+pub fn to_user(g: DirectoryUser, ids: &HashMap<String, String>) -> User {
     let mut user = User::new(g.id);
     user.username = g.primary_email.clone();
     user.email = g.primary_email.clone();
@@ -24,11 +27,8 @@ pub fn to_user(g: DirectoryUser) -> User {
         .filter(|e| e.primary != Some(true))
         .filter_map(|e| e.address);
     user.alternate_email = others.find(|a| Some(a) != user.email.as_ref());
-    if let Some(name) = g.name {
-        user.first_name = name.given_name;
-        user.last_name = name.family_name;
-        user.display_name = name.full_name.filter(|n| !n.trim().is_empty());
-    }
+    let name = g.name.unwrap_or_default();
+    (user.first_name, user.last_name) = (name.given_name, name.family_name);
     let orgs = g.organizations.unwrap_or_default();
     let org = orgs
         .iter()
@@ -36,7 +36,8 @@ pub fn to_user(g: DirectoryUser) -> User {
         .or(orgs.first());
     user.job_title = org.and_then(|o| o.title.clone());
     user.department = org.and_then(|o| o.department.clone()).or(g.org_unit_path);
-    user.manager_id = of_kind(g.relations.as_deref().unwrap_or_default(), "manager");
+    let manager = of_kind(g.relations.as_deref().unwrap_or_default(), "manager");
+    user.manager_id = manager.and_then(|e| ids.get(&e.to_lowercase()).cloned());
     user.employee_number = of_kind(
         g.external_ids.as_deref().unwrap_or_default(),
         "organization",
@@ -47,8 +48,6 @@ pub fn to_user(g: DirectoryUser) -> User {
         (Some(false), _) => (UserStatus::Active, Some("active".into())),
         _ => (UserStatus::Unknown, None),
     };
-    if user.display_name.is_none() {
-        user.derive_display_name();
-    }
+    user.set_display_name(name.full_name);
     user
 }

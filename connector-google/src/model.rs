@@ -20,7 +20,7 @@ pub struct DirectoryUser {
 }
 
 /// A user's name.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[allow(missing_docs)]
 pub struct Name {

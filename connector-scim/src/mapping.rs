@@ -56,9 +56,6 @@ pub fn to_user(s: ScimUser) -> User {
         .and_then(|m| m.last_modified)
         .and_then(|t| t.parse::<Timestamp>().ok())
         .map(|t| t.to_zoned(TimeZone::UTC).datetime());
-    match s.display_name.filter(|d| !d.trim().is_empty()) {
-        Some(display) => user.display_name = Some(display),
-        None => user.derive_display_name(),
-    }
+    user.set_display_name(s.display_name);
     user
 }

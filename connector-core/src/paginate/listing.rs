@@ -275,40 +275,6 @@ impl Listing {
         })
     }
 
-    /// The export of this listing: each page's records mapped to users by `map` (a closure:
-    /// a mapping may depend on the settings), pages and malformed records counted and named
-    /// by the listing's path ([`UserExport::from_pages`](crate::UserExport::from_pages)).
-    /// Fails before any request as [`pages`](Self::pages) does.
-    pub fn users<T>(
-        self,
-        http: &HttpClient,
-        map: impl Fn(T) -> crate::User + Send + 'static,
-    ) -> Result<crate::UserExport>
-    where
-        T: DeserializeOwned + Send + 'static,
-    {
-        let label = self.request.path_label();
-        let pages = self.pages::<T>(http)?;
-        Ok(crate::UserExport::from_pages(pages, label, map, |e| e))
-    }
-
-    /// The first `count` records, decoded strictly (a record the export would skip as
-    /// malformed fails here, naming the field), one request: what a connection test reads to
-    /// prove that the export's records decode. The listing's permission names a 403.
-    pub async fn first_records<T>(&self, http: &HttpClient, count: u32) -> Result<Vec<T>>
-    where
-        T: DeserializeOwned + Send + 'static,
-    {
-        use futures_util::StreamExt;
-        let mut probe = self.clone().page_size(count).look_ahead(1);
-        probe.lenient = false;
-        probe.max_page_size = None;
-        match probe.pages::<T>(http)?.next().await {
-            Some(page) => Ok(page?.items),
-            None => Ok(Vec::new()),
-        }
-    }
-
     /// Fetches page `number` of this listing with `request`; `limited`: the request carried the
     /// page size, so a page with more records is refused as it streams in. A failure names the
     /// page in its message.

@@ -14,6 +14,7 @@
 //!   records already listed (`repeats.rs`): a server that does not move forward is stopped
 //!   at once, not after millions of requests.
 
+mod export;
 mod indexed;
 mod listing;
 mod repeats;

@@ -219,6 +219,27 @@ impl Conformance {
         report.check(wrong.is_empty(), "key fields are mapped", || {
             wrong.join("; ")
         });
+        // `manager_id` is the manager's `id`, so that a consumer can join the two (not an
+        // e-mail or a name): in a whole export of the mock, every manager is a listed user.
+        let dangling: Vec<String> = list
+            .iter()
+            .filter_map(|u| Some((u, u.manager_id.as_deref()?)))
+            .filter(|(_, manager)| !by_id.contains_key(manager))
+            .take(3)
+            .map(|(u, _)| format!("user `{}`", u.id))
+            .collect();
+        let managed = list.iter().filter(|u| u.manager_id.is_some()).count();
+        report.check(
+            managed > 0 && dangling.is_empty(),
+            "manager ids are the ids of listed users",
+            || match managed {
+                0 => "no exported user has a manager_id; give some of the mock's users a manager".to_owned(),
+                _ => format!(
+                    "the manager_id of {} is no exported user's id; map the manager reference to the manager's id (resolve it when the API names managers another way)",
+                    dangling.join(", ")
+                ),
+            },
+        );
     }
 
     /// An export over many small pages yields every user once: no duplicate, no gap.

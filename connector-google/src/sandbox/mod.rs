@@ -151,6 +151,15 @@ impl Account {
                 u
             })
             .collect();
+        // A partial response (`fields=users(id,primaryEmail),…`): only those fields.
+        let partial = param("fields").is_some_and(|f| f.starts_with("users(id,primaryEmail)"));
+        let users: Vec<Value> = match partial {
+            true => users
+                .into_iter()
+                .map(|u| json!({"id": u["id"], "primaryEmail": u["primaryEmail"]}))
+                .collect(),
+            false => users,
+        };
         let mut body = json!({"kind": "admin#directory#users", "users": users});
         if end < total {
             body["nextPageToken"] = json!(end.to_string());
