@@ -136,9 +136,16 @@ impl HttpResponse {
         };
         match self.body.trim_ascii_start().first() {
             None => fail("an empty body".into()),
-            Some(b'[') => {
-                serde_json::from_slice(&self.body).or_else(|e| fail(format!("invalid JSON ({e})")))
-            }
+            // serde's message without the values it quotes (they may be personal data).
+            Some(b'[') => serde_json::from_slice(&self.body).or_else(|e| {
+                let why = without_values(&e.to_string());
+                match e.classify() {
+                    serde_json::error::Category::Data => fail(format!(
+                        "records of another shape than the connector reads ({why})"
+                    )),
+                    _ => fail(format!("invalid JSON ({why})")),
+                }
+            }),
             Some(b'{') => fail("a JSON object".into()),
             Some(_) => fail(self.describe_body()),
         }
@@ -424,5 +431,39 @@ impl Shape {
             Shape::Array(e) => e.to_string(),
             Shape::Envelope(e) => e.to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A whole-body array whose record has a field of the wrong type: said without the value,
+    /// and not called invalid JSON.
+    #[test]
+    fn a_whole_array_of_the_wrong_shape_names_no_value() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Rec {
+            age: u32,
+        }
+        let response = HttpResponse {
+            endpoint: "GET /people".into(),
+            status: reqwest::StatusCode::OK,
+            headers: Default::default(),
+            body: br#"[{"age": "Jane \"JJ\" Doe"}]"#.to_vec(),
+        };
+        let e = response.json_array::<Rec>("t").unwrap_err();
+        let said = e.to_string();
+        assert!(said.contains("records of another shape"), "{said}");
+        for value in ["Jane", "JJ", "Doe"] {
+            assert!(!said.contains(value), "{said}");
+        }
+        let broken = HttpResponse {
+            body: br#"[{"age": 1"#.to_vec(),
+            ..response
+        };
+        let e = broken.json_array::<Rec>("t").unwrap_err();
+        assert!(e.to_string().contains("invalid JSON"), "{e}");
     }
 }
