@@ -169,3 +169,62 @@ async fn entra_id_works_end_to_end_on_its_sandbox() {
 async fn google_workspace_works_end_to_end_on_its_sandbox() {
     end_to_end("google").await;
 }
+
+/// Two free loopback ports in a row (`PORT` and `PORT+1`).
+fn free_port_pair() -> u16 {
+    for _ in 0..100 {
+        let first = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = first.local_addr().unwrap().port();
+        let Some(next) = port.checked_add(1) else {
+            continue;
+        };
+        if std::net::TcpListener::bind(("127.0.0.1", next)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no two free ports in a row");
+}
+
+/// `--port P` puts the token service on P+1: a sandbox started again on P serves the
+/// connection saved with its endpoints (it keeps no state but its fixed credentials).
+#[tokio::test]
+async fn a_sandbox_started_again_on_its_port_serves_the_saved_connection() {
+    let binary = std::path::PathBuf::from(env!("CARGO_BIN_EXE_connector"));
+    let port = free_port_pair().to_string();
+    let args = ["entra", "sandbox", "--users", "7", "--port", &port];
+    let (mut child, settings, mut said) = spawn_sandbox(&binary, &args).await;
+    let variables = overrides(&mut said).await;
+    let next = (port.parse::<u16>().unwrap() + 1).to_string();
+    assert!(
+        variables[1].1.contains(&format!(":{next}")),
+        "the token service on the next port: {variables:?}"
+    );
+    let home = Home::new("identity-restart");
+    std::fs::create_dir_all(&home.dir).unwrap();
+    let config = home.dir.join("entra.json");
+    std::fs::write(&config, settings.to_string()).unwrap();
+    let env: Vec<(&str, &str)> = variables
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let config = config.to_string_lossy().into_owned();
+    let add = [
+        "connections",
+        "add",
+        "Directory",
+        "--provider",
+        "entra",
+        "--config",
+        &config,
+    ];
+    let o = home.run_with(&add, &env).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    child.kill().await.unwrap();
+    // Its standard error stays open while it runs (a closed pipe would stop it).
+    let (_again, _, _said) = spawn_sandbox(&binary, &args).await;
+    let o = home
+        .run(&["entra", "users", "--connection", "Directory"])
+        .await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 7, "{}", stderr(&o));
+}

@@ -62,7 +62,7 @@ pub fn cli(d: &ProviderDescriptor) -> Command {
                 .value_name("PORT")
                 .value_parser(value_parser!(u16))
                 .default_value("0")
-                .help("Port on 127.0.0.1 (0: any free port)"),
+                .help("Port on 127.0.0.1 (0: any free port); a provider with several endpoints puts the next ones on the following ports (PORT+1, …), so a sandbox started again on PORT serves the connections saved with its endpoints"),
         )
         .arg(
             Arg::new("seed")

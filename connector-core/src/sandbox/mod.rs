@@ -67,6 +67,17 @@ impl Default for SandboxOptions {
 }
 
 impl SandboxOptions {
+    /// The port of the sandbox's origin number `n` (0: the API's; 1: its token service's, …):
+    /// `port + n` when a port is given, so that a sandbox started again on the same port
+    /// serves the connections saved with its endpoints; 0 (any free port) otherwise, or past
+    /// the last port.
+    pub fn port_of(&self, n: u16) -> u16 {
+        match self.port {
+            0 => 0,
+            port => port.checked_add(n).unwrap_or(0),
+        }
+    }
+
     /// Checks the generic options and the permission ids to deny against `deniable` (what the
     /// provider's sandbox can deny); returns the ids denied. Every problem is reported at once,
     /// by option.

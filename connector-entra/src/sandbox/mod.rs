@@ -241,7 +241,8 @@ pub async fn start_with(options: SandboxOptions, behaviour: Behaviour) -> Result
     });
     let t = tenant.clone();
     let graph = start_origin(ID, port, chassis.clone(), true, move |req| t.graph(req)).await?;
-    let login = start_origin(ID, 0, chassis, false, move |req| tenant.login(req)).await?;
+    let login_port = tenant.options.port_of(1);
+    let login = start_origin(ID, login_port, chassis, false, move |req| tenant.login(req)).await?;
     let login_url = Url::parse(&format!("{}/", login.uri())).map_err(Error::from)?;
     let settings =
         json!({"tenant_id": TENANT_ID, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET});

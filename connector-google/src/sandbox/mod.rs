@@ -222,7 +222,11 @@ pub async fn start_with(options: SandboxOptions, behaviour: Behaviour) -> Result
     });
     let a = account.clone();
     let api = start_origin(ID, port, chassis.clone(), true, move |req| a.api(req)).await?;
-    let token = start_origin(ID, 0, chassis, false, move |req| account.token_service(req)).await?;
+    let token_port = account.options.port_of(1);
+    let token = start_origin(ID, token_port, chassis, false, move |req| {
+        account.token_service(req)
+    })
+    .await?;
     let token_uri = format!("{}/token", token.uri());
     let token_url = Url::parse(&token_uri).map_err(Error::from)?;
     let settings = json!({

@@ -235,7 +235,10 @@ pub async fn start_mock(
     };
     // The token service on an origin of its own, as in production.
     let token_server = MockServer::builder()
-        .listener(connector_core::sandbox::loopback_listener(ID, 0)?)
+        .listener(connector_core::sandbox::loopback_listener(
+            ID,
+            account.options.port_of(1),
+        )?)
         .start()
         .await;
     let account = Arc::new(account);
