@@ -41,6 +41,7 @@
 mod capture;
 mod connection_checks;
 mod export_checks;
+mod mapping_checks;
 mod mock;
 mod report;
 mod schema_checks;
@@ -52,7 +53,7 @@ use serde_json::Value;
 use crate::registry::{Capability, ProviderDescriptor};
 
 pub use capture::CHILD_REPORT;
-pub use export_checks::KEY_FIELDS;
+pub use mapping_checks::KEY_FIELDS;
 pub use mock::{IssuedSecrets, MockTenant, ReceivedUrls, Scenario};
 pub use report::ConformanceReport;
 
