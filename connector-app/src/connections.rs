@@ -326,19 +326,27 @@ fn moved_secrets(
     raw: &Value,
     kept: &[String],
 ) -> (Vec<connector_core::FieldError>, Vec<String>) {
-    let origin = |v: Option<&Value>| {
+    // Where a value sends requests: its origin (no path, no user:password@), or the value
+    // itself when it is no URL (compared, never quoted: it could be a secret pasted into the
+    // wrong field).
+    let destination = |v: Option<&Value>| {
         let text = v.and_then(Value::as_str).unwrap_or_default().trim();
         match connector_core::reexports::url::Url::parse(text) {
-            Ok(url) => url.origin().ascii_serialization(),
-            Err(_) => text.to_owned(),
+            Ok(url) => (url.origin().ascii_serialization(), true),
+            Err(_) => (text.to_owned(), false),
         }
+    };
+    let shown = |(text, url): (String, bool)| match url {
+        true => text,
+        false => "a value that is not a URL".to_owned(),
     };
     let moved: Vec<String> = schema
         .url_fields()
         .into_iter()
-        .filter(|f| origin(saved.get(*f)) != origin(raw.get(*f)))
+        .filter(|f| destination(saved.get(*f)).0 != destination(raw.get(*f)).0)
         .map(|f| {
-            let (was, now) = (origin(saved.get(f)), origin(raw.get(f)));
+            let was = shown(destination(saved.get(f)));
+            let now = shown(destination(raw.get(f)));
             format!("{f} now points at {now} (was {was})")
         })
         .collect();

@@ -286,6 +286,15 @@ async fn kept_secrets_are_not_sent_to_another_host() {
         connections::save_edit_form(&*store, "HR", elsewhere("pw-2")).await,
         Err(EditFailure::Invalid { ref secrets_not_entered, .. }) if secrets_not_entered == &["customer_api_key"]
     ));
+    // A value that is no URL is not quoted (a password pasted into the wrong field).
+    let pasted = object(json!({"base_url": "pw-canary-1 oops", "username": "svc"}));
+    match connections::save_edit_form(&*store, "HR", pasted).await {
+        Err(EditFailure::Invalid { error, .. }) => {
+            assert!(error.to_string().contains("enter it again"), "{error}");
+            assert!(!error.to_string().contains("oops"), "{error}");
+        }
+        other => panic!("{other:?}"),
+    }
     // Another port is another server.
     let port = object(json!({"base_url": "https://service5.ultipro.com:8443", "username": "svc"}));
     assert!(connections::save_edit_form(&*store, "HR", port)

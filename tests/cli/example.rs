@@ -212,11 +212,7 @@ async fn a_standalone_sandbox_is_reached_through_a_variable_per_endpoint() {
         .await
         .unwrap();
     assert_eq!(code(&tap), 0, "{}", stderr(&tap));
-    let records = stdout(&tap)
-        .lines()
-        .filter(|l| l.contains("\"RECORD\""))
-        .count();
-    assert_eq!(records, 12, "{}", stderr(&tap));
+    assert_eq!(singer_records(&tap), 12, "{}", stderr(&tap));
     let _ = child.kill().await;
 }
 

@@ -55,6 +55,14 @@ pub(crate) fn program(
 pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
+
+/// The Singer `RECORD` messages a tap printed.
+pub(crate) fn singer_records(o: &Output) -> usize {
+    stdout(o)
+        .lines()
+        .filter(|l| l.contains("\"RECORD\""))
+        .count()
+}
 pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }

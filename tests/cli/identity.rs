@@ -152,11 +152,7 @@ async fn end_to_end(provider: &str) {
     .await
     .unwrap();
     assert_eq!(code(&tap), 0, "{}", stderr(&tap));
-    let records = stdout(&tap)
-        .lines()
-        .filter(|l| l.contains("\"RECORD\""))
-        .count();
-    assert_eq!(records, 12, "{}", stderr(&tap));
+    assert_eq!(singer_records(&tap), 12, "{}", stderr(&tap));
     let _ = child.kill().await;
 }
 

@@ -68,38 +68,53 @@ pub fn download_recorded(
     options: WriterOptions,
 ) -> Result<BoxStream<'static, Result<Vec<u8>, ExportFailure>>, ExportFailure> {
     let written = Arc::new(AtomicU64::new(0));
-    let failed = Arc::new(AtomicBool::new(false));
     let bytes = counted(connector, request, format, options, written.clone())?;
-    let on_chunk = {
-        let (store, name, written, failed) =
-            (store.clone(), name.clone(), written.clone(), failed.clone());
-        move |chunk: Result<Vec<u8>, ExportFailure>| {
-            let (store, name, written, failed) =
-                (store.clone(), name.clone(), written.clone(), failed.clone());
-            async move {
-                if let Err(e) = &chunk {
-                    failed.store(true, Ordering::SeqCst);
-                    let users = written.load(Ordering::SeqCst);
-                    let why = Some(e.to_string());
-                    if let Err(e) = super::record(&*store, &name, false, users, why).await {
-                        connector_core::reexports::tracing::warn!(connection = %name, "the download's failure was not recorded: {e}");
-                    }
-                }
-                chunk
+    let recorder = Arc::new(Recorder {
+        store,
+        name,
+        written,
+        failed: AtomicBool::new(false),
+    });
+    let on_error = recorder.clone();
+    let bytes = bytes.then(move |chunk| {
+        let recorder = on_error.clone();
+        async move {
+            if let Err(e) = &chunk {
+                recorder.record(Some(e.to_string())).await;
             }
+            chunk
         }
-    };
-    // Runs once the reader has taken every chunk: a stream that failed ended with its error.
-    let done = stream::once(async move {
-        if !failed.load(Ordering::SeqCst) {
-            let users = written.load(Ordering::SeqCst);
-            if let Err(e) = super::record(&*store, &name, true, users, None).await {
-                connector_core::reexports::tracing::warn!(connection = %name, "the download was not recorded: {e}");
-            }
+    });
+    // Runs once the reader has taken every chunk (a stream that failed ended with its error).
+    let done = stream::once(async move { recorder.record(None).await })
+        .filter_map(|()| std::future::ready(None));
+    Ok(bytes.chain(done).boxed())
+}
+
+/// Records a recorded download's outcome on its connection.
+struct Recorder {
+    store: Arc<dyn connector_store::Store>,
+    name: String,
+    /// Users written so far.
+    written: Arc<AtomicU64>,
+    /// Whether a failure was recorded (the end then records nothing more).
+    failed: AtomicBool,
+}
+
+impl Recorder {
+    /// Records a failure (why), or the end of a download that did not fail; a failure to
+    /// record is logged (the download itself is done).
+    async fn record(&self, failure: Option<String>) {
+        let ok = failure.is_none();
+        if ok && self.failed.load(Ordering::SeqCst) {
+            return;
         }
-    })
-    .filter_map(|()| std::future::ready(None));
-    Ok(bytes.then(on_chunk).chain(done).boxed())
+        self.failed.store(!ok, Ordering::SeqCst);
+        let users = self.written.load(Ordering::SeqCst);
+        if let Err(e) = super::record(&*self.store, &self.name, ok, users, failure).await {
+            connector_core::reexports::tracing::warn!(connection = %self.name, "the download's outcome was not recorded: {e}");
+        }
+    }
 }
 
 fn counted(
